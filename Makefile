@@ -1,0 +1,35 @@
+# Two entry points: `make run` (check the bundled examples) and `make test`
+# (the whole suite). Both build their own virtual environment from pyproject.toml.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint typecheck unit contract docs bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The stamp is rebuilt whenever pyproject.toml changes, so a stale environment never hides a missing dependency.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet ".[dev]"
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/ciba-contracts validate examples/
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -p no:cacheprovider -q
+
+docs: $(VENV)/.installed
+	$(BIN)/ciba-contracts rules --format markdown > docs/rules.md
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/throughput.py
+
+clean:
+	rm -rf $(VENV) dist build

@@ -1,0 +1,28 @@
+"""The contract as data: schema files, strictness levels and the rule catalog."""
+
+from ciba_contracts.contract.model import Action, BackchannelAuthenticationIssueResponse
+from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.contract.rules import RULES, Rule, Severity, UnknownRuleError, enabled_rules
+from ciba_contracts.contract.schemas import (
+    SCHEMA_BASE_URI,
+    load_schema,
+    openapi_document,
+    schema_dir,
+    schema_for,
+)
+
+__all__ = [
+    "RULES",
+    "SCHEMA_BASE_URI",
+    "Action",
+    "BackchannelAuthenticationIssueResponse",
+    "Profile",
+    "Rule",
+    "Severity",
+    "UnknownRuleError",
+    "enabled_rules",
+    "load_schema",
+    "openapi_document",
+    "schema_dir",
+    "schema_for",
+]

@@ -1,0 +1,132 @@
+"""The rule catalog: every check has a stable code, a name, a severity and a level.
+
+The catalog itself is data (``schemas/rules.yaml``) so that it has one home; this
+module turns it into typed objects and answers which rules a run enables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.contract.schemas import rules_document
+
+
+class Severity(StrEnum):
+    """How much a finding matters: only errors make a payload invalid."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A document a rule rests on."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One check of the contract."""
+
+    code: str
+    name: str
+    severity: Severity
+    level: Profile
+    message: str
+    summary: str
+    doc: str
+    references: tuple[Reference, ...]
+    #: Codes of rules whose finding at the same place already says what this one would.
+    implied_by: tuple[str, ...] = ()
+
+    def format(self, **context: object) -> str:
+        """The message template filled in; unknown placeholders render as ``?``."""
+        return self.message.format_map(_Fallback({k: str(v) for k, v in context.items()}))
+
+
+class _Fallback(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+class UnknownRuleError(ValueError):
+    """A ``select`` or ``ignore`` entry names no rule of the catalog."""
+
+
+_CODE = re.compile(r"^[A-Z][0-9]{3}$")
+
+
+def _load(doc: Mapping[str, Any]) -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for raw in doc["rules"]:
+        code = str(raw["code"])
+        if not _CODE.match(code) or code in rules:
+            raise ValueError(f"rules.yaml: bad or duplicate rule code {code!r}")
+        rules[code] = Rule(
+            code=code,
+            name=str(raw["name"]),
+            severity=Severity(raw["severity"]),
+            level=Profile(raw["level"]),
+            message=str(raw["message"]),
+            summary=str(raw["summary"]),
+            doc=str(raw["doc"]).strip(),
+            references=tuple(Reference(str(r["title"]), str(r["url"])) for r in raw["references"]),
+            implied_by=tuple(str(c) for c in raw.get("implied_by", ())),
+        )
+    return rules
+
+
+#: Every rule, by code, in catalog order.
+RULES: Mapping[str, Rule] = _load(rules_document())
+
+
+def _matches(selector: str) -> list[str]:
+    key = selector.strip()
+    if not key:
+        return []
+    by_name = [r.code for r in RULES.values() if r.name == key.lower()]
+    if by_name:
+        return by_name
+    prefix = key.upper()
+    found = [code for code in RULES if code.startswith(prefix)]
+    if not found:
+        raise UnknownRuleError(f"no rule matches {selector!r} (see `ciba-contracts rules`)")
+    return found
+
+
+def split_codes(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Normalise ``"A101, C2"`` or ``["A101", "C2"]`` into a tuple of selectors."""
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(s.strip() for s in items if s and s.strip())
+
+
+def enabled_rules(
+    profile: Profile | str = Profile.AUTHLETE,
+    select: str | Iterable[str] | None = None,
+    ignore: str | Iterable[str] | None = None,
+) -> frozenset[str]:
+    """Codes a run reports.
+
+    The profile bounds the set (rules of its level and below); ``select`` narrows
+    it to the given codes, code prefixes (``A1``) or names; ``ignore`` removes.
+    """
+    level = Profile.parse(profile)
+    codes = {code for code, rule in RULES.items() if level.includes(rule.level)}
+    selected = split_codes(select)
+    if selected:
+        wanted: set[str] = set()
+        for s in selected:
+            wanted.update(_matches(s))
+        codes &= wanted
+    for s in split_codes(ignore):
+        codes.difference_update(_matches(s))
+    return frozenset(codes)

@@ -1,0 +1,109 @@
+"""Locating and loading the schema files shipped with the package.
+
+Installed wheels carry ``schemas/`` inside the package (see pyproject.toml); a
+source checkout reads the top-level ``schemas/`` folder, so there is exactly
+one copy of every file.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from ciba_contracts.contract.profiles import Profile
+
+SCHEMA_BASE_URI = "https://schemas.ciba-contracts.dev/v1/"
+
+#: Schema file of the issue response at each level.
+ISSUE_RESPONSE_FILES = {
+    Profile.SDK: "issue-response.sdk.json",
+    Profile.AUTHLETE: "issue-response.authlete.json",
+    Profile.CIBA: "issue-response.ciba.json",
+}
+#: Schema file of Authlete's ``result`` object at each level (ciba adds nothing to it).
+RESULT_FILES = {
+    Profile.SDK: "authlete-result.sdk.json",
+    Profile.AUTHLETE: "authlete-result.json",
+    Profile.CIBA: "authlete-result.json",
+}
+ACKNOWLEDGEMENT_FILE = "ciba-acknowledgement.json"
+OAUTH_ERROR_FILE = "oauth-error.json"
+OPENAPI_FILE = "openapi/issue.openapi.yaml"
+RULES_FILE = "rules.yaml"
+
+
+@functools.cache
+def schema_dir() -> Path:
+    """The folder holding the schema files, inside the package or the checkout."""
+    packaged = resources.files("ciba_contracts").joinpath("schemas")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parents[3] / "schemas"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(
+        "ciba-contracts schema files are missing: neither the installed package nor the "
+        "source checkout holds a schemas/ folder"
+    )
+
+
+@functools.cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema file of ``schemas/`` by file name, parsed (cached, do not mutate)."""
+    data = orjson.loads((schema_dir() / name).read_bytes())
+    if not isinstance(data, dict):
+        raise ValueError(f"schema file {name} does not hold a JSON object")
+    return data
+
+
+def schema_files() -> list[str]:
+    """Names of every JSON Schema file shipped, relative to :func:`schema_dir`."""
+    return sorted(p.name for p in schema_dir().glob("*.json"))
+
+
+@functools.cache
+def schemas_by_uri() -> dict[str, dict[str, Any]]:
+    """Every JSON Schema file keyed by its ``$id``."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in schema_files():
+        doc = load_schema(name)
+        out[str(doc["$id"])] = doc
+    return out
+
+
+def schema_for(profile: Profile | str = Profile.AUTHLETE, *, kind: str = "issue-response") -> dict[str, Any]:
+    """The schema of ``kind`` (``issue-response`` or ``result``) at a level."""
+    level = Profile.parse(profile)
+    if kind == "issue-response":
+        return load_schema(ISSUE_RESPONSE_FILES[level])
+    if kind == "result":
+        return load_schema(RESULT_FILES[level])
+    raise ValueError(f"unknown schema kind {kind!r}; expected 'issue-response' or 'result'")
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the issue operation (its ``$ref`` left unresolved)."""
+    data = yaml.safe_load((schema_dir() / OPENAPI_FILE).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{OPENAPI_FILE} does not hold a mapping")
+    return data
+
+
+def openapi_path() -> Path:
+    """Filesystem path of the OpenAPI document (its relative ``$ref`` resolve from here)."""
+    return schema_dir() / OPENAPI_FILE
+
+
+@functools.cache
+def rules_document() -> dict[str, Any]:
+    """The rule catalog file, parsed."""
+    data = yaml.safe_load((schema_dir() / RULES_FILE).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{RULES_FILE} does not hold a mapping")
+    return data

@@ -1,0 +1,423 @@
+"""The hot path: one validator behind the CLI, the pytest plugin and the live checks.
+
+A payload is parsed with orjson, checked against the compiled schema of its
+level (jsonschema-rs), then for the relations JSON Schema cannot state:
+``resultMessage`` starts with ``[resultCode]``, and ``responseContent`` is
+JSON that matches its action's content schema and agrees with the fields. A
+valid payload costs one parse, one compiled ``is_valid`` and a few dictionary
+look-ups; only a failing payload pays for error objects.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.contract.rules import RULES, Rule, enabled_rules, split_codes
+from ciba_contracts.contract.schemas import (
+    ISSUE_RESPONSE_FILES,
+    RESULT_FILES,
+    load_schema,
+)
+from ciba_contracts.validate.finding import Finding
+from ciba_contracts.validate.parse import NotJson, clamp_big_ints, parse_json
+from ciba_contracts.validate.render import json_equal, json_type, pointer, render, truncate
+from ciba_contracts.validate.schema_map import compiled, rule_at
+
+Payload = bytes | bytearray | memoryview | str | Mapping[str, Any] | list[Any] | int | float | None
+
+KINDS = ("issue-response", "result")
+_TEXT = (bytes, bytearray, memoryview, str)
+_CONTENT = "/responseContent"
+_MIRROR_KEYWORD = "x-ciba-mirror"
+
+
+class Validator:
+    """Checks payloads of one kind at one level with one rule selection.
+
+    ``kind`` is ``"issue-response"`` (a ``BackchannelAuthenticationIssueResponse``)
+    or ``"result"`` (Authlete's ``result`` object of 400/401/403/500 answers).
+    Instances are immutable and safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        profile: Profile | str = Profile.AUTHLETE,
+        select: str | Iterable[str] | None = None,
+        ignore: str | Iterable[str] | None = None,
+        *,
+        kind: str = "issue-response",
+    ) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown payload kind {kind!r}; expected one of {', '.join(KINDS)}")
+        self.profile = Profile.parse(profile)
+        self.kind = kind
+        self.enabled = enabled_rules(self.profile, select, ignore)
+        files = ISSUE_RESPONSE_FILES if kind == "issue-response" else RESULT_FILES
+        self._schema = compiled(files[self.profile])
+        self._relations = self.profile.includes(Profile.AUTHLETE)
+        contents = _content_schemas() if kind == "issue-response" else {}
+        self._content = {action: compiled(name) for action, name in contents.items()}
+        self._ok_action = _mirror_action()
+        self._mirror = _mirror() if self._relations else {}
+        self._ack_required = frozenset(_ack_required())
+
+    def is_valid(self, payload: Payload) -> bool:
+        """Whether the payload has no error-severity finding."""
+        return not any(f.is_error for f in self.validate(payload))
+
+    def validate(self, payload: Payload) -> list[Finding]:
+        """Every finding of the enabled rules on one payload, in a stable order.
+
+        Never raises for bad input: a payload that is not JSON, or not an
+        object, is itself a finding.
+        """
+        if isinstance(payload, _TEXT):
+            try:
+                obj = parse_json(payload)
+            except NotJson as exc:
+                return self._finish([self._payload_not_json(payload, str(exc))])
+        else:
+            obj = payload
+        if not isinstance(obj, dict):
+            rule = RULES["S002"]
+            return self._finish(
+                [_make(rule, "", value=render(obj), actual=_article(json_type(obj)))]
+            )
+        found: list[Finding] | None = None
+        checked = clamp_big_ints(obj)
+        try:
+            schema_ok = self._schema.is_valid(checked)
+        except (ValueError, TypeError, OverflowError):
+            schema_ok = False
+        if not schema_ok:
+            found = list(self._schema_findings(checked, ""))
+        if self._relations:
+            related = self._relation_findings(obj)
+            if related:
+                found = related if found is None else found + related
+        if not found:
+            return []
+        return self._finish(found)
+
+    # -- checks -------------------------------------------------------------
+
+    def _payload_not_json(self, payload: bytes | bytearray | memoryview | str, why: str) -> Finding:
+        text = payload if isinstance(payload, str) else bytes(payload).decode("utf-8", "replace")
+        return _make(RULES["S001"], "", value=truncate(text) if text else None, detail=why)
+
+    def _schema_findings(
+        self,
+        instance: dict[str, Any],
+        base: str,
+        validator: Any = None,
+        content: bool = False,
+    ) -> Iterator[Finding]:
+        schema = self._schema if validator is None else validator
+        try:
+            errors = list(schema.iter_errors(instance))
+        except (ValueError, TypeError, OverflowError) as exc:
+            yield _make(RULES["S003"], base, detail=str(exc), actual="not JSON data")
+            return
+        for error in errors:
+            location = error.absolute_keyword_location or ""
+            keyword = location.rsplit("/", 1)[-1]
+            code, holder = rule_at(location)
+            rule = RULES.get(code or "S003", RULES["S003"])
+            parts: list[str | int] = list(error.instance_path)
+            value_text: str | None
+            if keyword == "required":
+                member = str(getattr(error.kind, "property", "")) or "?"
+                parts.append(member)
+                value_text = None
+                actual = "missing"
+            else:
+                member = str(parts[-1]) if parts else ""
+                value_text = render(error.instance)
+                actual = _actual(keyword, error.instance)
+            expected = holder.get(keyword, "")
+            where = pointer(parts)
+            fields: dict[str, object] = {
+                "member": member or "payload",
+                "actual": actual,
+                "expected": _expected(keyword, expected),
+                "detail": f"`{member}`: {error.message}" if member else error.message,
+            }
+            if content:
+                yield _make(rule, _CONTENT, content_pointer=where, value=value_text, **fields)
+            else:
+                yield _make(rule, where, value=value_text, **fields)
+
+    def _relation_findings(self, obj: dict[str, Any]) -> list[Finding] | None:
+        found: list[Finding] | None = None
+        code = obj.get("resultCode")
+        message = obj.get("resultMessage")
+        if (
+            type(code) is str
+            and type(message) is str
+            and not message.startswith("[" + code + "]")
+        ):
+            found = [
+                _make(
+                    RULES["A105"],
+                    "/resultMessage",
+                    value=render(message),
+                    expected=code,
+                    member="resultMessage",
+                )
+            ]
+        content = obj.get("responseContent")
+        if type(content) is not str:
+            return found
+        action = obj.get("action")
+        validator = self._content.get(action) if type(action) is str else None
+        if validator is None:
+            return found
+        try:
+            body = parse_json(content)
+        except NotJson as exc:
+            bad = _make(RULES["A111"], _CONTENT, value=render(content), detail=str(exc))
+            return [bad] if found is None else [*found, bad]
+        body_findings = self._content_findings(obj, action, body, validator)
+        if body_findings:
+            return body_findings if found is None else found + body_findings
+        return found
+
+    def _content_findings(
+        self, obj: dict[str, Any], action: str, body: Any, validator: Any
+    ) -> list[Finding] | None:
+        is_ack = action == self._ok_action
+        if not isinstance(body, dict):
+            rule = RULES["A113" if is_ack else "A115"]
+            return [
+                _make(
+                    rule,
+                    _CONTENT,
+                    content_pointer="",
+                    value=render(body),
+                    detail=f"it is {_article(json_type(body))}, not an object",
+                )
+            ]
+        found: list[Finding] = []
+        checked = clamp_big_ints(body)
+        try:
+            body_ok = validator.is_valid(checked)
+        except (ValueError, TypeError, OverflowError):
+            body_ok = False
+        if not body_ok:
+            for finding in self._schema_findings(checked, _CONTENT, validator, content=True):
+                if is_ack and self._mirrored_equal(obj, body, finding.content_pointer):
+                    # The same value is in the field, and the field's finding says it.
+                    continue
+                found.append(finding)
+        if is_ack:
+            found.extend(self._mismatches(obj, body))
+        return found or None
+
+    def _mirrored_equal(self, obj: dict[str, Any], body: dict[str, Any], where: str | None) -> bool:
+        if not where or where.count("/") != 1:
+            return False
+        member = where[1:].replace("~1", "/").replace("~0", "~")
+        field = self._mirror.get(member)
+        return (
+            field is not None
+            and member in body
+            and field in obj
+            and json_equal(body[member], obj[field])
+        )
+
+    def _mismatches(self, obj: dict[str, Any], body: dict[str, Any]) -> Iterator[Finding]:
+        rule = RULES["A112"]
+        for member, field in self._mirror.items():
+            in_body = member in body
+            in_fields = field in obj
+            if in_body and in_fields:
+                if json_equal(body[member], obj[field]):
+                    continue
+            elif in_body == in_fields or member in self._ack_required:
+                # Absent on both sides, or absence is what a required-member rule reports.
+                continue
+            value = render(body[member]) if in_body else None
+            message = rule.format(
+                member=member,
+                field=field,
+                value=value or "absent",
+                expected=render(obj[field]) if in_fields else "absent",
+            )
+            yield Finding(
+                rule.code, rule.severity, message, _CONTENT, pointer([member]), value
+            )
+
+    # -- output -------------------------------------------------------------
+
+    def _finish(self, found: list[Finding]) -> list[Finding]:
+        enabled = self.enabled
+        kept = [f for f in found if f.rule in enabled]
+        if not kept:
+            return []
+        places = {(f.rule, f.pointer, f.content_pointer) for f in kept}
+        result = [
+            f
+            for f in kept
+            if not any(
+                (code, f.pointer, f.content_pointer) in places and code in enabled
+                for code in RULES[f.rule].implied_by
+            )
+        ]
+        unique = dict.fromkeys(result)
+        return sorted(unique, key=_order)
+
+
+def _order(f: Finding) -> tuple[str, str, str, str]:
+    return (f.pointer, f.content_pointer or "", f.rule, f.message)
+
+
+def _make(
+    rule: Rule,
+    where: str,
+    *,
+    content_pointer: str | None = None,
+    value: str | None = None,
+    **context: object,
+) -> Finding:
+    context.setdefault("value", value)
+    return Finding(
+        rule=rule.code,
+        severity=rule.severity,
+        message=rule.format(**context),
+        pointer=where,
+        content_pointer=content_pointer,
+        value=value,
+    )
+
+
+def _article(type_name: str) -> str:
+    if type_name == "null":
+        return type_name
+    return ("an " if type_name[:1] in "aeiou" else "a ") + type_name
+
+
+def _actual(keyword: str, instance: object) -> str:
+    if keyword in ("minLength", "maxLength") and isinstance(instance, str):
+        return str(len(instance))
+    return _article(json_type(instance))
+
+
+def _expected(keyword: str, expected: object) -> str:
+    if keyword == "type":
+        names = expected if isinstance(expected, list) else [expected]
+        return " or ".join(_article(str(n)) for n in names)
+    if keyword == "enum" and isinstance(expected, list):
+        return ", ".join(str(v) for v in expected)
+    return render(expected)
+
+
+# -- facts read from the schema files -------------------------------------------
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _ref_name(ref: str) -> str:
+    return ref.rsplit("/", 1)[-1]
+
+
+@functools.cache
+def _content_schemas() -> dict[str, str]:
+    """action -> schema file of what its ``responseContent`` holds, from the authlete schema."""
+    out: dict[str, str] = {}
+    for node in _walk(load_schema(ISSUE_RESPONSE_FILES[Profile.AUTHLETE])):
+        condition, then = node.get("if"), node.get("then")
+        if not isinstance(condition, dict) or not isinstance(then, dict):
+            continue
+        action = condition.get("properties", {}).get("action", {}).get("const")
+        for inner in _walk(then):
+            content = inner.get("properties", {}).get("responseContent", {})
+            ref = content.get("contentSchema", {}).get("$ref") if isinstance(content, dict) else None
+            if isinstance(action, str) and isinstance(ref, str):
+                out[action] = _ref_name(ref)
+    return out
+
+
+@functools.cache
+def _mirror_and_action() -> tuple[str, dict[str, str]]:
+    for node in _walk(load_schema(ISSUE_RESPONSE_FILES[Profile.AUTHLETE])):
+        condition, then = node.get("if"), node.get("then")
+        if not isinstance(condition, dict) or not isinstance(then, dict):
+            continue
+        for inner in _walk(then):
+            mirror = inner.get(_MIRROR_KEYWORD)
+            if isinstance(mirror, dict):
+                action = condition["properties"]["action"]["const"]
+                return str(action), {str(k): str(v) for k, v in mirror.items()}
+    raise ValueError(f"the authlete schema has no {_MIRROR_KEYWORD} annotation")
+
+
+def _mirror() -> dict[str, str]:
+    return _mirror_and_action()[1]
+
+
+def _mirror_action() -> str:
+    return _mirror_and_action()[0]
+
+
+def _ack_required() -> list[str]:
+    name = _content_schemas()[_mirror_action()]
+    return [str(m) for m in load_schema(name).get("required", [])]
+
+
+# -- module-level API -------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(
+    profile: Profile, select: tuple[str, ...], ignore: tuple[str, ...], kind: str
+) -> Validator:
+    return Validator(profile, select or None, ignore or None, kind=kind)
+
+
+def get_validator(
+    profile: Profile | str = Profile.AUTHLETE,
+    select: str | Iterable[str] | None = None,
+    ignore: str | Iterable[str] | None = None,
+    *,
+    kind: str = "issue-response",
+) -> Validator:
+    """A shared, cached :class:`Validator` for these settings."""
+    return _cached(Profile.parse(profile), split_codes(select), split_codes(ignore), kind)
+
+
+def validate(
+    payload: Payload,
+    *,
+    profile: Profile | str = Profile.AUTHLETE,
+    select: str | Iterable[str] | None = None,
+    ignore: str | Iterable[str] | None = None,
+) -> list[Finding]:
+    """Check a ``BackchannelAuthenticationIssueResponse`` payload.
+
+    ``payload`` may be the raw body (bytes or str) or an already parsed object.
+    Returns every finding of the enabled rules; an empty list means the payload
+    keeps the contract at ``profile``. Never raises for bad payloads.
+    """
+    return get_validator(profile, select, ignore).validate(payload)
+
+
+def validate_result(
+    payload: Payload,
+    *,
+    profile: Profile | str = Profile.AUTHLETE,
+    select: str | Iterable[str] | None = None,
+    ignore: str | Iterable[str] | None = None,
+) -> list[Finding]:
+    """Check Authlete's ``result`` object (the body of its 400/401/403/500 answers)."""
+    return get_validator(profile, select, ignore, kind="result").validate(payload)

@@ -1,0 +1,62 @@
+"""Small, safe renderings of values and locations for messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import orjson
+
+VALUE_LIMIT = 80
+
+
+def pointer(parts: Iterable[str | int]) -> str:
+    """A JSON pointer (RFC 6901) from path parts."""
+    out = []
+    for part in parts:
+        text = str(part).replace("~", "~0").replace("/", "~1")
+        out.append("/" + text)
+    return "".join(out)
+
+
+def json_type(value: object) -> str:
+    """The JSON type name of a parsed value, as JSON Schema spells it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def render(value: object, limit: int = VALUE_LIMIT) -> str:
+    """JSON text of ``value``, cut to ``limit`` characters with an ellipsis."""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        text = repr(value)
+    return truncate(text, limit)
+
+
+def truncate(text: str, limit: int = VALUE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, marking the cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def json_equal(a: object, b: object) -> bool:
+    """Equality as JSON sees it: 1 == 1.0, but true != 1 and "1" != 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    return type(a) is type(b) and a == b
