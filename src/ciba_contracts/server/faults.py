@@ -1,0 +1,239 @@
+"""Named faults: each makes the reference server break one promise of the contract.
+
+A fault exists to prove that a check catches it, so each one changes exactly one
+observable thing and names the rule it is meant to trip: a rule code of the
+project's catalog (``S003``, ``A109``, ``C201``...) or, for promises no payload
+rule covers, a tag such as ``http:status`` or ``state:ticket-reuse``.
+Some faults trip a stricter rule by necessity as well (a zero ``expires_in`` is
+also not positive under CIBA); those are listed in ``also``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+__all__ = [
+    "FAULTS",
+    "Fault",
+    "UnknownFaultError",
+    "fault_names",
+    "get_fault",
+    "iter_faults",
+    "validate_fault_names",
+]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One way of breaking the contract.
+
+    ``rule`` is the rule code (or ``http:``/``state:`` tag) the fault is meant to
+    trip; ``also`` lists rules it trips by necessity at stricter levels;
+    ``scope`` says which responses it changes.
+    """
+
+    name: str
+    rule: str
+    breaks: str
+    scope: str
+    also: tuple[str, ...] = ()
+
+    @property
+    def level(self) -> str:
+        """Where the rule lives: ``sdk``, ``authlete``, ``ciba``, ``http`` or ``state``."""
+        if ":" in self.rule:
+            return self.rule.split(":", 1)[0]
+        return {"S": "sdk", "A": "authlete", "C": "ciba"}[self.rule[0]]
+
+
+class UnknownFaultError(ValueError):
+    """Raised for a fault name that is not in the catalog."""
+
+
+_ISSUE_OK = "issue API, action OK"
+_ISSUE_ALL = "issue API, every 200 answer"
+_ISSUE_ERR = "issue API, INVALID_TICKET / INTERNAL_SERVER_ERROR"
+_ISSUE_STATE = "issue API, ticket redemption"
+_BOTH = "both APIs"
+
+_CATALOG: Final[tuple[Fault, ...]] = (
+    # Payload shape (sdk level).
+    Fault("payload-not-json", "S001", "the 200 body is truncated JSON", _ISSUE_ALL),
+    Fault(
+        "payload-not-object", "S002", "the 200 body is a JSON array holding the object", _ISSUE_ALL
+    ),
+    Fault(
+        "expires-in-string",
+        "S003",
+        'expiresIn is a string such as "600", not an integer',
+        _ISSUE_OK,
+    ),
+    Fault(
+        "expires-in-int32-overflow",
+        "S004",
+        "expiresIn (and expires_in) is 2147483648, outside int32",
+        _ISSUE_OK,
+    ),
+    Fault("unknown-action", "S005", 'action is "ISSUED", not one of the enum', _ISSUE_ALL),
+    # Documented behaviour (authlete level).
+    Fault("missing-action", "A101", "action is absent", _ISSUE_ALL),
+    Fault("missing-result-code", "A102", "resultCode is absent", _ISSUE_ALL),
+    Fault("missing-result-message", "A103", "resultMessage is absent", _ISSUE_ALL),
+    Fault(
+        "malformed-result-code",
+        "A104",
+        "resultCode has five digits (A18301); the message prefix still matches it",
+        _ISSUE_ALL,
+    ),
+    Fault(
+        "unprefixed-result-message",
+        "A105",
+        "resultMessage does not start with [resultCode]",
+        _ISSUE_ALL,
+    ),
+    Fault("missing-auth-req-id", "A106", "authReqId is absent on OK", _ISSUE_OK),
+    Fault("missing-expires-in", "A107", "expiresIn is absent on OK", _ISSUE_OK),
+    Fault("missing-response-content", "A108", "responseContent is absent on OK", _ISSUE_OK),
+    Fault(
+        "zero-expires-in",
+        "A109",
+        "expiresIn and expires_in are 0",
+        _ISSUE_OK,
+        also=("C204",),
+    ),
+    Fault(
+        "negative-interval",
+        "A110",
+        "interval and interval in responseContent are -1",
+        _ISSUE_OK,
+        also=("C203",),
+    ),
+    Fault(
+        "response-content-backslashes",
+        "A111",
+        "responseContent has literal backslashes before quotes, like the vendor's example",
+        _ISSUE_OK,
+    ),
+    Fault(
+        "response-content-mismatch",
+        "A112",
+        "responseContent's auth_req_id differs from authReqId",
+        _ISSUE_OK,
+    ),
+    Fault(
+        "acknowledgement-missing-expires-in",
+        "A113",
+        "responseContent is a JSON object without expires_in",
+        _ISSUE_OK,
+    ),
+    Fault(
+        "internal-error-without-content",
+        "A114",
+        "an invalid ticket answers INTERNAL_SERVER_ERROR without responseContent",
+        _ISSUE_ERR,
+    ),
+    Fault(
+        "error-content-not-oauth",
+        "A115",
+        'error responseContent is {"message": ...}, not an OAuth error object',
+        _ISSUE_ERR,
+    ),
+    # CIBA Core 1.0 §7.3 (ciba level).
+    Fault(
+        "auth-req-id-charset",
+        "C201",
+        "authReqId uses standard base64 (+, / and = padding)",
+        _ISSUE_OK,
+    ),
+    Fault(
+        "short-auth-req-id",
+        "C202",
+        "authReqId has 16 characters (96 bits), below 128 bits of entropy",
+        _ISSUE_OK,
+    ),
+    Fault("zero-interval", "C203", "interval and interval in responseContent are 0", _ISSUE_OK),
+    # HTTP-level promises.
+    Fault(
+        "crash-on-bad-body",
+        "http:status",
+        "a malformed body answers 500 text/plain with a traceback instead of 400 JSON",
+        _BOTH,
+    ),
+    Fault(
+        "status-422",
+        "http:status",
+        "a malformed body answers 422, a status the API does not document",
+        _BOTH,
+    ),
+    Fault(
+        "html-content-type",
+        "http:content-type",
+        "200 answers carry Content-Type text/html;charset=UTF-8",
+        _BOTH,
+    ),
+    Fault(
+        "missing-no-store",
+        "http:cache-control",
+        "answers carry neither Cache-Control: no-store nor Pragma: no-cache",
+        _BOTH,
+    ),
+    Fault(
+        "ignore-credentials",
+        "http:auth",
+        "missing or wrong credentials are accepted (no 401)",
+        _BOTH,
+    ),
+    # Ticket state.
+    Fault(
+        "ticket-reuse",
+        "state:ticket-reuse",
+        "a ticket stays valid after it was redeemed",
+        _ISSUE_STATE,
+    ),
+    Fault(
+        "accept-unknown-ticket",
+        "state:unknown-ticket",
+        "a ticket that was never issued is accepted",
+        _ISSUE_STATE,
+    ),
+    Fault(
+        "accept-expired-ticket",
+        "state:ticket-expiry",
+        "an expired ticket is accepted",
+        _ISSUE_STATE,
+    ),
+)
+
+FAULTS: Final[Mapping[str, Fault]] = MappingProxyType({fault.name: fault for fault in _CATALOG})
+"""The catalog by name, in a stable order (payload rules first, then HTTP and state)."""
+
+
+def iter_faults() -> Iterator[Fault]:
+    """Every fault, in catalog order."""
+    return iter(_CATALOG)
+
+
+def fault_names() -> tuple[str, ...]:
+    """Every fault name, in catalog order."""
+    return tuple(fault.name for fault in _CATALOG)
+
+
+def get_fault(name: str) -> Fault:
+    """The fault called ``name``; raises :class:`UnknownFaultError` if there is none."""
+    try:
+        return FAULTS[name]
+    except KeyError:
+        raise UnknownFaultError(
+            f"unknown fault {name!r}; known faults: {', '.join(fault_names())}"
+        ) from None
+
+
+def validate_fault_names(names: Iterable[str]) -> frozenset[str]:
+    """Check every name against the catalog and return them as a frozenset."""
+    checked = frozenset(names)
+    for name in sorted(checked):
+        get_fault(name)
+    return checked
