@@ -71,6 +71,9 @@ def ok_payload(config: ServerConfig) -> dict[str, Any]:
         "expires_in": expires_in,
         "interval": interval,
     }
+    if "expires-in-string" in faults:
+        # Stringified on both sides, as a serialiser bug would, so the two still agree.
+        content["expires_in"] = str(expires_in)
     if "response-content-mismatch" in faults:
         content["auth_req_id"] = new_ticket()
     if "acknowledgement-missing-expires-in" in faults:
@@ -83,10 +86,12 @@ def ok_payload(config: ServerConfig) -> dict[str, Any]:
         **Result.ISSUE_OK.body(ISSUE_API),
         "action": "OK",
         "authReqId": auth_req_id,
-        "expiresIn": str(expires_in) if "expires-in-string" in faults else expires_in,
+        "expiresIn": expires_in,
         "interval": interval,
         "responseContent": response_content,
     }
+    if "expires-in-string" in faults:
+        payload["expiresIn"] = str(expires_in)
     for fault, member in (
         ("missing-auth-req-id", "authReqId"),
         ("missing-expires-in", "expiresIn"),
