@@ -6,7 +6,9 @@ module turns it into typed objects and answers which rules a run enables.
 
 from __future__ import annotations
 
+import functools
 import re
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -47,13 +49,15 @@ class Rule:
     implied_by: tuple[str, ...] = ()
 
     def format(self, **context: object) -> str:
-        """The message template filled in; unknown placeholders render as ``?``."""
-        return self.message.format_map(_Fallback({k: str(v) for k, v in context.items()}))
+        """The message template filled in; placeholders without a value render as ``?``."""
+        return self.message.format(
+            **{name: context.get(name, "?") for name in _fields(self.message)}
+        )
 
 
-class _Fallback(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "?"
+@functools.cache
+def _fields(template: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
 class UnknownRuleError(ValueError):

@@ -76,7 +76,9 @@ def schemas_by_uri() -> dict[str, dict[str, Any]]:
     return out
 
 
-def schema_for(profile: Profile | str = Profile.AUTHLETE, *, kind: str = "issue-response") -> dict[str, Any]:
+def schema_for(
+    profile: Profile | str = Profile.AUTHLETE, *, kind: str = "issue-response"
+) -> dict[str, Any]:
     """The schema of ``kind`` (``issue-response`` or ``result``) at a level."""
     level = Profile.parse(profile)
     if kind == "issue-response":

@@ -14,6 +14,9 @@ import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from orjson import JSONDecodeError
+from orjson import loads as _loads
+
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, Rule, enabled_rules, split_codes
 from ciba_contracts.contract.schemas import (
@@ -21,6 +24,7 @@ from ciba_contracts.contract.schemas import (
     RESULT_FILES,
     load_schema,
 )
+from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.parse import NotJson, clamp_big_ints, parse_json
 from ciba_contracts.validate.render import json_equal, json_type, pointer, render, truncate
@@ -63,6 +67,14 @@ class Validator:
         self._ok_action = _mirror_action()
         self._mirror = _mirror() if self._relations else {}
         self._ack_required = frozenset(_ack_required())
+        self._mirror_items = tuple(
+            (member, field, member in self._ack_required) for member, field in self._mirror.items()
+        )
+        self._ack_shortcut = _ack_constrains_only_mirrored()
+        actions = _action_values() if kind == "issue-response" else [""]
+        fast = fast_validators(files[self.profile], actions)
+        self._fast = fast if kind == "issue-response" else {}
+        self._any_action_fast = fast.get("") if kind == "result" else None
 
     def is_valid(self, payload: Payload) -> bool:
         """Whether the payload has no error-severity finding."""
@@ -74,24 +86,85 @@ class Validator:
         Never raises for bad input: a payload that is not JSON, or not an
         object, is itself a finding.
         """
-        if isinstance(payload, _TEXT):
+        kind = type(payload)
+        if kind is bytes or kind is str or isinstance(payload, _TEXT):
             try:
-                obj = parse_json(payload)
-            except NotJson as exc:
-                return self._finish([self._payload_not_json(payload, str(exc))])
+                obj = _loads(payload)  # type: ignore[arg-type]
+                exact = True
+            except JSONDecodeError:
+                try:
+                    obj = parse_json(payload)  # type: ignore[arg-type]
+                except NotJson as exc:
+                    return self._finish([self._payload_not_json(payload, str(exc))])  # type: ignore[arg-type]
+                exact = False
         else:
             obj = payload
-        if not isinstance(obj, dict):
+            exact = False
+        if type(obj) is not dict and not isinstance(obj, dict):
             rule = RULES["S002"]
             return self._finish(
                 [_make(rule, "", value=render(obj), actual=_article(json_type(obj)))]
             )
-        found: list[Finding] | None = None
-        checked = clamp_big_ints(obj)
+        # orjson never yields numbers the compiled validator misjudges; other sources may.
+        checked = obj if exact else clamp_big_ints(obj)
+        action = obj.get("action")
+        fast = self._any_action_fast
+        if fast is None and type(action) is str:
+            fast = self._fast.get(action)
+        schema_ok = False
         try:
-            schema_ok = self._schema.is_valid(checked)
+            if fast is not None and fast.is_valid(checked):
+                if not self._relations or self._relations_hold(obj, action):
+                    return []
+                schema_ok = True
         except (ValueError, TypeError, OverflowError):
-            schema_ok = False
+            pass
+        return self._full(obj, checked, schema_ok)
+
+    def _relations_hold(self, obj: dict[str, Any], action: Any) -> bool:
+        """A conservative yes: True only when no relation rule can fire.
+
+        Called after the fast schema accepted the payload, so the result members
+        are present strings and each field has its type. Any doubt answers
+        False and the full check decides.
+        """
+        code = obj["resultCode"]
+        if not obj["resultMessage"].startswith(f"[{code}]"):
+            return False
+        content = obj.get("responseContent")
+        if content is None:
+            return True
+        if action == self._ok_action and self._ack_shortcut:
+            try:
+                body = _loads(content)
+            except JSONDecodeError:
+                return False
+            if type(body) is not dict:
+                return False
+            # Members equal to already-validated fields cannot break the acknowledgement schema.
+            for member, field, required in self._mirror_items:
+                if member in body:
+                    if field not in obj:
+                        return False
+                    mine = body[member]
+                    theirs = obj[field]
+                    if mine != theirs or type(mine) is not type(theirs):
+                        return False
+                elif required or field in obj:
+                    return False
+            return True
+        validator = self._content.get(action)
+        if validator is None:
+            return True
+        try:
+            return bool(validator.is_valid(_loads(content)))
+        except JSONDecodeError:
+            return False
+
+    def _full(
+        self, obj: dict[str, Any], checked: dict[str, Any], schema_ok: bool = False
+    ) -> list[Finding]:
+        found: list[Finding] | None = None
         if not schema_ok:
             found = list(self._schema_findings(checked, ""))
         if self._relations:
@@ -154,11 +227,7 @@ class Validator:
         found: list[Finding] | None = None
         code = obj.get("resultCode")
         message = obj.get("resultMessage")
-        if (
-            type(code) is str
-            and type(message) is str
-            and not message.startswith("[" + code + "]")
-        ):
+        if type(code) is str and type(message) is str and not message.startswith("[" + code + "]"):
             found = [
                 _make(
                     RULES["A105"],
@@ -202,10 +271,14 @@ class Validator:
             ]
         found: list[Finding] = []
         checked = clamp_big_ints(body)
-        try:
-            body_ok = validator.is_valid(checked)
-        except (ValueError, TypeError, OverflowError):
-            body_ok = False
+        if is_ack and self._ack_shortcut and self._body_mirrors_fields(obj, body):
+            # Every finding the schema could give would sit on a member equal to its field.
+            body_ok = True
+        else:
+            try:
+                body_ok = validator.is_valid(checked)
+            except (ValueError, TypeError, OverflowError):
+                body_ok = False
         if not body_ok:
             for finding in self._schema_findings(checked, _CONTENT, validator, content=True):
                 if is_ack and self._mirrored_equal(obj, body, finding.content_pointer):
@@ -215,6 +288,15 @@ class Validator:
         if is_ack:
             found.extend(self._mismatches(obj, body))
         return found or None
+
+    def _body_mirrors_fields(self, obj: dict[str, Any], body: dict[str, Any]) -> bool:
+        for member, field, required in self._mirror_items:
+            if member in body:
+                if field not in obj or not json_equal(body[member], obj[field]):
+                    return False
+            elif required:
+                return False
+        return True
 
     def _mirrored_equal(self, obj: dict[str, Any], body: dict[str, Any], where: str | None) -> bool:
         if not where or where.count("/") != 1:
@@ -246,9 +328,7 @@ class Validator:
                 value=value or "absent",
                 expected=render(obj[field]) if in_fields else "absent",
             )
-            yield Finding(
-                rule.code, rule.severity, message, _CONTENT, pointer([member]), value
-            )
+            yield Finding(rule.code, rule.severity, message, _CONTENT, pointer([member]), value)
 
     # -- output -------------------------------------------------------------
 
@@ -342,7 +422,9 @@ def _content_schemas() -> dict[str, str]:
         action = condition.get("properties", {}).get("action", {}).get("const")
         for inner in _walk(then):
             content = inner.get("properties", {}).get("responseContent", {})
-            ref = content.get("contentSchema", {}).get("$ref") if isinstance(content, dict) else None
+            ref = (
+                content.get("contentSchema", {}).get("$ref") if isinstance(content, dict) else None
+            )
             if isinstance(action, str) and isinstance(ref, str):
                 out[action] = _ref_name(ref)
     return out
@@ -368,6 +450,32 @@ def _mirror() -> dict[str, str]:
 
 def _mirror_action() -> str:
     return _mirror_and_action()[0]
+
+
+@functools.cache
+def _action_values() -> list[str]:
+    """The published values of ``action``, from the sdk schema."""
+    prop = load_schema(ISSUE_RESPONSE_FILES[Profile.SDK])["properties"]["action"]
+    return [str(v) for v in prop["enum"]]
+
+
+@functools.cache
+def _ack_constrains_only_mirrored() -> bool:
+    """Whether the acknowledgement schema constrains nothing but mirrored members.
+
+    Only then may the fast path skip it when every member equals its field.
+    """
+    doc = load_schema(_content_schemas()[_mirror_action()])
+    plain = {k for k in doc if not k.startswith("x-")} - {
+        "$schema",
+        "$id",
+        "title",
+        "description",
+        "type",
+        "required",
+        "properties",
+    }
+    return not plain and set(doc.get("properties", {})) <= set(_mirror())
 
 
 def _ack_required() -> list[str]:

@@ -44,9 +44,7 @@ def _parse_slow(data: bytes | bytearray | memoryview | str, first_error: str) ->
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise NotJson(
-                f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}"
-            ) from None
+            raise NotJson(f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}") from None
     if not text.strip():
         raise NotJson("empty document")
     try:
