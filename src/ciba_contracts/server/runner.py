@@ -24,7 +24,10 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     the real port without racing anyone for it.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP explicitly: asyncio only turns Nagle off (TCP_NODELAY) on
+    # accepted sockets whose proto is IPPROTO_TCP, and with Nagle on every
+    # keep-alive answer waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
