@@ -26,10 +26,6 @@ class ModelError(ValueError):
     """The payload cannot be read into the model (it breaks the sdk level)."""
 
 
-def _json(name: str) -> Any:
-    return field(default=None, metadata={"json": name})
-
-
 @dataclass(frozen=True, slots=True)
 class BackchannelAuthenticationIssueResponse:
     """Response of ``/backchannel/authentication/issue``; every member is optional.
@@ -37,13 +33,13 @@ class BackchannelAuthenticationIssueResponse:
     Unknown members are kept in ``extra`` (a tolerant reader).
     """
 
-    result_code: str | None = _json("resultCode")
-    result_message: str | None = _json("resultMessage")
-    action: Action | None = _json("action")
-    response_content: str | None = _json("responseContent")
-    auth_req_id: str | None = _json("authReqId")
-    expires_in: int | None = _json("expiresIn")
-    interval: int | None = _json("interval")
+    result_code: str | None = field(default=None, metadata={"json": "resultCode"})
+    result_message: str | None = field(default=None, metadata={"json": "resultMessage"})
+    action: Action | None = field(default=None, metadata={"json": "action"})
+    response_content: str | None = field(default=None, metadata={"json": "responseContent"})
+    auth_req_id: str | None = field(default=None, metadata={"json": "authReqId"})
+    expires_in: int | None = field(default=None, metadata={"json": "expiresIn"})
+    interval: int | None = field(default=None, metadata={"json": "interval"})
     extra: Mapping[str, Any] = field(default_factory=dict, metadata={"json": None})
 
     @classmethod

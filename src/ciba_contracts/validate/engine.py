@@ -212,16 +212,16 @@ class Validator:
                 actual = _actual(keyword, error.instance)
             expected = holder.get(keyword, "")
             where = pointer(parts)
-            fields: dict[str, object] = {
-                "member": member or "payload",
-                "actual": actual,
-                "expected": _expected(keyword, expected),
-                "detail": f"`{member}`: {error.message}" if member else error.message,
-            }
-            if content:
-                yield _make(rule, _CONTENT, content_pointer=where, value=value_text, **fields)
-            else:
-                yield _make(rule, where, value=value_text, **fields)
+            yield _make(
+                rule,
+                _CONTENT if content else where,
+                content_pointer=where if content else None,
+                value=value_text,
+                member=member or "payload",
+                actual=actual,
+                expected=_expected(keyword, expected),
+                detail=f"`{member}`: {error.message}" if member else error.message,
+            )
 
     def _relation_findings(self, obj: dict[str, Any]) -> list[Finding] | None:
         found: list[Finding] | None = None
@@ -249,7 +249,7 @@ class Validator:
         except NotJson as exc:
             bad = _make(RULES["A111"], _CONTENT, value=render(content), detail=str(exc))
             return [bad] if found is None else [*found, bad]
-        body_findings = self._content_findings(obj, action, body, validator)
+        body_findings = self._content_findings(obj, str(action), body, validator)
         if body_findings:
             return body_findings if found is None else found + body_findings
         return found

@@ -1,0 +1,86 @@
+"""``ciba-contracts validate``: check payload files and recordings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ciba_contracts.config import FORMATS, ConfigError, Settings, check_rules, load_settings
+from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.contract.rules import split_codes
+from ciba_contracts.pipeline import run
+from ciba_contracts.report.render import write_report
+
+PROFILES = [p.value for p in Profile]
+
+
+def resolve_settings(config: Path | None, **flags: object) -> Settings:
+    """Settings from the configuration file overridden by command-line flags."""
+    try:
+        base = load_settings(path=config)
+        settings = base.updated(**flags)
+        check_rules(settings, "command line")
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    return settings
+
+
+def use_color(stream: object) -> bool:
+    """Colour only for a terminal, and never when NO_COLOR is set."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="PATH... | -")
+@click.option(
+    "--profile", type=click.Choice(PROFILES), help="Strictness level (default: authlete)."
+)
+@click.option("--select", help="Only these rules: codes, code prefixes or names, comma-separated.")
+@click.option("--ignore", help="Leave out these rules: codes, prefixes or names, comma-separated.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Report format (default: text).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read [tool.ciba-contracts] from this file instead of the nearest pyproject.toml.",
+)
+def validate(
+    inputs: tuple[str, ...],
+    profile: str | None,
+    select: str | None,
+    ignore: str | None,
+    fmt: str | None,
+    output: str | None,
+    config: Path | None,
+) -> None:
+    """Check payloads in PATHs (files, directories, or - for standard input).
+
+    Exit status: 0 no error finding, 1 error findings, 2 usage error or an
+    input that cannot be read.
+    """
+    settings = resolve_settings(
+        config,
+        profile=Profile.parse(profile) if profile else None,
+        select=split_codes(select) if select is not None else None,
+        ignore=split_codes(ignore) if ignore is not None else None,
+        format=fmt,
+        output=output,
+    )
+    report = run(inputs, settings)
+    if settings.output:
+        try:
+            with open(settings.output, "w", encoding="utf-8") as handle:
+                write_report(report, settings.format, handle)
+        except OSError as exc:
+            raise click.FileError(settings.output, hint=exc.strerror) from None
+    else:
+        write_report(report, settings.format, sys.stdout, color=use_color(sys.stdout))
+    for path, cause in report.unreadable:
+        click.echo(f"error: cannot read {path}: {cause}", err=True)
+    sys.exit(report.exit_code)

@@ -1,0 +1,77 @@
+"""What a run found, located in its inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.validate.finding import Finding
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A finding and where it came from.
+
+    ``entry`` is the 0-based index of the payload or exchange in its source;
+    ``line`` the 1-based line where known; ``offset`` a byte offset where known.
+    """
+
+    finding: Finding
+    source: str
+    entry: int | None = None
+    line: int | None = None
+    offset: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report's shape of one finding."""
+        f = self.finding
+        return {
+            "rule": f.rule,
+            "severity": f.severity.value,
+            "message": f.message,
+            "source": self.source,
+            "entry": self.entry,
+            "line": self.line,
+            "pointer": f.pointer,
+            "content_pointer": f.content_pointer,
+            "value": f.value,
+        }
+
+
+@dataclass(slots=True)
+class Summary:
+    """Counts of a run."""
+
+    inputs: int = 0
+    checked: int = 0
+    errors: int = 0
+    warnings: int = 0
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RunReport:
+    """Everything a reporter needs: settings echo, counts and located findings."""
+
+    profile: Profile
+    summary: Summary = field(default_factory=Summary)
+    findings: list[Located] = field(default_factory=list)
+    #: Inputs that could not be read at all (path, cause): exit status 2.
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, located: Located) -> None:
+        """Record one finding and count it."""
+        self.findings.append(located)
+        if located.finding.is_error:
+            self.summary.errors += 1
+        else:
+            self.summary.warnings += 1
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 error findings, 2 an input could not be read."""
+        if self.unreadable:
+            return 2
+        return 1 if self.summary.errors else 0

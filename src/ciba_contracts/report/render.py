@@ -1,0 +1,26 @@
+"""Choosing a reporter by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from ciba_contracts.report.json_report import write_json
+from ciba_contracts.report.model import RunReport
+from ciba_contracts.report.text import write_text
+
+Reporter = Callable[..., None]
+
+#: Reporter functions by ``--format`` name; each takes (report, out, *, color).
+REPORTERS: dict[str, Reporter] = {"text": write_text, "json": write_json}
+
+
+def write_report(report: RunReport, fmt: str, out: TextIO, *, color: bool = False) -> None:
+    """Render ``report`` in format ``fmt`` to ``out``."""
+    try:
+        reporter = REPORTERS[fmt]
+    except KeyError:
+        raise ValueError(
+            f"unknown report format {fmt!r}; expected one of {', '.join(REPORTERS)}"
+        ) from None
+    reporter(report, out, color=color)

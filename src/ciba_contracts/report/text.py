@@ -1,0 +1,59 @@
+"""The text report: findings grouped by source and entry, for a person."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import TextIO
+
+import click
+
+from ciba_contracts.report.model import Located, RunReport
+
+
+def _style(text: str, color: bool, **kwargs: object) -> str:
+    return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
+
+
+def _entry_label(located: Located) -> str:
+    parts = []
+    if located.entry is not None:
+        parts.append(f"entry {located.entry}")
+    if located.line is not None:
+        parts.append(f"line {located.line}")
+    if located.offset is not None:
+        parts.append(f"byte {located.offset}")
+    return ", ".join(parts) or "input"
+
+
+def write_text(report: RunReport, out: TextIO, *, color: bool = False) -> None:
+    """Write findings grouped by source, then entry, then a summary line."""
+    for source, by_source in groupby(report.findings, key=lambda f: f.source):
+        out.write(_style(source, color, bold=True) + "\n")
+        for _, by_entry in groupby(by_source, key=lambda f: (f.entry, f.line, f.offset)):
+            items = list(by_entry)
+            out.write("  " + _style(_entry_label(items[0]), color, fg="cyan") + "\n")
+            for located in items:
+                f = located.finding
+                sev = _style(
+                    f.severity.value, color, fg="red" if f.is_error else "yellow", bold=True
+                )
+                where = f.pointer or "/"
+                if f.content_pointer is not None:
+                    where += " -> " + (f.content_pointer or "/")
+                out.write(f"    {_style(f.rule, color, bold=True)} {sev} {where}: {f.message}\n")
+                if f.value is not None:
+                    out.write(_style(f"        value: {f.value}", color, dim=True) + "\n")
+    s = report.summary
+    noun = "payload" if s.checked == 1 else "payloads"
+    line = (
+        f"Checked {s.checked} {noun} from {s.inputs} input{'s' if s.inputs != 1 else ''} "
+        f"at profile {report.profile.value}: {s.errors} error{'s' if s.errors != 1 else ''}, "
+        f"{s.warnings} warning{'s' if s.warnings != 1 else ''}"
+    )
+    if s.skipped:
+        line += f", {s.skipped} skipped"
+    line += "."
+    fg = "red" if s.errors or report.unreadable else "green"
+    out.write(_style(line, color, fg=fg, bold=True) + "\n")
+    for note in s.notes:
+        out.write(f"note: {note}\n")

@@ -1,0 +1,1 @@
+"""Readers: one per input format, all streaming, yielding what the validator checks."""

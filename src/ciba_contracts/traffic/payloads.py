@@ -1,0 +1,96 @@
+"""Plain payload files: ``.json`` (one payload) and ``.jsonl``/``.ndjson`` (one per line).
+
+A JSON lines file is read a line at a time, so its size does not matter.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+JSON_SUFFIXES = (".json",)
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadEntry:
+    """One payload read from a source; ``entry`` counts from 0, ``line`` from 1."""
+
+    source: str
+    entry: int
+    line: int | None
+    body: bytes
+
+
+def is_payload_file(path: Path) -> bool:
+    """Whether a directory walk should pick this file up as plain payloads."""
+    return path.suffix.lower() in JSON_SUFFIXES + JSONL_SUFFIXES
+
+
+def read_payloads(name: str, stdin: BinaryIO | None = None) -> Iterator[PayloadEntry]:
+    """Payloads of one input: a path, or ``-`` for standard input.
+
+    ``.json`` is one payload whatever its JSON type, ``.jsonl``/``.ndjson`` one
+    payload per non-blank line; any other name is told apart by its content.
+    Raises OSError when the input cannot be opened or read.
+    """
+    if name == STDIN:
+        handle = stdin if stdin is not None else sys.stdin.buffer
+        yield from _sniffed(STDIN_NAME, handle)
+        return
+    suffix = Path(name).suffix.lower()
+    with open(name, "rb") as handle:
+        if suffix in JSONL_SUFFIXES:
+            yield from _lines(name, handle)
+        elif suffix in JSON_SUFFIXES:
+            yield PayloadEntry(name, 0, 1, handle.read())
+        else:
+            yield from _sniffed(name, handle)
+
+
+def _lines(
+    source: str, handle: BinaryIO, first: tuple[int, bytes] | None = None
+) -> Iterator[PayloadEntry]:
+    entry = 0
+    if first is not None:
+        yield PayloadEntry(source, entry, first[0], first[1])
+        entry += 1
+        start = first[0] + 1
+    else:
+        start = 1
+    for number, raw in enumerate(handle, start):
+        body = raw.strip()
+        if body:
+            yield PayloadEntry(source, entry, number, body)
+            entry += 1
+
+
+def _sniffed(source: str, handle: BinaryIO) -> Iterator[PayloadEntry]:
+    """JSON lines when the first non-blank line is a JSON document by itself, else one payload."""
+    number = 0
+    skipped: list[bytes] = []
+    for raw in handle:
+        number += 1
+        skipped.append(raw)
+        body = raw.strip()
+        if not body:
+            continue
+        try:
+            orjson.loads(body)
+        except orjson.JSONDecodeError:
+            # A document spread over lines (pretty-printed JSON), or not JSON at all:
+            # the whole input is one payload.
+            rest = handle.read()
+            yield PayloadEntry(source, 0, number, b"".join(skipped) + rest)
+            return
+        yield from _lines(source, handle, (number, body))
+        return
+    if skipped:
+        yield PayloadEntry(source, 0, 1, b"".join(skipped))
