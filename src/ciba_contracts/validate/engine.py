@@ -77,7 +77,7 @@ class Validator:
         self._any_action_fast = fast.get("") if kind == "result" else None
         self._hot = self._validate if kind == "result" else self._build_hot_path()
         # Calls go straight to the closure; the method below documents the API.
-        self.validate = self._hot  # type: ignore[method-assign]
+        self.validate = self._hot  # type: ignore[method-assign,assignment]
 
     def is_valid(self, payload: Payload) -> bool:
         """Whether the payload has no error-severity finding."""

@@ -78,4 +78,5 @@ def _unjudgeable(value: object) -> bool:
 def _clamped(value: object) -> object:
     if isinstance(value, float) and math.isnan(value):
         return value
-    return math.copysign(sys.float_info.max, value)  # type: ignore[arg-type]
+    negative = value < 0  # type: ignore[operator]
+    return -sys.float_info.max if negative else sys.float_info.max
