@@ -228,7 +228,7 @@ class Validator:
     ) -> list[Finding]:
         found: list[Finding] | None = None
         if not schema_ok:
-            found = list(self._schema_findings(checked, ""))
+            found = list(self._schema_findings(checked, "", original=obj))
         if self._relations:
             related = self._relation_findings(obj)
             if related:
@@ -249,6 +249,7 @@ class Validator:
         base: str,
         validator: Any = None,
         content: bool = False,
+        original: dict[str, Any] | None = None,
     ) -> Iterator[Finding]:
         schema = self._schema if validator is None else validator
         try:
@@ -270,7 +271,11 @@ class Validator:
                 actual = "missing"
             else:
                 member = str(parts[-1]) if parts else ""
-                value_text = render(error.instance)
+                shown = error.instance
+                if original is not None and len(parts) == 1 and parts[0] in original:
+                    # Show what the payload said, not the stand-in the check saw.
+                    shown = original[parts[0]]
+                value_text = render(shown)
                 actual = _actual(keyword, error.instance)
             expected = holder.get(keyword, "")
             where = pointer(parts)
