@@ -6,6 +6,7 @@ import click
 
 from ciba_contracts import __version__
 from ciba_contracts.cli.catalog import rules, schema
+from ciba_contracts.cli.serve import serve
 from ciba_contracts.cli.validate import validate
 
 
@@ -19,3 +20,4 @@ def main() -> None:
 main.add_command(validate)
 main.add_command(schema)
 main.add_command(rules)
+main.add_command(serve)
