@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import orjson
@@ -39,6 +40,9 @@ def json_type(value: object) -> str:
 
 def render(value: object, limit: int = VALUE_LIMIT) -> str:
     """JSON text of ``value``, cut to ``limit`` characters with an ellipsis."""
+    if isinstance(value, float) and not math.isfinite(value):
+        # orjson would print null, which hides what the payload said.
+        return "NaN" if math.isnan(value) else ("-Infinity" if value < 0 else "Infinity")
     try:
         text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except (TypeError, orjson.JSONEncodeError):
