@@ -1,0 +1,132 @@
+"""What the contract suite reports: failures, each with a request that reproduces it."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["REDACTED", "ContractFailure", "RecordedRequest", "SuiteReport", "redact"]
+
+REDACTED = "***"
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value replaced by ``***``."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request as sent, enough to replay it with curl."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+
+    def as_curl(self, secrets: Iterable[str] = ()) -> str:
+        """A ``curl`` command line; credentials and secret values are replaced by ``***``."""
+        parts = ["curl", "-sS", "-X", self.method]
+        for name, value in self.headers:
+            if name.lower() in _SECRET_HEADERS:
+                scheme = value.split(" ", 1)[0] if " " in value else ""
+                value = f"{scheme} {REDACTED}".strip()
+            parts += ["-H", f"{name}: {value}"]
+        if self.body is not None:
+            parts += ["--data-binary", self.body.decode("utf-8", "replace")]
+        parts.append(self.url)
+        return redact(" ".join(shlex.quote(p) for p in parts), secrets)
+
+
+@dataclass(frozen=True)
+class ContractFailure:
+    """One broken promise.
+
+    ``check`` names what broke: a rule code of the catalog (``A109``), a
+    schemathesis check (``status_code_conformance``) or one of the suite's own
+    (``status``, ``content-type``, ``cache-control``, ``auth``, ``ticket reuse``,
+    ``unknown ticket``, ``distinct auth_req_id``). ``request`` reproduces it.
+    """
+
+    check: str
+    message: str
+    request: RecordedRequest | None = None
+    status: int | None = None
+    source: str = "scenario"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What makes two failures the same: the check and the message's first line."""
+        return (self.check, self.message.splitlines()[0] if self.message else "")
+
+
+@dataclass
+class SuiteReport:
+    """Failures of one run, deduplicated, in the order they were first seen."""
+
+    secrets: tuple[str, ...] = ()
+    failures: list[ContractFailure] = field(default_factory=list)
+    requests: int = 0
+    _seen: set[tuple[str, str]] = field(default_factory=set, repr=False)
+
+    def add(self, failure: ContractFailure) -> None:
+        """Record ``failure`` unless the same one was recorded already."""
+        if failure.key in self._seen:
+            return
+        self._seen.add(failure.key)
+        self.failures.append(failure)
+
+    def extend(self, failures: Iterable[ContractFailure]) -> None:
+        """Record several failures."""
+        for failure in failures:
+            self.add(failure)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the target kept the contract."""
+        return not self.failures
+
+    @property
+    def checks(self) -> list[str]:
+        """The distinct checks that failed, in order."""
+        return list(dict.fromkeys(f.check for f in self.failures))
+
+    def render(self) -> str:
+        """A plain-text report: one block per failure, each with a curl line."""
+        lines: list[str] = []
+        for number, failure in enumerate(self.failures, 1):
+            status = f" (HTTP {failure.status})" if failure.status is not None else ""
+            lines.append(f"{number}. [{failure.check}]{status} {failure.source}")
+            for text in redact(failure.message, self.secrets).splitlines():
+                lines.append(f"   {text}" if text else "")
+            if failure.request is not None:
+                lines.append("   Reproduce with:")
+                lines.append("     " + failure.request.as_curl(self.secrets))
+            lines.append("")
+        verdict = (
+            "The target keeps the contract."
+            if self.ok
+            else f"{len(self.failures)} distinct failure(s): {', '.join(self.checks)}"
+        )
+        lines.append(f"{verdict} ({self.requests} scenario requests)")
+        return "\n".join(lines)
+
+    def to_dict(self) -> Mapping[str, object]:
+        """A JSON-ready summary (used for JUnit and HAR side outputs)."""
+        return {
+            "ok": self.ok,
+            "failures": [
+                {
+                    "check": f.check,
+                    "message": redact(f.message, self.secrets),
+                    "status": f.status,
+                    "source": f.source,
+                    "curl": f.request.as_curl(self.secrets) if f.request else None,
+                }
+                for f in self.failures
+            ],
+        }

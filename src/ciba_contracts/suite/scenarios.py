@@ -1,0 +1,321 @@
+"""Explicit scenarios, written with httpx: the promises generated data cannot reach.
+
+Every answer of the issue API goes through the same checks (documented status,
+JSON content type, no-store on 200, payload rules at the target's level); each
+scenario then adds its own expectation (a ticket is redeemed once, a never-issued
+ticket is refused, malformed bodies get 400, bad credentials get 401...).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+import httpx
+import orjson
+
+from ciba_contracts.selection import RESULT_STATUSES, kind_for_status
+from ciba_contracts.suite.findings import ContractFailure, RecordedRequest
+from ciba_contracts.suite.target import Target
+from ciba_contracts.validate.engine import get_validator
+
+__all__ = ["SCENARIOS", "Probe", "Scenario", "run_scenarios"]
+
+DOCUMENTED_STATUSES: Final = frozenset({200}) | RESULT_STATUSES
+
+
+class _Stop(Exception):
+    """A scenario cannot go on (its precondition failed and was reported)."""
+
+
+class Probe:
+    """An httpx client that checks every answer and collects failures."""
+
+    def __init__(self, target: Target, client: httpx.Client) -> None:
+        self.target = target
+        self.client = client
+        self.failures: list[ContractFailure] = []
+        self.requests = 0
+
+    def fail(
+        self,
+        check: str,
+        message: str,
+        request: RecordedRequest | None = None,
+        status: int | None = None,
+    ) -> None:
+        """Record a failure."""
+        self.failures.append(ContractFailure(check, message, request, status))
+
+    def post(
+        self,
+        url: str,
+        body: bytes | None,
+        *,
+        authorization: str | None = "default",
+        content_type: str = "application/json",
+    ) -> tuple[httpx.Response, RecordedRequest]:
+        """POST ``body`` to ``url`` and run the checks every answer must pass."""
+        headers: dict[str, str] = {"Content-Type": content_type, "Accept": "application/json"}
+        if authorization == "default":
+            headers["Authorization"] = self.target.authorization
+        elif authorization is not None:
+            headers["Authorization"] = authorization
+        recorded = RecordedRequest("POST", url, tuple(headers.items()), body)
+        response = self.client.post(url, content=body or b"", headers=headers)
+        self.requests += 1
+        self._check_common(response, recorded, is_issue=url == self.target.issue_url)
+        return response, recorded
+
+    def _check_common(
+        self, response: httpx.Response, recorded: RecordedRequest, *, is_issue: bool
+    ) -> None:
+        status = response.status_code
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json" and not (
+            media.startswith("application/") and media.endswith("+json")
+        ):
+            self.fail(
+                "content-type",
+                f"answer {status} has Content-Type {response.headers.get('content-type')!r}, "
+                "not application/json",
+                recorded,
+                status,
+            )
+        if not is_issue:
+            return
+        if status not in DOCUMENTED_STATUSES:
+            self.fail(
+                "status",
+                f"the issue API answered {status}, a status it does not document "
+                f"({', '.join(map(str, sorted(DOCUMENTED_STATUSES)))})",
+                recorded,
+                status,
+            )
+            return
+        if status == 200:
+            cache = response.headers.get("cache-control", "").lower()
+            pragma = response.headers.get("pragma", "").lower()
+            if "no-store" not in cache and "no-cache" not in pragma:
+                self.fail(
+                    "cache-control",
+                    "a 200 answer carries neither Cache-Control: no-store nor Pragma: no-cache",
+                    recorded,
+                    status,
+                )
+        kind = kind_for_status(status)
+        assert kind is not None
+        validator = get_validator(self.target.profile, kind=kind)
+        for finding in validator.validate(response.content):
+            if finding.is_error:
+                where = finding.pointer or "/"
+                if finding.content_pointer:
+                    where += f" -> {finding.content_pointer}"
+                value = f" (value {finding.value})" if finding.value is not None else ""
+                self.fail(
+                    finding.rule,
+                    f"{kind} at {where}: {finding.message}{value}",
+                    recorded,
+                    status,
+                )
+
+    # -- helpers the scenarios share ------------------------------------------------
+
+    def ticket(self) -> str:
+        """A fresh ticket from the authentication API; stops the scenario if there is none."""
+        target = self.target
+        body = orjson.dumps(
+            {
+                "parameters": f"scope=openid&login_hint={target.login_hint}",
+                "clientId": target.client_id,
+                "clientSecret": target.client_secret,
+            }
+        )
+        response, recorded = self.post(target.authentication_url, body)
+        payload = _json(response)
+        ticket = payload.get("ticket") if isinstance(payload, dict) else None
+        if response.status_code != 200 or not isinstance(ticket, str) or not ticket:
+            action = payload.get("action") if isinstance(payload, dict) else None
+            self.fail(
+                "authentication",
+                f"the authentication API gave no ticket (HTTP {response.status_code}, "
+                f"action {action!r}); check --client-id/--client-secret/--login-hint",
+                recorded,
+                response.status_code,
+            )
+            raise _Stop
+        return ticket
+
+    def issue(self, ticket: Any) -> tuple[httpx.Response, RecordedRequest, dict[str, Any]]:
+        """Redeem ``ticket``; returns the answer, the request and the parsed body ({} if none)."""
+        response, recorded = self.post(self.target.issue_url, orjson.dumps({"ticket": ticket}))
+        payload = _json(response)
+        return response, recorded, payload if isinstance(payload, dict) else {}
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        # payload-not-object faults wrap the object in an array; look inside.
+        return None
+
+
+def _unwrap(payload: Any) -> dict[str, Any]:
+    if isinstance(payload, list) and len(payload) == 1 and isinstance(payload[0], dict):
+        return payload[0]
+    return payload if isinstance(payload, dict) else {}
+
+
+def _issue_ok(probe: Probe) -> None:
+    response, recorded, payload = probe.issue(probe.ticket())
+    payload = payload or _unwrap(_json(response))
+    if response.status_code != 200 or payload.get("action") != "OK":
+        probe.fail(
+            "issue",
+            f"a fresh ticket did not give action OK (HTTP {response.status_code}, "
+            f"action {payload.get('action')!r})",
+            recorded,
+            response.status_code,
+        )
+
+
+def _ticket_reuse(probe: Probe) -> None:
+    ticket = probe.ticket()
+    first, _, payload = probe.issue(ticket)
+    if _unwrap(payload or _json(first)).get("action") != "OK":
+        return  # reported by the issue scenario
+    second, recorded, again = probe.issue(ticket)
+    if _unwrap(again or _json(second)).get("action") == "OK":
+        probe.fail(
+            "ticket reuse",
+            "a ticket that was already redeemed gave action OK a second time",
+            recorded,
+            second.status_code,
+        )
+
+
+def _unknown_ticket(probe: Probe) -> None:
+    ticket = secrets.token_urlsafe(32)
+    response, recorded, payload = probe.issue(ticket)
+    if _unwrap(payload or _json(response)).get("action") == "OK":
+        probe.fail(
+            "unknown ticket",
+            "a ticket that was never issued gave action OK",
+            recorded,
+            response.status_code,
+        )
+
+
+def _distinct_ids(probe: Probe) -> None:
+    ids: list[str] = []
+    recorded: RecordedRequest | None = None
+    for _ in range(2):
+        response, recorded, payload = probe.issue(probe.ticket())
+        value = _unwrap(payload or _json(response)).get("authReqId")
+        if not isinstance(value, str):
+            return  # reported by the payload rules
+        ids.append(value)
+    if ids[0] == ids[1]:
+        probe.fail(
+            "distinct auth_req_id",
+            f"two tickets gave the same authReqId {ids[0]!r}",
+            recorded,
+            200,
+        )
+
+
+_MALFORMED: Final[tuple[tuple[str, bytes, str], ...]] = (
+    ("a body that is not JSON", b"{not json", "application/json"),
+    ("an empty body", b"", "application/json"),
+    ("a ticket that is a number", b'{"ticket": 123}', "application/json"),
+    ("a body without a ticket", b"{}", "application/json"),
+    ("a JSON array", b'["ticket"]', "application/json"),
+)
+
+
+def _malformed_bodies(probe: Probe) -> None:
+    for what, body, content_type in _MALFORMED:
+        response, recorded = probe.post(probe.target.issue_url, body, content_type=content_type)
+        if response.status_code != 400:
+            probe.fail(
+                "status",
+                f"{what} answered {response.status_code}, not 400",
+                recorded,
+                response.status_code,
+            )
+
+
+def _credentials(probe: Probe) -> None:
+    body = orjson.dumps({"ticket": secrets.token_urlsafe(32)})
+    for what, authorization in (
+        ("no credentials", None),
+        ("wrong credentials", probe.target.wrong_authorization),
+    ):
+        response, recorded = probe.post(probe.target.issue_url, body, authorization=authorization)
+        if response.status_code != 401:
+            probe.fail(
+                "auth",
+                f"a request with {what} answered {response.status_code}, not 401",
+                recorded,
+                response.status_code,
+            )
+
+
+def expired_ticket_scenario(ticket_ttl: float) -> Callable[[Probe], None]:
+    """A scenario that waits ``ticket_ttl`` seconds and then redeems the ticket."""
+
+    def _expired(probe: Probe) -> None:
+        ticket = probe.ticket()
+        time.sleep(ticket_ttl + 0.25)
+        response, recorded, payload = probe.issue(ticket)
+        if _unwrap(payload or _json(response)).get("action") == "OK":
+            probe.fail(
+                "ticket expiry",
+                f"a ticket redeemed after its lifetime ({ticket_ttl} s) gave action OK",
+                recorded,
+                response.status_code,
+            )
+
+    return _expired
+
+
+Scenario = Callable[[Probe], None]
+
+#: The scenarios, by name, in the order they run.
+SCENARIOS: Final[dict[str, Scenario]] = {
+    "issue": _issue_ok,
+    "ticket reuse": _ticket_reuse,
+    "unknown ticket": _unknown_ticket,
+    "distinct auth_req_id": _distinct_ids,
+    "malformed bodies": _malformed_bodies,
+    "credentials": _credentials,
+}
+
+
+def run_scenarios(
+    target: Target,
+    *,
+    ticket_ttl: float | None = None,
+    only: str | None = None,
+    timeout: float = 10.0,
+) -> tuple[list[ContractFailure], int]:
+    """Run the scenarios (or just ``only``) against ``target``; returns failures and request count.
+
+    ``ticket_ttl`` adds the expiry scenario, which waits that long for a ticket to lapse.
+    """
+    scenarios = dict(SCENARIOS)
+    if ticket_ttl is not None:
+        scenarios["ticket expiry"] = expired_ticket_scenario(ticket_ttl)
+    if only is not None:
+        scenarios = {only: scenarios[only]}
+    with httpx.Client(timeout=timeout) as client:
+        probe = Probe(target, client)
+        for scenario in scenarios.values():
+            try:
+                scenario(probe)
+            except _Stop:
+                continue
+    return probe.failures, probe.requests
