@@ -6,6 +6,7 @@ import click
 
 from ciba_contracts import __version__
 from ciba_contracts.cli.catalog import rules, schema
+from ciba_contracts.cli.contract_test import test
 from ciba_contracts.cli.serve import serve
 from ciba_contracts.cli.validate import validate
 
@@ -21,3 +22,4 @@ main.add_command(validate)
 main.add_command(schema)
 main.add_command(rules)
 main.add_command(serve)
+main.add_command(test)

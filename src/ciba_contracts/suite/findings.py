@@ -112,7 +112,7 @@ class SuiteReport:
             if self.ok
             else f"{len(self.failures)} distinct failure(s): {', '.join(self.checks)}"
         )
-        lines.append(f"{verdict} ({self.requests} scenario requests)")
+        lines.append(f"{verdict} ({self.requests} requests)")
         return "\n".join(lines)
 
     def to_dict(self) -> Mapping[str, object]:

@@ -1,0 +1,192 @@
+"""``ciba-contracts test``: check a live issue API (or the bundled reference server)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+import click
+
+from ciba_contracts.suite.findings import SuiteReport, redact
+from ciba_contracts.suite.target import ENV_VARS, Target, TargetError
+
+__all__ = ["test"]
+
+
+def _write_junit(report: SuiteReport, path: Path) -> None:
+    cases: list[str] = []
+    if report.ok:
+        cases.append('<testcase classname="ciba-contracts" name="contract"/>')
+    for failure in report.failures:
+        message = redact(failure.message, report.secrets)
+        curl = failure.request.as_curl(report.secrets) if failure.request else ""
+        cases.append(
+            f'<testcase classname="ciba-contracts" name={quoteattr(failure.check)}>'
+            f"<failure message={quoteattr(message.splitlines()[0] if message else '')}>"
+            f"{escape(message)}\n{escape(curl)}</failure></testcase>"
+        )
+    failures = len(report.failures)
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<testsuite name="ciba-contracts" tests="{max(failures, 1)}" failures="{failures}">'
+        + "".join(cases)
+        + "</testsuite>\n",
+        encoding="utf-8",
+    )
+
+
+def _write_har(report: SuiteReport, path: Path) -> None:
+    entries = []
+    for failure in report.failures:
+        request = failure.request
+        if request is None:
+            continue
+        headers = [
+            {
+                "name": name,
+                "value": "***"
+                if name.lower() == "authorization"
+                else redact(value, report.secrets),
+            }
+            for name, value in request.headers
+        ]
+        body = (request.body or b"").decode("utf-8", "replace")
+        entries.append(
+            {
+                "comment": f"{failure.check}: {redact(failure.message, report.secrets)}",
+                "request": {
+                    "method": request.method,
+                    "url": request.url,
+                    "httpVersion": "HTTP/1.1",
+                    "headers": headers,
+                    "queryString": [],
+                    "cookies": [],
+                    "headersSize": -1,
+                    "bodySize": len(body),
+                    "postData": {
+                        "mimeType": "application/json",
+                        "text": redact(body, report.secrets),
+                    },
+                },
+                "response": {"status": failure.status or 0},
+            }
+        )
+    har = {"log": {"version": "1.2", "creator": {"name": "ciba-contracts"}, "entries": entries}}
+    path.write_text(json.dumps(har, indent=2), encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _target(options: dict[str, object], api_version: str | None, profile: str) -> Iterator[Target]:
+    if options.get("base_url") or ENV_VARS["base_url"] in __import__("os").environ:
+        yield Target.build(api_version=api_version, profile=profile, **options)  # type: ignore[arg-type]
+        return
+    from ciba_contracts.suite.runner import reference_target
+
+    version = int(api_version) if api_version else 3
+    if version not in (2, 3):
+        raise TargetError(f"--api-version must be 2 or 3, not {api_version!r}")
+    with reference_target(version, profile) as target:
+        click.echo(
+            f"No --base-url: checking the bundled reference server at {target.base_url}", err=True
+        )
+        yield target
+
+
+@click.command("test")
+@click.option("--base-url", help="Root URL of the API under test. [env: CIBA_BASE_URL]")
+@click.option("--token", help="Bearer token (API v3). [env: CIBA_TOKEN]")
+@click.option(
+    "--basic", metavar="KEY:SECRET", help="API key and secret (API v2). [env: CIBA_BASIC]"
+)
+@click.option("--service-id", help="Service ID in v3 paths. [env: CIBA_SERVICE_ID]")
+@click.option(
+    "--api-version",
+    type=click.Choice(["2", "3"]),
+    help="2 (basic) or 3 (bearer). [env: CIBA_API_VERSION]",
+)
+@click.option("--client-id", help="Client of the test CIBA requests. [env: CIBA_CLIENT_ID]")
+@click.option("--client-secret", help="Its secret. [env: CIBA_CLIENT_SECRET]")
+@click.option("--login-hint", help="login_hint of the test requests. [env: CIBA_LOGIN_HINT]")
+@click.option(
+    "--profile",
+    type=click.Choice(["sdk", "authlete", "ciba"]),
+    envvar="CIBA_PROFILE",
+    default="authlete",
+    show_default=True,
+    help="Strictness level of the payload rules. [env: CIBA_PROFILE]",
+)
+@click.option(
+    "--max-examples",
+    type=click.IntRange(min=0),
+    default=25,
+    show_default=True,
+    help="Generated requests per mode (positive, negative); 0 runs only the scenarios.",
+)
+@click.option("--seed", type=int, help="Hypothesis seed, to replay a run.")
+@click.option(
+    "--ticket-ttl",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Ticket lifetime of the target, seconds: adds a scenario that waits it out.",
+)
+@click.option(
+    "--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report."
+)
+@click.option(
+    "--har",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the failing requests as HAR.",
+)
+def test(
+    base_url: str | None,
+    token: str | None,
+    basic: str | None,
+    service_id: str | None,
+    api_version: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    login_hint: str | None,
+    profile: str,
+    max_examples: int,
+    seed: int | None,
+    ticket_ttl: float | None,
+    junit: Path | None,
+    har: Path | None,
+) -> None:
+    """Run the contract suite against a live issue API.
+
+    Explicit scenarios (authentication -> issue, ticket reuse, unknown tickets,
+    malformed bodies, credentials) and schemathesis-generated requests; every
+    issue-API answer is validated at --profile. Without --base-url the bundled
+    reference server is started on 127.0.0.1. Exit 0: the contract holds;
+    1: it is broken; 2: wrong options or unreachable target.
+    """
+    from ciba_contracts.suite.runner import TargetUnreachableError, run_suite
+
+    options: dict[str, object] = {
+        "base_url": base_url,
+        "token": token,
+        "basic": basic,
+        "service_id": service_id,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "login_hint": login_hint,
+    }
+    try:
+        with _target(options, api_version, profile) as target:
+            report = run_suite(target, max_examples=max_examples, seed=seed, ticket_ttl=ticket_ttl)
+    except TargetError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except TargetUnreachableError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(report.render())
+    if junit is not None:
+        _write_junit(report, junit)
+    if har is not None:
+        _write_har(report, har)
+    sys.exit(0 if report.ok else 1)
