@@ -135,6 +135,12 @@ def _check_name(failure: BaseException) -> str:
     return type(failure).__name__
 
 
+def _is_json(case: Any) -> bool:
+    # Form bodies with repeated or odd field names are refused by real servers too;
+    # the contract is stated for JSON bodies.
+    return case.media_type in (None, "application/json")
+
+
 def case_mode(case: Any) -> str:
     """``positive`` or ``negative``: how a generated case was made."""
     meta = getattr(case, "meta", None)
@@ -163,8 +169,8 @@ def run_generated(
     count = [0]
     for mode in modes:
         strategy = operation.as_strategy(
-            generation_mode=mode, path_parameters=path_parameters, media_type="application/json"
-        )
+            generation_mode=mode, path_parameters=path_parameters
+        ).filter(_is_json)
 
         @hypothesis.settings(
             max_examples=max_examples,
