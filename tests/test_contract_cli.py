@@ -1,0 +1,97 @@
+"""``ciba-contracts test`` against the reference server: clean, and with every catalog fault."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from ciba_contracts.cli import main
+from ciba_contracts.server.config import DEFAULT_BASIC, DEFAULT_TOKEN, ServerConfig
+from ciba_contracts.server.faults import Fault, iter_faults
+from ciba_contracts.server.runner import running_server
+
+TTL = 0.5
+
+# What the report calls the check that catches each http:/state: tag.
+_CHECK_FOR_TAG = {
+    "http:status": "status",
+    "http:content-type": "content-type",
+    "http:cache-control": "cache-control",
+    "http:auth": "auth",
+    "state:ticket-reuse": "ticket reuse",
+    "state:unknown-ticket": "unknown ticket",
+    "state:ticket-expiry": "ticket expiry",
+}
+
+
+def _run(url: str, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main,
+        [
+            "test",
+            "--base-url",
+            url,
+            "--token",
+            DEFAULT_TOKEN,
+            "--basic",
+            ":".join(DEFAULT_BASIC),
+            "--max-examples",
+            "5",
+            "--seed",
+            "1",
+            *extra,
+        ],
+    )
+    return result.exit_code, result.output
+
+
+def test_clean_reference_server_keeps_the_contract() -> None:
+    with running_server(ServerConfig()) as url:
+        code, output = _run(url, "--max-examples", "20")
+    assert code == 0, output
+    assert "keeps the contract" in output
+
+
+def test_bundled_server_without_base_url() -> None:
+    result = CliRunner().invoke(main, ["test", "--max-examples", "3", "--api-version", "2"])
+    assert result.exit_code == 0, result.output
+
+
+def test_unreachable_target_exits_2() -> None:
+    code, output = _run("http://127.0.0.1:9")
+    assert code == 2
+    assert "cannot reach" in output
+
+
+def test_wrong_options_exit_2() -> None:
+    result = CliRunner().invoke(main, ["test", "--base-url", "http://127.0.0.1:9", "--basic", "x"])
+    assert result.exit_code == 2
+    assert "KEY:SECRET" in result.output
+
+
+def test_credentials_never_reach_the_report() -> None:
+    with running_server(ServerConfig(faults=frozenset({"crash-on-bad-body"}))) as url:
+        code, output = _run(url)
+    assert code == 1
+    assert DEFAULT_TOKEN not in output
+    assert DEFAULT_BASIC[1] not in output
+    assert "curl " in output
+
+
+def _expected_check(fault: Fault) -> str:
+    return _CHECK_FOR_TAG.get(fault.rule, fault.rule)
+
+
+@pytest.mark.parametrize("fault", list(iter_faults()), ids=lambda f: f.name)
+@pytest.mark.parametrize("version", ["3", "2"])
+def test_every_fault_is_caught(fault: Fault, version: str) -> None:
+    expiry = fault.rule == "state:ticket-expiry"
+    config = ServerConfig(faults=frozenset({fault.name}), ticket_ttl=TTL if expiry else 600.0)
+    extra = ["--api-version", version] + (["--ticket-ttl", str(TTL)] if expiry else [])
+    if fault.level == "ciba":
+        # CIBA Core rules only apply at the strictest level.
+        extra += ["--profile", "ciba"]
+    with running_server(config) as url:
+        code, output = _run(url, *extra)
+    assert code == 1, output
+    assert f"[{_expected_check(fault)}]" in output, output
