@@ -38,7 +38,7 @@ def set_profile(profile: str) -> None:
     _settings["profile"] = profile
 
 
-class CibaRuleFailure(_StFailure):  # type: ignore[misc]
+class CibaRuleFailure(_StFailure):
     """An issue-API answer breaks rules of the project's catalog."""
 
     code = "ST990"
@@ -51,7 +51,7 @@ class CibaRuleFailure(_StFailure):  # type: ignore[misc]
         self.rules = rules
 
 
-@schemathesis.check  # type: ignore[misc]
+@schemathesis.check
 def ciba_issue_contract(ctx: Any, response: Any, case: Any) -> bool | None:
     """Validate an issue-API answer with the project's validator at the configured level."""
     url = getattr(response.request, "url", None) or case.formatted_path
