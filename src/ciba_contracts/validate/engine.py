@@ -106,44 +106,54 @@ class Validator:
         relations = self._relations
         shortcut = self._ack_shortcut
         general = self._validate
+        check = self._check
         loads = _loads
 
         def hot(payload: Payload) -> list[Finding]:
-            if type(payload) is bytes:
-                try:
-                    obj = loads(payload)
-                    action = obj.get("action")
-                    fast = fast_get(action)
-                    if fast is not None and fast.is_valid(obj):
-                        if not relations:
+            if type(payload) is not bytes:
+                return general(payload)
+            try:
+                obj = loads(payload)
+            except JSONDecodeError:
+                return general(payload)
+            if type(obj) is not dict:
+                return general(payload)
+            fast_ok: bool | None = None
+            try:
+                action: Any = obj.get("action")
+                fast = fast_get(action)
+                if fast is not None:
+                    fast_ok = bool(fast.is_valid(obj))
+                if fast_ok:
+                    if not relations:
+                        return []
+                    # The fast schema made these present strings at this level.
+                    if obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
+                        content = obj.get("responseContent")
+                        if content is None:
                             return []
-                        # The fast schema made these present strings at this level.
-                        if obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
-                            content = obj.get("responseContent")
-                            if content is None:
+                        body = loads(content)
+                        if action != ok_action or not shortcut:
+                            if contents[action].is_valid(body):
                                 return []
-                            body = loads(content)
-                            if action != ok_action or not shortcut:
-                                if contents[action].is_valid(body):
-                                    return []
-                            elif type(body) is dict:
-                                # Members equal to validated fields cannot break the
-                                # acknowledgement schema; anything else is decided later.
-                                for member, field, required in mirror:
-                                    if member in body:
-                                        if field not in obj:
-                                            break
-                                        mine = body[member]
-                                        theirs = obj[field]
-                                        if mine != theirs or type(mine) is not type(theirs):
-                                            break
-                                    elif required or field in obj:
+                        elif type(body) is dict:
+                            # Members equal to validated fields cannot break the
+                            # acknowledgement schema; anything else is decided later.
+                            for member, field, required in mirror:
+                                if member in body:
+                                    if field not in obj:
                                         break
-                                else:
-                                    return []
-                except (JSONDecodeError, TypeError, AttributeError, KeyError, ValueError):
-                    pass
-            return general(payload)
+                                    mine = body[member]
+                                    theirs = obj[field]
+                                    if mine != theirs or type(mine) is not type(theirs):
+                                        break
+                                elif required or field in obj:
+                                    break
+                            else:
+                                return []
+            except (JSONDecodeError, TypeError, AttributeError, KeyError, ValueError):
+                pass
+            return check(obj, True, fast_ok)
 
         return hot
 
@@ -167,8 +177,17 @@ class Validator:
             return self._finish(
                 [_make(rule, "", value=render(obj), actual=_article(json_type(obj)))]
             )
+        return self._check(obj, exact)
+
+    def _check(
+        self, obj: dict[str, Any], exact: bool, fast_ok: bool | None = None
+    ) -> list[Finding]:
+        """Findings on a parsed object; ``fast_ok`` is the fast schema's verdict if known."""
         # orjson never yields numbers the compiled validator misjudges; other sources may.
         checked = obj if exact else clamp_big_ints(obj)
+        if fast_ok is not None:
+            # The hot path already ran the fast checks; only the full one is left.
+            return self._full(obj, checked, fast_ok)
         action = obj.get("action")
         fast = self._any_action_fast
         if fast is None and type(action) is str:

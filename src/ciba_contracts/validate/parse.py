@@ -25,10 +25,6 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-# orjson refusals that are limits of its representation, not faults of the document.
-_ORJSON_LIMITS = ("surrogate", "infinity", "depth limit", "64-bit", "recursion")
-
-
 def parse_json(data: bytes | bytearray | memoryview | str) -> Any:
     """Parse one JSON document, raising :class:`NotJson` with a clear reason."""
     try:
@@ -51,9 +47,6 @@ def _parse_slow(data: bytes | bytearray | memoryview | str, first_error: str) ->
             raise NotJson(f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}") from None
     if not text.strip():
         raise NotJson("empty document")
-    if not any(limit in first_error for limit in _ORJSON_LIMITS):
-        # orjson's reason and position are right; a second parse would only cost time.
-        raise NotJson(first_error)
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
