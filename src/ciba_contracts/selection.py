@@ -1,0 +1,76 @@
+"""Which HTTP exchanges are calls of the issue API, and which kind of body each answer has.
+
+Every entry point that watches traffic (HTTP client hooks, schemathesis checks,
+recorded-traffic readers) asks the same two questions, so they have one answer
+here: :func:`is_issue_call` picks the exchanges, :func:`kind_for_status` says
+whether the body is an issue response or Authlete's ``result`` object.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+from urllib.parse import urlsplit
+
+__all__ = [
+    "ISSUE_PATH_PATTERN",
+    "ISSUE_RESPONSE_STATUS",
+    "RESULT_STATUSES",
+    "is_issue_call",
+    "kind_for_status",
+    "path_of",
+]
+
+#: The issue API's paths: v3 ``/api/{serviceId}/...`` and v2 ``/api/...``, trailing slash tolerated.
+ISSUE_PATH_PATTERN: Final[re.Pattern[str]] = re.compile(
+    r"^/api(?:/[^/]+)?/backchannel/authentication/issue/?$"
+)
+
+#: Status whose body is a ``BackchannelAuthenticationIssueResponse``.
+ISSUE_RESPONSE_STATUS: Final = 200
+#: Statuses whose body is Authlete's ``result`` object.
+RESULT_STATUSES: Final = frozenset({400, 401, 403, 500})
+
+
+def path_of(url_or_path: str) -> str:
+    """The path of an absolute URL or of a path that may carry a query or fragment."""
+    if "://" in url_or_path or url_or_path.startswith("//"):
+        return urlsplit(url_or_path).path
+    # A bare path: cut at the first '?' or '#' without urlsplit, which would read
+    # a leading '//' as a host.
+    return re.split(r"[?#]", url_or_path, maxsplit=1)[0]
+
+
+def is_issue_call(method: str, url_or_path: str, pattern: re.Pattern[str] | None = None) -> bool:
+    """Whether ``method url_or_path`` is a call of the issue API.
+
+    ``url_or_path`` is an absolute URL (any scheme and host) or a path; query and
+    fragment are ignored. The method must be POST (in any case). ``pattern``
+    replaces :data:`ISSUE_PATH_PATTERN`; it is *searched* in the path, so anchor
+    it yourself when a partial match would select too much.
+
+    >>> is_issue_call("POST", "https://us.authlete.com/api/42/backchannel/authentication/issue")
+    True
+    >>> is_issue_call("post", "/api/backchannel/authentication/issue/?x=1")
+    True
+    >>> is_issue_call("GET", "/api/backchannel/authentication/issue")
+    False
+    """
+    if method.upper() != "POST":
+        return False
+    path = path_of(url_or_path)
+    return (pattern or ISSUE_PATH_PATTERN).search(path) is not None
+
+
+def kind_for_status(status: int) -> str | None:
+    """The payload kind an issue-API answer with ``status`` carries, or None for other statuses.
+
+    200 carries an issue response (``"issue-response"``); 400, 401, 403 and 500
+    carry Authlete's ``result`` object (``"result"``), the kinds of
+    :func:`ciba_contracts.get_validator`.
+    """
+    if status == ISSUE_RESPONSE_STATUS:
+        return "issue-response"
+    if status in RESULT_STATUSES:
+        return "result"
+    return None

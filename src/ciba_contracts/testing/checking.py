@@ -1,0 +1,238 @@
+"""Checking a payload or an HTTP response inside a test, and failing it with a readable report.
+
+:class:`ContractChecker` is what the ``ciba_contract`` pytest fixture returns;
+it works the same outside pytest. Responses are duck-typed (``status_code``
+plus ``content``, or httpx's ``read()``), so httpx, requests and schemathesis
+responses all fit without importing any of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.contract.rules import RULES, enabled_rules
+from ciba_contracts.selection import RESULT_STATUSES, kind_for_status
+from ciba_contracts.validate.engine import KINDS, get_validator
+from ciba_contracts.validate.finding import Finding
+from ciba_contracts.violations import ContractViolation, UnexpectedResponse
+
+__all__ = ["ContractChecker", "ResponseInfo", "is_response", "response_info"]
+
+Selection = str | Iterable[str] | None
+
+_RAW = (bytes, bytearray, memoryview, str)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseInfo:
+    """What a check needs from an HTTP response: status, body and, when known, the request."""
+
+    status: int
+    body: bytes
+    method: str | None = None
+    url: str | None = None
+
+    def describe(self) -> str:
+        """``POST https://host/path -> 200`` (or just the status when the request is unknown)."""
+        request = " ".join(part for part in (self.method, self.url) if part)
+        return f"{request} -> {self.status}" if request else f"HTTP {self.status}"
+
+
+def is_response(obj: object) -> bool:
+    """Whether ``obj`` looks like an HTTP response (httpx, requests, schemathesis...)."""
+    return (
+        not isinstance(obj, _RAW | Mapping)
+        and hasattr(obj, "status_code")
+        and (hasattr(obj, "content") or hasattr(obj, "read"))
+    )
+
+
+def response_info(response: Any) -> ResponseInfo:
+    """Status, body bytes and request line of a duck-typed response.
+
+    An httpx response that was streamed and not read yet is read here (sync
+    clients); an ``AsyncClient`` response must be read by the caller first
+    (``await response.aread()``), since reading it needs the event loop.
+    """
+    body = _body(response)
+    method = url = None
+    try:
+        request = response.request
+    except (AttributeError, RuntimeError):
+        # httpx raises RuntimeError for a Response built without a request.
+        request = None
+    if request is not None:
+        method = _text(getattr(request, "method", None))
+        url = _text(getattr(request, "url", None))
+    if url is None:
+        url = _text(getattr(response, "url", None))
+    return ResponseInfo(int(response.status_code), body, method, url)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return text or None
+
+
+def _body(response: Any) -> bytes:
+    read = getattr(response, "read", None)
+    if hasattr(response, "aread") and callable(read):
+        # httpx: read() loads a streamed body once and returns the cached bytes after.
+        try:
+            return bytes(read())
+        except RuntimeError as exc:
+            raise TypeError(
+                "this httpx response comes from an AsyncClient stream and was not read; "
+                "`await response.aread()` before checking it"
+            ) from exc
+    content = response.content
+    if content is None:
+        return b""
+    return bytes(content)
+
+
+class ContractChecker:
+    """Holds payloads and responses to the contract at one level (the pytest fixture's object).
+
+    ``profile``, ``select`` and ``ignore`` are the defaults of every call; each
+    call may override them. Validators are shared and cached, so creating a
+    checker per test costs nothing.
+    """
+
+    def __init__(
+        self,
+        profile: Profile | str = Profile.AUTHLETE,
+        select: Selection = None,
+        ignore: Selection = None,
+    ) -> None:
+        self.profile = Profile.parse(profile)
+        self.select = select
+        self.ignore = ignore
+        # Fail on a misspelled rule here, not at the first assertion.
+        enabled_rules(self.profile, select, ignore)
+
+    def check(
+        self,
+        payload_or_response: Any,
+        *,
+        kind: str | None = None,
+        profile: Profile | str | None = None,
+        select: Selection = None,
+        ignore: Selection = None,
+    ) -> list[Finding]:
+        """Every finding on a payload or response, without asserting anything.
+
+        Accepts a parsed payload (dict), the raw body (bytes or str) or an HTTP
+        response. ``kind`` is ``"issue-response"`` or ``"result"``; by default a
+        payload is an issue response and a response's status decides (200:
+        issue response; 400, 401, 403, 500: ``result`` object). Other statuses
+        raise :class:`~ciba_contracts.violations.UnexpectedResponse` unless
+        ``kind`` is given.
+        """
+        findings, _, _, _ = self._run(payload_or_response, kind, profile, select, ignore)
+        return findings
+
+    def assert_valid(
+        self,
+        payload_or_response: Any,
+        *,
+        kind: str | None = None,
+        profile: Profile | str | None = None,
+        select: Selection = None,
+        ignore: Selection = None,
+    ) -> list[Finding]:
+        """Fail unless the payload or response keeps the contract; return its warnings.
+
+        Raises :class:`~ciba_contracts.violations.ContractViolation` (an
+        ``AssertionError``) listing every finding when any error-severity rule
+        fires. Arguments as for :meth:`check`.
+        """
+        __tracebackhide__ = True
+        findings, used_kind, level, subject = self._run(
+            payload_or_response, kind, profile, select, ignore
+        )
+        if any(f.is_error for f in findings):
+            raise ContractViolation(findings, kind=used_kind, profile=level, subject=subject)
+        return findings
+
+    def assert_valid_result(
+        self,
+        payload_or_response: Any,
+        *,
+        profile: Profile | str | None = None,
+        select: Selection = None,
+        ignore: Selection = None,
+    ) -> list[Finding]:
+        """:meth:`assert_valid` for Authlete's ``result`` object, whatever the status."""
+        __tracebackhide__ = True
+        return self.assert_valid(
+            payload_or_response, kind="result", profile=profile, select=select, ignore=ignore
+        )
+
+    def assert_violates(
+        self,
+        payload_or_response: Any,
+        *rules: str,
+        kind: str | None = None,
+        profile: Profile | str | None = None,
+        select: Selection = None,
+        ignore: Selection = None,
+    ) -> list[Finding]:
+        """Fail unless every rule in ``rules`` fires (others may fire too); return the findings.
+
+        For negative tests: a server or fixture that must produce a given fault.
+        With no ``rules``, any error-severity finding will do.
+        """
+        __tracebackhide__ = True
+        unknown = [code for code in rules if code not in RULES]
+        if unknown:
+            raise ValueError(f"unknown rule code(s): {', '.join(unknown)}")
+        findings, _, level, subject = self._run(payload_or_response, kind, profile, select, ignore)
+        fired = {f.rule for f in findings}
+        missing = [code for code in rules if code not in fired]
+        if missing or (not rules and not any(f.is_error for f in findings)):
+            wanted = ", ".join(missing) if missing else "any error rule"
+            got = "\n".join(f"  - {f}" for f in findings) or "  (no findings)"
+            where = f" ({subject})" if subject else ""
+            raise AssertionError(
+                f"expected {wanted} to fire at profile {level}{where}, but got:\n{got}"
+            )
+        return findings
+
+    def _run(
+        self,
+        target: Any,
+        kind: str | None,
+        profile: Profile | str | None,
+        select: Selection,
+        ignore: Selection,
+    ) -> tuple[list[Finding], str, str, str | None]:
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        level = self.profile if profile is None else Profile.parse(profile)
+        chosen_select = self.select if select is None else select
+        chosen_ignore = self.ignore if ignore is None else ignore
+        subject: str | None = None
+        payload: Any = target
+        if is_response(target):
+            info = response_info(target)
+            subject = info.describe()
+            payload = info.body
+            if kind is None:
+                kind = kind_for_status(info.status)
+                if kind is None:
+                    statuses = ", ".join(str(s) for s in sorted({200, *RESULT_STATUSES}))
+                    raise UnexpectedResponse(
+                        f"status {info.status} is not an answer of the issue API "
+                        f"(expected one of {statuses}); pass kind= to check the body anyway\n"
+                        f"  {subject}",
+                        subject=subject,
+                    )
+        used_kind = kind or "issue-response"
+        validator = get_validator(level, chosen_select, chosen_ignore, kind=used_kind)
+        return validator.validate(payload), used_kind, level.value, subject
