@@ -500,6 +500,9 @@ def _malformed() -> list[Any]:
         ("huge-negative-bytes", b'{"interval": -' + b"9" * 400 + b"}", "S004", "/interval", "-999"),
         ("huge-py-int", {"expiresIn": 10**400}, "S004", "/expiresIn", "1000"),
         ("huge-negative-py-int", {"interval": -(10**400)}, "S004", "/interval", "-1000"),
+        ("py-nan-value", {"expiresIn": float("nan")}, "S003", "/expiresIn", "NaN"),
+        ("exp-1e400-value", b'{"expiresIn": 1e400}', "S004", "/expiresIn", "Infinity"),
+        ("py-inf-value", {"interval": float("-inf")}, "S004", "/interval", "-Infinity"),
     ]
     bugs = [
         (
@@ -544,39 +547,11 @@ def _malformed() -> list[Any]:
             "bug: RecursionError from render() (repr of the deep list) on a deeply nested "
             "top-level Python list",
         ),
-        (
-            "py-nan-message",
-            {"expiresIn": float("nan")},
-            "S003",
-            "/expiresIn",
-            "NaN",
-            "bug: NaN is reported as 'null' (message and value)",
-        ),
-        (
-            "exp-1e400-message",
-            b'{"expiresIn": 1e400}',
-            "S004",
-            "/expiresIn",
-            "Infinity",
-            "bug: 1e400 (parsed as infinity) is reported as `expiresIn` is null (message and "
-            "value)",
-        ),
-        (
-            "py-inf-message",
-            {"interval": float("-inf")},
-            "S004",
-            "/interval",
-            "Infinity",
-            "bug: an infinite float is reported as `interval` is null (message and value)",
-        ),
     ]
     params = [pytest.param(*case, id=case[0]) for case in cases]
-    fixed = {"py-nan-message", "exp-1e400-message", "py-inf-message"}
-    params += [pytest.param(*case[:5], id=case[0]) for case in bugs if case[0] in fixed]
     params += [
         pytest.param(*case[:5], id=case[0], marks=pytest.mark.xfail(strict=True, reason=case[5]))
         for case in bugs
-        if case[0] not in fixed
     ]
     return params
 
@@ -615,6 +590,29 @@ def test_lone_surrogates_in_strings_are_strings() -> None:
     for level in LEVELS:
         assert validate(raw, profile=level) == []
         assert validate(raw.encode(), profile=level) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a Python object that is no JSON value at the top level is reported as "
+    "'payload is an object, not a JSON object' (json_type falls back to the class name)",
+)
+def test_top_level_python_object_message_does_not_contradict_itself() -> None:
+    thing: Any = object()
+    (finding,) = validate(thing)
+    assert finding.rule == "S002"
+    assert "is an object" not in finding.message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: for a NaN the message says '`expiresIn` is null, expected an integer' "
+    "(only the value says NaN)",
+)
+def test_nan_message_does_not_call_it_null() -> None:
+    (finding,) = validate({"expiresIn": float("nan")}, profile="sdk")
+    assert "null" not in finding.message
+    assert "NaN" in finding.message
 
 
 def test_not_json_carries_the_start_of_the_input() -> None:
