@@ -44,7 +44,7 @@ class ResponseInfo:
 def is_response(obj: object) -> bool:
     """Whether ``obj`` looks like an HTTP response (httpx, requests, schemathesis...)."""
     return (
-        not isinstance(obj, _RAW | Mapping)
+        not isinstance(obj, (*_RAW, Mapping))
         and hasattr(obj, "status_code")
         and (hasattr(obj, "content") or hasattr(obj, "read"))
     )
@@ -68,7 +68,10 @@ def response_info(response: Any) -> ResponseInfo:
         method = _text(getattr(request, "method", None))
         url = _text(getattr(request, "url", None))
     if url is None:
-        url = _text(getattr(response, "url", None))
+        try:
+            url = _text(getattr(response, "url", None))
+        except RuntimeError:  # httpx: the URL is the request's, and there is none
+            url = None
     return ResponseInfo(int(response.status_code), body, method, url)
 
 
