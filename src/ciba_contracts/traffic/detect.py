@@ -1,0 +1,268 @@
+"""Opening an input and telling its format from its content.
+
+An input is a path or ``-`` (standard input). gzip compression is recognised
+by its magic bytes, whatever the name, and undone while reading. The format
+is then told from the first bytes of the content: a JSON object whose first
+key is ``log`` is a HAR file, one holding ``interactions`` a VCR.py JSON
+cassette, JSON lines whose first line has ``request`` and ``response`` an
+exchange log, YAML with an ``interactions``/``http_interactions`` key a
+cassette, and other JSON plain payloads. The file name only breaks ties.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import re
+import sys
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from ciba_contracts.traffic.exchange_jsonl import is_exchange_line
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+#: How much of the content is looked at to tell the format.
+SNIFF = 64 * 1024
+
+HAR = "har"
+CASSETTE = "cassette"
+VCR_JSON = "vcr-json"
+EXCHANGES = "exchanges"
+PAYLOADS = "payloads"
+#: Formats that are recordings of HTTP exchanges (the others hold bare payloads).
+RECORDINGS = (HAR, CASSETTE, VCR_JSON, EXCHANGES)
+
+PAYLOAD_SUFFIXES = (".json", ".jsonl", ".ndjson")
+RECORDING_SUFFIXES = (".har", ".yaml", ".yml")
+
+_FIRST_KEY = re.compile(rb'\{\s*"((?:[^"\\]|\\.)*)"\s*:')
+_YAML_KEY = re.compile(rb"^(?:interactions|http_interactions)[ \t]*:", re.MULTILINE)
+_YAML_PYTHON_TAG = re.compile(rb"!!python/|!<tag:yaml\.org,2002:python/")
+_YAML_MAPPING = re.compile(rb"^(?:---[^\n]*\n)?[A-Za-z_][\w-]*[ \t]*:", re.MULTILINE)
+
+
+class _Chained(io.RawIOBase):
+    """A prefix already read, then the rest of a stream, as one readable stream."""
+
+    def __init__(self, prefix: bytes, rest: BinaryIO) -> None:
+        self._prefix = prefix
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+
+class _Guarded(io.RawIOBase):
+    """Turns a read error of a decompressing stream into the end of the stream.
+
+    The reader then sees the data cut where the compression broke, reports
+    the entry it was in, and the error is kept in :attr:`error`.
+    """
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self._inner = inner
+        self.error: Exception | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self.error is not None:
+            return 0
+        try:
+            data = self._inner.read(len(buffer))
+        except (EOFError, OSError, zlib.error) as exc:
+            self.error = exc
+            return 0
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+
+class _Utf8From(io.RawIOBase):
+    """UTF-16 or UTF-32 text (with a byte order mark) re-encoded as UTF-8."""
+
+    def __init__(self, inner: BinaryIO, encoding: str) -> None:
+        self._decoder = codecs.getincrementaldecoder(encoding)("replace")
+        self._inner = inner
+        self._pending = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._pending and not self._done:
+            block = self._inner.read(64 * 1024)
+            self._done = not block
+            self._pending = self._decoder.decode(block, final=self._done).encode("utf-8")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+@dataclass
+class Opened:
+    """An input ready to read: its display name, content stream and format.
+
+    ``format`` is None when the content is of no known format. ``raw`` is
+    the underlying byte stream (compressed, if it is), whose position tells
+    progress against ``size``. ``notes`` are facts to report (a UTF-16 file).
+    """
+
+    source: str
+    stream: BinaryIO
+    format: str | None
+    raw: BinaryIO
+    size: int | None
+    compressed: bool = False
+    suffix: str = ""
+    #: The first bytes of the content, as sniffed.
+    head: bytes = b""
+    notes: list[str] = field(default_factory=list)
+    _guard: _Guarded | None = None
+    _owned: BinaryIO | None = None
+
+    @property
+    def error(self) -> Exception | None:
+        """The decompression error that ended the stream early, if any."""
+        return self._guard.error if self._guard is not None else None
+
+    def close(self) -> None:
+        """Close the file if this object opened it."""
+        if self._owned is not None:
+            self._owned.close()
+
+
+def logical_suffix(name: str) -> str:
+    """The suffix that names the content: ``a.har.gz`` -> ``.har``."""
+    path = Path(name)
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".gzip"):
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
+def open_input(name: str, stdin: BinaryIO | None = None) -> Opened:
+    """Open ``name`` (a path or ``-``), undo gzip, and tell the format.
+
+    Raises OSError when the file cannot be opened or read at all.
+    """
+    owned: BinaryIO | None = None
+    if name == STDIN:
+        raw = stdin if stdin is not None else sys.stdin.buffer
+        source = STDIN_NAME
+        size = None
+    else:
+        raw = open(name, "rb")  # noqa: SIM115 - closed by Opened.close
+        owned = raw
+        source = name
+        try:
+            size = Path(name).stat().st_size
+        except OSError:
+            size = None
+    try:
+        prefix = raw.read(SNIFF)
+        stream: BinaryIO = io.BufferedReader(_Chained(prefix, raw), 256 * 1024)
+        guard = None
+        compressed = prefix[:2] == b"\x1f\x8b"
+        if compressed:
+            guard = _Guarded(gzip.GzipFile(fileobj=stream, mode="rb"))  # type: ignore[arg-type]
+            unzipped = io.BufferedReader(guard, 256 * 1024)
+            prefix = _peek(unzipped)
+            stream = unzipped
+        notes: list[str] = []
+        encoding = _wide_encoding(prefix)
+        if encoding is not None:
+            notes.append(f"the file is {encoding.upper()} text; read as UTF-8 after transcoding")
+            transcoded = io.BufferedReader(_Utf8From(stream, encoding), 256 * 1024)
+            prefix = _peek(transcoded)
+            stream = transcoded
+        suffix = logical_suffix(name) if name != STDIN else ""
+        fmt = sniff(prefix, suffix)
+    except BaseException:
+        if owned is not None:
+            owned.close()
+        raise
+    return Opened(source, stream, fmt, raw, size, compressed, suffix, prefix, notes, guard, owned)
+
+
+def _peek(stream: io.BufferedReader[Any]) -> bytes:
+    """The first bytes of ``stream`` (one buffer's worth at most) without consuming them."""
+    return stream.peek(SNIFF)[:SNIFF]
+
+
+def _wide_encoding(prefix: bytes) -> str | None:
+    if prefix.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if prefix.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
+def sniff(prefix: bytes, suffix: str = "") -> str | None:
+    """The format of content starting with ``prefix``, or None when it is none we read."""
+    text = prefix[3:] if prefix.startswith(codecs.BOM_UTF8) else prefix
+    head = text.lstrip()
+    if head.startswith(b"{"):
+        m = _FIRST_KEY.match(head)
+        key = m.group(1) if m else b""
+        if key == b"log":
+            return HAR
+        first_line = head.split(b"\n", 1)[0]
+        try:
+            value = orjson.loads(first_line)
+        except orjson.JSONDecodeError:
+            value = None
+        if value is not None:
+            if is_exchange_line(value):
+                return EXCHANGES
+            if isinstance(value, dict) and "log" in value:
+                return HAR
+            if isinstance(value, dict) and isinstance(value.get("interactions"), list):
+                return VCR_JSON
+            return PAYLOADS
+        if key in (b"interactions", b"version") and b'"interactions"' in head:
+            return VCR_JSON
+        if b'"log"' in head[:256] and b'"entries"' in head:
+            return HAR
+        return PAYLOADS
+    if head.startswith(b"["):
+        return PAYLOADS
+    if _YAML_KEY.search(text) or _YAML_PYTHON_TAG.search(text):
+        return CASSETTE
+    if suffix in (".yaml", ".yml") and _YAML_MAPPING.match(head):
+        return CASSETTE
+    if suffix in PAYLOAD_SUFFIXES:
+        # Named as payloads: let the payload check say what is wrong with it.
+        return PAYLOADS
+    return None
+
+
+def describe_unknown(prefix: bytes) -> str:
+    """A short description of content of no known format, for the I004 message."""
+    head = prefix.lstrip()
+    if not head:
+        return "the input is empty"
+    if b"\0" in head[:512]:
+        return "it looks like binary data"
+    shown = head[:40].decode("utf-8", "replace").replace("\n", "\\n")
+    return f"it starts with {shown!r}"

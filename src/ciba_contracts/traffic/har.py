@@ -1,0 +1,162 @@
+"""HAR 1.2 files: ``log.entries[].request/response``, streamed entry by entry.
+
+Written by browsers' devtools (Chrome, Firefox, Safari), mitmproxy, Charles,
+Fiddler and schemathesis (``--report har``). The response body is
+``content.text``, base64 when ``content.encoding`` is ``"base64"``; devtools
+leave ``text`` out when they did not keep the body. ``status`` 0 means the
+request got no answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, BinaryIO
+
+from ciba_contracts.traffic.bodies import BodyError, decode_content, from_base64
+from ciba_contracts.traffic.exchange import (
+    Exchange,
+    InputProblem,
+    Location,
+    Record,
+    Skipped,
+    Wanted,
+    find_header,
+    header_pairs,
+)
+from ciba_contracts.traffic.jsonstream import ArrayStream, StreamProblem
+
+FORMAT = "har"
+
+#: The input rule each kind of stream problem breaks.
+PROBLEM_RULES = {"corrupt": "I001", "truncated": "I002", "not-utf8": "I003"}
+
+
+def problem_record(problem: StreamProblem, location: Location) -> InputProblem:
+    """A stream problem as the input finding it becomes."""
+    return InputProblem(location, PROBLEM_RULES[problem.kind], problem.message, problem.fatal)
+
+
+def read_har(stream: BinaryIO, source: str, wanted: Wanted | None = None) -> Iterator[Record]:
+    """Every entry of a HAR stream, in file order.
+
+    ``wanted(method, url)`` picks the entries read in full; the others are
+    yielded as :class:`Skipped` without decoding their bodies.
+    """
+    yield from read_json_array(
+        stream, source, ("log", "entries"), ("request",), har_entry_record, wanted
+    )
+
+
+#: Turns one parsed element into records.
+EntryConverter = Callable[[Any, Location, Wanted | None], Iterator[Record]]
+
+
+def read_json_array(
+    stream: BinaryIO,
+    source: str,
+    path: tuple[str, ...],
+    element_keys: tuple[str, ...],
+    convert: EntryConverter,
+    wanted: Wanted | None,
+) -> Iterator[Record]:
+    """Records of every element of the array at ``path``, converted by ``convert``."""
+    elements = ArrayStream(stream, path, element_keys)
+    last: int | None = None
+    for element in elements:
+        location = Location(source, element.index, element.offset, element.line)
+        last = element.index
+        if element.problem is not None:
+            yield problem_record(element.problem, location)
+        if element.value is not None:
+            yield from convert(element.value, location, wanted)
+    for problem in elements.problems:
+        where = Location(source, None, problem.offset, None)
+        if problem.kind == "truncated" and last is not None:
+            problem.message = f"{problem.message} (after entry {last}, the last one read)"
+        yield problem_record(problem, where)
+
+
+def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> Iterator[Record]:
+    """One parsed HAR entry as an exchange, a skip, or the reason it cannot be read."""
+    if not isinstance(entry, Mapping):
+        yield _bad(location, "a HAR entry must be a JSON object")
+        return
+    request = entry.get("request")
+    if not isinstance(request, Mapping):
+        yield _bad(location, "the entry has no `request` object")
+        return
+    method = request.get("method")
+    url = request.get("url")
+    if not isinstance(method, str) or not isinstance(url, str):
+        yield _bad(location, "`request.method` and `request.url` must be strings")
+        return
+    if wanted is not None and not wanted(method, url):
+        yield Skipped(location, method, url)
+        return
+    response = entry.get("response")
+    request_headers = header_pairs(request.get("headers"))
+    request_body = _post_data(request.get("postData"))
+    if response is None:
+        yield Exchange(location, method, url, None, request_headers, (), None, request_body)
+        return
+    if not isinstance(response, Mapping):
+        yield _bad(location, "`response` must be an object")
+        return
+    status = response.get("status")
+    if isinstance(status, bool) or not isinstance(status, int | float | str):
+        yield _bad(location, "`response.status` must be a number")
+        return
+    try:
+        code = int(status)
+    except ValueError:
+        yield _bad(location, f"`response.status` {status!r} is not a number")
+        return
+    headers = header_pairs(response.get("headers"))
+    content = response.get("content")
+    if code == 0:
+        # Devtools' way of saying the request got no answer (blocked, aborted, failed).
+        yield Exchange(location, method, url, None, request_headers, headers, None, request_body)
+        return
+    body: bytes | None
+    note: str | None = None
+    if not isinstance(content, Mapping):
+        body, note = None, "the entry has no `response.content`"
+    else:
+        text = content.get("text")
+        size = content.get("size")
+        if text is None:
+            body, note = None, "`response.content.text` is missing"
+        elif not isinstance(text, str):
+            yield _bad(location, "`response.content.text` must be a string")
+            return
+        elif not text and isinstance(size, int) and size > 0:
+            body, note = None, f"`response.content.text` is empty but `size` is {size}"
+        else:
+            try:
+                if content.get("encoding") == "base64":
+                    body = from_base64(text)
+                else:
+                    body = text.encode("utf-8", "surrogatepass")
+                body = decode_content(body, find_header(headers, "content-encoding"))
+            except BodyError as exc:
+                yield _bad(location, f"`response.content`: {exc}")
+                return
+    yield Exchange(location, method, url, code, request_headers, headers, body, request_body, note)
+
+
+def _post_data(post: Any) -> bytes | None:
+    if not isinstance(post, Mapping):
+        return None
+    text = post.get("text")
+    if not isinstance(text, str):
+        return None
+    if post.get("encoding") == "base64":
+        try:
+            return from_base64(text)
+        except BodyError:
+            return None
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _bad(location: Location, why: str) -> InputProblem:
+    return InputProblem(location, "I001", why)

@@ -1,0 +1,574 @@
+"""Streaming the elements of one array inside a large JSON document.
+
+A HAR file is one JSON document whose ``log.entries`` array holds every
+exchange; a VCR.py JSON cassette holds them in ``interactions``. This module
+walks to that array and yields its elements one at a time, each parsed by
+orjson from its own byte range, so memory depends on the largest element and
+not on the file.
+
+Why not a streaming tokenizer (ijson) for the elements: measured on HAR files,
+cutting the stream at element boundaries and parsing each element with orjson
+is faster than ijson's C backend building the same objects, it gives exact
+byte offsets and lines, and it can go on after a corrupt element or bytes
+that are not UTF-8, where a tokenizer has to stop. Boundaries are found in two
+ways. Pretty-printed files (what browsers, mitmproxy, harfile and
+``json.dumps(indent=...)`` write) close an element with a line holding only
+its closing brace at the element's own indentation; JSON strings cannot hold
+a raw newline, so that line is found with one ``bytes.find``. The candidate is
+then parsed, which proves it. Anything else (minified files, odd layouts)
+falls back to letting orjson find the end of the value itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import orjson
+
+#: Bytes read per call; also the granularity of progress reports.
+CHUNK = 1024 * 1024
+#: An element larger than this is reported and skipped instead of buffered whole.
+MAX_ELEMENT = 96 * 1024 * 1024
+
+_WS = b" \t\r\n"
+_SKIP_WS = re.compile(rb"[ \t\r\n]*")
+_SKIP_SEP = re.compile(rb"[ \t\r\n]*(,)?[ \t\r\n]*")
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_RESYNC = re.compile(rb"[,\[][ \t\r\n]*\{")
+
+
+class StreamProblem(Exception):
+    """Something about the input, raised inside this module and turned into a record."""
+
+    def __init__(self, kind: str, message: str, offset: int | None, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.offset = offset
+        self.fatal = fatal
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    """One array element: its index, byte offset, 1-based line and parsed value.
+
+    ``problem`` is set when the element could not be parsed (``value`` is then
+    None) or was parsed only after replacing bytes that are not UTF-8.
+    """
+
+    index: int
+    offset: int
+    line: int
+    value: Any
+    problem: StreamProblem | None = None
+
+
+class _Buffer:
+    """A sliding window over a binary stream with absolute offsets and line numbers."""
+
+    def __init__(self, stream: BinaryIO, chunk: int = CHUNK) -> None:
+        self.stream = stream
+        self.chunk = chunk
+        self.data = b""
+        self.base = 0  # absolute offset of data[0]
+        self.eof = False
+        self._newlines = 0  # newlines in the stream before data[_counted]
+        self._counted = 0
+
+    def more(self, keep_from: int) -> int | None:
+        """Read another chunk, dropping the bytes before ``keep_from``.
+
+        Returns how many bytes were dropped (callers shift their positions by
+        it), or None at the end of the input.
+        """
+        if self.eof:
+            return None
+        block = self.stream.read(self.chunk)
+        if not block:
+            self.eof = True
+            return None
+        keep_from = max(0, min(keep_from, len(self.data)))
+        if keep_from:
+            if keep_from > self._counted:
+                self._newlines += self.data.count(b"\n", self._counted, keep_from)
+                self._counted = keep_from
+            self._counted -= keep_from
+            self.data = self.data[keep_from:] + block
+            self.base += keep_from
+        else:
+            self.data += block
+        return keep_from
+
+    def line_at(self, pos: int) -> int:
+        """1-based line of ``data[pos]``; positions asked for must not go backwards."""
+        if pos > self._counted:
+            self._newlines += self.data.count(b"\n", self._counted, pos)
+            self._counted = pos
+        return self._newlines + 1
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """Outcome of parsing one value: positions are in the buffer as it is afterwards.
+
+    ``resume`` is where reading goes on; it is None when the value was corrupt
+    and its end is unknown, so the reader has to look for the next element.
+    """
+
+    value: Any
+    start: int
+    resume: int | None
+    problem: StreamProblem | None = None
+
+
+class ArrayStream:
+    """The elements of the array at ``path`` (object keys from the root).
+
+    Iterate it for :class:`Element` records. Problems with the document
+    outside any element (truncation, garbage, a missing array) are collected
+    in :attr:`problems` in the order met. ``element_keys`` are members every
+    element has; they let reading resume after a corrupt element. ``bytes_read``
+    tells progress.
+    """
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        path: Sequence[str],
+        element_keys: Sequence[str] = (),
+        chunk: int = CHUNK,
+    ) -> None:
+        self._buf = _Buffer(stream, chunk)
+        self._path = tuple(path)
+        self._element_keys = tuple(element_keys)
+        self.problems: list[StreamProblem] = []
+        #: Whether the array was found.
+        self.found = False
+        self._guess = 16 * 1024
+        self._depth_left = 0
+
+    @property
+    def bytes_read(self) -> int:
+        """How far into the stream reading has got."""
+        return self._buf.base + len(self._buf.data)
+
+    def __iter__(self) -> Iterator[Element]:
+        try:
+            pos = self._enter(0, 0)
+            if pos is None:
+                return
+            self.found = True
+            end = yield from self._elements(pos)
+            if end is not None:
+                self._leave(end)
+        except StreamProblem as problem:
+            self.problems.append(problem)
+
+    # -- small steps ----------------------------------------------------------------
+
+    def _abs(self, pos: int) -> int:
+        return self._buf.base + pos
+
+    def _ws(self, pos: int) -> int:
+        """Position of the next non-blank byte, reading on as needed (len(data) at the end)."""
+        buf = self._buf
+        while True:
+            pos = _SKIP_WS.match(buf.data, pos).end()  # type: ignore[union-attr]
+            if pos < len(buf.data):
+                return pos
+            # Keep a little context: the layout before an element tells where it ends.
+            shift = buf.more(pos - 256)
+            if shift is None:
+                return pos
+            pos -= shift
+
+    def _byte(self, pos: int, what: str) -> int:
+        pos = self._ws(pos)
+        if pos >= len(self._buf.data):
+            raise StreamProblem(
+                "truncated", f"the document ends where {what} was expected", self._abs(pos), True
+            )
+        return pos
+
+    def _key(self, pos: int) -> tuple[str, int]:
+        buf = self._buf
+        while True:
+            m = _STRING.match(buf.data, pos)
+            if m is not None:
+                break
+            if buf.data[pos : pos + 1] != b'"':
+                raise StreamProblem(
+                    "corrupt",
+                    f"expected an object key, found {buf.data[pos : pos + 20]!r}",
+                    self._abs(pos),
+                    True,
+                )
+            shift = buf.more(pos)
+            if shift is None:
+                raise StreamProblem(
+                    "truncated", "the document ends inside an object key", self._abs(pos), True
+                )
+            pos -= shift
+        try:
+            key = orjson.loads(m.group())
+        except orjson.JSONDecodeError:
+            key = m.group()[1:-1].decode("utf-8", "replace")
+        return str(key), m.end()
+
+    def _skip_value(self, pos: int) -> int:
+        parsed = self._value(pos)
+        if parsed.problem is not None and parsed.problem.kind != "not-utf8":
+            parsed.problem.fatal = True
+            raise parsed.problem
+        assert parsed.resume is not None
+        return parsed.resume
+
+    # -- the document around the array ----------------------------------------------
+
+    def _enter(self, pos: int, depth: int) -> int | None:
+        """Walk the objects of ``path`` down to just inside the target array."""
+        buf = self._buf
+        pos = self._byte(pos, "a JSON object")
+        if buf.data[pos : pos + 3] == b"\xef\xbb\xbf":
+            pos = self._byte(pos + 3, "a JSON object")
+        if buf.data[pos] != ord("{"):
+            raise StreamProblem(
+                "corrupt",
+                f"expected a JSON object holding {'.'.join(self._path[depth:])!r}, "
+                f"found {buf.data[pos : pos + 20]!r}",
+                self._abs(pos),
+                True,
+            )
+        pos += 1
+        want = self._path[depth]
+        while True:
+            pos = self._byte(pos, "an object member")
+            c = buf.data[pos]
+            if c == ord("}"):
+                self.problems.append(
+                    StreamProblem(
+                        "corrupt",
+                        f"the document has no {'.'.join(self._path)!r} array",
+                        self._abs(pos),
+                    )
+                )
+                return None
+            if c == ord(","):
+                pos += 1
+                continue
+            key, pos = self._key(pos)
+            pos = self._byte(pos, "':'")
+            if buf.data[pos] != ord(":"):
+                raise StreamProblem(
+                    "corrupt", f"expected ':' after key {key!r}", self._abs(pos), True
+                )
+            pos = self._byte(pos + 1, f"the value of {key!r}")
+            if key == want:
+                opener = buf.data[pos]
+                last = depth == len(self._path) - 1
+                if last and opener == ord("["):
+                    self._depth_left = depth + 1
+                    return pos + 1
+                if not last and opener == ord("{"):
+                    return self._enter(pos, depth + 1)
+                raise StreamProblem(
+                    "corrupt",
+                    f"{want!r} is not {'an array' if last else 'an object'}",
+                    self._abs(pos),
+                    True,
+                )
+            pos = self._skip_value(pos)
+
+    def _leave(self, pos: int) -> None:
+        """After the array: check that the enclosing objects close and nothing follows."""
+        buf = self._buf
+        depth = self._depth_left
+        while depth > 0:
+            pos = self._byte(pos, "the end of an object")
+            c = buf.data[pos]
+            if c == ord("}"):
+                depth -= 1
+                pos += 1
+            elif c == ord(","):
+                pos += 1
+            elif c == ord('"'):
+                _, pos = self._key(pos)
+                pos = self._byte(pos, "':'")
+                pos = self._skip_value(self._byte(pos + 1, "a value"))
+            else:
+                raise StreamProblem(
+                    "corrupt", f"unexpected {bytes([c])!r} after the array", self._abs(pos), True
+                )
+        pos = self._ws(pos)
+        if pos < len(buf.data):
+            self.problems.append(
+                StreamProblem("corrupt", "unexpected content after the document", self._abs(pos))
+            )
+
+    # -- the elements ---------------------------------------------------------------
+
+    def _elements(self, pos: int) -> Generator[Element, None, int | None]:
+        buf = self._buf
+        index = 0
+        expect_separator = False
+        while True:
+            pos = self._byte(pos, "an array element or ']'")
+            c = buf.data[pos]
+            if c == ord("]"):
+                return pos + 1
+            if c == ord(",") and expect_separator:
+                pos = self._byte(pos + 1, "an array element")
+            offset = self._abs(pos)
+            line = buf.line_at(pos)
+            parsed = self._value(pos)
+            problem = parsed.problem
+            if problem is not None and problem.kind == "truncated":
+                problem.message = f"the document ends inside element {index}"
+                problem.offset = offset
+                yield Element(index, offset, line, None, problem)
+                return None
+            yield Element(index, offset, line, parsed.value, problem)
+            index += 1
+            expect_separator = True
+            if parsed.resume is not None:
+                pos = parsed.resume
+                continue
+            resumed = self._resync(parsed.start + 1)
+            if resumed is None:
+                return None
+            pos = resumed
+            expect_separator = False
+
+    def _resync(self, pos: int) -> int | None:
+        """Start of the next element after a corrupt one whose end is unknown, or None."""
+        buf = self._buf
+        scanned = 0
+        while True:
+            m = _RESYNC.search(buf.data, pos)
+            if m is None:
+                scanned += max(0, len(buf.data) - pos)
+                if scanned > MAX_ELEMENT:
+                    return None
+                shift = buf.more(len(buf.data) - 64)
+                if shift is None:
+                    return None
+                pos = max(0, pos - shift)
+                continue
+            candidate = m.end() - 1
+            parsed = self._value(candidate)
+            value = parsed.value
+            if (
+                parsed.problem is None
+                and isinstance(value, dict)
+                and all(k in value for k in self._element_keys)
+            ):
+                return parsed.start
+            pos = parsed.start + 1
+
+    # -- one JSON value -------------------------------------------------------------
+
+    def _value(self, pos: int) -> _Parsed:
+        """Parse the value that starts at ``pos``."""
+        pos, end = self._pretty_end(pos)
+        if end is not None:
+            raw = self._buf.data[pos:end]
+            try:
+                return _Parsed(orjson.loads(raw), pos, end)
+            except orjson.JSONDecodeError as exc:
+                if exc.msg.startswith("str is not valid UTF-8"):
+                    value, problem = self._not_utf8(raw, pos)
+                    return _Parsed(value, pos, end, problem)
+                if not exc.msg.startswith("unexpected content"):
+                    # The layout says where the element ends; what is inside is broken.
+                    where = self._abs(pos) + _char_to_byte(raw, exc.pos)
+                    return _Parsed(
+                        None, pos, end, StreamProblem("corrupt", _json_error(exc, where), where)
+                    )
+        return self._general(pos)
+
+    def _pretty_end(self, pos: int) -> tuple[int, int | None]:
+        """Where a value ends when its closing bracket sits alone at its own indentation.
+
+        Returns (start, end); ``end`` is None when the layout does not tell.
+        ``start`` is ``pos`` shifted by any reading on.
+        """
+        buf = self._buf
+        data = buf.data
+        opener = data[pos]
+        if opener not in (ord("{"), ord("[")):
+            return pos, None
+        newline = data.rfind(b"\n", max(0, pos - 256), pos)
+        if newline < 0:
+            return pos, None
+        indent = data[newline + 1 : pos]
+        if indent.strip(_WS):
+            return pos, None
+        closer = b"\n" + indent + (b"}" if opener == ord("{") else b"]")
+        searched = pos
+        while True:
+            hit = data.find(closer, searched)
+            if hit >= 0:
+                return pos, hit + len(closer)
+            if len(data) - pos > MAX_ELEMENT:
+                return pos, None
+            searched = max(pos, len(data) - len(closer))
+            shift = buf.more(newline)
+            if shift is None:
+                return pos, None
+            pos -= shift
+            newline -= shift
+            searched -= shift
+            data = buf.data
+
+    def _general(self, pos: int) -> _Parsed:
+        """Let orjson find the end of the value in a growing window."""
+        buf = self._buf
+        width = self._guess
+        while True:
+            stop = pos + width
+            at_end = stop >= len(buf.data)
+            if not at_end:
+                # Do not cut a UTF-8 sequence in two: orjson would call the window not UTF-8.
+                while stop > pos and buf.data[stop - 1] >= 0x80:
+                    stop -= 1
+            window = buf.data[pos:stop]
+            try:
+                value = orjson.loads(window)
+            except orjson.JSONDecodeError as exc:
+                msg = exc.msg
+                if msg.startswith("unexpected content"):
+                    end = pos + _char_to_byte(window, exc.pos)
+                    while end > pos and buf.data[end - 1] in _WS:
+                        end -= 1
+                    self._guess = max(4096, 2 * (end - pos))
+                    return self._finish(pos, end)
+                if msg.startswith("str is not valid UTF-8"):
+                    return self._general_not_utf8(pos, width)
+                if not msg.startswith(("unexpected end of data", "input data is empty")):
+                    where = pos + _char_to_byte(window, exc.pos)
+                    return _Parsed(
+                        None,
+                        pos,
+                        None,
+                        StreamProblem(
+                            "corrupt", _json_error(exc, self._abs(where)), self._abs(where)
+                        ),
+                    )
+                if not at_end:
+                    width *= 2
+                    continue
+                if len(buf.data) - pos > MAX_ELEMENT:
+                    return _Parsed(None, pos, None, _too_large(self._abs(pos)))
+                shift = buf.more(pos)
+                if shift is None:
+                    return _Parsed(
+                        None,
+                        pos,
+                        None,
+                        StreamProblem(
+                            "truncated", "the document ends inside a value", self._abs(pos)
+                        ),
+                    )
+                pos -= shift
+                width *= 2
+                continue
+            end = pos + len(window)
+            while end > pos and buf.data[end - 1] in _WS:
+                end -= 1
+            return _Parsed(value, pos, end)
+
+    def _finish(self, pos: int, end: int) -> _Parsed:
+        raw = self._buf.data[pos:end]
+        try:
+            return _Parsed(orjson.loads(raw), pos, end)
+        except orjson.JSONDecodeError as exc:
+            where = self._abs(pos) + _char_to_byte(raw, exc.pos)
+            return _Parsed(
+                None, pos, None, StreamProblem("corrupt", _json_error(exc, where), where)
+            )
+
+    def _general_not_utf8(self, pos: int, width: int) -> _Parsed:
+        """The window holds bytes that are not UTF-8: find the value's end with the stdlib."""
+        buf = self._buf
+        decoder = json.JSONDecoder()
+        while True:
+            window = buf.data[pos : pos + width]
+            text = window.decode("utf-8", "surrogateescape")
+            try:
+                _, end_char = decoder.raw_decode(text)
+            except json.JSONDecodeError as exc:
+                if pos + width < len(buf.data):
+                    width *= 2
+                    continue
+                if len(buf.data) - pos > MAX_ELEMENT:
+                    return _Parsed(None, pos, None, _too_large(self._abs(pos)))
+                shift = buf.more(pos)
+                if shift is not None:
+                    pos -= shift
+                    width *= 2
+                    continue
+                where = pos + len(text[: exc.pos].encode("utf-8", "surrogateescape"))
+                kind = "truncated" if exc.pos >= len(text.rstrip()) - 1 else "corrupt"
+                return _Parsed(
+                    None,
+                    pos,
+                    None,
+                    StreamProblem(
+                        kind,
+                        f"not valid JSON: {exc.msg} at byte {self._abs(where)}",
+                        self._abs(where),
+                    ),
+                )
+            end = pos + len(text[:end_char].encode("utf-8", "surrogateescape"))
+            value, problem = self._not_utf8(buf.data[pos:end], pos)
+            return _Parsed(value, pos, end if value is not None else None, problem)
+
+    def _not_utf8(self, raw: bytes, pos: int) -> tuple[Any, StreamProblem | None]:
+        """Parse ``raw`` with bytes that are not UTF-8 replaced, saying where the first was."""
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            where = self._abs(pos) + exc.start
+            problem = StreamProblem(
+                "not-utf8",
+                f"byte 0x{raw[exc.start]:02x} at offset {where} is not UTF-8; "
+                "read with such bytes replaced by U+FFFD",
+                where,
+            )
+            try:
+                return orjson.loads(raw.decode("utf-8", "replace")), problem
+            except orjson.JSONDecodeError as inner:
+                return None, StreamProblem(
+                    "corrupt",
+                    f"{_json_error(inner, where)}; it also holds bytes that are not UTF-8",
+                    where,
+                )
+        try:
+            return orjson.loads(raw), None
+        except orjson.JSONDecodeError as exc:
+            where = self._abs(pos) + _char_to_byte(raw, exc.pos)
+            return None, StreamProblem("corrupt", _json_error(exc, where), where)
+
+
+def _too_large(offset: int) -> StreamProblem:
+    return StreamProblem(
+        "corrupt",
+        f"element larger than {MAX_ELEMENT // (1024 * 1024)} MiB; not read",
+        offset,
+        fatal=True,
+    )
+
+
+def _char_to_byte(raw: bytes, char_pos: int) -> int:
+    """orjson reports positions in characters; turn one into a byte offset in ``raw``."""
+    if raw.isascii():
+        return char_pos
+    return len(raw.decode("utf-8", "replace")[:char_pos].encode("utf-8"))
+
+
+def _json_error(exc: orjson.JSONDecodeError, offset: int) -> str:
+    return f"not valid JSON: {exc.msg} at byte {offset}"

@@ -1,0 +1,132 @@
+"""Keeping secrets from recordings out of reports.
+
+Recordings carry credentials: the service's Bearer token or Basic API key and
+secret on every Authlete call, cookies, and tokens inside bodies. A report
+shows values (the offending member, a URL, a cut of a body that is not JSON),
+so every string a report shows goes through :func:`redact_text` first, and
+headers through :func:`redact_headers`. Redaction errs on the side of hiding:
+a false positive costs a ``[REDACTED]`` in a message, a false negative leaks a
+credential into a CI log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
+
+MASK = "[REDACTED]"
+
+#: Headers whose whole value is a credential.
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "api-key",
+    }
+)
+
+#: Members and parameters whose value is a credential, in both spellings Authlete uses.
+SECRET_NAMES = (
+    "client_secret",
+    "clientSecret",
+    "access_token",
+    "accessToken",
+    "refresh_token",
+    "refreshToken",
+    "id_token",
+    "idToken",
+    "client_assertion",
+    "clientAssertion",
+    "password",
+    "apiSecret",
+    "api_secret",
+    "serviceApiSecret",
+    "serviceOwnerApiSecret",
+)
+
+_NAMES = "|".join(sorted(SECRET_NAMES, key=len, reverse=True))
+_HEADER_NAMES = "|".join(sorted(SECRET_HEADERS, key=len, reverse=True))
+
+_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # "name": "value" in JSON, also inside JSON held in a string (\"name\": \"value\"),
+    # also cut short by a truncated rendering.
+    (
+        re.compile(
+            rf'(\\*["\']?\b(?:{_NAMES})\b\\*["\']?\s*:\s*)(\\*["\'])(?:(?!\2).)*(?:\2|$)',
+            re.IGNORECASE,
+        ),
+        rf"\1\2{MASK}\2",
+    ),
+    # name=value in forms, query strings and logs.
+    (
+        re.compile(rf"(\b(?:{_NAMES})\b\s*=\s*)[^&\s\"'\\,;]*", re.IGNORECASE),
+        rf"\1{MASK}",
+    ),
+    # Header lines quoted in text: "Authorization: Bearer ...", "Cookie: a=b".
+    (
+        re.compile(rf"(\b(?:{_HEADER_NAMES})\b\\*[\"']?\s*[:=]\s*)[^\r\n]*", re.IGNORECASE),
+        rf"\1{MASK}",
+    ),
+    # Credentials of an HTTP authentication scheme, wherever they appear.
+    (
+        re.compile(
+            r"\b(Bearer|Basic|DPoP|Digest|Negotiate)(\s+)[A-Za-z0-9\-._~+/:%]{6,}=*",
+            re.IGNORECASE,
+        ),
+        rf"\1\2{MASK}",
+    ),
+    # JSON Web Tokens (id tokens, JWT access tokens, client assertions).
+    (
+        re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
+        MASK,
+    ),
+    # user:password@ in URLs.
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE), rf"\1{MASK}@"),
+)
+
+_QUICK = re.compile(
+    rf"(?:{_NAMES}|{_HEADER_NAMES}|bearer|basic|dpop|digest|negotiate|eyJ|@)",
+    re.IGNORECASE,
+)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every credential it holds replaced by ``[REDACTED]``."""
+    if not text or _QUICK.search(text) is None:
+        return text
+    for pattern, replacement in _RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_optional(text: str | None) -> str | None:
+    """:func:`redact_text` that passes None through."""
+    return None if text is None else redact_text(text)
+
+
+def redact_url(url: str) -> str:
+    """A URL without user information and with secret query parameters masked."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact_text(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
+    rebuilt = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return redact_text(rebuilt)
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Headers with credential-bearing values masked and the others scrubbed."""
+    out = []
+    for name, value in headers:
+        if name.lower() in SECRET_HEADERS:
+            out.append((name, MASK))
+        else:
+            out.append((name, redact_text(value)))
+    return out

@@ -1,0 +1,200 @@
+"""VCR.py cassettes (YAML or JSON) and the interaction shape schemathesis shares with them.
+
+A VCR.py cassette is ``{"interactions": [{"request": {...}, "response": {...}}],
+"version": 1}``. The request has ``method``, ``uri``, ``headers`` (name -> list of
+values) and ``body``; the response has ``status: {code, message}``, ``headers``
+and ``body: {string: ...}``, where ``string`` is text, or bytes (``!!binary``)
+when the body was not UTF-8 or is still compressed: VCR.py stores the bytes
+on the wire, so a gzip-encoded answer is inflated here. Schemathesis writes the
+same request/response shape under ``http_interactions`` (see
+:mod:`ciba_contracts.traffic.schemathesis_cassette`).
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator, Mapping
+from typing import Any, BinaryIO
+
+from ciba_contracts.traffic.bodies import BodyError, decode_content, from_base64
+from ciba_contracts.traffic.exchange import (
+    Exchange,
+    InputProblem,
+    Location,
+    Record,
+    Skipped,
+    Wanted,
+    find_header,
+    header_pairs,
+)
+from ciba_contracts.traffic.har import read_json_array
+from ciba_contracts.traffic.yamlstream import YamlItem, YamlSequence
+
+FORMAT = "vcr"
+
+_RULES = {
+    "corrupt": "I001",
+    "truncated": "I002",
+    "not-utf8": "I003",
+    "format": "I004",
+    "unsafe": "I005",
+}
+
+
+def read_cassette_yaml(
+    stream: BinaryIO, source: str, wanted: Wanted | None = None
+) -> Iterator[Record]:
+    """Every interaction of a YAML cassette (VCR.py or schemathesis), in file order."""
+    sequence = YamlSequence(stream)
+    for item in sequence:
+        location = Location(source, item.index, item.offset, item.line)
+        for problem in item.problems:
+            yield _problem(problem.kind, problem.message, problem.tag, location, problem.line)
+        if item.value is not None:
+            yield from interaction_record(item.value, location, wanted, last=item.last)
+    for problem in sequence.problems:
+        location = Location(source, None, problem.offset, problem.line)
+        yield _problem(problem.kind, problem.message, problem.tag, location, problem.line)
+
+
+def read_vcr_json(stream: BinaryIO, source: str, wanted: Wanted | None = None) -> Iterator[Record]:
+    """Every interaction of a VCR.py cassette written by its JSON serializer."""
+    yield from read_json_array(
+        stream, source, ("interactions",), ("request",), interaction_record, wanted
+    )
+
+
+def _problem(
+    kind: str, message: str, tag: str | None, location: Location, line: int | None
+) -> InputProblem:
+    if line is not None and location.line != line:
+        location = Location(location.source, location.entry, location.offset, line)
+    if kind == "unsafe":
+        return InputProblem(location, "I005", message, value=tag)
+    return InputProblem(location, _RULES[kind], message, fatal=kind == "format")
+
+
+def interaction_record(
+    interaction: Any, location: Location, wanted: Wanted | None, last: bool = False
+) -> Iterator[Record]:
+    """One cassette interaction as an exchange, a skip, or the reason it cannot be read.
+
+    ``last`` marks the final interaction of the file: one without a response
+    there means the file was cut, not that the interaction is malformed.
+    """
+    if not isinstance(interaction, Mapping):
+        yield InputProblem(location, "I001", "an interaction must be a mapping")
+        return
+    request = interaction.get("request")
+    if not isinstance(request, Mapping):
+        yield _missing(location, "request", last)
+        return
+    method = request.get("method")
+    url = request.get("uri", request.get("url"))
+    if not isinstance(method, str) or not isinstance(url, str):
+        yield InputProblem(location, "I001", "`request.method` and `request.uri` must be strings")
+        return
+    if wanted is not None and not wanted(method, url):
+        yield Skipped(location, method, url)
+        return
+    request_headers = header_pairs(request.get("headers"))
+    try:
+        request_body = _body(request.get("body"))
+    except BodyError:
+        request_body = None
+    if "response" not in interaction:
+        yield _missing(location, "response", last)
+        return
+    response = interaction["response"]
+    if response is None:
+        # Schemathesis records a request that got no answer as `response: null`.
+        yield Exchange(location, method, url, None, request_headers, (), None, request_body)
+        return
+    if not isinstance(response, Mapping):
+        yield InputProblem(location, "I001", "`response` must be a mapping")
+        return
+    status = _status(response.get("status"))
+    if status is None:
+        yield InputProblem(location, "I001", "`response.status` has no numeric `code`")
+        return
+    headers = header_pairs(response.get("headers"))
+    note: str | None = None
+    body: bytes | None
+    if "truncated_from" in response:
+        body = None
+        note = f"the recorder kept only a prefix of the {response['truncated_from']}-byte body"
+    elif "body" not in response:
+        if last:
+            yield InputProblem(
+                location, "I002", "the recording ends inside this interaction (no response body)"
+            )
+            return
+        body, note = None, "the response has no `body`"
+    else:
+        try:
+            body = _body(response.get("body"))
+            if body is not None:
+                body = decode_content(body, find_header(headers, "content-encoding"))
+        except BodyError as exc:
+            yield InputProblem(location, "I001", f"`response.body`: {exc}")
+            return
+        if body is None:
+            note = "the response body is null"
+    yield Exchange(
+        location, method, url, status, request_headers, headers, body, request_body, note
+    )
+
+
+def _missing(location: Location, what: str, last: bool) -> InputProblem:
+    if last:
+        return InputProblem(
+            location, "I002", f"the recording ends inside this interaction (no `{what}`)"
+        )
+    return InputProblem(location, "I001", f"the interaction has no `{what}` mapping")
+
+
+def _status(raw: Any) -> int | None:
+    if isinstance(raw, Mapping):
+        raw = raw.get("code")
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str | float):
+        try:
+            return int(raw)
+        except ValueError:
+            return None
+    return None
+
+
+def _body(raw: Any) -> bytes | None:
+    """A recorded body in any of the cassette spellings, as bytes (None when absent)."""
+    encoding = "utf-8"
+    if isinstance(raw, Mapping):
+        declared = raw.get("encoding")
+        if isinstance(declared, str) and _known_codec(declared):
+            encoding = declared
+        if raw.get("base64_string") is not None:
+            return from_base64(str(raw["base64_string"]))
+        raw = raw.get("string")
+    if raw is None:
+        return None
+    if isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, str):
+        # Schemathesis stores the text decoded with the answer's charset; encoding it
+        # back with that charset gives the bytes the client received.
+        return raw.encode(encoding, "surrogatepass" if encoding == "utf-8" else "replace")
+    raise BodyError(f"the body is {type(raw).__name__}, not text")
+
+
+def _known_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+__all__ = ["FORMAT", "YamlItem", "interaction_record", "read_cassette_yaml", "read_vcr_json"]

@@ -1,0 +1,38 @@
+"""Walking directories for inputs, in a stable order."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from ciba_contracts.traffic.detect import PAYLOAD_SUFFIXES, RECORDING_SUFFIXES, logical_suffix
+
+
+def walk(root: str) -> Iterator[str]:
+    """Every file under ``root``, recursively, sorted by path within each directory.
+
+    Hidden entries (a leading dot, such as ``.git``) are left out, and
+    symbolic links to directories are not followed, so a walk cannot loop.
+    """
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from walk(entry.path)
+        elif entry.is_file():
+            yield entry.path
+
+
+def is_known_name(path: str) -> bool:
+    """Whether the file name alone says the file is an input (``.har``, ``.json.gz``...)."""
+    return logical_suffix(path) in PAYLOAD_SUFFIXES + RECORDING_SUFFIXES
+
+
+def is_directory(name: str) -> bool:
+    """Whether ``name`` is a directory to walk."""
+    return Path(name).is_dir()
