@@ -8,6 +8,8 @@ import ipaddress
 import os
 import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 
 import click
@@ -213,7 +215,10 @@ def _serve_in_process(config: ServerConfig, host: str, port: int, log_level: str
                 create_app(config), log_level=log_level, server_header=False, lifespan="on"
             )
         )
-        server.run(sockets=[sock])
+        # uvicorn re-raises the Ctrl+C it handled once shutdown is complete; by
+        # then stopping is the expected outcome, not an abort.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
 
 
 def _serve_workers(
@@ -226,7 +231,7 @@ def _serve_workers(
             # the gap between probing and binding is tiny.
             with _bind_or_exit(host, 0) as probe:
                 port = probe.getsockname()[1]
-        _announce(_url(host, port), config, workers)
+        _announce_when_ready(host, port, config, workers)
         # Workers are spawned, not forked: the config travels in the environment.
         os.environ[CONFIG_ENV] = config.to_json()
         uvicorn.run(
@@ -238,6 +243,23 @@ def _serve_workers(
             log_level=log_level,
             server_header=False,
         )
+
+
+def _announce_when_ready(host: str, port: int, config: ServerConfig, workers: int) -> None:
+    # uvicorn's supervisor binds the port itself, so the URL is printed once a
+    # connection succeeds: whoever reads it may connect straight away.
+    def wait() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((host, port), timeout=0.5).close()
+            except OSError:
+                time.sleep(0.02)
+            else:
+                _announce(_url(host, port), config, workers)
+                return
+
+    threading.Thread(target=wait, name="announce", daemon=True).start()
 
 
 def _url(host: str, port: int) -> str:
