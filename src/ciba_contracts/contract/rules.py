@@ -6,7 +6,6 @@ module turns it into typed objects and answers which rules a run enables.
 
 from __future__ import annotations
 
-import functools
 import re
 import string
 from collections.abc import Iterable, Mapping
@@ -50,12 +49,15 @@ class Rule:
 
     def format(self, **context: object) -> str:
         """The message template filled in; placeholders without a value render as ``?``."""
-        return self.message.format(
-            **{name: context.get(name, "?") for name in _fields(self.message)}
-        )
+        names = _FIELDS.get(self.message)
+        if names is None:
+            names = _FIELDS[self.message] = _fields(self.message)
+        return self.message.format(**{name: context.get(name, "?") for name in names})
 
 
-@functools.cache
+_FIELDS: dict[str, tuple[str, ...]] = {}
+
+
 def _fields(template: str) -> tuple[str, ...]:
     return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
 

@@ -357,7 +357,8 @@ class Validator:
             ]
         found: list[Finding] = []
         checked = clamp_big_ints(body)
-        if is_ack and self._ack_shortcut and self._body_mirrors_fields(obj, body):
+        mirrors = is_ack and self._body_mirrors_fields(obj, body)
+        if mirrors and self._ack_shortcut:
             # Every finding the schema could give would sit on a member equal to its field.
             body_ok = True
         else:
@@ -371,16 +372,22 @@ class Validator:
                     # The same value is in the field, and the field's finding says it.
                     continue
                 found.append(finding)
-        if is_ack:
+        if is_ack and not mirrors:
             found.extend(self._mismatches(obj, body))
         return found or None
 
     def _body_mirrors_fields(self, obj: dict[str, Any], body: dict[str, Any]) -> bool:
         for member, field, required in self._mirror_items:
             if member in body:
-                if field not in obj or not json_equal(body[member], obj[field]):
+                if field not in obj:
                     return False
-            elif required:
+                mine = body[member]
+                theirs = obj[field]
+                if (mine != theirs or type(mine) is not type(theirs)) and not json_equal(
+                    mine, theirs
+                ):
+                    return False
+            elif required or field in obj:
                 return False
         return True
 

@@ -8,7 +8,10 @@ from typing import Any
 from ciba_contracts.contract.rules import Severity
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs four times as much, and a run
+# with many violations builds many findings. Hashable by value all the same;
+# treat instances as read-only.
+@dataclass(slots=True, unsafe_hash=True)
 class Finding:
     """One rule firing on one place of one payload.
 
