@@ -1,9 +1,11 @@
 """Properties of the validator over generated payloads, and an independent oracle.
 
 The oracle is the pure-Python ``jsonschema`` library evaluating the same schema
-files: for any payload, the validator finds an error a schema keyword expresses
-exactly when ``jsonschema`` says the payload breaks the level's schema. It holds
-any fast path of the engine to the schemas' meaning.
+files: for any payload, the validator reports exactly the schema-expressible
+rules, at exactly the places, that ``jsonschema`` finds broken (reading each
+failing keyword's ``x-ciba-rule``), so in particular it finds a payload invalid
+exactly when ``jsonschema`` does. It holds any fast path of
+the engine to the schemas' meaning.
 """
 
 from __future__ import annotations
@@ -90,6 +92,53 @@ def _oracle(name: str) -> Any:
 def _schema_findings(findings: list[Finding]) -> list[Finding]:
     """Findings a schema keyword of the level schema stands for."""
     return [f for f in findings if f.rule not in PYTHON_ONLY and f.content_pointer is None]
+
+
+def _pointer(parts: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _rule_of(error: Any) -> str | None:
+    """The rule the schema files name for a failing keyword: its node's ``x-ciba-rule``."""
+    annotation = error.schema.get("x-ciba-rule") if isinstance(error.schema, dict) else None
+    if isinstance(annotation, dict):
+        annotation = annotation.get(error.validator)
+    return annotation if isinstance(annotation, str) else None
+
+
+def _oracle_places(oracle: Any, payload: dict[str, Any]) -> set[tuple[str | None, str]]:
+    """(rule, pointer) of every error jsonschema finds; a missing member is placed
+    where it belongs, and a rule implied by another at the same place is dropped
+    (the catalog's ``implied_by``)."""
+    places: set[tuple[str | None, str]] = set()
+    for error in oracle.iter_errors(payload):
+        parts = list(error.absolute_path)
+        rule = _rule_of(error)
+        if error.validator == "required":
+            missing = [n for n in error.validator_value if n not in error.instance]
+            places.update((rule, _pointer([*parts, name])) for name in missing)
+        else:
+            places.add((rule, _pointer(parts)))
+    return {
+        (rule, where)
+        for rule, where in places
+        if rule is None or not any((other, where) in places for other in RULES[rule].implied_by)
+    }
+
+
+def _agree(payload: dict[str, Any], check: Any, files: dict[str, str]) -> None:
+    """The validator and the oracle find the same rules broken at the same places."""
+    for level in LEVELS:
+        found = _schema_findings(check(payload, profile=level))
+        oracle = _oracle(files[level])
+        mine = {(f.rule, f.pointer) for f in found}
+        theirs = _oracle_places(oracle, payload)
+        assert mine == theirs, (
+            level,
+            [str(f) for f in found],
+            [f"{_pointer(e.absolute_path)}: {e.message}" for e in oracle.iter_errors(payload)],
+        )
+        assert (not found) == oracle.is_valid(payload), level
 
 
 # -- strategies ------------------------------------------------------------------------
@@ -181,6 +230,50 @@ payloads = st.fixed_dictionaries(
         "expires_in": json_values,
     },
 )
+VALID_BASES: dict[str, dict[str, Any]] = {
+    "OK": {
+        "resultCode": "A183001",
+        "resultMessage": "[A183001] An auth_req_id was issued successfully.",
+        "action": "OK",
+        "authReqId": ID,
+        "expiresIn": 3600,
+        "interval": 5,
+        "responseContent": json.dumps({"auth_req_id": ID, "expires_in": 3600, "interval": 5}),
+    },
+    "INTERNAL_SERVER_ERROR": {
+        "resultCode": "A183102",
+        "resultMessage": "[A183102] Authlete failed.",
+        "action": "INTERNAL_SERVER_ERROR",
+        "responseContent": '{"error":"server_error"}',
+        "expiresIn": 0,
+        "interval": 0,
+    },
+    "INVALID_TICKET": {
+        "resultCode": "A183301",
+        "resultMessage": "[A183301] The ticket is invalid.",
+        "action": "INVALID_TICKET",
+        "expiresIn": 0,
+        "interval": 0,
+    },
+}
+
+
+@st.composite
+def near_valid_payloads(draw: st.DrawFn) -> dict[str, Any]:
+    """A payload valid at every level with one to three members changed or removed.
+
+    Random dictionaries rarely get every member right, so alone they seldom show
+    a payload whose only fault is one keyword; these do.
+    """
+    payload = dict(VALID_BASES[draw(st.sampled_from(sorted(VALID_BASES)))])
+    for member in draw(st.lists(st.sampled_from(sorted(MEMBER_VALUES)), min_size=1, max_size=3)):
+        if draw(st.booleans()):
+            payload[member] = draw(MEMBER_VALUES[member])
+        else:
+            payload.pop(member, None)
+    return payload
+
+
 result_payloads = st.fixed_dictionaries(
     {},
     optional={
@@ -311,22 +404,54 @@ def test_bytes_str_and_dict_agree(payload: dict[str, Any]) -> None:
 @example({"expiresIn": 2**64, "interval": -(2**70)})
 @example({"action": "OK", "expiresIn": 1e300, "interval": 0.0})
 def test_schema_verdict_agrees_with_jsonschema(payload: dict[str, Any]) -> None:
-    for level in LEVELS:
-        found = _schema_findings(validate(payload, profile=level))
-        oracle = _oracle(ISSUE_FILES[level])
-        assert (not found) == oracle.is_valid(payload), (
-            level,
-            [str(f) for f in found],
-            [e.message for e in oracle.iter_errors(payload)],
-        )
+    _agree(payload, validate, ISSUE_FILES)
+
+
+def _near(base: str, **changes: Any) -> dict[str, Any]:
+    payload = {**VALID_BASES[base], **changes}
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+#: Each schema rule as the only fault of a payload, so that a fast path that loses
+#: one is caught whatever hypothesis draws.
+ONE_FAULT = [
+    VALID_BASES["OK"],
+    _near("OK", interval=0),
+    _near("OK", interval=-1),
+    _near("OK", expiresIn=0),
+    _near("OK", authReqId="a" * 21),
+    _near("OK", authReqId="a" * 21 + "+"),
+    _near("OK", authReqId="a" * 22 + "\n"),
+    _near("OK", resultCode="A18300"),
+    _near("OK", resultCode="A183001\n"),
+    _near("OK", expiresIn=2**31),
+    _near("OK", interval=-(2**31) - 1),
+    _near("OK", expiresIn=3600.5),
+    _near("OK", action="Ok"),
+    _near("INTERNAL_SERVER_ERROR", responseContent=None),
+    _near("INVALID_TICKET", resultMessage=None),
+    _near("INVALID_TICKET", resultCode=None),
+    _near("INVALID_TICKET", action=None),
+]
+
+
+def _one_fault_examples(test: Any) -> Any:
+    for payload in ONE_FAULT:
+        test = example(payload)(test)
+    return test
+
+
+@SETTINGS
+@given(near_valid_payloads())
+@_one_fault_examples
+def test_schema_verdict_agrees_with_jsonschema_near_valid(payload: dict[str, Any]) -> None:
+    _agree(payload, validate, ISSUE_FILES)
 
 
 @SETTINGS
 @given(result_payloads)
 def test_result_verdict_agrees_with_jsonschema(payload: dict[str, Any]) -> None:
-    for level in LEVELS:
-        found = _schema_findings(validate_result(payload, profile=level))
-        assert (not found) == _oracle(RESULT_FILES[level]).is_valid(payload), level
+    _agree(payload, validate_result, RESULT_FILES)
 
 
 def test_oracle_is_not_vacuous() -> None:
