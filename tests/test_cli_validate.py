@@ -66,6 +66,8 @@ def test_json_report_shape(tmp_path: Path) -> None:
         "source",
         "entry",
         "line",
+        "offset",
+        "exchange",
         "pointer",
         "content_pointer",
         "value",

@@ -1,53 +1,287 @@
-"""One run of ``validate``: inputs -> readers -> validator -> report.
+"""One run of ``validate``: inputs -> readers -> selection -> validator -> report.
 
 The pipeline owns the order of the report (inputs in the order given,
 directories walked in sorted order, entries in file order), so every
-reporter sees the same sequence.
+reporter sees the same sequence, whether the run used one process or many
+(:mod:`ciba_contracts.parallel` merges slices back into this order).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from ciba_contracts.config import Settings
-from ciba_contracts.report.model import Located, RunReport
-from ciba_contracts.traffic.payloads import STDIN, is_payload_file, read_payloads
+from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.report.model import Checked, Located, RunReport
+from ciba_contracts.selection import is_issue_call
+from ciba_contracts.traffic.detect import (
+    CASSETTE,
+    EXCHANGES,
+    HAR,
+    PAYLOAD_SUFFIXES,
+    PAYLOADS,
+    STDIN,
+    VCR_JSON,
+    Opened,
+    describe_unknown,
+    open_input,
+)
+from ciba_contracts.traffic.exchange import Exchange, InputProblem, Location, Record, Wanted
+from ciba_contracts.traffic.exchange_jsonl import read_exchange_lines
+from ciba_contracts.traffic.har import SliceState, read_har
+from ciba_contracts.traffic.payloads import read_payload_stream
+from ciba_contracts.traffic.redact import redact_optional, redact_text, redact_url
+from ciba_contracts.traffic.vcr import read_cassette_yaml, read_vcr_json
+from ciba_contracts.traffic.walk import is_directory, walk
 from ciba_contracts.validate.engine import get_validator
+from ciba_contracts.validate.exchange import ExchangeChecker, input_finding
+from ciba_contracts.validate.finding import Finding
+
+#: Progress callback: (source, bytes done, bytes in total or None).
+Progress = Callable[[str, int, int | None], None]
+
+_READERS: dict[str, Callable[[BinaryIO, str, Wanted | None], Iterator[Record]]] = {
+    HAR: read_har,
+    CASSETTE: read_cassette_yaml,
+    VCR_JSON: read_vcr_json,
+    EXCHANGES: read_exchange_lines,
+}
+#: Records between two progress reports.
+_TICK = 512
 
 
-def expand(inputs: Sequence[str], report: RunReport) -> Iterator[str]:
-    """Inputs with directories replaced by the payload files under them."""
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One unit of work: an input, or a byte range of the entries of a large HAR file."""
+
+    name: str
+    in_directory: bool = False
+    start: int | None = None
+    stop: int | None = None
+    #: The directory given on the command line that this file was found in.
+    directory: str | None = None
+
+
+@dataclass(slots=True)
+class Partial:
+    """What one task found, to be merged into the run's report in task order."""
+
+    findings: list[Located] = field(default_factory=list)
+    inputs: int = 0
+    checked: int = 0
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    read_anything: bool = False
+    input_problems: int = 0
+    #: Checked payloads and exchanges, kept only when the report lists them.
+    items: list[Checked] | None = None
+    #: For a slice of a HAR file: where the reader stopped and what it saw.
+    slice: SliceState | None = None
+
+
+class Checks:
+    """The checks of one run: selection, the exchange checker, the payload validator."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        select = settings.select or None
+        ignore = settings.ignore or None
+        self.exchanges = ExchangeChecker(settings.profile, select, ignore)
+        self.payloads = get_validator(settings.profile, select, ignore)
+        pattern = re.compile(settings.path_pattern) if settings.path_pattern else None
+        self.wanted: Wanted = lambda method, url: is_issue_call(method, url, pattern)
+        #: Whether to list every checked item (the JUnit report has a test case for each).
+        self.list_items = settings.format == "junit"
+
+
+def expand(inputs: Sequence[str]) -> Iterator[Task]:
+    """Inputs as tasks, directories replaced by the files under them."""
     for name in inputs:
-        if name != STDIN and os.path.isdir(name):
-            found = False
-            for path in sorted(Path(name).rglob("*")):
-                if not path.is_file():
-                    continue
-                if is_payload_file(path):
-                    found = True
-                    yield str(path)
-                else:
-                    report.summary.notes.append(f"skipped {path}: not a known input format")
-            if not found:
-                report.summary.notes.append(f"{name}: no payload files found")
+        if name != STDIN and is_directory(name):
+            for path in walk(name):
+                yield Task(path, in_directory=True, directory=name)
         else:
-            yield name
+            yield Task(name)
 
 
-def run(inputs: Sequence[str], settings: Settings, stdin: BinaryIO | None = None) -> RunReport:
-    """Check every payload of ``inputs`` and return the report."""
-    validator = get_validator(settings.profile, settings.select or None, settings.ignore or None)
-    report = RunReport(settings.profile)
-    for name in expand(inputs, report):
-        report.summary.inputs += 1
-        try:
-            for entry in read_payloads(name, stdin):
-                report.summary.checked += 1
-                for finding in validator.validate(entry.body):
-                    report.add(Located(finding, entry.source, entry.entry, entry.line))
-        except OSError as exc:
-            report.unreadable.append((name, exc.strerror or str(exc)))
+def run(
+    inputs: Sequence[str],
+    settings: Settings,
+    stdin: BinaryIO | None = None,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Check every payload and recorded issue-API exchange of ``inputs``."""
+    tasks = list(expand(inputs))
+    partials: list[Partial]
+    if settings.jobs > 1 and STDIN not in inputs:
+        from ciba_contracts.parallel import run_tasks
+
+        partials = run_tasks(tasks, settings, progress)
+    else:
+        checks = Checks(settings)
+        partials = [check_task(task, checks, stdin, progress) for task in tasks]
+    report = merge(partials, settings.format == "junit")
+    report.profile = settings.profile
+    found = {t.directory for t, p in zip(tasks, partials, strict=True) if p.inputs}
+    for name in inputs:
+        if name != STDIN and is_directory(name) and name not in found:
+            report.summary.notes.append(f"{name}: no input files found")
     return report
+
+
+def merge(partials: Sequence[Partial], list_items: bool = False) -> RunReport:
+    """The run's report from the partial results, in task order."""
+    report = RunReport(Profile.AUTHLETE)
+    if list_items:
+        report.checked_items = [i for p in partials for i in (p.items or ())]
+    summary = report.summary
+    for partial in partials:
+        summary.inputs += partial.inputs
+        summary.checked += partial.checked
+        summary.skipped += partial.skipped
+        summary.notes.extend(partial.notes)
+        report.unreadable.extend(partial.unreadable)
+        for located in partial.findings:
+            report.add(located)
+    read_anything = any(p.read_anything for p in partials)
+    problems = any(p.input_problems for p in partials)
+    report.nothing_read = problems and not read_anything
+    return report
+
+
+def check_task(
+    task: Task, checks: Checks, stdin: BinaryIO | None = None, progress: Progress | None = None
+) -> Partial:
+    """Read and check one task; never raises for bad input."""
+    partial = Partial(items=[] if checks.list_items else None)
+    try:
+        opened = open_input(task.name, stdin, start=task.start)
+    except OSError as exc:
+        partial.inputs = 1
+        partial.unreadable.append((task.name, exc.strerror or str(exc)))
+        return partial
+    try:
+        _check_opened(task, opened, checks, partial, progress)
+    except OSError as exc:
+        partial.unreadable.append((task.name, exc.strerror or str(exc)))
+    finally:
+        opened.close()
+    return partial
+
+
+def _check_opened(
+    task: Task, opened: Opened, checks: Checks, partial: Partial, progress: Progress | None
+) -> None:
+    fmt = opened.format
+    if task.in_directory and (
+        fmt is None or (fmt == PAYLOADS and opened.suffix not in PAYLOAD_SUFFIXES)
+    ):
+        partial.notes.append(f"skipped {task.name}: not a known input format")
+        return
+    if task.start is None:
+        partial.inputs = 1
+    source = opened.source
+    for note in opened.notes:
+        _add_problem(partial, checks, InputProblem(Location(source), "I003", note))
+    if fmt is None:
+        problem = InputProblem(Location(source), "I004", describe_unknown(opened.head), True)
+        _add_problem(partial, checks, problem)
+        return
+    if fmt == PAYLOADS:
+        _check_payloads(opened, checks, partial)
+        return
+    if task.start is not None or task.stop is not None:
+        state = SliceState(task.start, task.stop)
+        fmt = HAR
+        partial.slice = state
+        records = read_har(opened.stream, source, checks.wanted, state)
+    else:
+        records = _READERS[fmt](opened.stream, source, checks.wanted)
+    truncated = False
+    size = opened.size
+    for count, record in enumerate(records, 1):
+        if progress is not None and count % _TICK == 0:
+            progress(source, _position(opened), size)
+        if isinstance(record, Exchange):
+            partial.read_anything = True
+            partial.checked += 1
+            description = _describe(record)
+            if partial.items is not None:
+                loc = record.location
+                partial.items.append(
+                    Checked(loc.source, loc.entry, loc.line, loc.offset, description)
+                )
+            for finding in checks.exchanges.check(record):
+                partial.findings.append(_locate(finding, record.location, description))
+        elif isinstance(record, InputProblem):
+            truncated = truncated or record.rule == "I002"
+            _add_problem(partial, checks, record)
+        else:
+            partial.read_anything = True
+            partial.skipped += 1
+    error = opened.error
+    if error is not None:
+        if isinstance(error, EOFError):
+            if not truncated:
+                detail = f"the compressed stream ends early ({error})"
+                _add_problem(partial, checks, InputProblem(Location(source), "I002", detail))
+        else:
+            detail = f"the compressed stream is broken ({error})"
+            _add_problem(partial, checks, InputProblem(Location(source), "I007", detail))
+    if progress is not None:
+        progress(source, _position(opened), size)
+
+
+def _check_payloads(opened: Opened, checks: Checks, partial: Partial) -> None:
+    for entry in read_payload_stream(opened.source, opened.stream, opened.suffix):
+        partial.read_anything = True
+        partial.checked += 1
+        if partial.items is not None:
+            partial.items.append(Checked(entry.source, entry.entry, entry.line))
+        for finding in checks.payloads.validate(entry.body):
+            partial.findings.append(
+                Located(_redacted(finding), entry.source, entry.entry, entry.line)
+            )
+
+
+def _position(opened: Opened) -> int:
+    try:
+        return opened.raw.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+def _describe(exchange: Exchange) -> str:
+    status = "no answer" if exchange.status is None else str(exchange.status)
+    return f"{exchange.method} {redact_url(exchange.url)} -> {status}"
+
+
+def _add_problem(partial: Partial, checks: Checks, problem: InputProblem) -> None:
+    partial.input_problems += 1
+    if not checks.exchanges.reports(problem.rule):
+        return
+    finding = input_finding(problem.rule, problem.message, problem.value)
+    partial.findings.append(_locate(finding, problem.location, None))
+
+
+def _locate(finding: Finding, location: Location, exchange: str | None) -> Located:
+    return Located(
+        _redacted(finding),
+        location.source,
+        location.entry,
+        location.line,
+        location.offset,
+        exchange,
+    )
+
+
+def _redacted(finding: Finding) -> Finding:
+    message = redact_text(finding.message)
+    value = redact_optional(finding.value)
+    if message is finding.message and value is finding.value:
+        return finding
+    return replace(finding, message=message, value=value)

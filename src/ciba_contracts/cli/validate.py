@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
+from ciba_contracts.cli.progress import ProgressBar
+from ciba_contracts.cli.progress import wanted as progress_wanted
 from ciba_contracts.config import FORMATS, ConfigError, Settings, check_rules, load_settings
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import split_codes
@@ -46,6 +49,20 @@ def use_color(stream: object) -> bool:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Report format (default: text).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE.")
 @click.option(
+    "--path-pattern",
+    metavar="REGEX",
+    help="Which recorded requests are issue-API calls: a regular expression searched in the "
+    "request path (default: /api/{serviceId}/backchannel/authentication/issue and "
+    "/api/backchannel/authentication/issue).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Processes to spread many or large recordings over (default: 1). "
+    "The report is the same as with one.",
+)
+@click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Read [tool.ciba-contracts] from this file instead of the nearest pyproject.toml.",
@@ -57,9 +74,13 @@ def validate(
     ignore: str | None,
     fmt: str | None,
     output: str | None,
+    path_pattern: str | None,
+    jobs: int | None,
     config: Path | None,
 ) -> None:
-    """Check payloads in PATHs (files, directories, or - for standard input).
+    """Check payloads and recorded traffic in PATHs (files, directories, or - for
+    standard input): plain JSON/JSON lines payloads, HAR files, VCR.py and
+    schemathesis cassettes, JSON lines of exchanges, any of them gzip-compressed.
 
     Exit status: 0 no error finding, 1 error findings, 2 usage error or an
     input that cannot be read.
@@ -71,8 +92,21 @@ def validate(
         ignore=split_codes(ignore) if ignore is not None else None,
         format=fmt,
         output=output,
+        path_pattern=path_pattern,
+        jobs=jobs,
     )
-    report = run(inputs, settings)
+    if settings.path_pattern:
+        try:
+            re.compile(settings.path_pattern)
+        except re.error as exc:
+            raise click.UsageError(
+                f"--path-pattern is not a valid regular expression: {exc}"
+            ) from None
+    if progress_wanted():
+        with ProgressBar() as bar:
+            report = run(inputs, settings, progress=bar)
+    else:
+        report = run(inputs, settings)
     if settings.output:
         try:
             with open(settings.output, "w", encoding="utf-8") as handle:

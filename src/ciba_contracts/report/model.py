@@ -22,6 +22,8 @@ class Located:
     entry: int | None = None
     line: int | None = None
     offset: int | None = None
+    #: The recorded exchange the finding is about, as ``METHOD URL -> STATUS`` (redacted).
+    exchange: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's shape of one finding."""
@@ -33,10 +35,23 @@ class Located:
             "source": self.source,
             "entry": self.entry,
             "line": self.line,
+            "offset": self.offset,
+            "exchange": self.exchange,
             "pointer": f.pointer,
             "content_pointer": f.content_pointer,
             "value": f.value,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A payload or exchange that was checked (kept only for reports that list each one)."""
+
+    source: str
+    entry: int | None = None
+    line: int | None = None
+    offset: int | None = None
+    exchange: str | None = None
 
 
 @dataclass(slots=True)
@@ -60,6 +75,11 @@ class RunReport:
     findings: list[Located] = field(default_factory=list)
     #: Inputs that could not be read at all (path, cause): exit status 2.
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    #: Inputs were given but not one payload or exchange could be read from them: exit 2.
+    nothing_read: bool = False
+    #: Every checked payload and exchange, in order, when the report format lists them
+    #: (JUnit: one test case each); None otherwise, so memory does not grow with inputs.
+    checked_items: list[Checked] | None = None
 
     def add(self, located: Located) -> None:
         """Record one finding and count it."""
@@ -72,6 +92,6 @@ class RunReport:
     @property
     def exit_code(self) -> int:
         """0 clean, 1 error findings, 2 an input could not be read."""
-        if self.unreadable:
+        if self.unreadable or self.nothing_read:
             return 2
         return 1 if self.summary.errors else 0

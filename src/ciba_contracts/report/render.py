@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
+from ciba_contracts.report.github import write_github
 from ciba_contracts.report.json_report import write_json
+from ciba_contracts.report.junit import write_junit
 from ciba_contracts.report.model import RunReport
 from ciba_contracts.report.text import write_text
 
 Reporter = Callable[..., None]
 
 #: Reporter functions by ``--format`` name; each takes (report, out, *, color).
-REPORTERS: dict[str, Reporter] = {"text": write_text, "json": write_json}
+REPORTERS: dict[str, Reporter] = {
+    "text": write_text,
+    "json": write_json,
+    "junit": write_junit,
+    "github": write_github,
+}
 
 
 def write_report(report: RunReport, fmt: str, out: TextIO, *, color: bool = False) -> None:

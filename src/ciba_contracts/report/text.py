@@ -9,6 +9,9 @@ import click
 
 from ciba_contracts.report.model import Located, RunReport
 
+#: Rule groups whose findings are about the HTTP layer or the input, not a payload member.
+_NOT_IN_PAYLOAD = ("H", "I")
+
 
 def _style(text: str, color: bool, **kwargs: object) -> str:
     return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
@@ -31,7 +34,10 @@ def write_text(report: RunReport, out: TextIO, *, color: bool = False) -> None:
         out.write(_style(source, color, bold=True) + "\n")
         for _, by_entry in groupby(by_source, key=lambda f: (f.entry, f.line, f.offset)):
             items = list(by_entry)
-            out.write("  " + _style(_entry_label(items[0]), color, fg="cyan") + "\n")
+            label = _style(_entry_label(items[0]), color, fg="cyan")
+            if items[0].exchange:
+                label += ": " + items[0].exchange
+            out.write("  " + label + "\n")
             for located in items:
                 f = located.finding
                 sev = _style(
@@ -40,7 +46,11 @@ def write_text(report: RunReport, out: TextIO, *, color: bool = False) -> None:
                 where = f.pointer or "/"
                 if f.content_pointer is not None:
                     where += " -> " + (f.content_pointer or "/")
-                out.write(f"    {_style(f.rule, color, bold=True)} {sev} {where}: {f.message}\n")
+                if f.rule[:1] in _NOT_IN_PAYLOAD and not f.pointer:
+                    # HTTP-layer and input findings are about no member of a payload.
+                    where = ""
+                place = f" {where}" if where else ""
+                out.write(f"    {_style(f.rule, color, bold=True)} {sev}{place}: {f.message}\n")
                 if f.value is not None:
                     out.write(_style(f"        value: {f.value}", color, dim=True) + "\n")
     s = report.summary

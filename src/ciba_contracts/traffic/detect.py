@@ -161,11 +161,18 @@ def logical_suffix(name: str) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def open_input(name: str, stdin: BinaryIO | None = None) -> Opened:
+def open_input(name: str, stdin: BinaryIO | None = None, start: int | None = None) -> Opened:
     """Open ``name`` (a path or ``-``), undo gzip, and tell the format.
 
-    Raises OSError when the file cannot be opened or read at all.
+    With ``start``, the file is an uncompressed HAR file already known, opened
+    at that offset to read a slice of its entries (no sniffing). Raises
+    OSError when the file cannot be opened or read at all.
     """
+    if start is not None:
+        handle = open(name, "rb")  # noqa: SIM115 - closed by Opened.close
+        handle.seek(start)
+        whole = Path(name).stat().st_size
+        return Opened(name, handle, HAR, handle, whole, _owned=handle)
     owned: BinaryIO | None = None
     if name == STDIN:
         raw = stdin if stdin is not None else sys.stdin.buffer

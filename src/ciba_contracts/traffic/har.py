@@ -10,6 +10,7 @@ request got no answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ciba_contracts.traffic.bodies import BodyError, decode_content, from_base64
@@ -36,14 +37,40 @@ def problem_record(problem: StreamProblem, location: Location) -> InputProblem:
     return InputProblem(location, PROBLEM_RULES[problem.kind], problem.message, problem.fatal)
 
 
-def read_har(stream: BinaryIO, source: str, wanted: Wanted | None = None) -> Iterator[Record]:
+@dataclass(slots=True)
+class SliceState:
+    """A byte range of a HAR file's entries, read by one process of a parallel run.
+
+    ``start`` is the offset of the slice's first entry (None: the file's
+    start); reading stops before the first entry at or after ``stop``. The
+    reader fills in where it stopped (``next_start``, None when it read to
+    the end of the file), how many entries it read and how many newlines lie
+    between ``start`` and ``next_start``, which is what it takes to number
+    the entries and lines of the next slice.
+    """
+
+    start: int | None
+    stop: int | None
+    next_start: int | None = None
+    elements: int = 0
+    newlines: int = 0
+
+
+def read_har(
+    stream: BinaryIO,
+    source: str,
+    wanted: Wanted | None = None,
+    state: SliceState | None = None,
+) -> Iterator[Record]:
     """Every entry of a HAR stream, in file order.
 
     ``wanted(method, url)`` picks the entries read in full; the others are
-    yielded as :class:`Skipped` without decoding their bodies.
+    yielded as :class:`Skipped` without decoding their bodies. With
+    ``state``, only that slice of the entries is read (``stream`` positioned
+    at ``state.start``), and entry indexes and lines count from the slice.
     """
     yield from read_json_array(
-        stream, source, ("log", "entries"), ("request",), har_entry_record, wanted
+        stream, source, ("log", "entries"), ("request",), har_entry_record, wanted, state
     )
 
 
@@ -58,9 +85,13 @@ def read_json_array(
     element_keys: tuple[str, ...],
     convert: EntryConverter,
     wanted: Wanted | None,
+    state: SliceState | None = None,
 ) -> Iterator[Record]:
     """Records of every element of the array at ``path``, converted by ``convert``."""
-    elements = ArrayStream(stream, path, element_keys)
+    if state is None:
+        elements = ArrayStream(stream, path, element_keys)
+    else:
+        elements = ArrayStream(stream, path, element_keys, start=state.start, stop=state.stop)
     last: int | None = None
     for element in elements:
         location = Location(source, element.index, element.offset, element.line)
@@ -72,8 +103,12 @@ def read_json_array(
     for problem in elements.problems:
         where = Location(source, None, problem.offset, None)
         if problem.kind == "truncated" and last is not None:
-            problem.message = f"{problem.message} (after entry {last}, the last one read)"
+            problem.message = f"{problem.message}, after the last complete entry"
         yield problem_record(problem, where)
+    if state is not None:
+        state.next_start = elements.next_start
+        state.elements = elements.elements
+        state.newlines = elements.newlines
 
 
 def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> Iterator[Record]:

@@ -141,6 +141,9 @@ class ArrayStream:
         path: Sequence[str],
         element_keys: Sequence[str] = (),
         chunk: int = CHUNK,
+        *,
+        start: int | None = None,
+        stop: int | None = None,
     ) -> None:
         self._buf = _Buffer(stream, chunk)
         self._path = tuple(path)
@@ -150,6 +153,17 @@ class ArrayStream:
         self.found = False
         self._guess = 16 * 1024
         self._depth_left = 0
+        # A slice: ``stream`` is positioned at ``start``, the first byte of an element of
+        # the array; reading stops before the first element at or after ``stop``.
+        self._start = start
+        self._stop = stop
+        if start is not None:
+            self._buf.base = start
+        #: Offset of the element the slice stopped before (None: it read to the end).
+        self.next_start: int | None = None
+        #: Elements read, and newlines before ``next_start`` (counted from ``start``).
+        self.elements = 0
+        self.newlines = 0
 
     @property
     def bytes_read(self) -> int:
@@ -158,11 +172,15 @@ class ArrayStream:
 
     def __iter__(self) -> Iterator[Element]:
         try:
-            pos = self._enter(0, 0)
-            if pos is None:
-                return
+            if self._start is None:
+                pos = self._enter(0, 0)
+                if pos is None:
+                    return
+            else:
+                pos = 0
+                self._depth_left = len(self._path)
             self.found = True
-            end = yield from self._elements(pos)
+            end = yield from self._elements(pos, self._start is None)
             if end is not None:
                 self._leave(end)
         except StreamProblem as problem:
@@ -311,7 +329,7 @@ class ArrayStream:
 
     # -- the elements ---------------------------------------------------------------
 
-    def _elements(self, pos: int) -> Generator[Element, None, int | None]:
+    def _elements(self, pos: int, at_start: bool) -> Generator[Element, None, int | None]:
         buf = self._buf
         index = 0
         expect_separator = False
@@ -324,15 +342,20 @@ class ArrayStream:
                 pos = self._byte(pos + 1, "an array element")
             offset = self._abs(pos)
             line = buf.line_at(pos)
+            if self._stop is not None and offset >= self._stop:
+                self.next_start = offset
+                self.newlines = line - 1
+                return None
             parsed = self._value(pos)
             problem = parsed.problem
             if problem is not None and problem.kind == "truncated":
-                problem.message = f"the document ends inside element {index}"
+                problem.message = "the document ends inside this entry"
                 problem.offset = offset
                 yield Element(index, offset, line, None, problem)
                 return None
             yield Element(index, offset, line, parsed.value, problem)
             index += 1
+            self.elements = index
             expect_separator = True
             if parsed.resume is not None:
                 pos = parsed.resume

@@ -45,14 +45,21 @@ def read_payloads(name: str, stdin: BinaryIO | None = None) -> Iterator[PayloadE
         handle = stdin if stdin is not None else sys.stdin.buffer
         yield from _sniffed(STDIN_NAME, handle)
         return
-    suffix = Path(name).suffix.lower()
     with open(name, "rb") as handle:
-        if suffix in JSONL_SUFFIXES:
-            yield from _lines(name, handle)
-        elif suffix in JSON_SUFFIXES:
-            yield PayloadEntry(name, 0, 1, handle.read())
-        else:
-            yield from _sniffed(name, handle)
+        yield from read_payload_stream(name, handle, Path(name).suffix.lower())
+
+
+def read_payload_stream(source: str, handle: BinaryIO, suffix: str) -> Iterator[PayloadEntry]:
+    """Payloads of an open stream named ``source``, read as its ``suffix`` says.
+
+    Used for inputs already opened (decompressed, sniffed) by the traffic layer.
+    """
+    if suffix in JSONL_SUFFIXES:
+        yield from _lines(source, handle)
+    elif suffix in JSON_SUFFIXES:
+        yield PayloadEntry(source, 0, 1, handle.read())
+    else:
+        yield from _sniffed(source, handle)
 
 
 def _lines(

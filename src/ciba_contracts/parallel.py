@@ -1,0 +1,228 @@
+"""``--jobs N``: spreading a run over processes, with the report of a single process.
+
+Many inputs are shared out one per task. A large HAR file is cut into byte
+ranges of its entries, one per task: in a pretty-printed file every entry
+starts on a line of its own at the entries' indentation, so a cut point is
+found with one search. Each task reads from its cut to the next and says
+where it stopped; the slices are joined only if each stopped exactly where
+the next began, and the rest of the file is read again in this process
+otherwise. Entry indexes and line numbers of a slice count from its cut and
+are shifted when joined, so findings, their order and their locations are
+those of a one-process run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ciba_contracts.config import Settings
+from ciba_contracts.pipeline import Checks, Partial, Progress, Task, check_task
+from ciba_contracts.traffic.detect import HAR, open_input
+from ciba_contracts.traffic.jsonstream import ArrayStream
+
+#: Files smaller than this are not cut: starting a slice costs more than it saves.
+SPLIT_MIN = 48 * 1024 * 1024
+#: Slices per process: a few more than one evens out slices of uneven cost.
+SLICES_PER_JOB = 2
+
+_checks: Checks | None = None
+_counter: Any = None
+
+
+def run_tasks(
+    tasks: Sequence[Task], settings: Settings, progress: Progress | None
+) -> list[Partial]:
+    """Partial results of ``tasks``, in task order, computed by ``settings.jobs`` processes."""
+    groups = [_slices(task, settings.jobs) for task in tasks]
+    flat = [piece for group in groups for piece in group]
+    total = sum(_size(task.name) for task in tasks)
+    counter = multiprocessing.Value("q", 0)
+    with ProcessPoolExecutor(
+        max_workers=settings.jobs, initializer=_start, initargs=(settings, counter)
+    ) as pool:
+        futures = [pool.submit(_work, piece, progress is not None) for piece in flat]
+        if progress is not None:
+            _watch(futures, counter, total, progress)
+        results = [future.result() for future in futures]
+    out: list[Partial] = []
+    at = 0
+    checks: Checks | None = None
+    for task, group in zip(tasks, groups, strict=True):
+        parts = results[at : at + len(group)]
+        at += len(group)
+        if len(group) == 1 and group[0].start is None and group[0].stop is None:
+            out.append(parts[0])
+            continue
+        if checks is None:
+            checks = Checks(settings)
+        out.append(_join(task, parts, checks))
+    return out
+
+
+def _size(name: str) -> int:
+    try:
+        return Path(name).stat().st_size
+    except OSError:
+        return 0
+
+
+def _start(settings: Settings, counter: Any) -> None:
+    global _checks, _counter
+    _checks = Checks(settings)
+    _counter = counter
+
+
+def _work(task: Task, report_progress: bool) -> Partial:
+    assert _checks is not None
+    last = task.start or 0
+
+    def tick(_source: str, done: int, _total: int | None) -> None:
+        nonlocal last
+        if done > last:
+            with _counter.get_lock():
+                _counter.value += done - last
+            last = done
+
+    return check_task(task, _checks, None, tick if report_progress else None)
+
+
+def _watch(futures: list[Future[Partial]], counter: Any, total: int, progress: Progress) -> None:
+    while not all(f.done() for f in futures):
+        progress("", int(counter.value), total or None)
+        time.sleep(0.2)
+    progress("", total, total or None)
+
+
+# -- cutting a HAR file -------------------------------------------------------------------
+
+
+def _slices(task: Task, jobs: int) -> list[Task]:
+    """The task itself, or slices of a large pretty-printed HAR file."""
+    size = _size(task.name)
+    if size < SPLIT_MIN:
+        return [task]
+    try:
+        cuts = _cut_points(task.name, size, jobs * SLICES_PER_JOB)
+    except OSError:
+        return [task]
+    if not cuts:
+        return [task]
+    bounds: list[int | None] = [None, *cuts, None]
+    return [replace(task, start=bounds[i], stop=bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+def _cut_points(name: str, size: int, parts: int) -> list[int]:
+    opened = open_input(name)
+    try:
+        if opened.format != HAR or opened.compressed or opened.notes:
+            return []
+        elements = ArrayStream(opened.stream, ("log", "entries"), ("request",))
+        first = next(iter(elements), None)
+        if first is None:
+            return []
+        start = first.offset
+    finally:
+        opened.close()
+    with open(name, "rb") as handle:
+        handle.seek(max(0, start - 256))
+        before = handle.read(start - max(0, start - 256))
+        newline = before.rfind(b"\n")
+        indent = before[newline + 1 :]
+        if newline < 0 or indent.strip(b" \t\r"):
+            # Not one entry per line: a cut point could not be trusted, so do not cut.
+            return []
+        marker = b"\n" + indent + b"{"
+        cuts: list[int] = []
+        for k in range(1, parts):
+            target = start + (size - start) * k // parts
+            if cuts and target <= cuts[-1]:
+                continue
+            found = _find_from(handle, target, marker)
+            if found is None:
+                break
+            cut = found + len(marker) - 1
+            if not cuts or cut > cuts[-1]:
+                cuts.append(cut)
+        return cuts
+
+
+def _find_from(
+    handle: BinaryIO, offset: int, marker: bytes, block: int = 1024 * 1024
+) -> int | None:
+    handle.seek(offset)
+    carry = b""
+    base = offset
+    while True:
+        data = handle.read(block)
+        if not data:
+            return None
+        window = carry + data
+        hit = window.find(marker)
+        if hit >= 0:
+            return base - len(carry) + hit
+        carry = window[-len(marker) :]
+        base += len(data)
+
+
+def _join(task: Task, parts: list[Partial], checks: Checks) -> Partial:
+    """One file's slices as the partial result of reading it whole."""
+    out = Partial()
+    entries = 0
+    lines = 0
+    expected: int | None = None
+    resume: int | None = None
+    for k, part in enumerate(parts):
+        state = part.slice
+        if k and (state is None or state.start != expected):
+            resume = expected
+            break
+        _absorb(out, part, entries, lines)
+        if state is None or part.unreadable:
+            return out
+        entries += state.elements
+        lines += state.newlines
+        expected = state.next_start
+        if expected is None:
+            return out
+    else:
+        return out
+    if resume is not None:
+        # A cut that was not where the previous slice stopped: read the rest here.
+        rest = check_task(replace(task, start=resume, stop=None), checks)
+        _absorb(out, rest, entries, lines)
+    return out
+
+
+def _absorb(out: Partial, part: Partial, entries: int, lines: int) -> None:
+    for located in part.findings:
+        out.findings.append(
+            replace(
+                located,
+                entry=None if located.entry is None else located.entry + entries,
+                line=None if located.line is None else located.line + lines,
+            )
+        )
+    if part.items is not None:
+        if out.items is None:
+            out.items = []
+        out.items.extend(
+            replace(
+                item,
+                entry=None if item.entry is None else item.entry + entries,
+                line=None if item.line is None else item.line + lines,
+            )
+            for item in part.items
+        )
+    out.inputs += part.inputs
+    out.checked += part.checked
+    out.skipped += part.skipped
+    out.notes.extend(part.notes)
+    out.unreadable.extend(part.unreadable)
+    out.read_anything = out.read_anything or part.read_anything
+    out.input_problems += part.input_problems

@@ -1,0 +1,141 @@
+"""The JUnit XML report, for CI tools that show test results (GitLab, Jenkins, Azure...).
+
+One ``<testsuite>`` per source, one ``<testcase>`` per checked payload or
+exchange: error findings make its ``<failure>``, warnings go to its
+``<system-out>``. An input problem that is no checked item of its own (a
+corrupt entry, a truncated file) is a failing test case too. The layout is
+the common subset that Jenkins, GitLab, Azure Pipelines and ``junitparser``
+read: ``testsuites > testsuite > testcase > failure``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TextIO
+from xml.sax.saxutils import escape, quoteattr
+
+from ciba_contracts.report.model import Checked, Located, RunReport
+from ciba_contracts.traffic.redact import redact_text
+
+_Key = tuple[str, int | None, int | None, int | None]
+
+
+def write_junit(report: RunReport, out: TextIO, *, color: bool = False) -> None:
+    """Write ``report`` as a JUnit XML document."""
+    del color  # XML has no colour
+    by_key: dict[_Key, list[Located]] = {}
+    for located in report.findings:
+        key = (located.source, located.entry, located.line, located.offset)
+        by_key.setdefault(key, []).append(located)
+    cases: dict[str, list[tuple[tuple[int, int, int], str, bool]]] = {}
+    items = report.checked_items
+    if items is None:
+        # Built without the list of checked items: one test case per finding group.
+        items = [Checked(k[0], k[1], k[2], k[3], v[0].exchange) for k, v in by_key.items()]
+    for item in items:
+        key = (item.source, item.entry, item.line, item.offset)
+        found = by_key.pop(key, [])
+        case, failed = _testcase(item.source, _where(item, item.exchange), found)
+        cases.setdefault(item.source, []).append((_order(item), case, failed))
+    for key, found in by_key.items():
+        # Findings on something that was not checked: input problems.
+        item = Checked(*key)
+        case, failed = _testcase(item.source, _where(item, found[0].exchange), found)
+        cases.setdefault(item.source, []).append((_order(item), case, failed))
+    tests = 0
+    failures = 0
+    suites = []
+    for source, suite_cases in cases.items():
+        suite_cases.sort(key=lambda c: c[0])
+        failing = sum(1 for c in suite_cases if c[2])
+        tests += len(suite_cases)
+        failures += failing
+        suites.append(_suite(source, (c[1] for c in suite_cases), len(suite_cases), failing))
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write(
+        f'<testsuites name="ciba-contracts" tests="{tests}" failures="{failures}"'
+        f' errors="0" time="0">\n'
+    )
+    for suite in suites:
+        out.write(suite)
+    out.write("</testsuites>\n")
+
+
+def _order(item: Checked) -> tuple[int, int, int]:
+    # Whole-input problems first, then entries in file order; stable sort keeps the rest.
+    return (
+        0 if item.entry is None else 1,
+        -1 if item.entry is None else item.entry,
+        item.offset if item.offset is not None else -1,
+    )
+
+
+def _where(item: Checked, exchange: str | None) -> str:
+    parts = []
+    if item.entry is not None:
+        parts.append(f"entry {item.entry}")
+    if item.line is not None:
+        parts.append(f"line {item.line}")
+    if item.offset is not None:
+        parts.append(f"byte {item.offset}")
+    name = ", ".join(parts) or "input"
+    if exchange:
+        name += f": {exchange}"
+    return name
+
+
+def _suite(name: str, cases: Iterable[str], tests: int, failures: int) -> str:
+    body = "".join(cases)
+    return (
+        f'  <testsuite name={quoteattr(_text(name))} tests="{tests}" failures="{failures}"'
+        f' errors="0" skipped="0" time="0">\n{body}  </testsuite>\n'
+    )
+
+
+def _testcase(source: str, name: str, items: list[Located]) -> tuple[str, bool]:
+    errors = [f for f in items if f.finding.is_error]
+    warnings = [f for f in items if not f.finding.is_error]
+    head = (
+        f'    <testcase classname={quoteattr(_text(source))} name={quoteattr(_text(name))} time="0"'
+    )
+    if not items:
+        return head + "/>\n", False
+    lines = [head + ">\n"]
+    if errors:
+        rules = ", ".join(dict.fromkeys(f.finding.rule for f in errors))
+        message = f"{len(errors)} error finding{'s' if len(errors) != 1 else ''}: {rules}"
+        details = "\n".join(_finding_line(f) for f in errors)
+        lines.append(
+            f'      <failure message={quoteattr(_text(message))} type="contract">'
+            f"{escape(_text(details))}</failure>\n"
+        )
+    if warnings:
+        details = "\n".join(_finding_line(f) for f in warnings)
+        lines.append(f"      <system-out>{escape(_text(details))}</system-out>\n")
+    lines.append("    </testcase>\n")
+    return "".join(lines), bool(errors)
+
+
+def _finding_line(located: Located) -> str:
+    f = located.finding
+    where = f.pointer
+    if f.content_pointer is not None:
+        where += " -> " + (f.content_pointer or "/")
+    text = f"{f.rule} [{f.severity.value}]"
+    if where:
+        text += f" {where}"
+    text += f": {f.message}"
+    if f.value is not None:
+        text += f" (value: {f.value})"
+    return text
+
+
+def _text(value: str) -> str:
+    """Redacted, and without the characters XML 1.0 cannot hold at all."""
+    cleaned = redact_text(value)
+    return "".join(
+        ch
+        if ch in "\t\n\r" or "\x20" <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd" or ch > "\uffff"
+        else "\ufffd"
+        for ch in cleaned
+    )
