@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ciba_contracts.server import CONFIG_ENV, Result, ServerConfig, create_app_from_env
+from ciba_contracts.server import CONFIG_ENV, Result, ServerConfig, create_app_from_env, iter_faults
 
 
 def test_defaults_keep_the_contract() -> None:
@@ -104,3 +104,11 @@ def test_documented_codes_keep_their_documented_wording() -> None:
     assert Result.AUTHORIZATION_MISSING.message("/x") == (
         "[A001202] /x, Authorization header is missing."
     )
+
+
+def test_docs_list_every_fault_and_result_code() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "server.md").read_text(encoding="utf-8")
+    for fault in iter_faults():
+        assert f"| `{fault.name}` | {fault.rule} | {fault.breaks} | {fault.scope} |" in docs
+    for result in Result:
+        assert f"| {result.code} |" in docs

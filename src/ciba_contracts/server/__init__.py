@@ -4,7 +4,7 @@ Typical use in a test::
 
     from ciba_contracts.server import ServerConfig, running_server
 
-    with running_server(ServerConfig(faults={"zero-interval"})) as url:
+    with running_server(ServerConfig().with_faults("zero-interval")) as url:
         ...  # POST to f"{url}/api/1/backchannel/authentication/issue"
 """
 

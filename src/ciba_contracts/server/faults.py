@@ -83,7 +83,7 @@ _CATALOG: Final[tuple[Fault, ...]] = (
     Fault(
         "malformed-result-code",
         "A104",
-        "resultCode has five digits (A18301); the message prefix still matches it",
+        "resultCode loses its last digit (A183001 becomes A18300); the message prefix follows it",
         _ISSUE_ALL,
     ),
     Fault(
