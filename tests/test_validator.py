@@ -544,8 +544,8 @@ def _malformed() -> list[Any]:
             "S002",
             "",
             "array",
-            "bug: RecursionError from render() (repr of the deep list) on a deeply nested "
-            "top-level Python list",
+            "bug: render() raises on a deeply nested top-level Python list (orjson's "
+            "TypeError 'Recursion limit reached', then RecursionError from the repr fallback)",
         ),
     ]
     params = [pytest.param(*case, id=case[0]) for case in cases]
