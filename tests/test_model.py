@@ -134,12 +134,6 @@ def test_model_reads_payloads_valid_only_at_sdk() -> None:
     assert Model.from_payload(payload).to_dict() == payload
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: from_payload validates with the tolerant parser but then re-parses with "
-    "orjson.loads, so sdk-valid payloads orjson refuses (a lone surrogate escape, a "
-    "number beyond the float range in any member) raise orjson.JSONDecodeError",
-)
 @pytest.mark.parametrize(
     "payload",
     [

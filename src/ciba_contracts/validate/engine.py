@@ -23,10 +23,11 @@ from ciba_contracts.contract.schemas import (
     ISSUE_RESPONSE_FILES,
     RESULT_FILES,
     load_schema,
+    schemas_by_uri,
 )
 from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
-from ciba_contracts.validate.parse import NotJson, clamp_big_ints, parse_json
+from ciba_contracts.validate.parse import NotJson, clamp_big_ints, judgeable, parse_json
 from ciba_contracts.validate.render import json_equal, json_type, pointer, render, truncate
 from ciba_contracts.validate.schema_map import compiled, rule_at
 
@@ -172,11 +173,13 @@ class Validator:
         else:
             obj = payload
             exact = False
-        if type(obj) is not dict and not isinstance(obj, dict):
+            if isinstance(obj, Mapping) and not isinstance(obj, dict):
+                obj = dict(obj)
+        if not isinstance(obj, dict):
             rule = RULES["S002"]
-            return self._finish(
-                [_make(rule, "", value=render(obj), actual=_article(json_type(obj)))]
-            )
+            is_json = obj is None or isinstance(obj, str | int | float | list | tuple)
+            actual = _article(json_type(obj)) if is_json else f"a Python {type(obj).__name__}"
+            return self._finish([_make(rule, "", value=render(obj), actual=actual)])
         return self._check(obj, exact)
 
     def _check(
@@ -190,7 +193,7 @@ class Validator:
             return self._full(obj, checked, fast_ok)
         action = obj.get("action")
         fast = self._any_action_fast
-        if fast is None and type(action) is str:
+        if fast is None and isinstance(action, str):
             fast = self._fast.get(action)
         schema_ok = False
         try:
@@ -273,9 +276,23 @@ class Validator:
         schema = self._schema if validator is None else validator
         try:
             errors = list(schema.iter_errors(instance))
-        except (ValueError, TypeError, OverflowError) as exc:
-            yield _make(RULES["S003"], base, detail=str(exc), actual="not JSON data")
-            return
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            instance, problems = judgeable(instance, _known_members())
+            for member, type_name in problems:
+                where = pointer([member])
+                yield _make(
+                    RULES["S003"],
+                    _CONTENT if content else where,
+                    content_pointer=where if content else None,
+                    value=truncate(repr(original.get(member) if original else None)),
+                    member=member,
+                    actual=f"a Python {type_name}",
+                    expected="JSON data",
+                )
+            try:
+                errors = list(schema.iter_errors(instance))
+            except (ValueError, TypeError, OverflowError, RecursionError):
+                errors = []
         for error in errors:
             location = error.absolute_keyword_location or ""
             keyword = location.rsplit("/", 1)[-1]
@@ -295,7 +312,7 @@ class Validator:
                     # Show what the payload said, not the stand-in the check saw.
                     shown = original[parts[0]]
                 value_text = render(shown)
-                actual = _actual(keyword, error.instance)
+                actual = _actual(keyword, shown)
             expected = holder.get(keyword, "")
             where = pointer(parts)
             yield _make(
@@ -319,7 +336,7 @@ class Validator:
                     RULES["A105"],
                     "/resultMessage",
                     value=render(message),
-                    expected=code,
+                    expected=render(code)[1:-1],
                     member="resultMessage",
                 )
             ]
@@ -327,7 +344,7 @@ class Validator:
         if type(content) is not str:
             return found
         action = obj.get("action")
-        validator = self._content.get(action) if type(action) is str else None
+        validator = self._content.get(action) if isinstance(action, str) else None
         if validator is None:
             return found
         try:
@@ -543,6 +560,18 @@ def _mirror() -> dict[str, str]:
 
 def _mirror_action() -> str:
     return _mirror_and_action()[0]
+
+
+@functools.cache
+def _known_members() -> frozenset[str]:
+    """Every member name some schema file constrains (the others are never judged)."""
+    names: set[str] = set()
+    for doc in schemas_by_uri().values():
+        for node in _walk(doc):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                names.update(str(k) for k in props)
+    return frozenset(names)
 
 
 @functools.cache

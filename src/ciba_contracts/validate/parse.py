@@ -80,3 +80,46 @@ def _clamped(value: object) -> object:
         return value
     negative = value < 0  # type: ignore[operator]
     return -sys.float_info.max if negative else sys.float_info.max
+
+
+_DEPTH = 64
+
+
+def judgeable(
+    obj: dict[str, Any], known: frozenset[str]
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """``obj`` reduced to what the compiled validator can read, and what it could not.
+
+    Called only after the validator refused an instance. Members no schema
+    constrains are dropped (a tolerant reader ignores them, however deep or odd
+    they are); lone surrogates become U+FFFD; containers nested past any depth
+    the checks look at become empty ones of the same JSON type. A known member
+    holding a value that is not JSON data at all (a set, bytes, an arbitrary
+    object) is left out and returned as (member, Python type name).
+    """
+    clean: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for key, value in obj.items():
+        if not isinstance(key, str) or key not in known:
+            continue
+        try:
+            clean[key] = _plain(value, 0)
+        except TypeError:
+            problems.append((key, type(value).__name__))
+    return clean, problems
+
+
+def _plain(value: Any, depth: int) -> Any:
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else math.copysign(sys.float_info.max, value)
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list | tuple):
+        return [] if depth >= _DEPTH else [_plain(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        if depth >= _DEPTH:
+            return {}
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    raise TypeError(type(value).__name__)

@@ -28,6 +28,8 @@ def json_type(value: object) -> str:
     if isinstance(value, int):
         return "integer"
     if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
         return "integer" if value.is_integer() else "number"
     if isinstance(value, str):
         return "string"
@@ -46,7 +48,10 @@ def render(value: object, limit: int = VALUE_LIMIT) -> str:
     try:
         text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except (TypeError, orjson.JSONEncodeError):
-        text = repr(value)
+        try:
+            text = repr(value)
+        except RecursionError:
+            text = f"<{json_type(value)} nested too deeply to show>"
     return truncate(text, limit)
 
 
