@@ -53,6 +53,8 @@ def _vendor_spec_path() -> Path | None:
         os.environ.get("CIBA_VENDOR_SPEC", ""),
         str(ROOT / "reference" / "authlete-openapi-v3.yaml"),
         str(ROOT / "docs" / "reference" / "authlete-openapi-v3.yaml"),
+        # The project's shared folder sits beside the checkout (also in CI).
+        str(ROOT.parent / "shared" / "reference" / "authlete-openapi-v3.yaml"),
         "/work/shared/reference/authlete-openapi-v3.yaml",
     ]
     for candidate in candidates:
