@@ -151,14 +151,14 @@ def _features(strategy: st.SearchStrategy[Any], checks: dict[str, Any], examples
 
 
 def test_issue_responses_vary() -> None:
-    assert _features(issue_responses(profile="ciba"), VARIETY, 300) == set(VARIETY)
+    assert _features(issue_responses(profile="ciba"), VARIETY, 400) == set(VARIETY)
     assert _features(issue_responses(profile="sdk"), SDK_VARIETY, 300) == set(SDK_VARIETY)
 
 
 def test_authlete_level_allows_what_ciba_does_not() -> None:
     # interval 0 (as Authlete's own example) and short or non-CIBA auth_req_id values.
     checks = {code: (lambda p, code=code: code in errors(p, "ciba")) for code in RULES}
-    seen = _features(issue_responses(action="OK", profile="authlete"), checks, 300)
+    seen = _features(issue_responses(action="OK", profile="authlete"), checks, 400)
     assert seen == {"C201", "C202", "C203"}
 
 

@@ -119,6 +119,14 @@ class ContractChecker:
         # Fail on a misspelled rule here, not at the first assertion.
         enabled_rules(self.profile, select, ignore)
 
+    def __repr__(self) -> str:
+        parts = [f"profile={self.profile.value!r}"]
+        if self.select is not None:
+            parts.append(f"select={self.select!r}")
+        if self.ignore is not None:
+            parts.append(f"ignore={self.ignore!r}")
+        return f"ContractChecker({', '.join(parts)})"
+
     def check(
         self,
         payload_or_response: Any,
