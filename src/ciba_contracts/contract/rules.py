@@ -49,17 +49,24 @@ class Rule:
 
     def format(self, **context: object) -> str:
         """The message template filled in; placeholders without a value render as ``?``."""
+        return self.render(context)
+
+    def render(self, context: Mapping[str, object]) -> str:
+        """:meth:`format` taking the values as one mapping."""
+        return self.message.format_map({name: context.get(name, "?") for name in self.fields})
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The placeholders the message template uses."""
         names = _FIELDS.get(self.message)
         if names is None:
-            names = _FIELDS[self.message] = _fields(self.message)
-        return self.message.format(**{name: context.get(name, "?") for name in names})
+            names = _FIELDS[self.message] = tuple(
+                name for _, name, _, _ in string.Formatter().parse(self.message) if name
+            )
+        return names
 
 
 _FIELDS: dict[str, tuple[str, ...]] = {}
-
-
-def _fields(template: str) -> tuple[str, ...]:
-    return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
 class UnknownRuleError(ValueError):

@@ -293,18 +293,22 @@ class Validator:
                 errors = list(schema.iter_errors(instance))
             except (ValueError, TypeError, OverflowError, RecursionError):
                 errors = []
+        s003 = RULES["S003"]
         for error in errors:
             location = error.absolute_keyword_location or ""
             keyword = location.rsplit("/", 1)[-1]
             code, holder = rule_at(location)
-            rule = RULES.get(code or "S003", RULES["S003"])
+            rule = RULES.get(code, s003) if code else s003
+            wanted = rule.fields
             parts: list[str | int] = list(error.instance_path)
             value_text: str | None
+            context: dict[str, object] = {}
             if keyword == "required":
                 member = str(getattr(error.kind, "property", "")) or "?"
                 parts.append(member)
                 value_text = None
-                actual = "missing"
+                shown: Any = None
+                context["actual"] = "missing"
             else:
                 member = str(parts[-1]) if parts else ""
                 shown = error.instance
@@ -312,18 +316,23 @@ class Validator:
                     # Show what the payload said, not the stand-in the check saw.
                     shown = original[parts[0]]
                 value_text = render(shown)
-                actual = _actual(keyword, shown)
-            expected = holder.get(keyword, "")
+                if "actual" in wanted:
+                    context["actual"] = _actual(keyword, shown)
+            # Only what the message template uses is worked out: this is per finding.
+            context["member"] = member or "payload"
+            context["value"] = value_text
+            if "expected" in wanted:
+                context["expected"] = _expected(keyword, holder.get(keyword, ""))
+            if "detail" in wanted:
+                context["detail"] = f"`{member}`: {error.message}" if member else error.message
             where = pointer(parts)
-            yield _make(
-                rule,
+            yield Finding(
+                rule.code,
+                rule.severity,
+                rule.render(context),
                 _CONTENT if content else where,
-                content_pointer=where if content else None,
-                value=value_text,
-                member=member or "payload",
-                actual=actual,
-                expected=_expected(keyword, expected),
-                detail=f"`{member}`: {error.message}" if member else error.message,
+                where if content else None,
+                value_text,
             )
 
     def _relation_findings(self, obj: dict[str, Any]) -> list[Finding] | None:
@@ -445,8 +454,9 @@ class Validator:
     def _finish(self, found: list[Finding]) -> list[Finding]:
         enabled = self.enabled
         kept = [f for f in found if f.rule in enabled]
-        if not kept:
-            return []
+        if len(kept) < 2:
+            # One finding implies nothing away and is its own order.
+            return kept
         places = {(f.rule, f.pointer, f.content_pointer) for f in kept}
         result = [
             f
@@ -473,14 +483,7 @@ def _make(
     **context: object,
 ) -> Finding:
     context.setdefault("value", value)
-    return Finding(
-        rule=rule.code,
-        severity=rule.severity,
-        message=rule.format(**context),
-        pointer=where,
-        content_pointer=content_pointer,
-        value=value,
-    )
+    return Finding(rule.code, rule.severity, rule.render(context), where, content_pointer, value)
 
 
 def _article(type_name: str) -> str:
