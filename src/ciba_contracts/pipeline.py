@@ -32,6 +32,7 @@ from ciba_contracts.traffic.detect import (
 from ciba_contracts.traffic.exchange import Exchange, InputProblem, Location, Record, Wanted
 from ciba_contracts.traffic.exchange_jsonl import read_exchange_lines
 from ciba_contracts.traffic.har import SliceState, read_har
+from ciba_contracts.traffic.jsonstream import Candidate
 from ciba_contracts.traffic.payloads import read_payload_stream
 from ciba_contracts.traffic.redact import redact_optional, redact_text, redact_url
 from ciba_contracts.traffic.vcr import read_cassette_yaml, read_vcr_json
@@ -92,8 +93,19 @@ class Checks:
         ignore = settings.ignore or None
         self.exchanges = ExchangeChecker(settings.profile, select, ignore)
         self.payloads = get_validator(settings.profile, select, ignore)
-        pattern = re.compile(settings.path_pattern) if settings.path_pattern else None
-        self.wanted: Wanted = lambda method, url: is_issue_call(method, url, pattern)
+        self.candidate: Candidate | None = None
+        if settings.path_pattern:
+            pattern = re.compile(settings.path_pattern)
+            self.wanted: Wanted = lambda method, url: is_issue_call(method, url, pattern)
+        else:
+            # Every issue-API path ends in "issue"; a HAR entry whose text does not hold
+            # it is no issue call and need not be parsed.
+            self.candidate = (b"issue",)
+            # Most recorded calls are not issue calls; a substring test turns them away
+            # before the URL is parsed (every issue-API path ends in this).
+            self.wanted = lambda method, url: (
+                "authentication/issue" in url and is_issue_call(method, url)
+            )
         #: Whether to list every checked item (the JUnit report has a test case for each).
         self.list_items = settings.format == "junit"
 
@@ -198,7 +210,9 @@ def _check_opened(
         state = SliceState(task.start, task.stop)
         fmt = HAR
         partial.slice = state
-        records = read_har(opened.stream, source, checks.wanted, state)
+        records = read_har(opened.stream, source, checks.wanted, state, checks.candidate)
+    elif fmt == HAR:
+        records = read_har(opened.stream, source, checks.wanted, None, checks.candidate)
     else:
         records = _READERS[fmt](opened.stream, source, checks.wanted)
     truncated = False
@@ -209,20 +223,21 @@ def _check_opened(
         if isinstance(record, Exchange):
             partial.read_anything = True
             partial.checked += 1
-            description = _describe(record)
+            found = checks.exchanges.check(record)
+            description = _describe(record) if found or partial.items is not None else None
             if partial.items is not None:
                 loc = record.location
                 partial.items.append(
                     Checked(loc.source, loc.entry, loc.line, loc.offset, description)
                 )
-            for finding in checks.exchanges.check(record):
+            for finding in found:
                 partial.findings.append(_locate(finding, record.location, description))
         elif isinstance(record, InputProblem):
             truncated = truncated or record.rule == "I002"
             _add_problem(partial, checks, record)
         else:
             partial.read_anything = True
-            partial.skipped += 1
+            partial.skipped += record.count
     error = opened.error
     if error is not None:
         if isinstance(error, EOFError):

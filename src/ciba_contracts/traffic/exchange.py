@@ -103,11 +103,16 @@ class InputProblem:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """An exchange the caller's selection did not want; read no further than that."""
+    """Exchanges the caller's selection did not want; read no further than that.
+
+    ``count`` is how many: readers that turn entries away without parsing them
+    report them in runs, with the location of the last one.
+    """
 
     location: Location
-    method: str
-    url: str
+    method: str = ""
+    url: str = ""
+    count: int = 1
 
 
 #: What a reader yields.
@@ -126,6 +131,15 @@ def header_pairs(raw: Any) -> Headers:
     rather than failing the whole exchange, since headers only inform checks.
     """
     out: list[tuple[str, str]] = []
+    if type(raw) is list:
+        # HAR's shape, the common case: skip the generic checks below.
+        for item in raw:
+            if type(item) is dict and "name" in item:
+                value = item.get("value", "")
+                out.append((str(item["name"]), value if type(value) is str else _text(value)))
+            elif isinstance(item, list | tuple) and len(item) == 2:
+                out.append((str(item[0]), _text(item[1])))
+        return tuple(out)
     if isinstance(raw, Mapping):
         for name, value in raw.items():
             for one in value if isinstance(value, list | tuple) else (value,):

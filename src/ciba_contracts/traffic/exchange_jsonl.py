@@ -121,7 +121,7 @@ def exchange_record(value: Any, location: Location, wanted: Wanted | None) -> It
     if response is None:
         yield Exchange(location, method, url, None, request_headers, (), None, request_body)
         return
-    if not isinstance(response, Mapping):
+    if not isinstance(response, dict):
         yield InputProblem(location, "I001", "`response` must be an object or null")
         return
     status = response.get("status", response.get("status_code"))

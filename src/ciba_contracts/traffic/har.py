@@ -9,7 +9,7 @@ request got no answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -24,7 +24,7 @@ from ciba_contracts.traffic.exchange import (
     find_header,
     header_pairs,
 )
-from ciba_contracts.traffic.jsonstream import ArrayStream, StreamProblem
+from ciba_contracts.traffic.jsonstream import ArrayStream, Candidate, StreamProblem
 
 FORMAT = "har"
 
@@ -61,6 +61,7 @@ def read_har(
     source: str,
     wanted: Wanted | None = None,
     state: SliceState | None = None,
+    candidate: Candidate | None = None,
 ) -> Iterator[Record]:
     """Every entry of a HAR stream, in file order.
 
@@ -68,9 +69,18 @@ def read_har(
     yielded as :class:`Skipped` without decoding their bodies. With
     ``state``, only that slice of the entries is read (``stream`` positioned
     at ``state.start``), and entry indexes and lines count from the slice.
+    ``candidate`` lets entries that cannot be wanted go unparsed (see
+    :class:`~ciba_contracts.traffic.jsonstream.ArrayStream`).
     """
     yield from read_json_array(
-        stream, source, ("log", "entries"), ("request",), har_entry_record, wanted, state
+        stream,
+        source,
+        ("log", "entries"),
+        ("request",),
+        har_entry_record,
+        wanted,
+        state,
+        candidate,
     )
 
 
@@ -86,20 +96,31 @@ def read_json_array(
     convert: EntryConverter,
     wanted: Wanted | None,
     state: SliceState | None = None,
+    candidate: Candidate | None = None,
 ) -> Iterator[Record]:
     """Records of every element of the array at ``path``, converted by ``convert``."""
-    if state is None:
-        elements = ArrayStream(stream, path, element_keys)
-    else:
-        elements = ArrayStream(stream, path, element_keys, start=state.start, stop=state.stop)
+    elements = ArrayStream(
+        stream,
+        path,
+        element_keys,
+        start=None if state is None else state.start,
+        stop=None if state is None else state.stop,
+        candidate=candidate if wanted is not None else None,
+    )
     last: int | None = None
+    unparsed = 0
     for element in elements:
+        if elements.unparsed != unparsed:
+            yield Skipped(Location(source), count=elements.unparsed - unparsed)
+            unparsed = elements.unparsed
         location = Location(source, element.index, element.offset, element.line)
         last = element.index
         if element.problem is not None:
             yield problem_record(element.problem, location)
         if element.value is not None:
             yield from convert(element.value, location, wanted)
+    if elements.unparsed != unparsed:
+        yield Skipped(Location(source), count=elements.unparsed - unparsed)
     for problem in elements.problems:
         where = Location(source, None, problem.offset, None)
         if problem.kind == "truncated" and last is not None:
@@ -113,11 +134,11 @@ def read_json_array(
 
 def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> Iterator[Record]:
     """One parsed HAR entry as an exchange, a skip, or the reason it cannot be read."""
-    if not isinstance(entry, Mapping):
+    if not isinstance(entry, dict):
         yield _bad(location, "a HAR entry must be a JSON object")
         return
     request = entry.get("request")
-    if not isinstance(request, Mapping):
+    if not isinstance(request, dict):
         yield _bad(location, "the entry has no `request` object")
         return
     method = request.get("method")
@@ -134,7 +155,7 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
     if response is None:
         yield Exchange(location, method, url, None, request_headers, (), None, request_body)
         return
-    if not isinstance(response, Mapping):
+    if not isinstance(response, dict):
         yield _bad(location, "`response` must be an object")
         return
     status = response.get("status")
@@ -154,7 +175,7 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
         return
     body: bytes | None
     note: str | None = None
-    if not isinstance(content, Mapping):
+    if not isinstance(content, dict):
         body, note = None, "the entry has no `response.content`"
     else:
         text = content.get("text")
@@ -180,7 +201,7 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
 
 
 def _post_data(post: Any) -> bytes | None:
-    if not isinstance(post, Mapping):
+    if not isinstance(post, dict):
         return None
     text = post.get("text")
     if not isinstance(text, str):

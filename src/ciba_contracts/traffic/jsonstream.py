@@ -29,6 +29,9 @@ from typing import Any, BinaryIO
 
 import orjson
 
+#: Byte strings one of which every element the caller may want holds in its raw text.
+Candidate = tuple[bytes, ...]
+
 #: Bytes read per call; also the granularity of progress reports.
 CHUNK = 1024 * 1024
 #: An element larger than this is reported and skipped instead of buffered whole.
@@ -133,6 +136,15 @@ class ArrayStream:
     in :attr:`problems` in the order met. ``element_keys`` are members every
     element has; they let reading resume after a corrupt element. ``bytes_read``
     tells progress.
+
+    ``candidate`` lists byte strings of which an element the caller may want
+    holds at least one in its raw text (for HAR entries and the issue API:
+    ``b"issue"``, which every issue path ends in). An element without any,
+    when the layout gives its end, is not parsed: its bytes are checked to be
+    UTF-8, it is counted in :attr:`unparsed` and not yielded. That is what
+    makes large recordings fast: most of their entries are other traffic, and
+    finding the next occurrence of a marker is one pass over the bytes, not
+    one per element.
     """
 
     def __init__(
@@ -144,6 +156,7 @@ class ArrayStream:
         *,
         start: int | None = None,
         stop: int | None = None,
+        candidate: Candidate | None = None,
     ) -> None:
         self._buf = _Buffer(stream, chunk)
         self._path = tuple(path)
@@ -153,6 +166,12 @@ class ArrayStream:
         self.found = False
         self._guess = 16 * 1024
         self._depth_left = 0
+        # The line break and indentation before the last element, and the line closing it.
+        self._lead = b""
+        self._closer = b""
+        # A regex, not bytes.find: for a needle of blanks, which pretty-printed JSON is full
+        # of, the regex engine's scan is several times faster.
+        self._closer_search = re.compile(b"^$").search
         # A slice: ``stream`` is positioned at ``start``, the first byte of an element of
         # the array; reading stops before the first element at or after ``stop``.
         self._start = start
@@ -164,6 +183,12 @@ class ArrayStream:
         #: Elements read, and newlines before ``next_start`` (counted from ``start``).
         self.elements = 0
         self.newlines = 0
+        # Elements that ``candidate`` turned away unparsed (counted, not yielded).
+        self._candidate = candidate
+        self.unparsed = 0
+        # Per marker: absolute offset of its next occurrence (or the first offset where one
+        # could still begin, past what has been read).
+        self._hits = dict.fromkeys(candidate or (), -1)
 
     @property
     def bytes_read(self) -> int:
@@ -331,22 +356,56 @@ class ArrayStream:
 
     def _elements(self, pos: int, at_start: bool) -> Generator[Element, None, int | None]:
         buf = self._buf
+        separator = _SKIP_SEP.match
         index = 0
         expect_separator = False
+        stop = self._stop
+        candidate = self._candidate
+        lead = self._lead
         while True:
-            pos = self._byte(pos, "an array element or ']'")
-            c = buf.data[pos]
+            # The common case in one regex call: blanks, an optional comma, blanks.
+            m = separator(buf.data, pos) if expect_separator else None
+            if m is not None and m.end() < len(buf.data):
+                pos = m.end()
+            else:
+                pos = self._byte(pos, "an array element or ']'")
+                if expect_separator and buf.data[pos] == ord(","):
+                    pos = self._byte(pos + 1, "an array element")
+            data = buf.data
+            c = data[pos]
             if c == ord("]"):
                 return pos + 1
-            if c == ord(",") and expect_separator:
-                pos = self._byte(pos + 1, "an array element")
-            offset = self._abs(pos)
-            line = buf.line_at(pos)
-            if self._stop is not None and offset >= self._stop:
+            offset = buf.base + pos
+            if stop is not None and offset >= stop:
                 self.next_start = offset
-                self.newlines = line - 1
+                self.newlines = buf.line_at(pos) - 1
                 return None
+            if (
+                candidate is not None
+                and c == 123
+                and lead
+                and pos >= len(lead)
+                and data.startswith(lead, pos - len(lead))
+            ):
+                m = self._closer_search(data, pos)
+                if m is not None:
+                    end = m.end()
+                    if not self._may_want(data, pos, end):
+                        # Not an element the caller can want: only its bytes are checked.
+                        span = data[pos:end]
+                        if not span.isascii():
+                            problem = self._utf8_problem(span, pos, read=False)
+                            if problem is not None:
+                                yield Element(index, offset, buf.line_at(pos), None, problem)
+                        index += 1
+                        self.elements = index
+                        self.unparsed += 1
+                        pos = end
+                        expect_separator = True
+                        continue
+            line = buf.line_at(pos)
             parsed = self._value(pos)
+            lead = self._lead
             problem = parsed.problem
             if problem is not None and problem.kind == "truncated":
                 problem.message = "the document ends inside this entry"
@@ -365,6 +424,19 @@ class ArrayStream:
                 return None
             pos = resumed
             expect_separator = False
+
+    def _may_want(self, data: bytes, pos: int, end: int) -> bool:
+        """Whether ``data[pos:end]`` holds a candidate marker."""
+        base = self._buf.base
+        hits = self._hits
+        for marker, hit in hits.items():
+            if hit < base + pos:
+                found = data.find(marker, pos)
+                hit = base + (found if found >= 0 else len(data) - len(marker) + 1)
+                hits[marker] = hit
+            if hit + len(marker) <= base + end:
+                return True
+        return False
 
     def _resync(self, pos: int) -> int | None:
         """Start of the next element after a corrupt one whose end is unknown, or None."""
@@ -422,20 +494,32 @@ class ArrayStream:
         buf = self._buf
         data = buf.data
         opener = data[pos]
-        if opener not in (ord("{"), ord("[")):
+        if opener != 123 and opener != 91:  # { or [
             return pos, None
-        newline = data.rfind(b"\n", max(0, pos - 256), pos)
-        if newline < 0:
-            return pos, None
-        indent = data[newline + 1 : pos]
-        if indent.strip(_WS):
-            return pos, None
-        closer = b"\n" + indent + (b"}" if opener == ord("{") else b"]")
+        lead = self._lead
+        if lead and opener == 123 and pos >= len(lead) and data.startswith(lead, pos - len(lead)):
+            # The same indentation as the previous element (the usual case).
+            closer = self._closer
+            search = self._closer_search
+            newline = pos - len(lead)
+        else:
+            newline = data.rfind(b"\n", max(0, pos - 256), pos)
+            if newline < 0:
+                return pos, None
+            indent = data[newline + 1 : pos]
+            if indent.strip(_WS):
+                return pos, None
+            closer = b"\n" + indent + (b"}" if opener == 123 else b"]")
+            search = re.compile(re.escape(closer)).search
+            if opener == 123:
+                self._lead = b"\n" + indent
+                self._closer = closer
+                self._closer_search = search
         searched = pos
         while True:
-            hit = data.find(closer, searched)
-            if hit >= 0:
-                return pos, hit + len(closer)
+            m = search(data, searched)
+            if m is not None:
+                return pos, m.end()
             if len(data) - pos > MAX_ELEMENT:
                 return pos, None
             searched = max(pos, len(data) - len(closer))
@@ -549,6 +633,20 @@ class ArrayStream:
             end = pos + len(text[:end_char].encode("utf-8", "surrogateescape"))
             value, problem = self._not_utf8(buf.data[pos:end], pos)
             return _Parsed(value, pos, end if value is not None else None, problem)
+
+    def _utf8_problem(self, raw: bytes, pos: int, read: bool = True) -> StreamProblem | None:
+        """The problem of the first byte of ``raw`` that is not UTF-8, or None."""
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            where = self._abs(pos) + exc.start
+            tail = "; read with such bytes replaced by U+FFFD" if read else ""
+            return StreamProblem(
+                "not-utf8",
+                f"byte 0x{raw[exc.start]:02x} at offset {where} is not UTF-8{tail}",
+                where,
+            )
+        return None
 
     def _not_utf8(self, raw: bytes, pos: int) -> tuple[Any, StreamProblem | None]:
         """Parse ``raw`` with bytes that are not UTF-8 replaced, saying where the first was."""

@@ -82,11 +82,11 @@ def interaction_record(
     ``last`` marks the final interaction of the file: one without a response
     there means the file was cut, not that the interaction is malformed.
     """
-    if not isinstance(interaction, Mapping):
+    if not isinstance(interaction, dict):
         yield InputProblem(location, "I001", "an interaction must be a mapping")
         return
     request = interaction.get("request")
-    if not isinstance(request, Mapping):
+    if not isinstance(request, dict):
         yield _missing(location, "request", last)
         return
     method = request.get("method")
@@ -110,7 +110,7 @@ def interaction_record(
         # Schemathesis records a request that got no answer as `response: null`.
         yield Exchange(location, method, url, None, request_headers, (), None, request_body)
         return
-    if not isinstance(response, Mapping):
+    if not isinstance(response, dict):
         yield InputProblem(location, "I001", "`response` must be a mapping")
         return
     status = _status(response.get("status"))
