@@ -623,7 +623,6 @@ def _sync_mirror(contract: _Contract, payload: dict[str, Any], field: str) -> No
     payload[contract.content_member] = _dump(body)
 
 
-@st.composite
 def _document(
     draw: st.DrawFn,
     contract: _Contract,
@@ -703,7 +702,7 @@ def _valid(
         content = contract.content_files.get(act) if act is not None else None
         wanted = with_content or content_member in required or draw(st.booleans())
         if content is not None and wanted:
-            body = draw(_document(contract, shaped, content, payload, extras))
+            body = _document(draw, contract, shaped, content, payload, extras)
             payload[content_member] = draw(_serialize(body))
         elif content is None and wanted:
             payload[content_member] = draw(_TEXT)
