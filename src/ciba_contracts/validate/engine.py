@@ -60,6 +60,12 @@ class Validator:
         self.profile = Profile.parse(profile)
         self.kind = kind
         self.enabled = enabled_rules(self.profile, select, ignore)
+        # rule -> enabled rules whose finding at the same place makes it redundant
+        self._implications = {
+            code: tuple(c for c in rule.implied_by if c in self.enabled)
+            for code, rule in RULES.items()
+            if code in self.enabled and any(c in self.enabled for c in rule.implied_by)
+        }
         files = ISSUE_RESPONSE_FILES if kind == "issue-response" else RESULT_FILES
         self._schema = compiled(files[self.profile])
         self._relations = self.profile.includes(Profile.AUTHLETE)
@@ -250,7 +256,7 @@ class Validator:
     ) -> list[Finding]:
         found: list[Finding] | None = None
         if not schema_ok:
-            found = list(self._schema_findings(checked, "", original=obj))
+            found = [*self._schema_findings(checked, "", original=obj)]
         if self._relations:
             related = self._relation_findings(obj)
             if related:
@@ -357,17 +363,22 @@ class Validator:
         if validator is None:
             return found
         try:
-            body = parse_json(content)
-        except NotJson as exc:
-            bad = _make(RULES["A111"], _CONTENT, value=render(content), detail=str(exc))
-            return [bad] if found is None else [*found, bad]
-        body_findings = self._content_findings(obj, str(action), body, validator)
+            body = _loads(content)
+            exact = True
+        except JSONDecodeError:
+            try:
+                body = parse_json(content)
+            except NotJson as exc:
+                bad = _make(RULES["A111"], _CONTENT, value=render(content), detail=str(exc))
+                return [bad] if found is None else [*found, bad]
+            exact = False
+        body_findings = self._content_findings(obj, str(action), body, validator, exact)
         if body_findings:
             return body_findings if found is None else found + body_findings
         return found
 
     def _content_findings(
-        self, obj: dict[str, Any], action: str, body: Any, validator: Any
+        self, obj: dict[str, Any], action: str, body: Any, validator: Any, exact: bool = False
     ) -> list[Finding] | None:
         is_ack = action == self._ok_action
         if not isinstance(body, dict):
@@ -382,7 +393,7 @@ class Validator:
                 )
             ]
         found: list[Finding] = []
-        checked = clamp_big_ints(body)
+        checked = body if exact else clamp_big_ints(body)
         mirrors = is_ack and self._body_mirrors_fields(obj, body)
         if mirrors and self._ack_shortcut:
             # Every finding the schema could give would sit on a member equal to its field.
@@ -457,17 +468,18 @@ class Validator:
         if len(kept) < 2:
             # One finding implies nothing away and is its own order.
             return kept
-        places = {(f.rule, f.pointer, f.content_pointer) for f in kept}
-        result = [
-            f
-            for f in kept
-            if not any(
-                (code, f.pointer, f.content_pointer) in places and code in enabled
-                for code in RULES[f.rule].implied_by
-            )
-        ]
-        unique = dict.fromkeys(result)
-        return sorted(unique, key=_order)
+        implications = self._implications
+        if any(f.rule in implications for f in kept):
+            places = {(f.rule, f.pointer, f.content_pointer) for f in kept}
+            kept = [
+                f
+                for f in kept
+                if not any(
+                    (code, f.pointer, f.content_pointer) in places
+                    for code in implications.get(f.rule, ())
+                )
+            ]
+        return sorted(dict.fromkeys(kept), key=_order)
 
 
 def _order(f: Finding) -> tuple[str, str, str, str]:
