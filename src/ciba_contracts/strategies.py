@@ -812,7 +812,9 @@ def _type_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | None
         sites = tuple(
             s for s in contract.member_sites(level, None, member, content) if s is not site
         )
-        if any(s.keyword in ("enum", "const") for s in sites):
+        if any(
+            s.keyword in ("enum", "const") and s.rule not in _implied_by(site.rule) for s in sites
+        ):
             return None
         actions = _actions_for(contract, level, site)
 
@@ -825,12 +827,14 @@ def _type_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | None
             _mirror_companions(contract, site, site.rule),
         )
     json_type = contract.members.get(member, "")
+    implied = _implied_by(site.rule)
     usable = [
         a
         for a in _actions_for(contract, level, site)
-        # A member with an enum fails the enum too whatever its type (S005 with S003).
+        # A value of the wrong type fails the member's enum too, which only the
+        # catalog can forgive (S005 implied by S003).
         if not any(
-            s.keyword in ("enum", "const")
+            s.keyword in ("enum", "const") and s.rule not in implied
             for s in contract.member_sites(level, _context(a), member)
         )
     ]
