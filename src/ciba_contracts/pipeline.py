@@ -200,6 +200,10 @@ def _check_opened(
     for note in opened.notes:
         _add_problem(partial, checks, InputProblem(Location(source), "I003", note))
     if fmt is None:
+        if opened.error is not None:
+            # The decompression broke before anything could be read.
+            _compression_problem(partial, checks, opened, truncated=False)
+            return
         problem = InputProblem(Location(source), "I004", describe_unknown(opened.head), True)
         _add_problem(partial, checks, problem)
         return
@@ -238,17 +242,24 @@ def _check_opened(
         else:
             partial.read_anything = True
             partial.skipped += record.count
-    error = opened.error
-    if error is not None:
-        if isinstance(error, EOFError):
-            if not truncated:
-                detail = f"the compressed stream ends early ({error})"
-                _add_problem(partial, checks, InputProblem(Location(source), "I002", detail))
-        else:
-            detail = f"the compressed stream is broken ({error})"
-            _add_problem(partial, checks, InputProblem(Location(source), "I007", detail))
+    _compression_problem(partial, checks, opened, truncated)
     if progress is not None:
         progress(source, _position(opened), size)
+
+
+def _compression_problem(partial: Partial, checks: Checks, opened: Opened, truncated: bool) -> None:
+    """Report a gzip stream that broke, unless the reader already said the input was cut."""
+    error = opened.error
+    if error is None:
+        return
+    where = Location(opened.source)
+    if isinstance(error, EOFError):
+        if not truncated:
+            detail = f"the compressed stream ends early ({error})"
+            _add_problem(partial, checks, InputProblem(where, "I002", detail))
+    else:
+        detail = f"the compressed stream is broken ({error})"
+        _add_problem(partial, checks, InputProblem(where, "I007", detail))
 
 
 def _check_payloads(opened: Opened, checks: Checks, partial: Partial) -> None:

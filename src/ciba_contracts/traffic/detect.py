@@ -251,6 +251,9 @@ def sniff(prefix: bytes, suffix: str = "") -> str | None:
             return VCR_JSON
         if b'"log"' in head[:256] and b'"entries"' in head:
             return HAR
+        if suffix == ".har":
+            # Too little of it to tell (a file cut short): the name decides.
+            return HAR
         return PAYLOADS
     if head.startswith(b"["):
         return PAYLOADS

@@ -477,8 +477,9 @@ class ArrayStream:
                 if exc.msg.startswith("str is not valid UTF-8"):
                     value, problem = self._not_utf8(raw, pos)
                     return _Parsed(value, pos, end, problem)
-                if not exc.msg.startswith("unexpected content"):
-                    # The layout says where the element ends; what is inside is broken.
+                if not exc.msg.startswith(("unexpected content", "unexpected end of data")):
+                    # The layout says where the element ends; what is inside is broken. (Data
+                    # ending early, or going on, means the layout misled: orjson decides.)
                     where = self._abs(pos) + _char_to_byte(raw, exc.pos)
                     return _Parsed(
                         None, pos, end, StreamProblem("corrupt", _json_error(exc, where), where)

@@ -115,7 +115,10 @@ def interaction_record(
         return
     status = _status(response.get("status"))
     if status is None:
-        yield InputProblem(location, "I001", "`response.status` has no numeric `code`")
+        if last and "status" not in response:
+            yield _missing(location, "response.status", last)
+        else:
+            yield InputProblem(location, "I001", "`response.status` has no numeric `code`")
         return
     headers = header_pairs(response.get("headers"))
     note: str | None = None

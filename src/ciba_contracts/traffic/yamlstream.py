@@ -211,6 +211,11 @@ class YamlSequence:
                 # Back at the sequence's own indentation without a `- `: the next key.
                 state = "trailer"
                 trailer_line = number
+                if pending is not None:
+                    yield pending
+                pending = self._item(index, item_start, item)
+                index += 1
+                item = []
             if state == "trailer":
                 if raw.strip() in (b"...", b"---") or len(trailer) > MAX_OUTSIDE:
                     continue

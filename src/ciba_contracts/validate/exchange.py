@@ -17,6 +17,7 @@ from typing import Any
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules, split_codes
 from ciba_contracts.contract.schemas import openapi_document
+from ciba_contracts.selection import ISSUE_PATH_PATTERN
 from ciba_contracts.traffic.exchange import Exchange
 from ciba_contracts.validate.engine import Validator, get_validator
 from ciba_contracts.validate.finding import Finding
@@ -35,11 +36,15 @@ class Answer:
 
 @functools.cache
 def documented_answers() -> Mapping[int, Answer]:
-    """Status -> documented answer, over every path of the issue operation."""
+    """Status -> documented answer, over the paths of the issue operation (v3 and v2)."""
     doc = openapi_document()
     components = doc.get("components", {}).get("responses", {})
     answers: dict[int, Answer] = {}
-    for item in doc.get("paths", {}).values():
+    for path, item in doc.get("paths", {}).items():
+        if not ISSUE_PATH_PATTERN.search(str(path)):
+            # The document also holds the authentication operations; only the issue
+            # operation's answers are checked here.
+            continue
         operation = item.get("post") if isinstance(item, Mapping) else None
         if not isinstance(operation, Mapping):
             continue

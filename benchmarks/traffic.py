@@ -1,0 +1,534 @@
+"""Throughput and memory of ``ciba-contracts validate`` on a large HAR file.
+
+Generates a HAR file of the requested size (1 GiB by default) as a recording
+proxy writes it (pretty-printed, two-space indentation), holding an
+authorization server's calls to Authlete (the issue API among the others)
+and unrelated traffic, then measures, each in its own process:
+
+* ``ciba-contracts validate FILE --format json`` (and with ``--jobs N``);
+* a bare streaming pass of ijson (``ijson.basic_parse``, C backend) over the
+  same file: the ceiling for a streaming reader;
+* the openapi-core route a user would take by hand: ``json.load`` the file,
+  then ``OpenAPI.validate_response`` on every issue-API entry. Loading a 1 GiB
+  HAR with ``json.load`` needs several GiB of memory, so by default this runs
+  on a smaller file of the same mix (``--openapi-mb``) and its rate (MB/s) is
+  what is compared; ``--openapi-mb 0`` runs it on the big file itself.
+
+Peak RSS is the child's ``ru_maxrss`` from ``wait4``; with ``--jobs`` the
+worker processes are included by polling ``/proc`` for the whole process
+tree. Generated files are cached in ``benchmarks/data/`` (git-ignored).
+
+    python benchmarks/traffic.py                 # 1 GiB, about a minute to generate
+    python benchmarks/traffic.py --size-mb 200 --jobs 2
+    python benchmarks/traffic.py --json          # one JSON document on stdout
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from payloads import generate as generate_payloads  # noqa: E402
+
+DATA = HERE / "data"
+MB = 1_000_000
+#: Bump when the generated content changes, so cached files are not reused.
+GENERATOR_VERSION = 2
+
+#: Share of entries (by count) of each kind of exchange in the generated recording: what a
+#: proxy between an authorization server and Authlete sees in a CIBA deployment (per flow:
+#: backchannel/authentication, issue, complete, a few token polls, then introspection of
+#: the tokens), plus the unrelated traffic such a proxy also carries.
+MIX: tuple[tuple[str, float], ...] = (
+    ("issue", 0.12),  # POST .../backchannel/authentication/issue
+    ("authlete", 0.55),  # the AS's other Authlete calls: token, introspection, CIBA...
+    ("api", 0.18),  # unrelated JSON APIs
+    ("asset", 0.10),  # scripts, stylesheets, HTML
+    ("image", 0.05),  # binary bodies, base64 in the HAR
+)
+AUTHLETE = "https://us.authlete.com"
+RESULT_400 = (
+    b'{"resultCode":"A001201","resultMessage":'
+    b'"[A001201] /backchannel/authentication/issue, TLS must be used."}'
+)
+AUTHLETE_CALLS = (
+    "/api/{sid}/auth/token",
+    "/api/{sid}/auth/introspection",
+    "/api/{sid}/backchannel/authentication",
+    "/api/{sid}/backchannel/authentication/complete",
+    "/api/{sid}/auth/userinfo",
+)
+
+
+# -- generating the recording ---------------------------------------------------------
+
+
+def _headers(rng: random.Random, names: Sequence[str]) -> list[dict[str, str]]:
+    return [
+        {
+            "name": name,
+            "value": "".join(rng.choices("abcdefghijklmnop0123456789-", k=rng.randint(8, 60))),
+        }
+        for name in names
+    ]
+
+
+_REQUEST_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "X-Request-Id", "Traceparent")
+_RESPONSE_HEADERS = ("Date", "Server", "X-Request-Id", "Vary", "Strict-Transport-Security")
+
+
+def _entry(
+    rng: random.Random,
+    method: str,
+    url: str,
+    status: int,
+    mime: str,
+    body: bytes,
+    binary: bool = False,
+    request_body: bytes | None = None,
+) -> dict[str, Any]:
+    request_headers = _headers(rng, _REQUEST_HEADERS)
+    if url.startswith(AUTHLETE):
+        request_headers.append({"name": "Authorization", "value": "Bearer " + "t" * 43})
+    content: dict[str, Any] = {"size": len(body), "mimeType": mime}
+    if binary:
+        content["text"] = base64.b64encode(body).decode()
+        content["encoding"] = "base64"
+    else:
+        content["text"] = body.decode()
+    request: dict[str, Any] = {
+        "method": method,
+        "url": url,
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": request_headers,
+        "queryString": [],
+        "headersSize": -1,
+        "bodySize": len(request_body or b""),
+    }
+    if request_body is not None:
+        request["postData"] = {"mimeType": "application/json", "text": request_body.decode()}
+    return {
+        "startedDateTime": "2024-05-01T10:00:00.000000+00:00",
+        "time": round(rng.uniform(2, 400), 3),
+        "request": request,
+        "response": {
+            "status": status,
+            "statusText": "OK" if status == 200 else "Error",
+            "httpVersion": "HTTP/1.1",
+            "cookies": [],
+            "headers": [
+                *_headers(rng, _RESPONSE_HEADERS),
+                {"name": "Content-Type", "value": mime},
+            ],
+            "content": content,
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": len(body),
+        },
+        "cache": {},
+        "timings": {
+            "send": 0.1,
+            "wait": round(rng.uniform(1, 300), 3),
+            "receive": 0.5,
+        },
+    }
+
+
+def _pool(seed: int, size: int) -> list[tuple[str, bytes]]:
+    """Distinct entries, already serialised and indented, and the kind of each."""
+    rng = random.Random(seed)
+    issue_bodies = generate_payloads(max(50, size // 10), seed=seed)
+    kinds = [k for k, _ in MIX]
+    weights = [w for _, w in MIX]
+    out: list[tuple[str, bytes]] = []
+    for i in range(size):
+        kind = rng.choices(kinds, weights)[0]
+        sid = str(rng.randint(10_000, 99_999_999))
+        if kind == "issue":
+            sample = issue_bodies[i % len(issue_bodies)]
+            path = (
+                "/api/backchannel/authentication/issue"
+                if i % 10 == 0
+                else (f"/api/{sid}/backchannel/authentication/issue")
+            )
+            status = 200
+            body = sample.body
+            if i % 40 == 1:
+                status = 400
+                body = RESULT_400
+            entry = _entry(
+                rng,
+                "POST",
+                AUTHLETE + path,
+                status,
+                "application/json",
+                body,
+                request_body=b'{"ticket":"'
+                + base64.urlsafe_b64encode(rng.randbytes(32)).rstrip(b"=")
+                + b'"}',
+            )
+        elif kind == "authlete":
+            path = rng.choice(AUTHLETE_CALLS).format(sid=sid)
+            fields = {
+                f"field{j}": "".join(rng.choices("abcdef0123456789", k=rng.randint(8, 64)))
+                for j in range(rng.randint(3, 25))
+            }
+            body = orjson.dumps(
+                {"resultCode": "A000000", "resultMessage": "[A000000] ok", "action": "OK", **fields}
+            )
+            entry = _entry(
+                rng,
+                "POST",
+                AUTHLETE + path,
+                200,
+                "application/json",
+                body,
+                request_body=b'{"parameters":"x=1"}',
+            )
+        elif kind == "api":
+            items = [
+                {"id": j, "name": f"item {j}", "price": j * 1.25, "tags": ["a", "b", "c"]}
+                for j in range(rng.randint(2, 40))
+            ]
+            entry = _entry(
+                rng,
+                "GET",
+                f"https://api.example.com/v2/items?page={i}",
+                200,
+                "application/json",
+                orjson.dumps(items),
+            )
+        elif kind == "asset":
+            text = f"function f{i}(a, b) {{ return a + b; }}\n" * rng.randint(20, 400)
+            entry = _entry(
+                rng,
+                "GET",
+                f"https://app.example.com/static/app.{i}.js",
+                200,
+                "application/javascript",
+                text.encode(),
+            )
+        else:
+            entry = _entry(
+                rng,
+                "GET",
+                f"https://app.example.com/img/{i}.png",
+                200,
+                "image/png",
+                rng.randbytes(rng.randint(500, 30_000)),
+                binary=True,
+            )
+        serialised = orjson.dumps(entry, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n    ")
+        out.append((kind, b"    " + serialised))
+    return out
+
+
+def generate_har(path: Path, size: int, seed: int = 7) -> dict[str, int]:
+    """Write a HAR file of about ``size`` bytes; return counts of entries by kind."""
+    pool = _pool(seed, 4000)
+    rng = random.Random(seed + 1)
+    counts = {kind: 0 for kind, _ in MIX}
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as out:
+        out.write(
+            b'{\n  "log": {\n    "version": "1.2",\n'
+            b'    "creator": {"name": "benchmarks/traffic.py", "version": "1"},\n'
+            b'    "pages": [],\n    "entries": [\n'
+        )
+        written = 0
+        first = True
+        while written < size:
+            kind, text = pool[rng.randrange(len(pool))]
+            if not first:
+                out.write(b",\n")
+            out.write(text)
+            written += len(text) + 2
+            counts[kind] += 1
+            first = False
+        out.write(b"\n    ]\n  }\n}\n")
+    tmp.replace(path)
+    return counts
+
+
+def har_file(size_mb: int, seed: int, data: Path = DATA) -> tuple[Path, dict[str, int]]:
+    """The cached recording of ``size_mb`` MB, generated when missing."""
+    data.mkdir(parents=True, exist_ok=True)
+    path = data / f"traffic-v{GENERATOR_VERSION}-{size_mb}mb-seed{seed}.har"
+    meta = path.with_suffix(".json")
+    if path.exists() and meta.exists():
+        return path, json.loads(meta.read_text())
+    counts = generate_har(path, size_mb * MB, seed)
+    meta.write_text(json.dumps(counts))
+    return path, counts
+
+
+# -- measuring ------------------------------------------------------------------------
+
+
+@dataclass
+class Measure:
+    """One timed run of a command in its own process."""
+
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    megabytes: float
+    exit_code: int
+
+    @property
+    def rate(self) -> float:
+        """MB per second."""
+        return self.megabytes / self.seconds if self.seconds else float("inf")
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total = 0
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, ()))
+    return total
+
+
+def best_of(repeat: int, name: str, command: Sequence[str], megabytes: float) -> Measure:
+    """The fastest of ``repeat`` runs (the least disturbed), with the highest peak RSS."""
+    runs = [measure(name, command, megabytes) for _ in range(max(1, repeat))]
+    fastest = min(runs, key=lambda m: m.seconds)
+    fastest.peak_rss_mb = max(m.peak_rss_mb for m in runs)
+    return fastest
+
+
+def measure(name: str, command: Sequence[str], megabytes: float) -> Measure:
+    """Run ``command``; its wall time and peak RSS (the process tree's, polled)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(list(command), stdout=subprocess.DEVNULL)
+    peak = 0
+    done = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(child.pid))
+            done.wait(0.05)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    done.set()
+    watcher.join()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    own_peak = usage.ru_maxrss * 1024
+    return Measure(name, seconds, max(peak, own_peak) / MB, megabytes, child.returncode)
+
+
+def _cli() -> list[str]:
+    script = Path(sys.executable).with_name("ciba-contracts")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("ciba-contracts")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "from ciba_contracts.cli import main; main()"]
+
+
+IJSON_PASS = """
+import sys, ijson
+assert ijson.backend == "yajl2_c", ijson.backend
+with open(sys.argv[1], "rb") as handle:
+    for _ in ijson.basic_parse(handle, use_float=True):
+        pass
+"""
+
+OPENAPI_ROUTE = """
+import json, sys
+from contextlib import suppress
+from urllib.parse import urlsplit
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+from openapi_core.validation.response.exceptions import ResponseValidationError
+from ciba_contracts.contract.schemas import openapi_path
+from ciba_contracts.selection import is_issue_call
+
+app = OpenAPI.from_file_path(str(openapi_path()))
+with open(sys.argv[1], "rb") as handle:
+    har = json.load(handle)
+checked = invalid = 0
+for entry in har["log"]["entries"]:
+    request, response = entry["request"], entry["response"]
+    if not is_issue_call(request["method"], request["url"]):
+        continue
+    url = urlsplit(request["url"])
+    parts = url.path.strip("/").split("/")
+    if len(parts) == 5:
+        pattern, args = "/api/{serviceId}/backchannel/authentication/issue", {"serviceId": parts[1]}
+    else:
+        pattern, args = "/api/backchannel/authentication/issue", {}
+    mock = MockRequest(
+        f"{url.scheme}://{url.netloc}", "POST", url.path, path_pattern=pattern, view_args=args,
+        data=request.get("postData", {}).get("text", "").encode(),
+        content_type="application/json",
+    )
+    content = response["content"]
+    body = content["text"].encode()
+    checked += 1
+    try:
+        app.validate_response(mock, MockResponse(body, status_code=response["status"]))
+    except ResponseValidationError:
+        invalid += 1
+print(json.dumps({"checked": checked, "invalid": invalid}))
+"""
+
+
+@dataclass
+class Result:
+    """Everything the benchmark reports."""
+
+    file: str
+    size_mb: float
+    entries: dict[str, int]
+    ciba: Measure
+    ciba_jobs: Measure | None
+    ijson: Measure
+    openapi: Measure
+    openapi_file_mb: float
+
+    def ratios(self) -> dict[str, float]:
+        """ciba-contracts' rate over each other route's."""
+        return {
+            "openapi-core": self.ciba.rate / self.openapi.rate,
+            "ijson": self.ciba.rate / self.ijson.rate,
+        }
+
+
+def run(args: argparse.Namespace) -> Result:
+    """Generate (or reuse) the files and measure every route."""
+    data = Path(args.data_dir)
+    path, counts = har_file(args.size_mb, args.seed, data)
+    size = path.stat().st_size / MB
+    cli = _cli()
+    base = [*cli, "validate", str(path), "--format", "json", "--output", os.devnull]
+    ciba = best_of(args.repeat, "ciba-contracts validate", base, size)
+    if ciba.exit_code not in (0, 1):
+        raise SystemExit(f"ciba-contracts validate failed with exit status {ciba.exit_code}")
+    jobs = None
+    if args.jobs > 1:
+        name = f"ciba-contracts validate --jobs {args.jobs}"
+        jobs = best_of(args.repeat, name, [*base, "--jobs", str(args.jobs)], size)
+    bare = [sys.executable, "-c", IJSON_PASS, str(path)]
+    ijson_run = best_of(args.repeat, "ijson.basic_parse (bare pass)", bare, size)
+    if args.openapi_mb and args.openapi_mb < args.size_mb:
+        small, _ = har_file(args.openapi_mb, args.seed, data)
+    else:
+        small = path
+    small_size = small.stat().st_size / MB
+    route = [sys.executable, "-c", OPENAPI_ROUTE, str(small)]
+    openapi = best_of(args.repeat, "json.load + openapi-core", route, small_size)
+    return Result(str(path), size, counts, ciba, jobs, ijson_run, openapi, small_size)
+
+
+def report(result: Result) -> str:
+    """The result as a table with the ratios and targets."""
+    lines = [
+        f"HAR file: {result.file} ({result.size_mb:.0f} MB, "
+        + ", ".join(f"{n} {k}" for k, n in result.entries.items())
+        + " entries)",
+        "",
+        f"{'route':42} {'MB/s':>8} {'peak RSS MB':>12} {'seconds':>8}",
+    ]
+    rows = [
+        result.ciba,
+        *([result.ciba_jobs] if result.ciba_jobs else []),
+        result.ijson,
+        result.openapi,
+    ]
+    for m in rows:
+        lines.append(f"{m.name:42} {m.rate:8.1f} {m.peak_rss_mb:12.1f} {m.seconds:8.1f}")
+    ratios = result.ratios()
+    lines += [
+        "",
+        f"openapi-core route measured on {result.openapi_file_mb:.0f} MB of the same mix",
+        f"  ciba / openapi-core: {ratios['openapi-core']:.1f}x (target >= 20x)",
+        f"  ciba / ijson bare pass: {ratios['ijson']:.2f}x (target >= 0.5x)",
+        f"  ciba peak RSS: {result.ciba.peak_rss_mb:.1f} MB (target < 150 MB)",
+    ]
+    if result.ciba_jobs:
+        lines.append(
+            f"  --jobs speed-up: {result.ciba_jobs.rate / result.ciba.rate:.2f}x, "
+            f"peak RSS of all processes {result.ciba_jobs.peak_rss_mb:.1f} MB"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--size-mb",
+        type=int,
+        default=1074,
+        help="size of the HAR file (default 1074, i.e. > 1 GiB)",
+    )
+    parser.add_argument(
+        "--openapi-mb",
+        type=int,
+        default=100,
+        help="size of the file for the openapi-core route (0: the big file)",
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="also measure --jobs N (1: skip)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per route; the fastest counts (default 3)"
+    )
+    parser.add_argument(
+        "--data-dir", default=str(DATA), help="where generated files are cached (benchmarks/data)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    args = parser.parse_args(argv)
+    result = run(args)
+    if args.json:
+        document = asdict(result)
+        document["ratios"] = result.ratios()
+        for key in ("ciba", "ciba_jobs", "ijson", "openapi"):
+            if document[key] is not None:
+                document[key]["rate_mb_s"] = getattr(result, key).rate
+        print(json.dumps(document, indent=2))
+    else:
+        print(report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

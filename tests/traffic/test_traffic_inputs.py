@@ -1,0 +1,194 @@
+"""Exchange logs, format detection, directories, standard input and exit statuses."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+from traffic_support import (
+    AUTH_URL,
+    ISSUE_URL,
+    RESULT_401,
+    har_document,
+    har_entry,
+    json_report,
+    ok_body,
+    rules_by_entry,
+    run_cli,
+    write_har,
+)
+
+from ciba_contracts.traffic.detect import CASSETTE, EXCHANGES, HAR, PAYLOADS, VCR_JSON, sniff
+
+
+def exchange(url: str, status: int | None, body: object, **response: object) -> bytes:
+    """One line of an exchange log."""
+    answer: dict[str, object] | None = None
+    if status is not None:
+        answer = {"status": status, "headers": {}, "body": body, **response}
+    line: dict[str, object] = {
+        "request": {"method": "POST", "url": url, "headers": {}, "body": None},
+        "response": answer,
+    }
+    return orjson.dumps(line) + b"\n"
+
+
+def test_exchange_lines(tmp_path: Path) -> None:
+    lines = [
+        exchange(AUTH_URL, 200, '{"ticket": "t"}'),
+        exchange(
+            ISSUE_URL,
+            200,
+            ok_body(expiresIn=0).decode(),
+            headers={"Content-Type": "application/json"},
+        ),
+        exchange(ISSUE_URL, 200, orjson.loads(ok_body(interval=-1))),
+        exchange(ISSUE_URL, 401, None, body_base64=base64.b64encode(RESULT_401).decode()),
+        exchange(ISSUE_URL, None, None),
+        b"\n",
+        b'{"request": {"method": "POST", "url": "'
+        + ISSUE_URL.encode()
+        + b'"}, "response": {"status": "x"}}\n',
+        b"this is not JSON\n",
+        exchange(ISSUE_URL, 200, ok_body(resultMessage="[A183001] caf\u00e9").decode()).replace(
+            "é".encode(), b"\xe9"
+        ),
+        exchange(ISSUE_URL, 200, ok_body(expiresIn=-1).decode())[:-40],
+    ]
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b"".join(lines))
+    code, report = json_report(str(path))
+    assert code == 1
+    assert rules_by_entry(report) == {
+        ("log.jsonl", 1): ["A109"],
+        ("log.jsonl", 2): ["A110"],
+        ("log.jsonl", 4): ["I006"],
+        ("log.jsonl", 5): ["I001"],
+        ("log.jsonl", 6): ["I001"],
+        ("log.jsonl", 7): ["I003"],
+        ("log.jsonl", 8): ["I002"],
+    }
+    lines_of = {f["entry"]: f["line"] for f in report["findings"]}
+    assert lines_of[5] == 7  # a blank line is not an entry but is a line
+
+
+def test_plain_payload_lines_are_still_payloads(tmp_path: Path) -> None:
+    path = tmp_path / "payloads.jsonl"
+    path.write_bytes(ok_body() + b"\n" + ok_body(expiresIn=0) + b"\n")
+    _, report = json_report(str(path))
+    assert rules_by_entry(report) == {("payloads.jsonl", 1): ["A109"]}
+    assert report["findings"][0]["exchange"] is None
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "expected"),
+    [
+        (b'{"log": {"version": "1.2", "entries": []}}', "", HAR),
+        (b'\n  {\n  "log": {', ".json", HAR),
+        (b"{", ".har", HAR),
+        (b'{"version": 1, "interactions": []}', "", VCR_JSON),
+        (b'{\n    "interactions": [\n', "", VCR_JSON),
+        (b"interactions:\n- request:\n", "", CASSETTE),
+        (b"command: 'st run'\nhttp_interactions:\n- id: '1'\n", "", CASSETTE),
+        (b"x: !!python/object/apply:os.system [ls]\n", "", CASSETTE),
+        (b"name: config\n", ".yaml", CASSETTE),
+        (b'{"request": {"method": "GET"}, "response": null}\n', "", EXCHANGES),
+        (b'{"action": "OK"}\n{"action": "OK"}\n', "", PAYLOADS),
+        (b"[1, 2]", "", PAYLOADS),
+        (b"not json", ".json", PAYLOADS),
+        (b"hello world", "", None),
+        (b"", "", None),
+        (b"\x89PNG\r\n\x1a\n\0\0", "", None),
+    ],
+)
+def test_format_is_told_from_content(content: bytes, suffix: str, expected: str | None) -> None:
+    assert sniff(content, suffix) == expected
+
+
+def test_names_do_not_decide(tmp_path: Path) -> None:
+    entries = [har_entry(ISSUE_URL, 200, ok_body(expiresIn=0))]
+    write_har(tmp_path / "capture.json", entries)
+    write_har(tmp_path / "capture.txt", entries)
+    (tmp_path / "packed").write_bytes(gzip.compress(json.dumps(har_document(entries)).encode()))
+    _, report = json_report(*(str(tmp_path / n) for n in ("capture.json", "capture.txt", "packed")))
+    assert {k[0] for k in rules_by_entry(report)} == {"capture.json", "capture.txt", "packed"}
+    assert all(v == ["A109"] for v in rules_by_entry(report).values())
+
+
+def test_directories_are_walked_and_unknown_files_noted(tmp_path: Path) -> None:
+    tree = tmp_path / "recordings"
+    (tree / "b" / "deeper").mkdir(parents=True)
+    (tree / ".git").mkdir()
+    write_har(tree / "b" / "deeper" / "z.har", [har_entry(ISSUE_URL, 200, ok_body(expiresIn=0))])
+    write_har(tree / "a.har", [har_entry(ISSUE_URL, 200, ok_body())])
+    (tree / "README.md").write_text("# recordings\n")
+    (tree / "notes.txt").write_text('{"action": "OK"}')
+    (tree / ".git" / "x.har").write_text("garbage")
+    (tree / "b" / "log.jsonl.gz").write_bytes(
+        gzip.compress(exchange(ISSUE_URL, 200, ok_body(interval=-1).decode()))
+    )
+    code, out = run_cli("validate", str(tree))
+    assert code == 1
+    assert out.index("z.har") < out.index("log.jsonl.gz")  # b/deeper sorts before b/log
+    assert "skipped" in out
+    assert "README.md" in out
+    assert "notes.txt" in out
+    assert ".git" not in out
+    _, report = json_report(str(tree))
+    assert report["summary"]["inputs"] == 3
+    assert report["summary"]["checked"] == 3
+
+
+def test_exit_statuses(tmp_path: Path) -> None:
+    clean = write_har(tmp_path / "clean.har", [har_entry(ISSUE_URL, 200, ok_body())])
+    (tmp_path / "unknown.bin").write_bytes(b"\x00\x01garbage")
+    (tmp_path / "cut.har").write_bytes(b'{"log": {"entries": [{"request": ')
+    assert run_cli("validate", str(clean))[0] == 0
+    code, out = run_cli("validate", str(tmp_path / "unknown.bin"))
+    assert code == 2
+    assert "I004" in out
+    code, out = run_cli("validate", str(tmp_path / "cut.har"))
+    assert code == 2
+    assert "I002" in out
+    # Something was read: the input problems are findings, not a failure to read.
+    code, out = run_cli("validate", str(clean), str(tmp_path / "unknown.bin"))
+    assert code == 1
+    code, out = run_cli("validate", str(tmp_path / "missing.har"))
+    assert code == 2
+    code, out = run_cli("validate", str(clean), "--path-pattern", "(")
+    assert code == 2
+    assert "--path-pattern" in out
+
+
+def test_stdin_recordings(tmp_path: Path) -> None:
+    har = json.dumps(har_document([har_entry(ISSUE_URL, 200, ok_body(expiresIn=0))]), indent=2)
+    code, report = json_report("-", stdin=har.encode())
+    assert code == 1
+    assert rules_by_entry(report) == {("<stdin>", 0): ["A109"]}
+    lines = exchange(ISSUE_URL, 200, ok_body(expiresIn=0).decode())
+    code, report = json_report("-", stdin=lines)
+    assert rules_by_entry(report) == {("<stdin>", 0): ["A109"]}
+
+
+def test_ignore_and_select_apply_to_http_and_input_rules(tmp_path: Path) -> None:
+    entries = [
+        har_entry(ISSUE_URL, 422, b"{}"),
+        har_entry(ISSUE_URL, 200, ok_body(expiresIn=0), content_type="text/html"),
+        har_entry(ISSUE_URL, 200, b"!!", base64_body=False),
+    ]
+    entries[2]["response"]["content"]["encoding"] = "base64"
+    path = write_har(tmp_path / "h.har", entries)
+    _, everything = json_report(str(path))
+    assert rules_by_entry(everything) == {
+        ("h.har", 0): ["H301"],
+        ("h.har", 1): ["A109", "H302"],
+        ("h.har", 2): ["I001"],
+    }
+    _, selected = json_report(str(path), "--select", "A1")
+    assert rules_by_entry(selected) == {("h.har", 1): ["A109"], ("h.har", 2): ["I001"]}
+    _, ignored = json_report(str(path), "--ignore", "H,I001")
+    assert rules_by_entry(ignored) == {("h.har", 1): ["A109"]}

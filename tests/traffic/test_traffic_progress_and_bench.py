@@ -1,0 +1,75 @@
+"""The progress bar's manners, and the traffic benchmark at a tiny size."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ciba_contracts.cli import progress
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "traffic.py"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_on_a_terminal_outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("CIBA_CONTRACTS_NO_PROGRESS", raising=False)
+    assert progress.wanted(_Terminal())
+    assert not progress.wanted(io.StringIO())
+    monkeypatch.setenv("CI", "true")
+    assert not progress.wanted(_Terminal())
+
+
+def test_progress_bar_waits_then_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = _Terminal()
+    with progress.ProgressBar(screen) as bar:
+        bar("a.har", 10, 100)
+    assert screen.getvalue() == ""  # a short run shows nothing
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    with progress.ProgressBar(screen) as bar:
+        bar("a.har", 10, 100)
+        bar("b.har", 5, None)
+        bar("b.har", 50, None)
+
+
+@pytest.mark.skipif(not SCRIPT.is_file(), reason="benchmarks/ is not in this tree")
+def test_traffic_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--size-mb",
+            "2",
+            "--openapi-mb",
+            "1",
+            "--jobs",
+            "2",
+            "--repeat",
+            "1",
+            "--data-dir",
+            str(tmp_path),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert result["size_mb"] >= 2
+    assert result["entries"]["issue"] > 0
+    for key in ("ciba", "ciba_jobs", "ijson", "openapi"):
+        assert result[key]["rate_mb_s"] > 0
+        assert result[key]["peak_rss_mb"] > 0
+    assert result["ciba"]["exit_code"] == 1  # the mix holds contract violations
+    assert set(result["ratios"]) == {"openapi-core", "ijson"}
