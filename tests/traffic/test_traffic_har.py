@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from pathlib import Path
 
 import orjson
@@ -236,3 +237,40 @@ def test_structure_problems(tmp_path: Path) -> None:
     assert found[("trailing.har", None)] == ["I001"]
     assert found[("trailing.har", 1)] == ["A108", "A109"]
     assert code == 1
+
+
+def test_mitmproxy_export_shapes(tmp_path: Path) -> None:
+    """mitmproxy's save.har: ``json.dump(indent=4)`` (ASCII only), failed flows with
+    status 0 and empty content; its hardump option writes zlib-compressed ``.zhar``."""
+    failed = har_entry(ISSUE_URL, 0, None)
+    failed["response"] = {
+        "status": 0,
+        "statusText": "",
+        "httpVersion": "",
+        "headers": [],
+        "cookies": [],
+        "content": {},
+        "redirectURL": "",
+        "headersSize": -1,
+        "bodySize": -1,
+        "_transferSize": 0,
+        "_error": "Connection killed.",
+    }
+    entries = [
+        har_entry(ISSUE_URL, 200, ok_body(resultMessage="[A183001] émis", expiresIn=0)),
+        failed,
+        har_entry(ISSUE_URL, 200, ok_body()),
+    ]
+    document = har_document(entries, creator="mitmproxy exporthar")
+    text = json.dumps(document, indent=4)  # ensure_ascii: \u escapes throughout
+    assert "\\u00e9" in text
+    (tmp_path / "flows.har").write_text(text)
+    (tmp_path / "flows.zhar").write_bytes(zlib.compress(json.dumps(document, indent=2).encode(), 9))
+    code, report = json_report(str(tmp_path / "flows.har"), str(tmp_path / "flows.zhar"))
+    assert code == 1
+    assert rules_by_entry(report) == {
+        ("flows.har", 0): ["A109"],
+        ("flows.har", 1): ["I006"],
+        ("flows.zhar", 0): ["A109"],
+        ("flows.zhar", 1): ["I006"],
+    }

@@ -1,7 +1,8 @@
 """Opening an input and telling its format from its content.
 
-An input is a path or ``-`` (standard input). gzip compression is recognised
-by its magic bytes, whatever the name, and undone while reading. The format
+An input is a path or ``-`` (standard input). gzip compression, and zlib
+(mitmproxy's ``.zhar``), are recognised by their magic bytes, whatever the
+name, and undone while reading. The format
 is then told from the first bytes of the content: a JSON object whose first
 key is ``log`` is a HAR file, one holding ``interactions`` a VCR.py JSON
 cassette, JSON lines whose first line has ``request`` and ``response`` an
@@ -96,6 +97,44 @@ class _Guarded(io.RawIOBase):
         return n
 
 
+class _Inflated(io.RawIOBase):
+    """A zlib stream (mitmproxy's ``.zhar``), inflated while reading."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self._inner = inner
+        self._inflater = zlib.decompressobj()
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            if self._inflater.eof:
+                return 0
+            block = self._inflater.unconsumed_tail or self._inner.read(64 * 1024)
+            if not block:
+                raise EOFError("the zlib stream ends before its end marker")
+            self._pending = self._inflater.decompress(block, 1024 * 1024)
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def _looks_zlib(prefix: bytes) -> bool:
+    """A zlib header (deflate, no preset dictionary) whose start inflates."""
+    if len(prefix) < 2 or prefix[0] != 0x78 or (prefix[0] << 8 | prefix[1]) % 31:
+        return False
+    if prefix[1] & 0x20:
+        return False
+    try:
+        zlib.decompressobj().decompress(prefix[:4096], 16)
+    except zlib.error:
+        return False
+    return True
+
+
 class _Utf8From(io.RawIOBase):
     """UTF-16 or UTF-32 text (with a byte order mark) re-encoded as UTF-8."""
 
@@ -158,6 +197,8 @@ def logical_suffix(name: str) -> str:
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in (".gz", ".gzip"):
         suffixes.pop()
+    if suffixes and suffixes[-1] == ".zhar":
+        return ".har"
     return suffixes[-1] if suffixes else ""
 
 
@@ -190,9 +231,14 @@ def open_input(name: str, stdin: BinaryIO | None = None, start: int | None = Non
         prefix = raw.read(SNIFF)
         stream: BinaryIO = io.BufferedReader(_Chained(prefix, raw), 256 * 1024)
         guard = None
-        compressed = prefix[:2] == b"\x1f\x8b"
+        compressed = prefix[:2] == b"\x1f\x8b" or _looks_zlib(prefix)
         if compressed:
-            guard = _Guarded(gzip.GzipFile(fileobj=stream, mode="rb"))  # type: ignore[arg-type]
+            inner: Any
+            if prefix[:2] == b"\x1f\x8b":
+                inner = gzip.GzipFile(fileobj=stream, mode="rb")
+            else:
+                inner = _Inflated(stream)
+            guard = _Guarded(inner)
             unzipped = io.BufferedReader(guard, 256 * 1024)
             prefix = _peek(unzipped)
             stream = unzipped
