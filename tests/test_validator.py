@@ -602,8 +602,16 @@ def test_not_json_carries_the_start_of_the_input() -> None:
     (finding,) = validate(b"<html>" + b"x" * 500)
     assert finding.rule == "S001"
     assert finding.value is not None
-    assert finding.value.startswith("<html>")
+    # Like every value, the start of the input is shown as JSON text: one line, quoted.
+    assert finding.value.startswith('"<html>')
     assert len(finding.value) <= 80
+
+
+def test_not_json_value_is_one_line() -> None:
+    (finding,) = validate(b'{\n"a":\n')
+    assert finding.value is not None
+    assert "\n" not in finding.value
+    assert "\n" not in str(finding)
 
 
 def test_non_utf8_names_the_byte_and_offset() -> None:

@@ -269,7 +269,7 @@ class Validator:
 
     def _payload_not_json(self, payload: bytes | bytearray | memoryview | str, why: str) -> Finding:
         text = payload if isinstance(payload, str) else bytes(payload).decode("utf-8", "replace")
-        return _make(RULES["S001"], "", value=truncate(text) if text else None, detail=why)
+        return _make(RULES["S001"], "", value=render(text) if text else None, detail=why)
 
     def _schema_findings(
         self,

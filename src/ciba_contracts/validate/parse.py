@@ -37,10 +37,12 @@ def parse_json(data: bytes | bytearray | memoryview | str) -> Any:
 def _parse_slow(data: bytes | bytearray | memoryview | str, first_error: str) -> Any:
     if isinstance(data, str):
         text = data
+        if text.startswith("\ufeff"):
+            raise NotJson("starts with a byte order mark (RFC 8259 §8.1)")
     else:
         raw = bytes(data)
         if raw.startswith(b"\xef\xbb\xbf"):
-            raise NotJson("starts with a UTF-8 byte order mark (RFC 8259 §8.1)")
+            raise NotJson("starts with a byte order mark (RFC 8259 §8.1)")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
