@@ -79,9 +79,7 @@ def _check(response: Any, expected_kind: str) -> bool | None:
     if kind_for_status(int(response.status_code)) != expected_kind:
         return True
     profile = _env(PROFILE_ENV) or DEFAULT_PROFILE
-    validator = get_validator(
-        profile, _env(SELECT_ENV), _env(IGNORE_ENV), kind=expected_kind
-    )
+    validator = get_validator(profile, _env(SELECT_ENV), _env(IGNORE_ENV), kind=expected_kind)
     findings = validator.validate(response.content or b"")
     if any(f.is_error for f in findings):
         raise ContractViolation(
