@@ -342,3 +342,18 @@ def test_handler_exception_becomes_500_result() -> None:
     body = assert_result(response, 500, "A001101")
     assert "boom" not in body["resultMessage"]
     assert "Traceback" not in response.text
+
+
+def test_authentication_rejects_wrongly_typed_certificate_path() -> None:
+    # Negative tests send documented members with the wrong type; 200 would accept bad data.
+    from ciba_contracts.server import ServerConfig, running_server
+
+    body = {"parameters": "scope=openid&login_hint=alice", "clientCertificatePath": [1, 2]}
+    with running_server(ServerConfig()) as base, httpx.Client(base_url=base) as client:
+        answer = client.post(
+            "/api/1/backchannel/authentication",
+            json=body,
+            headers={"Authorization": "Bearer reference-token"},
+        )
+    assert answer.status_code == 400
+    assert "clientCertificatePath" in answer.json()["resultMessage"]

@@ -263,9 +263,15 @@ def create_app(
     async def authenticate(request: Request, fields: dict[str, Any]) -> Response:
         if "parameters" not in fields:
             raise _BodyError(Result.AUTHENTICATION_PARAMETERS_MISSING)
-        for name in ("parameters", "clientId", "clientSecret"):
+        for name in ("parameters", "clientId", "clientSecret", "clientCertificate"):
             if name in fields and not isinstance(fields[name], str):
                 raise _BodyError(Result.AUTHENTICATION_FIELD_TYPE, name)
+        path = fields.get("clientCertificatePath")
+        # Authlete reads the certificate chain as strings; anything else is a bad request.
+        if path is not None and not (
+            isinstance(path, list) and all(isinstance(item, str) for item in path)
+        ):
+            raise _BodyError(Result.AUTHENTICATION_FIELD_TYPE, "clientCertificatePath")
         outcome = process_authentication_request(
             fields["parameters"], fields.get("clientId"), fields.get("clientSecret")
         )

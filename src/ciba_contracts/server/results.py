@@ -40,7 +40,7 @@ class Result(enum.Enum):
     )
     AUTHENTICATION_BODY_MALFORMED = ("A179201", "{api}, The request body is malformed: {detail}.")
     AUTHENTICATION_PARAMETERS_MISSING = ("A179202", "{api}, The request has no 'parameters'.")
-    AUTHENTICATION_FIELD_TYPE = ("A179203", "{api}, '{detail}' must be a string.")
+    AUTHENTICATION_FIELD_TYPE = ("A179203", "{api}, '{detail}' has the wrong type.")
     AUTHENTICATION_INVALID_REQUEST = (
         "A179301",
         "{api}, The backchannel authentication request is invalid: {detail}.",
