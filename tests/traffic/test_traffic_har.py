@@ -274,3 +274,48 @@ def test_mitmproxy_export_shapes(tmp_path: Path) -> None:
         ("flows.zhar", 0): ["A109"],
         ("flows.zhar", 1): ["I006"],
     }
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_unparsed_entries_change_no_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Entries skipped unparsed (alone or many at once) give the report of parsing them all.
+
+    Random recordings: layouts, pages before or after the entries, the word
+    "issue" in unrelated entries, bytes that are not UTF-8, and reading blocks
+    far smaller than entries, so every edge of the buffer is crossed.
+    """
+    from ciba_contracts.traffic import jsonstream
+
+    rng = __import__("random").Random(seed)
+    monkeypatch.setattr(jsonstream, "CHUNK", rng.choice([64, 333, 1000, 4096]))
+    entries = []
+    for _ in range(rng.randint(5, 60)):
+        roll = rng.random()
+        if roll < 0.2:
+            entries.append(har_entry(ISSUE_URL, 200, ok_body(expiresIn=rng.choice([0, 600]))))
+        elif roll < 0.3:
+            entries.append(har_entry(ISSUE_URL, rng.choice([401, 422, 500]), RESULT_401))
+        elif roll < 0.4:
+            entries.append(har_entry(AUTH_URL, 200, b'{"note": "no issue here"}'))
+        elif roll < 0.5:
+            entries.append(
+                har_entry("https://cdn.example.com/caf\u00e9.css", 200, b"x", method="GET")
+            )
+        else:
+            entries.append(har_entry(AUTH_URL, 200, b'{"ticket": "t"}' * rng.randint(1, 40)))
+    document = har_document(entries)
+    if rng.random() < 0.5:
+        log = document["log"]
+        document["log"] = {"version": "1.2", "entries": log["entries"], "pages": log["pages"] * 30}
+    indent = rng.choice([1, 2, 4, "\t"])
+    raw = json.dumps(document, indent=indent, ensure_ascii=False).encode()
+    if rng.random() < 0.5:
+        raw = raw.replace("é".encode(), b"\xe9")
+    path = tmp_path / "r.har"
+    path.write_bytes(raw)
+    _, fast = json_report(str(path))
+    _, full = json_report(str(path), "--path-pattern", r"/backchannel/authentication/issue/?$")
+    assert fast == full
+    assert fast["summary"]["checked"] + fast["summary"]["skipped"] == len(entries)

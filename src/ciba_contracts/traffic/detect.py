@@ -229,9 +229,15 @@ def open_input(name: str, stdin: BinaryIO | None = None, start: int | None = Non
             size = None
     try:
         prefix = raw.read(SNIFF)
-        stream: BinaryIO = io.BufferedReader(_Chained(prefix, raw), 256 * 1024)
+        stream: BinaryIO
         guard = None
         compressed = prefix[:2] == b"\x1f\x8b" or _looks_zlib(prefix)
+        if owned is not None and not compressed and raw.seekable():
+            # A plain file: read it from the start again rather than through a wrapper.
+            raw.seek(0)
+            stream = raw
+        else:
+            stream = io.BufferedReader(_Chained(prefix, raw), 256 * 1024)
         if compressed:
             inner: Any
             if prefix[:2] == b"\x1f\x8b":

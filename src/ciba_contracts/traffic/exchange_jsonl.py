@@ -86,8 +86,7 @@ def _not_utf8(text: bytes, location: Location) -> Generator[Record, None, Any]:
         yield InputProblem(
             location,
             "I003",
-            f"byte 0x{text[exc.start]:02x} at offset {where} is not UTF-8; "
-            "read with such bytes replaced by U+FFFD",
+            f"byte 0x{text[exc.start]:02x} at offset {where} is not UTF-8",
         )
     try:
         return orjson.loads(text.decode("utf-8", "replace"))

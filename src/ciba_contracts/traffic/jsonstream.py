@@ -73,9 +73,9 @@ class Element:
 class _Buffer:
     """A sliding window over a binary stream with absolute offsets and line numbers."""
 
-    def __init__(self, stream: BinaryIO, chunk: int = CHUNK) -> None:
+    def __init__(self, stream: BinaryIO, chunk: int | None = None) -> None:
         self.stream = stream
-        self.chunk = chunk
+        self.chunk = chunk or CHUNK
         self.data = b""
         self.base = 0  # absolute offset of data[0]
         self.eof = False
@@ -152,7 +152,7 @@ class ArrayStream:
         stream: BinaryIO,
         path: Sequence[str],
         element_keys: Sequence[str] = (),
-        chunk: int = CHUNK,
+        chunk: int | None = None,
         *,
         start: int | None = None,
         stop: int | None = None,
@@ -172,6 +172,13 @@ class ArrayStream:
         # A regex, not bytes.find: for a needle of blanks, which pretty-printed JSON is full
         # of, the regex engine's scan is several times faster.
         self._closer_search = re.compile(b"^$").search
+        # The bytes from one element's closing line to the next one's opening brace, once
+        # seen, and where the last element ended (absolute), for skipping many at once.
+        self._boundary: bytes | None = None
+        self._boundaries = re.compile(b"^$").findall
+        self._array_end = re.compile(b"^$").search
+        self._array_end_at = -1
+        self._last_end = -1
         # A slice: ``stream`` is positioned at ``start``, the first byte of an element of
         # the array; reading stops before the first element at or after ``stop``.
         self._start = start
@@ -387,14 +394,26 @@ class ArrayStream:
                 and pos >= len(lead)
                 and data.startswith(lead, pos - len(lead))
             ):
+                if self._boundary is None:
+                    self._learn_boundary(data, pos)
+                elif stop is None or offset < stop:
+                    after, count = self._bulk_skip(data, pos)
+                    if count:
+                        index += count
+                        self.elements = index
+                        self.unparsed += count
+                        pos = after
+                        expect_separator = False
+                        continue
                 m = self._closer_search(data, pos)
                 if m is not None:
                     end = m.end()
+                    self._last_end = buf.base + end
                     if not self._may_want(data, pos, end):
                         # Not an element the caller can want: only its bytes are checked.
                         span = data[pos:end]
                         if not span.isascii():
-                            problem = self._utf8_problem(span, pos, read=False)
+                            problem = self._utf8_problem(span, pos)
                             if problem is not None:
                                 yield Element(index, offset, buf.line_at(pos), None, problem)
                         index += 1
@@ -418,6 +437,7 @@ class ArrayStream:
             expect_separator = True
             if parsed.resume is not None:
                 pos = parsed.resume
+                self._last_end = buf.base + pos
                 continue
             resumed = self._resync(parsed.start + 1)
             if resumed is None:
@@ -437,6 +457,55 @@ class ArrayStream:
             if hit + len(marker) <= base + end:
                 return True
         return False
+
+    def _learn_boundary(self, data: bytes, pos: int) -> None:
+        """Remember the bytes between two elements, once seen: ``}``, ``,``, line break, ``{``."""
+        last = self._last_end - self._buf.base
+        if last <= 0 or last > pos:
+            return
+        between = data[last:pos]
+        if between in (b"," + self._lead, b",\r" + self._lead):
+            self._boundary = self._closer + between + b"{"
+            self._boundaries = re.compile(re.escape(self._boundary)).findall
+            # Where the array ends: an element's closing line, then the closing bracket.
+            self._array_end = re.compile(re.escape(self._closer) + rb"[ \t\r\n]*\]").search
+
+    def _bulk_skip(self, data: bytes, pos: int) -> tuple[int, int]:
+        """Skip, in one go, the elements before the next candidate marker.
+
+        Counts the element boundaries (closing line, comma, opening line) up to
+        the next occurrence of a marker (or the slice's end, or the buffer's):
+        every element ending there cannot be wanted. Returns the position of
+        the first element not skipped and how many were; (pos, 0) when the
+        layout or the bytes (not ASCII, checked element by element instead)
+        do not allow it.
+        """
+        base = self._buf.base
+        boundary = self._boundary
+        assert boundary is not None
+        limit = len(data)
+        for marker in self._hits:
+            self._may_want(data, pos, pos)
+            limit = min(limit, self._hits[marker] - base)
+        if self._stop is not None:
+            limit = min(limit, self._stop - base)
+        # Never past the end of the array: another array may follow with the same layout.
+        if self._array_end_at < base + pos:
+            m = self._array_end(data, pos)
+            # Not found: it could still begin near the end of what has been read.
+            unseen = max(pos, len(data) - len(self._closer) - 256)
+            self._array_end_at = base + (m.start() if m is not None else unseen)
+        limit = min(limit, self._array_end_at - base)
+        if limit - pos <= len(boundary):
+            return pos, 0
+        count = len(self._boundaries(data, pos, limit))
+        if not count:
+            return pos, 0
+        after = data.rfind(boundary, pos, limit) + len(boundary) - 1
+        if not data[pos:after].isascii():
+            return pos, 0
+        self._last_end = base + after - (len(boundary) - len(self._closer) - 1)
+        return after, count
 
     def _resync(self, pos: int) -> int | None:
         """Start of the next element after a corrupt one whose end is unknown, or None."""
@@ -635,17 +704,18 @@ class ArrayStream:
             value, problem = self._not_utf8(buf.data[pos:end], pos)
             return _Parsed(value, pos, end if value is not None else None, problem)
 
-    def _utf8_problem(self, raw: bytes, pos: int, read: bool = True) -> StreamProblem | None:
-        """The problem of the first byte of ``raw`` that is not UTF-8, or None."""
+    def _utf8_problem(self, raw: bytes, pos: int) -> StreamProblem | None:
+        """The problem of the first byte of ``raw`` that is not UTF-8, or None.
+
+        The words are the same whether the element is then read (with U+FFFD)
+        or skipped, so a report does not depend on which entries were parsed.
+        """
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             where = self._abs(pos) + exc.start
-            tail = "; read with such bytes replaced by U+FFFD" if read else ""
             return StreamProblem(
-                "not-utf8",
-                f"byte 0x{raw[exc.start]:02x} at offset {where} is not UTF-8{tail}",
-                where,
+                "not-utf8", f"byte 0x{raw[exc.start]:02x} at offset {where} is not UTF-8", where
             )
         return None
 
@@ -656,10 +726,7 @@ class ArrayStream:
         except UnicodeDecodeError as exc:
             where = self._abs(pos) + exc.start
             problem = StreamProblem(
-                "not-utf8",
-                f"byte 0x{raw[exc.start]:02x} at offset {where} is not UTF-8; "
-                "read with such bytes replaced by U+FFFD",
-                where,
+                "not-utf8", f"byte 0x{raw[exc.start]:02x} at offset {where} is not UTF-8", where
             )
             try:
                 return orjson.loads(raw.decode("utf-8", "replace")), problem

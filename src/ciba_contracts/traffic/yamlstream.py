@@ -255,8 +255,7 @@ class YamlSequence:
             problems.append(
                 YamlProblem(
                     "not-utf8",
-                    f"byte 0x{raw[exc.start]:02x} at offset {offset + exc.start} is not UTF-8; "
-                    "read with such bytes replaced by U+FFFD",
+                    f"byte 0x{raw[exc.start]:02x} at offset {offset + exc.start} is not UTF-8",
                     line + raw.count(b"\n", 0, exc.start),
                     offset + exc.start,
                 )
@@ -294,8 +293,7 @@ class YamlSequence:
             self.problems.append(
                 YamlProblem(
                     "not-utf8",
-                    f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8; "
-                    "read with such bytes replaced by U+FFFD",
+                    f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8",
                     raw.count(b"\n", 0, exc.start) + 1,
                     exc.start,
                 )
