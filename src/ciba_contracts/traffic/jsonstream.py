@@ -396,7 +396,7 @@ class ArrayStream:
             ):
                 if self._boundary is None:
                     self._learn_boundary(data, pos)
-                elif stop is None or offset < stop:
+                elif (stop is None or offset < stop) and self._far_from_markers(data, pos):
                     after, count = self._bulk_skip(data, pos)
                     if count:
                         index += count
@@ -457,6 +457,11 @@ class ArrayStream:
             if hit + len(marker) <= base + end:
                 return True
         return False
+
+    def _far_from_markers(self, data: bytes, pos: int) -> bool:
+        """Whether no marker occurs within the next few elements' worth of bytes (cheap)."""
+        self._may_want(data, pos, pos)
+        return min(self._hits.values()) - self._buf.base - pos > 4 * len(self._boundary or b"")
 
     def _learn_boundary(self, data: bytes, pos: int) -> None:
         """Remember the bytes between two elements, once seen: ``}``, ``,``, line break, ``{``."""
