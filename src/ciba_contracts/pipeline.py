@@ -51,7 +51,7 @@ _READERS: dict[str, Callable[[BinaryIO, str, Wanted | None], Iterator[Record]]] 
     EXCHANGES: read_exchange_lines,
 }
 #: Records between two progress reports.
-_TICK = 512
+_TICK = 64
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from ciba_contracts.traffic.exchange import (
     find_header,
     header_pairs,
 )
-from ciba_contracts.traffic.jsonstream import ArrayStream, Candidate, StreamProblem
+from ciba_contracts.traffic.jsonstream import HEARTBEAT, ArrayStream, Candidate, StreamProblem
 
 FORMAT = "har"
 
@@ -113,6 +113,8 @@ def read_json_array(
         if elements.unparsed != unparsed:
             yield Skipped(Location(source), count=elements.unparsed - unparsed)
             unparsed = elements.unparsed
+        if element is HEARTBEAT:
+            continue
         location = Location(source, element.index, element.offset, element.line)
         last = element.index
         if element.problem is not None:

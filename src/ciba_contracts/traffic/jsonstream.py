@@ -70,6 +70,10 @@ class Element:
     problem: StreamProblem | None = None
 
 
+#: Yielded now and then while elements are skipped unparsed: no element, just a sign of life.
+HEARTBEAT = Element(-1, -1, -1, None)
+
+
 class _Buffer:
     """A sliding window over a binary stream with absolute offsets and line numbers."""
 
@@ -396,20 +400,36 @@ class ArrayStream:
             ):
                 if self._boundary is None:
                     self._learn_boundary(data, pos)
-                elif (stop is None or offset < stop) and self._far_from_markers(data, pos):
-                    after, count = self._bulk_skip(data, pos)
-                    if count:
-                        index += count
-                        self.elements = index
-                        self.unparsed += count
-                        pos = after
-                        expect_separator = False
-                        continue
                 m = self._closer_search(data, pos)
                 if m is not None:
                     end = m.end()
+                    wanted = self._may_want(data, pos, end)
+                    if not wanted and self._boundary is not None:
+                        after, count = self._bulk_skip(data, pos)
+                        if count:
+                            index += count
+                            self.elements = index
+                            self.unparsed += count
+                            pos = after
+                            expect_separator = False
+                            # Let the caller see progress even when nothing is wanted for long.
+                            yield HEARTBEAT
+                            continue
                     self._last_end = buf.base + end
-                    if not self._may_want(data, pos, end):
+                    if wanted:
+                        # The layout gives the end: parse here rather than find it again.
+                        try:
+                            value = orjson.loads(data[pos:end])
+                        except orjson.JSONDecodeError:
+                            pass
+                        else:
+                            yield Element(index, offset, buf.line_at(pos), value)
+                            index += 1
+                            self.elements = index
+                            pos = end
+                            expect_separator = True
+                            continue
+                    else:
                         # Not an element the caller can want: only its bytes are checked.
                         span = data[pos:end]
                         if not span.isascii():
@@ -421,6 +441,8 @@ class ArrayStream:
                         self.unparsed += 1
                         pos = end
                         expect_separator = True
+                        if not self.unparsed % 256:
+                            yield HEARTBEAT
                         continue
             line = buf.line_at(pos)
             parsed = self._value(pos)
@@ -457,11 +479,6 @@ class ArrayStream:
             if hit + len(marker) <= base + end:
                 return True
         return False
-
-    def _far_from_markers(self, data: bytes, pos: int) -> bool:
-        """Whether no marker occurs within the next few elements' worth of bytes (cheap)."""
-        self._may_want(data, pos, pos)
-        return min(self._hits.values()) - self._buf.base - pos > 4 * len(self._boundary or b"")
 
     def _learn_boundary(self, data: bytes, pos: int) -> None:
         """Remember the bytes between two elements, once seen: ``}``, ``,``, line break, ``{``."""
