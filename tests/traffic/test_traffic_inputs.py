@@ -95,7 +95,7 @@ def test_plain_payload_lines_are_still_payloads(tmp_path: Path) -> None:
         (b"interactions:\n- request:\n", "", CASSETTE),
         (b"command: 'st run'\nhttp_interactions:\n- id: '1'\n", "", CASSETTE),
         (b"x: !!python/object/apply:os.system [ls]\n", "", CASSETTE),
-        (b"name: config\n", ".yaml", CASSETTE),
+        (b"name: config\n", ".yaml", None),
         (b'{"request": {"method": "GET"}, "response": null}\n', "", EXCHANGES),
         (b'{"action": "OK"}\n{"action": "OK"}\n', "", PAYLOADS),
         (b"[1, 2]", "", PAYLOADS),

@@ -45,7 +45,6 @@ RECORDING_SUFFIXES = (".har", ".yaml", ".yml")
 _FIRST_KEY = re.compile(rb'\{\s*"((?:[^"\\]|\\.)*)"\s*:')
 _YAML_KEY = re.compile(rb"^(?:interactions|http_interactions)[ \t]*:", re.MULTILINE)
 _YAML_PYTHON_TAG = re.compile(rb"!!python/|!<tag:yaml\.org,2002:python/")
-_YAML_MAPPING = re.compile(rb"^(?:---[^\n]*\n)?[A-Za-z_][\w-]*[ \t]*:", re.MULTILINE)
 
 
 class _Chained(io.RawIOBase):
@@ -310,8 +309,6 @@ def sniff(prefix: bytes, suffix: str = "") -> str | None:
     if head.startswith(b"["):
         return PAYLOADS
     if _YAML_KEY.search(text) or _YAML_PYTHON_TAG.search(text):
-        return CASSETTE
-    if suffix in (".yaml", ".yml") and _YAML_MAPPING.match(head):
         return CASSETTE
     if suffix in PAYLOAD_SUFFIXES:
         # Named as payloads: let the payload check say what is wrong with it.

@@ -152,14 +152,11 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
         yield Skipped(location, method, url)
         return
     response = entry.get("response")
+    if not isinstance(response, dict):
+        yield _bad(location, "the entry has no `response` object")
+        return
     request_headers = header_pairs(request.get("headers"))
     request_body = _post_data(request.get("postData"))
-    if response is None:
-        yield Exchange(location, method, url, None, request_headers, (), None, request_body)
-        return
-    if not isinstance(response, dict):
-        yield _bad(location, "`response` must be an object")
-        return
     status = response.get("status")
     if isinstance(status, bool) or not isinstance(status, int | float | str):
         yield _bad(location, "`response.status` must be a number")
