@@ -104,7 +104,7 @@ class _Buffer:
                 self._newlines += self.data.count(b"\n", self._counted, keep_from)
                 self._counted = keep_from
             self._counted -= keep_from
-            self.data = self.data[keep_from:] + block
+            self.data = b"".join((memoryview(self.data)[keep_from:], block))
             self.base += keep_from
         else:
             self.data += block
