@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 import orjson
 
@@ -12,9 +12,14 @@ VERSION = 1
 
 
 def write_json(report: RunReport, out: TextIO, *, color: bool = False) -> None:
-    """Write ``report`` as one JSON document (see README, "JSON report")."""
+    """Write ``report`` as one JSON document (see README, "JSON report").
+
+    Findings are serialised one at a time, so a recording with a great many
+    findings does not need the whole document in memory twice over; the text
+    is the same as serialising the document at once with two-space indents.
+    """
     s = report.summary
-    document = {
+    head: dict[str, Any] = {
         "version": VERSION,
         "profile": report.profile.value,
         "summary": {
@@ -24,7 +29,17 @@ def write_json(report: RunReport, out: TextIO, *, color: bool = False) -> None:
             "warnings": s.warnings,
             "skipped": s.skipped,
         },
-        "findings": [located.to_dict() for located in report.findings],
+        "findings": [],
     }
-    out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
-    out.write("\n")
+    if not report.findings:
+        out.write(orjson.dumps(head, option=orjson.OPT_INDENT_2).decode())
+        out.write("\n")
+        return
+    text = orjson.dumps(head, option=orjson.OPT_INDENT_2).decode()
+    out.write(text[: text.rindex("[]")] + "[")
+    separator = "\n    "
+    for located in report.findings:
+        item = orjson.dumps(located.to_dict(), option=orjson.OPT_INDENT_2).decode()
+        out.write(separator + item.replace("\n", "\n    "))
+        separator = ",\n    "
+    out.write("\n  ]\n}\n")

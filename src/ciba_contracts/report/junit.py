@@ -10,7 +10,7 @@ read: ``testsuites > testsuite > testcase > failure``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -21,43 +21,52 @@ _Key = tuple[str, int | None, int | None, int | None]
 
 
 def write_junit(report: RunReport, out: TextIO, *, color: bool = False) -> None:
-    """Write ``report`` as a JUnit XML document."""
+    """Write ``report`` as a JUnit XML document.
+
+    The test cases are planned first (which item, which findings, in which
+    order) and rendered one at a time while writing, so memory holds the plan,
+    not the XML.
+    """
     del color  # XML has no colour
     by_key: dict[_Key, list[Located]] = {}
     for located in report.findings:
         key = (located.source, located.entry, located.line, located.offset)
         by_key.setdefault(key, []).append(located)
-    cases: dict[str, list[tuple[tuple[int, int, int], str, bool]]] = {}
+    plan: dict[str, list[tuple[tuple[int, int, int], Checked, list[Located]]]] = {}
     items = report.checked_items
     if items is None:
         # Built without the list of checked items: one test case per finding group.
         items = [Checked(k[0], k[1], k[2], k[3], v[0].exchange) for k, v in by_key.items()]
     for item in items:
         key = (item.source, item.entry, item.line, item.offset)
-        found = by_key.pop(key, [])
-        case, failed = _testcase(item.source, _where(item, item.exchange), found)
-        cases.setdefault(item.source, []).append((_order(item), case, failed))
+        plan.setdefault(item.source, []).append((_order(item), item, by_key.pop(key, [])))
     for key, found in by_key.items():
         # Findings on something that was not checked: input problems.
-        item = Checked(*key)
-        case, failed = _testcase(item.source, _where(item, found[0].exchange), found)
-        cases.setdefault(item.source, []).append((_order(item), case, failed))
+        item = Checked(*key, exchange=found[0].exchange)
+        plan.setdefault(item.source, []).append((_order(item), item, found))
     tests = 0
     failures = 0
-    suites = []
-    for source, suite_cases in cases.items():
-        suite_cases.sort(key=lambda c: c[0])
-        failing = sum(1 for c in suite_cases if c[2])
-        tests += len(suite_cases)
+    counts: dict[str, tuple[int, int]] = {}
+    for source, cases in plan.items():
+        cases.sort(key=lambda c: c[0])
+        failing = sum(1 for c in cases if any(f.finding.is_error for f in c[2]))
+        counts[source] = (len(cases), failing)
+        tests += len(cases)
         failures += failing
-        suites.append(_suite(source, (c[1] for c in suite_cases), len(suite_cases), failing))
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(
         f'<testsuites name="ciba-contracts" tests="{tests}" failures="{failures}"'
         f' errors="0" time="0">\n'
     )
-    for suite in suites:
-        out.write(suite)
+    for source, cases in plan.items():
+        total, failing = counts[source]
+        out.write(
+            f'  <testsuite name={quoteattr(_text(source))} tests="{total}"'
+            f' failures="{failing}" errors="0" skipped="0" time="0">\n'
+        )
+        for _, item, found in cases:
+            out.write(_testcase(item.source, _where(item, item.exchange), found)[0])
+        out.write("  </testsuite>\n")
     out.write("</testsuites>\n")
 
 
@@ -82,14 +91,6 @@ def _where(item: Checked, exchange: str | None) -> str:
     if exchange:
         name += f": {exchange}"
     return name
-
-
-def _suite(name: str, cases: Iterable[str], tests: int, failures: int) -> str:
-    body = "".join(cases)
-    return (
-        f'  <testsuite name={quoteattr(_text(name))} tests="{tests}" failures="{failures}"'
-        f' errors="0" skipped="0" time="0">\n{body}  </testsuite>\n'
-    )
 
 
 def _testcase(source: str, name: str, items: list[Located]) -> tuple[str, bool]:
@@ -132,10 +133,7 @@ def _finding_line(located: Located) -> str:
 
 def _text(value: str) -> str:
     """Redacted, and without the characters XML 1.0 cannot hold at all."""
-    cleaned = redact_text(value)
-    return "".join(
-        ch
-        if ch in "\t\n\r" or "\x20" <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd" or ch > "\uffff"
-        else "\ufffd"
-        for ch in cleaned
-    )
+    return _NOT_XML.sub("\ufffd", redact_text(value))
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -88,15 +88,32 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE), rf"\1{MASK}@"),
 )
 
-_QUICK = re.compile(
-    rf"(?:{_NAMES}|{_HEADER_NAMES}|bearer|basic|dpop|digest|negotiate|eyJ|@)",
-    re.IGNORECASE,
+#: Substrings (lower case) at least one of which every text to redact holds: a cheap test
+#: before the patterns, since most texts shown hold no credential at all.
+_TRIGGERS = (
+    "secret",
+    "token",
+    "assertion",
+    "password",
+    "authorization",
+    "cookie",
+    "api-key",
+    "bearer",
+    "basic",
+    "dpop",
+    "digest",
+    "negotiate",
+    "eyj",
+    "@",
 )
 
 
 def redact_text(text: str) -> str:
     """``text`` with every credential it holds replaced by ``[REDACTED]``."""
-    if not text or _QUICK.search(text) is None:
+    if not text:
+        return text
+    lowered = text.lower()
+    if not any(trigger in lowered for trigger in _TRIGGERS):
         return text
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
