@@ -36,11 +36,8 @@ CASSETTE = "cassette"
 VCR_JSON = "vcr-json"
 EXCHANGES = "exchanges"
 PAYLOADS = "payloads"
-#: Formats that are recordings of HTTP exchanges (the others hold bare payloads).
-RECORDINGS = (HAR, CASSETTE, VCR_JSON, EXCHANGES)
 
 PAYLOAD_SUFFIXES = (".json", ".jsonl", ".ndjson")
-RECORDING_SUFFIXES = (".har", ".yaml", ".yml")
 
 _FIRST_KEY = re.compile(rb'\{\s*"((?:[^"\\]|\\.)*)"\s*:')
 _YAML_KEY = re.compile(rb"^(?:interactions|http_interactions)[ \t]*:", re.MULTILINE)

@@ -28,7 +28,7 @@ from ciba_contracts.traffic.exchange import (
     header_pairs,
 )
 from ciba_contracts.traffic.har import read_json_array
-from ciba_contracts.traffic.yamlstream import YamlItem, YamlSequence
+from ciba_contracts.traffic.yamlstream import YamlSequence
 
 FORMAT = "vcr"
 
@@ -200,4 +200,4 @@ def _known_codec(name: str) -> bool:
     return True
 
 
-__all__ = ["FORMAT", "YamlItem", "interaction_record", "read_cassette_yaml", "read_vcr_json"]
+__all__ = ["FORMAT", "interaction_record", "read_cassette_yaml", "read_vcr_json"]

@@ -6,8 +6,6 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ciba_contracts.traffic.detect import PAYLOAD_SUFFIXES, RECORDING_SUFFIXES, logical_suffix
-
 
 def walk(root: str) -> Iterator[str]:
     """Every file under ``root``, recursively, sorted by path within each directory.
@@ -26,11 +24,6 @@ def walk(root: str) -> Iterator[str]:
             yield from walk(entry.path)
         elif entry.is_file():
             yield entry.path
-
-
-def is_known_name(path: str) -> bool:
-    """Whether the file name alone says the file is an input (``.har``, ``.json.gz``...)."""
-    return logical_suffix(path) in PAYLOAD_SUFFIXES + RECORDING_SUFFIXES
 
 
 def is_directory(name: str) -> bool:
