@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit contract docs bench clean
+.PHONY: run test docs bench bench-traffic clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ docs: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/throughput.py
+
+bench-traffic: $(VENV)/.installed
+	$(BIN)/python benchmarks/traffic.py
 
 clean:
 	rm -rf $(VENV) dist build
