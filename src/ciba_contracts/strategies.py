@@ -959,14 +959,12 @@ def _bound_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | Non
 
 
 @functools.cache
-def _breaking_string(rules: _StringRules, broken: _Site) -> st.SearchStrategy[str]:
-    """A string that fails ``broken`` (a pattern or length) and meets every other string rule."""
-    others = _StringRules(
-        tuple(p for p in rules.patterns if not (broken.keyword == "pattern" and p == broken.value)),
-        rules.min_length if broken.keyword != "minLength" else 0,
-        rules.max_length if broken.keyword != "maxLength" else None,
-        rules.enum,
-    )
+def _breaking_string(others: _StringRules, broken: _Site) -> st.SearchStrategy[str]:
+    """A string that fails ``broken`` (a pattern or length) and meets ``others``.
+
+    ``others`` are the string rules of every other site on the member, so two
+    lengths from two rules (at least 1 here, at least 22 there) stay apart.
+    """
     if broken.keyword == "minLength":
         short = int(broken.value) - 1
         if short < 0:
@@ -1024,7 +1022,8 @@ def _string_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | No
     actions = _actions_for(contract, level, site)
     if site.content is not None:
         content = site.content
-        rules = _StringRules.of(contract.member_sites(level, None, member, content))
+        sites = contract.member_sites(level, None, member, content)
+        rules = _StringRules.of([s for s in sites if s != site])
         values = _breaking_string(rules, site)
 
         def bend(draw: st.DrawFn, payload: dict[str, Any], body: dict[str, Any]) -> JsonValue:
@@ -1040,7 +1039,8 @@ def _string_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | No
     def build(draw: st.DrawFn) -> dict[str, Any]:
         action = draw(st.sampled_from(actions))
         payload = draw(_valid(contract, level, action))
-        rules = _StringRules.of(contract.member_sites(level, _context(action), member))
+        sites = contract.member_sites(level, _context(action), member)
+        rules = _StringRules.of([s for s in sites if s != site])
         _set_member(contract, payload, member, draw(_breaking_string(rules, site)))
         return payload
 
