@@ -786,3 +786,11 @@ def test_findings_are_sorted_and_unique() -> None:
             keys = [(f.pointer, f.content_pointer or "", f.rule) for f in findings]
             assert keys == sorted(keys)
             assert len(set(findings)) == len(findings)
+
+
+@pytest.mark.parametrize("level", ["authlete", "ciba"])
+def test_empty_auth_req_id_counts_as_missing(level: str) -> None:
+    findings = validate(ok(authReqId="", responseContent=ack("")), profile=level)
+    # One finding for one fault: at ciba the length rule (C202) is implied by A106.
+    assert places(findings) == {("A106", "/authReqId", None)}
+    assert validate(ok(authReqId="", responseContent=ack("")), profile="sdk") == []
