@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import Any
 
 from orjson import JSONDecodeError
@@ -114,6 +115,14 @@ class Validator:
         shortcut = self._ack_shortcut
         general = self._validate
         check = self._check
+        required = [(m, f) for m, f, needed in mirror if needed]
+        optional = tuple((m, f) for m, f, needed in mirror if not needed)
+        # Two or more required members compare as one tuple each side (a C-level step).
+        pair = (
+            (itemgetter(*[m for m, _ in required]), itemgetter(*[f for _, f in required]))
+            if len(required) >= 2
+            else None
+        )
         loads = _loads
 
         def hot(payload: Payload) -> list[Finding]:
@@ -123,44 +132,52 @@ class Validator:
                 obj = loads(payload)
             except JSONDecodeError:
                 return general(payload)
-            if type(obj) is not dict:
-                return general(payload)
-            fast_ok: bool | None = None
             try:
                 action: Any = obj.get("action")
                 fast = fast_get(action)
-                if fast is not None:
-                    fast_ok = bool(fast.is_valid(obj))
-                if fast_ok:
-                    if not relations:
+            except (AttributeError, TypeError):
+                # Not an object, or an action that cannot even be looked up.
+                return general(payload)
+            if fast is None:
+                return check(obj, True, None)
+            try:
+                if not fast.is_valid(obj):
+                    return check(obj, True, False)
+            except (ValueError, TypeError, OverflowError, RecursionError):
+                return check(obj, True, None)
+            if not relations:
+                return []
+            try:
+                # The fast schema made these present strings at this level.
+                if obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
+                    content = obj.get("responseContent")
+                    if content is None:
                         return []
-                    # The fast schema made these present strings at this level.
-                    if obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
-                        content = obj.get("responseContent")
-                        if content is None:
+                    body = loads(content)
+                    if action != ok_action:
+                        if contents[action].is_valid(body):
                             return []
-                        body = loads(content)
-                        if action != ok_action or not shortcut:
-                            if contents[action].is_valid(body):
-                                return []
-                        elif type(body) is dict:
-                            # Members equal to validated fields cannot break the
-                            # acknowledgement schema; anything else is decided later.
-                            for member, field, required in mirror:
+                    elif shortcut and pair is not None and type(body) is dict:
+                        # Members equal to validated fields cannot break the acknowledgement
+                        # schema; anything else is decided by the full check. Booleans equal
+                        # 0 and 1 in Python, so any of them sends the payload there too.
+                        mine = pair[0](body)
+                        if mine == pair[1](obj) and True not in mine and False not in mine:
+                            for member, field in optional:
                                 if member in body:
                                     if field not in obj:
                                         break
-                                    mine = body[member]
-                                    theirs = obj[field]
-                                    if mine != theirs or type(mine) is not type(theirs):
+                                    a = body[member]
+                                    b = obj[field]
+                                    if a != b or type(a) is not type(b):
                                         break
-                                elif required or field in obj:
+                                elif field in obj:
                                     break
                             else:
                                 return []
             except (JSONDecodeError, TypeError, AttributeError, KeyError, ValueError):
                 pass
-            return check(obj, True, fast_ok)
+            return check(obj, True, True)
 
         return hot
 
