@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from ciba_contracts.report.model import Located, RunReport
+from ciba_contracts.report.safe import printable
 from ciba_contracts.traffic.redact import redact_text
 
 
@@ -62,7 +63,9 @@ def _annotation(located: Located) -> str:
 
 
 def _data(text: str) -> str:
-    return redact_text(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return (
+        printable(redact_text(text)).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    )
 
 
 def _prop(text: str) -> str:

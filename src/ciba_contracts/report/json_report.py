@@ -7,6 +7,7 @@ from typing import Any, TextIO
 import orjson
 
 from ciba_contracts.report.model import RunReport
+from ciba_contracts.report.safe import encodable
 
 VERSION = 1
 
@@ -39,7 +40,16 @@ def write_json(report: RunReport, out: TextIO, *, color: bool = False) -> None:
     out.write(text[: text.rindex("[]")] + "[")
     separator = "\n    "
     for located in report.findings:
-        item = orjson.dumps(located.to_dict(), option=orjson.OPT_INDENT_2).decode()
+        item = _dumps(located.to_dict())
         out.write(separator + item.replace("\n", "\n    "))
         separator = ",\n    "
     out.write("\n  ]\n}\n")
+
+
+def _dumps(item: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(item, option=orjson.OPT_INDENT_2).decode()
+    except TypeError:
+        # A lone surrogate (a file name that is not UTF-8) cannot be written as UTF-8.
+        clean = {k: encodable(v) if isinstance(v, str) else v for k, v in item.items()}
+        return orjson.dumps(clean, option=orjson.OPT_INDENT_2).decode()

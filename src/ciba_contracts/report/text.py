@@ -8,6 +8,7 @@ from typing import TextIO
 import click
 
 from ciba_contracts.report.model import Located, RunReport
+from ciba_contracts.report.safe import printable
 
 #: Rule groups whose findings are about the HTTP layer or the input, not a payload member.
 _NOT_IN_PAYLOAD = ("H", "I")
@@ -31,12 +32,12 @@ def _entry_label(located: Located) -> str:
 def write_text(report: RunReport, out: TextIO, *, color: bool = False) -> None:
     """Write findings grouped by source, then entry, then a summary line."""
     for source, by_source in groupby(report.findings, key=lambda f: f.source):
-        out.write(_style(source, color, bold=True) + "\n")
+        out.write(_style(printable(source), color, bold=True) + "\n")
         for _, by_entry in groupby(by_source, key=lambda f: (f.entry, f.line, f.offset)):
             items = list(by_entry)
             label = _style(_entry_label(items[0]), color, fg="cyan")
             if items[0].exchange:
-                label += ": " + items[0].exchange
+                label += ": " + printable(items[0].exchange)
             out.write("  " + label + "\n")
             for located in items:
                 f = located.finding
@@ -50,9 +51,13 @@ def write_text(report: RunReport, out: TextIO, *, color: bool = False) -> None:
                     # HTTP-layer and input findings are about no member of a payload.
                     where = ""
                 place = f" {where}" if where else ""
-                out.write(f"    {_style(f.rule, color, bold=True)} {sev}{place}: {f.message}\n")
+                out.write(
+                    f"    {_style(f.rule, color, bold=True)} {sev}{place}: {printable(f.message)}\n"
+                )
                 if f.value is not None:
-                    out.write(_style(f"        value: {f.value}", color, dim=True) + "\n")
+                    out.write(
+                        _style(f"        value: {printable(f.value)}", color, dim=True) + "\n"
+                    )
     s = report.summary
     noun = "payload" if s.checked == 1 else "payloads"
     line = (
@@ -66,4 +71,4 @@ def write_text(report: RunReport, out: TextIO, *, color: bool = False) -> None:
     fg = "red" if s.errors or report.unreadable else "green"
     out.write(_style(line, color, fg=fg, bold=True) + "\n")
     for note in s.notes:
-        out.write(f"note: {note}\n")
+        out.write(f"note: {printable(note)}\n")

@@ -1,0 +1,52 @@
+"""Regression tests from a QA pass: hostile recordings against every report format."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from traffic_support import har_entry, ok_body, run_cli, write_har
+
+FORMATS = ("text", "json", "junit", "github")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names as bytes are a POSIX matter")
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_file_name_not_utf8_in_every_format(tmp_path: Path, fmt: str) -> None:
+    # A directory holding a recording whose name is not UTF-8: Python sees lone
+    # surrogates, which neither orjson nor a UTF-8 output file can encode.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = os.fsdecode(b"\xff\xfe-capture.har")
+    write_har(folder / name, [har_entry(body=ok_body(interval=-1))])
+    out = tmp_path / f"report.{fmt}"
+    code, _ = run_cli("validate", str(folder), "--format", fmt, "--output", str(out))
+    assert code == 1
+    text = out.read_text(encoding="utf-8")
+    assert "capture.har" in text
+    if fmt == "json":
+        assert json.loads(text)["findings"][0]["source"].endswith("\\xff\\xfe-capture.har")
+    if fmt == "junit":
+        ET.fromstring(text)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_control_characters_cannot_forge_report_lines(tmp_path: Path, fmt: str) -> None:
+    # A Content-Type with a newline, an escape sequence and a workflow command.
+    hostile = "text/html\n::error file=x::forged\x1b[2J\r;q=1"
+    har = write_har(
+        tmp_path / "h.har",
+        [har_entry(body=ok_body(), response_headers=[("Content-Type", hostile)])],
+    )
+    code, out = run_cli("validate", str(har), "--format", fmt)
+    assert code == 1
+    assert "\x1b" not in out
+    assert "\r" not in out
+    lines = out.splitlines()
+    assert not any(line.startswith("::error file=x") for line in lines)
+    if fmt == "text":
+        assert not any(line.startswith("::") for line in lines)
+    assert "text/html\\n::error file=x::forged\\x1b[2J\\r;q=1" in out
