@@ -8,7 +8,16 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from traffic_support import har_entry, ok_body, run_cli, write_har
+import yaml
+from traffic_support import (
+    ISSUE_URL,
+    har_entry,
+    json_report,
+    ok_body,
+    rules_by_entry,
+    run_cli,
+    write_har,
+)
 
 FORMATS = ("text", "json", "junit", "github")
 
@@ -50,3 +59,52 @@ def test_control_characters_cannot_forge_report_lines(tmp_path: Path, fmt: str) 
     if fmt == "text":
         assert not any(line.startswith("::") for line in lines)
     assert "text/html\\n::error file=x::forged\\x1b[2J\\r;q=1" in out
+
+
+CASSETTE = {
+    "interactions": [
+        {
+            "request": {
+                "method": "POST",
+                "uri": "http://127.0.0.1:8080/api/1/backchannel/authentication/issue",
+                "headers": {"Authorization": ["Bearer reference-token"]},
+                "body": '{"ticket": "t"}',
+            },
+            "response": {
+                "status": {"code": 200, "message": "OK"},
+                "headers": {"Content-Type": ["application/json"]},
+                "body": {"string": ok_body(interval=-1).decode()},
+            },
+        }
+    ],
+    "version": 1,
+}
+
+
+@pytest.mark.parametrize("layout", ["flow", "flow-after-comment", "bom"])
+def test_cassette_layouts_yaml_allows(tmp_path: Path, layout: str) -> None:
+    # Flow style is YAML (not JSON: its keys are not quoted); a byte order mark is
+    # allowed at the start of a YAML stream. Either way the cassette is read.
+    if layout == "bom":
+        text = "\ufeff" + yaml.safe_dump(CASSETTE)
+    else:
+        text = yaml.safe_dump(CASSETTE, default_flow_style=True, width=10**6)
+        if layout == "flow-after-comment":
+            text = "# recorded by hand\n---\n" + text
+    path = tmp_path / "cassette.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, report = json_report(str(path))
+    assert code == 1
+    assert rules_by_entry(report) == {("cassette.yaml", 0): ["A110"]}
+
+
+def test_exchange_log_with_byte_order_mark(tmp_path: Path) -> None:
+    line = {
+        "request": {"method": "POST", "url": ISSUE_URL},
+        "response": {"status": 200, "headers": {}, "body": ok_body(interval=-1).decode()},
+    }
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(line).encode() + b"\n")
+    code, report = json_report(str(path))
+    assert code == 1
+    assert rules_by_entry(report) == {("log.jsonl", 0): ["A110"]}

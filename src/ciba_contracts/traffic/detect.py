@@ -41,6 +41,10 @@ PAYLOAD_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 _FIRST_KEY = re.compile(rb'\{\s*"((?:[^"\\]|\\.)*)"\s*:')
 _YAML_KEY = re.compile(rb"^(?:interactions|http_interactions)[ \t]*:", re.MULTILINE)
+#: A mapping in YAML flow style: its first key is not quoted (so it is no JSON), and it
+#: has an interactions key.
+_YAML_FLOW_START = re.compile(rb"\{\s*[A-Za-z_][A-Za-z0-9_]*\s*:")
+_YAML_FLOW_KEY = re.compile(rb"[{,]\s*(?:interactions|http_interactions)\s*:")
 _YAML_PYTHON_TAG = re.compile(rb"!!python/|!<tag:yaml\.org,2002:python/")
 
 
@@ -295,6 +299,9 @@ def sniff(prefix: bytes, suffix: str = "") -> str | None:
             if isinstance(value, dict) and isinstance(value.get("interactions"), list):
                 return VCR_JSON
             return PAYLOADS
+        if _YAML_FLOW_START.match(head) and _YAML_FLOW_KEY.search(head):
+            # A cassette in YAML flow style (its keys are not quoted, so it is not JSON).
+            return CASSETTE
         if key in (b"interactions", b"version") and b'"interactions"' in head:
             return VCR_JSON
         if b'"log"' in head[:256] and b'"entries"' in head:
@@ -306,6 +313,14 @@ def sniff(prefix: bytes, suffix: str = "") -> str | None:
     if head.startswith(b"["):
         return PAYLOADS
     if _YAML_KEY.search(text) or _YAML_PYTHON_TAG.search(text):
+        return CASSETTE
+    flow = text.find(b"{")
+    if (
+        flow >= 0
+        and head.startswith((b"#", b"%", b"---"))
+        and _YAML_FLOW_START.match(text, flow)
+        and _YAML_FLOW_KEY.search(text, flow)
+    ):
         return CASSETTE
     if suffix in PAYLOAD_SUFFIXES:
         # Named as payloads: let the payload check say what is wrong with it.

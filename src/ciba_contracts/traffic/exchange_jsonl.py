@@ -56,6 +56,9 @@ def read_exchange_lines(
         start = offset
         offset += len(raw)
         text = raw.strip()
+        if number == 1 and text.startswith(b"\xef\xbb\xbf"):
+            # A byte order mark before the first line, as some Windows tools write.
+            text = text[3:].strip()
         if not text:
             continue
         location = Location(source, entry, start, number)

@@ -115,6 +115,11 @@ def _check_tags(root: yaml.Node, first_line: int) -> None:
             stack.extend(node.value)
 
 
+def _preamble(lines: list[bytes]) -> bool:
+    """Whether ``lines`` hold nothing but blank lines, comments and directives."""
+    return all(not line.strip() or line.lstrip().startswith((b"#", b"%", b"---")) for line in lines)
+
+
 def short_tag(tag: str) -> str:
     """A tag as written in YAML: ``tag:yaml.org,2002:python/name:x`` -> ``!!python/name:x``."""
     prefix = "tag:yaml.org,2002:"
@@ -153,6 +158,9 @@ class YamlSequence:
             line_offset = offset
             offset += len(raw)
             self.bytes_read = offset
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                # A byte order mark, which YAML allows (editors on Windows write one).
+                raw = raw[3:]
             if whole is not None:
                 whole.append(raw)
                 if offset > MAX_WHOLE:
@@ -170,7 +178,7 @@ class YamlSequence:
                     self.key = inline.group(1).decode()
                     state = "trailer"
                     continue
-                if inline:
+                if inline or (raw.lstrip().startswith(b"{") and _preamble(outside)):
                     # Flow style or a scalar: not a layout that can be cut; read it whole.
                     whole = [*outside, raw]
                     continue
