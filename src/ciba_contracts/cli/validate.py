@@ -16,6 +16,7 @@ from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import split_codes
 from ciba_contracts.pipeline import run
 from ciba_contracts.report.render import write_report
+from ciba_contracts.report.safe import printable
 
 PROFILES = [p.value for p in Profile]
 
@@ -116,5 +117,15 @@ def validate(
     else:
         write_report(report, settings.format, sys.stdout, color=use_color(sys.stdout))
     for path, cause in report.unreadable:
-        click.echo(f"error: cannot read {path}: {cause}", err=True)
+        click.echo(f"error: cannot read {printable(path)}: {printable(cause)}", err=True)
+    if report.nothing_read:
+        # Exit status 2: say on standard error, whatever the report format, which input
+        # could not be used and why.
+        for located in report.findings:
+            if located.finding.rule.startswith("I") and located.finding.is_error:
+                click.echo(
+                    f"error: cannot use {printable(located.source)}: "
+                    f"{printable(located.finding.message)}",
+                    err=True,
+                )
     sys.exit(report.exit_code)
