@@ -137,8 +137,10 @@ def run_cli(*args: str, stdin: bytes | None = None) -> tuple[int, str]:
 
 def json_report(*args: str, stdin: bytes | None = None) -> tuple[int, dict[str, Any]]:
     """``ciba-contracts validate ARGS --format json``: exit code and parsed report."""
-    code, out = run_cli("validate", *args, "--format", "json", stdin=stdin)
-    return code, json.loads(out)
+    argv = ["validate", *args, "--format", "json"]
+    result = CliRunner().invoke(main, argv, input=stdin, catch_exceptions=False)
+    # Standard output only: an unusable input is also named on standard error.
+    return result.exit_code, json.loads(result.stdout)
 
 
 def rules_by_entry(report: dict[str, Any]) -> dict[tuple[str, int | None], list[str]]:
