@@ -108,3 +108,31 @@ def test_exchange_log_with_byte_order_mark(tmp_path: Path) -> None:
     code, report = json_report(str(path))
     assert code == 1
     assert rules_by_entry(report) == {("log.jsonl", 0): ["A110"]}
+
+
+MARK = "qaSeCrEt"
+LEAKY_URLS = [
+    f"{ISSUE_URL}?api_key={MARK}1&token={MARK}2&apiKey={MARK}3&code={MARK}4",
+    f"{ISSUE_URL}?client%5Fsecret={MARK}5&CLIENT_SECRET={MARK}6&Access-Token={MARK}7",
+    f"{ISSUE_URL}?x=Bearer%20{MARK}8&y=Basic+{MARK}9",
+]
+LEAKY_BODIES = [
+    # S001 shows the start of a body that is not JSON.
+    f"<html>password: {MARK}10</html>".encode(),
+    f"access_token: {MARK}11".encode(),
+    # A105 shows resultMessage.
+    ok_body(resultMessage=f'[X] {{"serviceAccessToken": "{MARK}12"}}'),
+    # A111 shows responseContent.
+    ok_body(responseContent=f"access_token: {MARK}13"),
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_more_spellings_of_secrets_stay_out_of_reports(tmp_path: Path, fmt: str) -> None:
+    entries = [har_entry(url, body=ok_body(interval=-1)) for url in LEAKY_URLS]
+    entries += [har_entry(body=body) for body in LEAKY_BODIES]
+    har = write_har(tmp_path / "leaky.har", entries)
+    code, out = run_cli("validate", str(har), "--format", fmt)
+    assert code == 1
+    assert "[REDACTED]" in out
+    assert MARK.lower() not in out.lower()

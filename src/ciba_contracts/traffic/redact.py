@@ -48,7 +48,16 @@ SECRET_NAMES = (
     "serviceOwnerApiSecret",
 )
 
-_NAMES = "|".join(sorted(SECRET_NAMES, key=len, reverse=True))
+#: Any other member or parameter whose name ends in one of these words (``serviceAccessToken``,
+#: ``api_key``, ``Access-Token``, ``client%5Fsecret``) holds a credential too.
+SECRET_SUFFIXES = ("secret", "token", "password", "passwd", "assertion", "key")
+
+_NAMES = (
+    "|".join(sorted(SECRET_NAMES, key=len, reverse=True))
+    + "|[A-Za-z0-9_-]*(?:"
+    + "|".join(SECRET_SUFFIXES)
+    + ")"
+)
 _HEADER_NAMES = "|".join(sorted(SECRET_HEADERS, key=len, reverse=True))
 
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -61,9 +70,14 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         rf"\1\2{MASK}\2",
     ),
-    # name=value in forms, query strings and logs.
+    # name=value in forms, query strings and logs (an authorization code is a credential
+    # there), and an unquoted "name: value" in text.
     (
-        re.compile(rf"(\b(?:{_NAMES})\b\s*=\s*)[^&\s\"'\\,;]*", re.IGNORECASE),
+        re.compile(
+            rf"(\b(?:(?:{_NAMES}|code)\b\s*=|(?:{_NAMES})\b\s*:(?!\s*\\*[\"']))\s*)"
+            rf"[^&\s\"'\\,;<>]*",
+            re.IGNORECASE,
+        ),
         rf"\1{MASK}",
     ),
     # Header lines quoted in text: "Authorization: Bearer ...", "Cookie: a=b".
@@ -74,7 +88,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # Credentials of an HTTP authentication scheme, wherever they appear.
     (
         re.compile(
-            r"\b(Bearer|Basic|DPoP|Digest|Negotiate)(\s+)[A-Za-z0-9\-._~+/:%]{6,}=*",
+            r"\b(Bearer|Basic|DPoP|Digest|Negotiate)(\s+|%20|\+)[A-Za-z0-9\-._~+/:%]{6,}=*",
             re.IGNORECASE,
         ),
         rf"\1\2{MASK}",
@@ -105,6 +119,9 @@ _TRIGGERS = (
     "negotiate",
     "eyj",
     "@",
+    "passwd",
+    "key",
+    "code=",
 )
 
 
