@@ -136,3 +136,58 @@ def test_more_spellings_of_secrets_stay_out_of_reports(tmp_path: Path, fmt: str)
     assert code == 1
     assert "[REDACTED]" in out
     assert MARK.lower() not in out.lower()
+
+
+def _exchange_line(status: object = 200, body: bytes | None = None) -> bytes:
+    line = {
+        "request": {"method": "POST", "url": ISSUE_URL},
+        "response": {"status": status, "headers": {}, "body": (body or ok_body()).decode()},
+    }
+    return json.dumps(line).encode()
+
+
+@pytest.mark.parametrize(
+    ("first", "rules"),
+    [
+        (_exchange_line()[:60], ["I001"]),  # cut short
+        (_exchange_line().replace(b"POST", b"POST\xe9", 1), ["I003"]),  # not UTF-8, still read
+        (_exchange_line().replace(b"200", b"1e400", 1), ["I001"]),  # no number orjson takes
+    ],
+    ids=["cut", "not-utf8", "infinite"],
+)
+def test_exchange_log_with_a_broken_first_line_is_still_an_exchange_log(
+    tmp_path: Path, first: bytes, rules: list[str]
+) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(first + b"\n" + _exchange_line(body=ok_body(interval=-1)) + b"\n")
+    code, report = json_report(str(path))
+    assert code == 1
+    assert rules_by_entry(report) == {("log.jsonl", 0): rules, ("log.jsonl", 1): ["A110"]}
+
+
+@pytest.mark.parametrize("code_text", [".inf", "-.inf", ".nan", "200.5"])
+def test_cassette_status_that_is_no_integer(tmp_path: Path, code_text: str) -> None:
+    text = yaml.safe_dump(CASSETTE).replace("code: 200", f"code: {code_text}")
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, report = json_report(str(path))
+    assert code == 2  # its only interaction could not be read
+    assert rules_by_entry(report) == {("c.yaml", 0): ["I001"]}
+
+
+def test_har_status_with_a_fraction(tmp_path: Path) -> None:
+    entry = har_entry(body=ok_body())
+    entry["response"]["status"] = 200.5
+    har = write_har(tmp_path / "s.har", [entry, har_entry(body=ok_body(interval=-1))])
+    code, report = json_report(str(har))
+    assert code == 1
+    assert rules_by_entry(report) == {("s.har", 0): ["I001"], ("s.har", 1): ["A110"]}
+
+
+def test_text_report_names_the_exchange_even_after_an_input_finding(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    line = _exchange_line(body=ok_body(interval=-1))
+    path.write_bytes(line.replace(b"/issue", b"/issue?q=\xe9", 1))
+    code, out = run_cli("validate", str(path))
+    assert code == 1
+    assert f"entry 0, line 1, byte 0: POST {ISSUE_URL}?q=\ufffd -> 200\n    I003" in out

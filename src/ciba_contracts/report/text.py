@@ -36,8 +36,10 @@ def write_text(report: RunReport, out: TextIO, *, color: bool = False) -> None:
         for _, by_entry in groupby(by_source, key=lambda f: (f.entry, f.line, f.offset)):
             items = list(by_entry)
             label = _style(_entry_label(items[0]), color, fg="cyan")
-            if items[0].exchange:
-                label += ": " + printable(items[0].exchange)
+            # An input finding (bytes that are not UTF-8) may come before the exchange's own.
+            exchange = next((i.exchange for i in items if i.exchange), None)
+            if exchange:
+                label += ": " + printable(exchange)
             out.write("  " + label + "\n")
             for located in items:
                 f = located.finding

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import json
 import re
 import sys
 import zlib
@@ -290,7 +291,11 @@ def sniff(prefix: bytes, suffix: str = "") -> str | None:
         try:
             value = orjson.loads(first_line)
         except orjson.JSONDecodeError:
-            value = None
+            value = _lenient(first_line)
+        if value is None and key in (b"request", b"response"):
+            # An exchange log whose first line is broken (cut, not UTF-8): no payload has
+            # these members, so the other lines are exchanges too.
+            return EXCHANGES
         if value is not None:
             if is_exchange_line(value):
                 return EXCHANGES
@@ -326,6 +331,15 @@ def sniff(prefix: bytes, suffix: str = "") -> str | None:
         # Named as payloads: let the payload check say what is wrong with it.
         return PAYLOADS
     return None
+
+
+def _lenient(line: bytes) -> Any:
+    """A line orjson refuses, parsed as the stdlib does (``1e400``, lone surrogates, bytes
+    that are not UTF-8 replaced), or None when it is not JSON at all."""
+    try:
+        return json.loads(line.decode("utf-8", "replace"))
+    except (ValueError, RecursionError):
+        return None
 
 
 def describe_unknown(prefix: bytes) -> str:

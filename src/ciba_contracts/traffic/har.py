@@ -161,6 +161,9 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
     if isinstance(status, bool) or not isinstance(status, int | float | str):
         yield _bad(location, "`response.status` must be a number")
         return
+    if isinstance(status, float) and not status.is_integer():
+        yield _bad(location, f"`response.status` {status!r} is not an integer")
+        return
     try:
         code = int(status)
     except ValueError:

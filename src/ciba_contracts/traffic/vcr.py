@@ -163,7 +163,10 @@ def _status(raw: Any) -> int | None:
         return None
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str | float):
+    if isinstance(raw, float):
+        # `.inf`, `.nan` and 200.5 are no HTTP status.
+        return int(raw) if raw.is_integer() else None
+    if isinstance(raw, str):
         try:
             return int(raw)
         except ValueError:
