@@ -52,7 +52,7 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
             from ciba_contracts.suite.runner import reference_target
 
             version = int(values["api_version"] or 3)
-            with reference_target(version, values["profile"] or "authlete") as reference:
+            with reference_target(version, values["profile"] or "ciba") as reference:
                 yield reference
             return
         raise pytest.UsageError(f"ciba-contracts: {exc}") from None

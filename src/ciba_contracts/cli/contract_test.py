@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 import click
 
 from ciba_contracts.suite.findings import SuiteReport, redact
-from ciba_contracts.suite.target import ENV_VARS, Target, TargetError
+from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, ENV_VARS, Target, TargetError
 
 __all__ = ["test"]
 
@@ -115,7 +115,7 @@ def _target(options: dict[str, object], api_version: str | None, profile: str) -
     "--profile",
     type=click.Choice(["sdk", "authlete", "ciba"]),
     envvar="CIBA_PROFILE",
-    default="authlete",
+    default="ciba",
     show_default=True,
     help="Strictness level of the payload rules. [env: CIBA_PROFILE]",
 )
@@ -131,6 +131,13 @@ def _target(options: dict[str, object], api_version: str | None, profile: str) -
     "--ticket-ttl",
     type=click.FloatRange(min=0, min_open=True),
     help="Ticket lifetime of the target, seconds: adds a scenario that waits it out.",
+)
+@click.option(
+    "--time-budget",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIME_BUDGET,
+    show_default=True,
+    help="Seconds after which generated requests stop (a slow target); the scenarios always run.",
 )
 @click.option(
     "--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report."
@@ -153,6 +160,7 @@ def test(
     max_examples: int,
     seed: int | None,
     ticket_ttl: float | None,
+    time_budget: float,
     junit: Path | None,
     har: Path | None,
 ) -> None:
@@ -177,7 +185,14 @@ def test(
     }
     try:
         with _target(options, api_version, profile) as target:
-            report = run_suite(target, max_examples=max_examples, seed=seed, ticket_ttl=ticket_ttl)
+            report = run_suite(
+                target,
+                max_examples=max_examples,
+                seed=seed,
+                ticket_ttl=ticket_ttl,
+                time_budget=time_budget,
+                notify=lambda note: click.echo(note, err=True),
+            )
     except TargetError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

@@ -71,6 +71,7 @@ class SuiteReport:
     secrets: tuple[str, ...] = ()
     failures: list[ContractFailure] = field(default_factory=list)
     requests: int = 0
+    notes: list[str] = field(default_factory=list)
     _seen: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
     def add(self, failure: ContractFailure) -> None:
@@ -107,6 +108,8 @@ class SuiteReport:
                 lines.append("   Reproduce with:")
                 lines.append("     " + failure.request.as_curl(self.secrets))
             lines.append("")
+        for note in self.notes:
+            lines.append(f"Note: {note}")
         verdict = (
             "The target keeps the contract."
             if self.ok
@@ -119,6 +122,7 @@ class SuiteReport:
         """A JSON-ready summary (used for JUnit and HAR side outputs)."""
         return {
             "ok": self.ok,
+            "notes": list(self.notes),
             "failures": [
                 {
                     "check": f.check,

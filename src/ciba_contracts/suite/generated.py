@@ -8,10 +8,13 @@ validator: 200 as an issue response, 400/401/403/500 as a ``result`` object.
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from typing import Any
 
 import hypothesis
+import hypothesis.errors
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
@@ -168,13 +171,20 @@ def run_generated(
     max_examples: int = 25,
     seed: int | None = None,
     modes: tuple[GenerationMode, ...] = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
+    budget: float | None = None,
+    timeout: float = 10.0,
+    notes: list[str] | None = None,
 ) -> tuple[list[ContractFailure], int]:
     """Send generated requests to the issue operation; returns failures and request count.
 
     Each generation mode gets ``max_examples`` cases; failing cases are recorded
     and generation goes on, so one run reports every distinct failure it meets.
+    ``budget`` (seconds) stops generation early on a slow target; ``notes``
+    then receives a line saying so. ``timeout`` bounds each request.
     """
     set_profile(target.profile)
+    deadline = None if budget is None else time.monotonic() + budget
+    stopped = [False]
     schema = load_schema(target)
     operation = _operation(schema, target)
     headers = {"Authorization": target.authorization}
@@ -197,19 +207,72 @@ def run_generated(
         )
         @hypothesis.given(case=strategy)
         def run(case: Any) -> None:
-            response = case.call(base_url=target.base_url, headers=headers)
+            if deadline is not None and time.monotonic() > deadline:
+                stopped[0] = True
+                hypothesis.reject()  # out of time: the remaining cases send nothing
+            mode_name = case_mode(case)
             count[0] += 1
+            try:
+                response = case.call(base_url=target.base_url, headers=headers, timeout=timeout)
+            except Exception as exc:  # a dropped connection or a timeout is a finding
+                failures.append(_transport_failure(case, exc, mode_name, target, headers))
+                return
             try:
                 case.validate_response(
                     response,
                     excluded_checks=_foreign_checks(),
                     headers=headers,
-                    transport_kwargs={"base_url": target.base_url, "headers": headers},
+                    transport_kwargs={
+                        "base_url": target.base_url,
+                        "headers": headers,
+                        "timeout": timeout,
+                    },
                 )
             except (AssertionError, BaseExceptionGroup) as exc:
-                failures.extend(failures_of(exc, response, case_mode(case)))
+                failures.extend(failures_of(exc, response, mode_name))
+            except Exception as exc:  # a check's own follow-up request got no answer
+                failures.append(_transport_failure(case, exc, mode_name, target, headers))
 
         if seed is not None:
             run = hypothesis.seed(seed)(run)
-        run()
+        if deadline is not None and time.monotonic() > deadline:
+            stopped[0] = True
+            break
+        try:
+            run()
+        except hypothesis.errors.Unsatisfiable:
+            if not stopped[0]:  # every case rejected for another reason than time
+                raise
+    if stopped[0] and notes is not None:
+        notes.append(
+            f"generation stopped at the run's time budget: {count[0]} of "
+            f"{max_examples * len(modes)} generated requests were sent (the target is slow; "
+            "--time-budget gives it more time)"
+        )
     return failures, count[0]
+
+
+def _transport_failure(
+    case: Any, exc: BaseException, mode: str, target: Target, headers: dict[str, str]
+) -> ContractFailure:
+    name = type(exc).__name__
+    check = "timeout" if "timeout" in name.lower() else "transport"
+    body = getattr(case, "body", None)
+    try:
+        raw = None if body is None else json.dumps(body).encode()
+    except (TypeError, ValueError):
+        raw = None
+    url = target.base_url + str(case.formatted_path)
+    recorded = RecordedRequest(
+        str(case.method).upper(),
+        url,
+        (("Content-Type", "application/json"), *headers.items()),
+        raw,
+    )
+    return ContractFailure(
+        check,
+        f"the request got no HTTP answer: {name}: {exc}",
+        recorded,
+        None,
+        f"generated, {mode}",
+    )

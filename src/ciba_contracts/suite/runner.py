@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from typing import Final
 
 import httpx
 
 from ciba_contracts.suite.findings import SuiteReport
 from ciba_contracts.suite.scenarios import run_scenarios
-from ciba_contracts.suite.target import Target
+from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, Target
 
-__all__ = ["TargetUnreachableError", "reference_target", "run_suite"]
+__all__ = ["DEFAULT_TIME_BUDGET", "TargetUnreachableError", "reference_target", "run_suite"]
+
+#: Roughly how many requests the scenarios send.
+_SCENARIO_REQUESTS: Final = 22
+#: Expected durations above this many seconds are announced before the run.
+_SLOW_NOTICE: Final = 30.0
 
 
 class TargetUnreachableError(RuntimeError):
@@ -19,7 +26,7 @@ class TargetUnreachableError(RuntimeError):
 
 
 @contextlib.contextmanager
-def reference_target(api_version: int = 3, profile: str = "authlete") -> Iterator[Target]:
+def reference_target(api_version: int = 3, profile: str = "ciba") -> Iterator[Target]:
     """Start the bundled reference server on a free loopback port; yield a target for it."""
     from ciba_contracts.server.config import DEFAULT_BASIC, DEFAULT_TOKEN
     from ciba_contracts.server.runner import running_server
@@ -34,8 +41,12 @@ def reference_target(api_version: int = 3, profile: str = "authlete") -> Iterato
         )
 
 
-def check_reachable(target: Target, timeout: float = 5.0) -> None:
-    """Raise :class:`TargetUnreachableError` unless the issue API answers something over HTTP."""
+def check_reachable(target: Target, timeout: float = 10.0) -> float:
+    """Raise :class:`TargetUnreachableError` unless the issue API answers something over HTTP.
+
+    Returns how long the answer took, in seconds.
+    """
+    started = time.monotonic()
     try:
         httpx.post(
             target.issue_url,
@@ -43,8 +54,15 @@ def check_reachable(target: Target, timeout: float = 5.0) -> None:
             headers={"Content-Type": "application/json"},
             timeout=timeout,
         )
+    except httpx.TimeoutException:
+        raise TargetUnreachableError(
+            f"cannot reach {target.issue_url}: no answer within {timeout:g} s"
+        ) from None
     except httpx.HTTPError as exc:
-        raise TargetUnreachableError(f"cannot reach {target.issue_url}: {exc}") from None
+        raise TargetUnreachableError(
+            f"cannot reach {target.issue_url}: {type(exc).__name__}: {exc or 'no detail'}"
+        ) from None
+    return time.monotonic() - started
 
 
 def run_suite(
@@ -54,21 +72,38 @@ def run_suite(
     seed: int | None = None,
     ticket_ttl: float | None = None,
     generated: bool = True,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
+    notify: Callable[[str], None] | None = None,
 ) -> SuiteReport:
     """Scenarios, then generated requests; every distinct failure lands in the report.
 
     ``max_examples`` is per generation mode (positive, negative); ``ticket_ttl``
-    adds the expiry scenario (it waits that long).
+    adds the expiry scenario (it waits that long). ``time_budget`` (seconds,
+    counted from the start) stops generation early on a slow target, which the
+    report's notes then say; ``notify`` receives progress notes as they happen.
     """
-    check_reachable(target)
+    started = time.monotonic()
+    latency = check_reachable(target)
     report = SuiteReport(secrets=target.secrets)
+    planned = _SCENARIO_REQUESTS + (2 * max_examples if generated else 0)
+    if notify is not None and latency * planned > _SLOW_NOTICE:
+        notify(
+            f"The target took {latency:.1f} s to answer; about {planned} requests may take "
+            f"~{latency * planned:.0f} s"
+            + (f" (generation stops at the {time_budget:g} s budget)" if time_budget else "")
+        )
     failures, count = run_scenarios(target, ticket_ttl=ticket_ttl)
     report.extend(failures)
     report.requests = count
     if generated and max_examples > 0:
         from ciba_contracts.suite.generated import run_generated
 
-        failures, count = run_generated(target, max_examples=max_examples, seed=seed)
+        budget = None
+        if time_budget is not None:
+            budget = max(0.0, time_budget - (time.monotonic() - started))
+        failures, count = run_generated(
+            target, max_examples=max_examples, seed=seed, budget=budget, notes=report.notes
+        )
         report.extend(failures)
         report.requests += count
     return report

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -64,8 +65,23 @@ class Probe:
         elif authorization is not None:
             headers["Authorization"] = authorization
         recorded = RecordedRequest("POST", url, tuple(headers.items()), body)
-        response = self.client.post(url, content=body or b"", headers=headers)
         self.requests += 1
+        try:
+            response = self.client.post(url, content=body or b"", headers=headers)
+        except httpx.TimeoutException as exc:
+            self.fail(
+                "timeout",
+                f"no answer within {self.client.timeout.read} s ({type(exc).__name__})",
+                recorded,
+            )
+            raise _Stop from None
+        except httpx.HTTPError as exc:
+            self.fail(
+                "transport",
+                f"the request got no HTTP answer: {type(exc).__name__}: {exc}",
+                recorded,
+            )
+            raise _Stop from None
         self._check_common(response, recorded, is_issue=url == self.target.issue_url)
         return response, recorded
 
@@ -197,6 +213,26 @@ def _ticket_reuse(probe: Probe) -> None:
         )
 
 
+def _form_body(probe: Probe) -> None:
+    # Both vendor documents list application/x-www-form-urlencoded beside JSON.
+    ticket = probe.ticket()
+    response, recorded = probe.post(
+        probe.target.issue_url,
+        urllib.parse.urlencode({"ticket": ticket}).encode("ascii"),
+        content_type="application/x-www-form-urlencoded",
+    )
+    payload = _unwrap(_json(response))
+    if response.status_code != 200 or payload.get("action") != "OK":
+        probe.fail(
+            "form body",
+            "a fresh ticket sent as a form (application/x-www-form-urlencoded, which the API "
+            f"documents beside JSON) did not give action OK (HTTP {response.status_code}, "
+            f"action {payload.get('action')!r})",
+            recorded,
+            response.status_code,
+        )
+
+
 def _unknown_ticket(probe: Probe) -> None:
     ticket = secrets.token_urlsafe(32)
     response, recorded, payload = probe.issue(ticket)
@@ -232,13 +268,17 @@ _MALFORMED: Final[tuple[tuple[str, bytes, str], ...]] = (
     ("an empty body", b"", "application/json"),
     ("a ticket that is a number", b'{"ticket": 123}', "application/json"),
     ("a body without a ticket", b"{}", "application/json"),
+    ("an empty ticket", b'{"ticket": ""}', "application/json"),
     ("a JSON array", b'["ticket"]', "application/json"),
 )
 
 
 def _malformed_bodies(probe: Probe) -> None:
     for what, body, content_type in _MALFORMED:
-        response, recorded = probe.post(probe.target.issue_url, body, content_type=content_type)
+        try:
+            response, recorded = probe.post(probe.target.issue_url, body, content_type=content_type)
+        except _Stop:
+            continue
         if response.status_code != 400:
             probe.fail(
                 "status",
@@ -254,7 +294,12 @@ def _credentials(probe: Probe) -> None:
         ("no credentials", None),
         ("wrong credentials", probe.target.wrong_authorization),
     ):
-        response, recorded = probe.post(probe.target.issue_url, body, authorization=authorization)
+        try:
+            response, recorded = probe.post(
+                probe.target.issue_url, body, authorization=authorization
+            )
+        except _Stop:
+            continue
         if response.status_code != 401:
             probe.fail(
                 "auth",
@@ -288,6 +333,7 @@ Scenario = Callable[[Probe], None]
 SCENARIOS: Final[dict[str, Scenario]] = {
     "issue": _issue_ok,
     "ticket reuse": _ticket_reuse,
+    "form body": _form_body,
     "unknown ticket": _unknown_ticket,
     "distinct auth_req_id": _distinct_ids,
     "malformed bodies": _malformed_bodies,

@@ -11,7 +11,10 @@ from typing import Final
 
 from ciba_contracts.contract.profiles import Profile
 
-__all__ = ["ENV_VARS", "Target", "TargetError"]
+__all__ = ["DEFAULT_TIME_BUDGET", "ENV_VARS", "Target", "TargetError"]
+
+#: Seconds after which generated requests stop (the scenarios always run).
+DEFAULT_TIME_BUDGET: Final = 120.0
 
 #: Environment variables the suite reads when an option is not given.
 ENV_VARS: Final[Mapping[str, str]] = {
@@ -47,7 +50,7 @@ class Target:
     client_id: str = "ciba-contract-client"
     client_secret: str = "ciba-contract-secret"
     login_hint: str = "ciba-contract-user"
-    profile: str = "authlete"
+    profile: str = "ciba"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))

@@ -1,0 +1,135 @@
+"""``ciba-contracts test`` against an independent stand-in (tests/standin.py).
+
+The stand-in is written from the vendor's documents and differs from the
+bundled reference server wherever they leave room, so these tests catch both
+misses (a fault the suite lets through) and false positives (a correct server
+the suite fails).
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from click.testing import CliRunner
+
+from ciba_contracts.cli import main
+from ciba_contracts.suite.scenarios import run_scenarios
+from ciba_contracts.suite.target import Target
+from standin import BASIC, TOKEN, StandIn, serve
+
+
+def _run(url: str, version: int = 3, *extra: str) -> tuple[int, str]:
+    args = ["test", "--base-url", url, "--api-version", str(version), "--service-id", "77"]
+    args += ["--client-id", "c-1", "--client-secret", "s-1", "--login-hint", "alice"]
+    args += ["--token", TOKEN] if version == 3 else ["--basic", ":".join(BASIC)]
+    result = CliRunner().invoke(main, [*args, "--seed", "3", *extra])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("profile", "version", "variant"),
+    [
+        ("sdk", 3, False),
+        ("authlete", 2, False),
+        ("ciba", 3, False),
+        ("ciba", 2, True),
+        ("authlete", 3, True),
+    ],
+)
+def test_a_correct_independent_server_passes(profile: str, version: int, variant: bool) -> None:
+    # variant: no interval at all, pretty-printed JSON, unknown members
+    state = StandIn(interval=None, pretty=True, faults=frozenset({"extra-members"}))
+    with serve(state if variant else StandIn()) as url:
+        code, output = _run(url, version, "--profile", profile, "--max-examples", "10")
+    assert code == 0, output
+    assert "keeps the contract" in output
+
+
+# fault -> a check the report must name; run with the target options only (default profile).
+CAUGHT = {
+    "form-ignored": "form body",
+    "same-auth-req-id": "distinct auth_req_id",
+    "float-expires-in": "S003",
+    "content-without-interval": "A112",
+    "lowercase-result-code": "A104",
+    "result-code-7-digits": "A104",
+    "html-500-on-empty-body": "status",
+    "bom": "S001",
+    "401-without-body": "S001",
+    "401-not-result": "A102",
+    "any-ticket": "unknown ticket",
+    "ok-on-second-issue-different-id": "ticket reuse",
+    "reset": "transport",
+    "short-id": "C202",
+    "id-with-plus": "C201",
+    "no-ticket-on-auth": "authentication",
+    "accepts-wrong-token": "auth",
+    "null-interval": "S003",
+    "content-not-string": "S003",
+    "invalid-ticket-ok-status-content": "A111",
+    "wrong-status-400-on-unknown": "status",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(CAUGHT))
+def test_each_fault_is_reported(fault: str) -> None:
+    with serve(faults=frozenset({fault})) as url:
+        code, output = _run(url, 3, "--max-examples", "0")
+    assert code == 1, output
+    assert f"[{CAUGHT[fault]}]" in output, output
+
+
+def test_empty_ticket_must_not_be_accepted() -> None:
+    with serve(faults=frozenset({"any-ticket"})) as url:
+        code, output = _run(url, 2, "--max-examples", "0")
+    assert code == 1
+    assert "an empty ticket answered 200, not 400" in output
+
+
+def test_v2_only_server_checked_as_v3_is_reported() -> None:
+    with serve(faults=frozenset({"v2-only"})) as url:
+        assert _run(url, 3, "--max-examples", "0")[0] == 1
+        assert _run(url, 2, "--max-examples", "0")[0] == 0
+
+
+def test_zero_interval_fails_by_default_passes_at_authlete() -> None:
+    with serve(interval=0) as url:
+        code, output = _run(url, 3, "--max-examples", "0")
+        assert code == 1, output
+        assert "[C203]" in output, output
+        code, output = _run(url, 3, "--max-examples", "0", "--profile", "authlete")
+        assert code == 0, output
+
+
+def test_slow_server_stops_generation_at_the_budget_and_says_so() -> None:
+    with serve(faults=frozenset({"slow"}), delay=0.03) as url:
+        code, output = _run(url, 3, "--max-examples", "200", "--time-budget", "0.5")
+    assert code == 0, output
+    assert "generation stopped at the run's time budget" in output
+
+
+def test_hanging_answer_is_a_timeout_not_a_crash() -> None:
+    with serve(faults=frozenset({"hang"}), delay=1.5) as url:
+        target = Target(base_url=url, token=TOKEN, service_id="9")
+        failures, _ = run_scenarios(target, timeout=0.3)
+    assert {f.check for f in failures} == {"timeout"}
+    assert all(f.request is not None for f in failures)
+
+
+def test_dropped_connection_in_generated_requests_is_reported() -> None:
+    with serve(faults=frozenset({"reset"})) as url:
+        code, output = _run(url, 3, "--max-examples", "10")
+    assert code == 1
+    assert "generated" in output, output
+    assert "[transport]" in output, output
+
+
+def test_closed_port_exits_2_with_a_message() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, output = _run(f"http://127.0.0.1:{port}", 3)
+    assert code == 2
+    assert "cannot reach" in output
+    assert "ConnectError" in output
