@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from traffic_support import (
+    AUTH_URL,
     ISSUE_URL,
     har_entry,
     json_report,
@@ -191,3 +192,21 @@ def test_text_report_names_the_exchange_even_after_an_input_finding(tmp_path: Pa
     code, out = run_cli("validate", str(path))
     assert code == 1
     assert f"entry 0, line 1, byte 0: POST {ISSUE_URL}?q=\ufffd -> 200\n    I003" in out
+
+
+def test_har_mixing_one_line_and_pretty_entries_counts_every_entry(tmp_path: Path) -> None:
+    # Entries on one line among entries laid out one member a line: the layout of the
+    # pretty ones must not make several one-line entries count as one.
+    entries = [
+        har_entry(body=ok_body(interval=-1)) if i % 10 == 9 else har_entry(AUTH_URL)
+        for i in range(40)
+    ]
+    parts = [
+        json.dumps(e, indent="\t") if i % 7 == 0 else json.dumps(e) for i, e in enumerate(entries)
+    ]
+    path = tmp_path / "mixed.har"
+    path.write_text('{"log": {"entries": [\n' + ",\n".join(parts) + "\n]}}\n", encoding="utf-8")
+    code, report = json_report(str(path))
+    assert code == 1
+    assert report["summary"]["skipped"] == 36
+    assert rules_by_entry(report) == {("mixed.har", i): ["A110"] for i in (9, 19, 29, 39)}

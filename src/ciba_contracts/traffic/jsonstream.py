@@ -42,6 +42,9 @@ _SKIP_WS = re.compile(rb"[ \t\r\n]*")
 _SKIP_SEP = re.compile(rb"[ \t\r\n]*(,)?[ \t\r\n]*")
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _RESYNC = re.compile(rb"[,\[][ \t\r\n]*\{")
+#: An opening brace that ends its line: the element is laid out one member a line, so its
+#: closing brace alone at the same indentation ends it (not so for an element on one line).
+_OPENS_BLOCK = re.compile(rb"\{[ \t]*\r?\n")
 
 
 class StreamProblem(Exception):
@@ -397,6 +400,7 @@ class ArrayStream:
                 and lead
                 and pos >= len(lead)
                 and data.startswith(lead, pos - len(lead))
+                and _OPENS_BLOCK.match(data, pos)
             ):
                 if self._boundary is None:
                     self._learn_boundary(data, pos)
@@ -525,6 +529,10 @@ class ArrayStream:
             return pos, 0
         after = data.rfind(boundary, pos, limit) + len(boundary) - 1
         if not data[pos:after].isascii():
+            return pos, 0
+        if data.count(self._lead + b"{", pos, after) != count - 1:
+            # An element in another layout (on one line) sits among them: counting
+            # boundaries would count it with its neighbour.
             return pos, 0
         self._last_end = base + after - (len(boundary) - len(self._closer) - 1)
         return after, count
