@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import socket
 
+import httpx
+import orjson
 import pytest
+import requests
 from click.testing import CliRunner
 
 from ciba_contracts.cli import main
+from ciba_contracts.hooks import httpx_hook, requests_hook
 from ciba_contracts.suite.scenarios import run_scenarios
 from ciba_contracts.suite.target import Target
+from ciba_contracts.violations import ContractViolation
 from standin import BASIC, TOKEN, StandIn, serve
+
+pytest_plugins = ["pytester"]
 
 
 def _run(url: str, version: int = 3, *extra: str) -> tuple[int, str]:
@@ -133,3 +140,59 @@ def test_closed_port_exits_2_with_a_message() -> None:
     assert code == 2
     assert "cannot reach" in output
     assert "ConnectError" in output
+
+
+def _ticket(client: httpx.Client, url: str) -> str:
+    answer = client.post(
+        f"{url}/api/5/backchannel/authentication",
+        json={"parameters": "scope=openid&login_hint=a", "clientId": "c", "clientSecret": "s"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    ticket = orjson.loads(answer.content.removeprefix(b"\xef\xbb\xbf"))["ticket"]
+    assert isinstance(ticket, str)
+    return ticket
+
+
+@pytest.mark.parametrize(
+    ("fault", "rule"),
+    [("lowercase-result-code", "A104"), ("bom", "S001"), ("content-without-interval", "A112")],
+)
+def test_httpx_hook_against_a_live_server(fault: str, rule: str) -> None:
+    hook = httpx_hook(profile="ciba")
+    with (
+        serve(faults=frozenset({fault})) as url,
+        httpx.Client(event_hooks={"response": [hook]}) as c,
+    ):
+        ticket = _ticket(c, url)
+        with pytest.raises(ContractViolation, match=rule):
+            c.post(
+                f"{url}/api/5/backchannel/authentication/issue",
+                json={"ticket": ticket},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+    assert [r.status for r in hook.records] == [200]
+
+
+def test_requests_hook_sees_a_401_that_is_not_a_result() -> None:
+    hook = requests_hook(policy="collect")
+    with serve(faults=frozenset({"401-not-result"})) as url, requests.Session() as session:
+        session.hooks["response"].append(hook)
+        session.post(f"{url}/api/backchannel/authentication/issue", json={"ticket": "t"})
+    (record,) = hook.records
+    assert (record.status, record.kind) == (401, "result")
+    assert {f.rule for f in record.findings} == {"A102", "A103"}
+
+
+def test_unexpected_status_traceback_stops_at_the_callers_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_status="""
+        import httpx
+
+        def test_it(ciba_contract):
+            ciba_contract.assert_valid(httpx.Response(404, json={}))
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    assert "def _run(" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*UnexpectedResponse: status 404*"])

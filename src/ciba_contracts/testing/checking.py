@@ -145,6 +145,7 @@ class ContractChecker:
         raise :class:`~ciba_contracts.violations.UnexpectedResponse` unless
         ``kind`` is given.
         """
+        __tracebackhide__ = True
         findings, _, _, _ = self._run(payload_or_response, kind, profile, select, ignore)
         return findings
 
@@ -223,6 +224,7 @@ class ContractChecker:
         select: Selection,
         ignore: Selection,
     ) -> tuple[list[Finding], str, str, str | None]:
+        __tracebackhide__ = True  # an UnexpectedResponse points at the caller's line
         if kind is not None and kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
         level = self.profile if profile is None else Profile.parse(profile)
