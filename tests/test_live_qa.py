@@ -196,3 +196,11 @@ def test_unexpected_status_traceback_stops_at_the_callers_line(pytester: pytest.
     result.assert_outcomes(failed=1)
     assert "def _run(" not in result.stdout.str()
     result.stdout.fnmatch_lines(["*UnexpectedResponse: status 404*"])
+
+
+def test_one_fault_with_varying_values_is_one_failure() -> None:
+    with serve(faults=frozenset({"short-id"})) as url:
+        code, output = _run(url, 3, "--max-examples", "0")
+    assert code == 1
+    assert "1 distinct failure(s): C202" in output, output
+    assert "value: " in output

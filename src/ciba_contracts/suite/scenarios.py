@@ -129,7 +129,9 @@ class Probe:
                 where = finding.pointer or "/"
                 if finding.content_pointer:
                     where += f" -> {finding.content_pointer}"
-                value = f" (value {finding.value})" if finding.value is not None else ""
+                # The value goes on a line of its own: failures are told apart by
+                # their first line, so one fault with varying values is one failure.
+                value = f"\nvalue: {finding.value}" if finding.value is not None else ""
                 self.fail(
                     finding.rule,
                     f"{kind} at {where}: {finding.message}{value}",
