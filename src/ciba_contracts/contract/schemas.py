@@ -88,13 +88,17 @@ def schema_for(
     raise ValueError(f"unknown schema kind {kind!r}; expected 'issue-response' or 'result'")
 
 
+def _yaml_mapping(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((schema_dir() / name).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{name} does not hold a mapping")
+    return data
+
+
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the issue operation (its ``$ref`` left unresolved)."""
-    data = yaml.safe_load((schema_dir() / OPENAPI_FILE).read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{OPENAPI_FILE} does not hold a mapping")
-    return data
+    return _yaml_mapping(OPENAPI_FILE)
 
 
 def openapi_path() -> Path:
@@ -105,7 +109,4 @@ def openapi_path() -> Path:
 @functools.cache
 def rules_document() -> dict[str, Any]:
     """The rule catalog file, parsed."""
-    data = yaml.safe_load((schema_dir() / RULES_FILE).read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{RULES_FILE} does not hold a mapping")
-    return data
+    return _yaml_mapping(RULES_FILE)

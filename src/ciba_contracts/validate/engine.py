@@ -553,36 +553,34 @@ def _ref_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
 
 
+def _action_branches() -> Iterator[tuple[Any, dict[str, Any]]]:
+    """(``action`` const of an ``if``, each subschema of its ``then``) in the authlete schema."""
+    for node in _walk(load_schema(ISSUE_RESPONSE_FILES[Profile.AUTHLETE])):
+        condition, then = node.get("if"), node.get("then")
+        if isinstance(condition, dict) and isinstance(then, dict):
+            action = condition.get("properties", {}).get("action", {}).get("const")
+            for inner in _walk(then):
+                yield action, inner
+
+
 @functools.cache
 def _content_schemas() -> dict[str, str]:
     """action -> schema file of what its ``responseContent`` holds, from the authlete schema."""
     out: dict[str, str] = {}
-    for node in _walk(load_schema(ISSUE_RESPONSE_FILES[Profile.AUTHLETE])):
-        condition, then = node.get("if"), node.get("then")
-        if not isinstance(condition, dict) or not isinstance(then, dict):
-            continue
-        action = condition.get("properties", {}).get("action", {}).get("const")
-        for inner in _walk(then):
-            content = inner.get("properties", {}).get("responseContent", {})
-            ref = (
-                content.get("contentSchema", {}).get("$ref") if isinstance(content, dict) else None
-            )
-            if isinstance(action, str) and isinstance(ref, str):
-                out[action] = _ref_name(ref)
+    for action, inner in _action_branches():
+        content = inner.get("properties", {}).get("responseContent", {})
+        ref = content.get("contentSchema", {}).get("$ref") if isinstance(content, dict) else None
+        if isinstance(action, str) and isinstance(ref, str):
+            out[action] = _ref_name(ref)
     return out
 
 
 @functools.cache
 def _mirror_and_action() -> tuple[str, dict[str, str]]:
-    for node in _walk(load_schema(ISSUE_RESPONSE_FILES[Profile.AUTHLETE])):
-        condition, then = node.get("if"), node.get("then")
-        if not isinstance(condition, dict) or not isinstance(then, dict):
-            continue
-        for inner in _walk(then):
-            mirror = inner.get(_MIRROR_KEYWORD)
-            if isinstance(mirror, dict):
-                action = condition["properties"]["action"]["const"]
-                return str(action), {str(k): str(v) for k, v in mirror.items()}
+    for action, inner in _action_branches():
+        mirror = inner.get(_MIRROR_KEYWORD)
+        if isinstance(mirror, dict) and isinstance(action, str):
+            return action, {str(k): str(v) for k, v in mirror.items()}
     raise ValueError(f"the authlete schema has no {_MIRROR_KEYWORD} annotation")
 
 
