@@ -15,41 +15,18 @@ from typing import Any
 
 import pytest
 
+from builders import ABSENT, ID, ack, ok
 from ciba_contracts import validate
 from ciba_contracts.contract import RULES, Profile, Severity, UnknownRuleError, enabled_rules
 from ciba_contracts.contract.schemas import rules_document
 
-ID = "_mzc-ZQdAhSPuMxTlO-MC_oqaOqYCrdNQ39PVxisaiE"
 OTHER_ID = "4mZ8qL0vT1xYb7Rk2Nw9Cd3Hs6Pf5Jg8Ua1Ve0Qi7Oc"
-OK_MESSAGE = "[A183001] An auth_req_id was issued successfully."
 LEVELS = (Profile.SDK, Profile.AUTHLETE, Profile.CIBA)
 #: Rules that judge a payload. Other prefixes (H for HTTP exchanges, I for
 #: unreadable inputs) judge things a payload alone cannot show and are tested
 #: where those inputs are read.
 PAYLOAD_PREFIXES = ("S", "A", "C")
 PLACEHOLDERS = {"member", "field", "value", "expected", "actual", "detail"}
-ABSENT: Any = object()
-
-
-def ack(auth_req_id: Any = ID, expires_in: Any = 3600, interval: Any = 5) -> str:
-    """The acknowledgement as Authlete puts it in responseContent."""
-    body = {"auth_req_id": auth_req_id, "expires_in": expires_in, "interval": interval}
-    return json.dumps({k: v for k, v in body.items() if v is not ABSENT}, separators=(",", ":"))
-
-
-def ok(**changes: Any) -> dict[str, Any]:
-    """A correct OK response, with members changed (ABSENT removes one)."""
-    payload: dict[str, Any] = {
-        "resultCode": "A183001",
-        "resultMessage": OK_MESSAGE,
-        "action": "OK",
-        "authReqId": ID,
-        "expiresIn": 3600,
-        "interval": 5,
-        "responseContent": ack(),
-    }
-    payload.update(changes)
-    return {k: v for k, v in payload.items() if v is not ABSENT}
 
 
 def error(action: str, **changes: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 import pytest
 
+from builders import ABSENT, ID, OK_MESSAGE, ack, ok
 from ciba_contracts import (
     Action,
     Finding,
@@ -31,9 +32,7 @@ from ciba_contracts import (
 )
 from ciba_contracts.contract import Profile
 
-ID = "_mzc-ZQdAhSPuMxTlO-MC_oqaOqYCrdNQ39PVxisaiE"
 OTHER_ID = "4mZ8qL0vT1xYb7Rk2Nw9Cd3Hs6Pf5Jg8Ua1Ve0Qi7Oc"
-OK_MESSAGE = "[A183001] An auth_req_id was issued successfully."
 LEVELS = ("sdk", "authlete", "ciba")
 MEMBERS = (
     "resultCode",
@@ -45,27 +44,7 @@ MEMBERS = (
     "interval",
 )
 CORPUS = Path(__file__).resolve().parent / "corpus" / "payloads.jsonl"
-ABSENT: Any = object()
 Triple = tuple[str, str, str | None]
-
-
-def ack(auth_req_id: Any = ID, expires_in: Any = 3600, interval: Any = 5) -> str:
-    body = {"auth_req_id": auth_req_id, "expires_in": expires_in, "interval": interval}
-    return json.dumps({k: v for k, v in body.items() if v is not ABSENT}, separators=(",", ":"))
-
-
-def ok(**changes: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "resultCode": "A183001",
-        "resultMessage": OK_MESSAGE,
-        "action": "OK",
-        "authReqId": ID,
-        "expiresIn": 3600,
-        "interval": 5,
-        "responseContent": ack(),
-    }
-    payload.update(changes)
-    return {k: v for k, v in payload.items() if v is not ABSENT}
 
 
 def error(action: str, **changes: Any) -> dict[str, Any]:

@@ -1,0 +1,32 @@
+"""Payload builders shared by the validator and rule tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+ID = "_mzc-ZQdAhSPuMxTlO-MC_oqaOqYCrdNQ39PVxisaiE"
+OK_MESSAGE = "[A183001] An auth_req_id was issued successfully."
+#: Passed as a member's value, removes the member.
+ABSENT: Any = object()
+
+
+def ack(auth_req_id: Any = ID, expires_in: Any = 3600, interval: Any = 5) -> str:
+    """The acknowledgement as Authlete puts it in responseContent (ABSENT removes a member)."""
+    body = {"auth_req_id": auth_req_id, "expires_in": expires_in, "interval": interval}
+    return json.dumps({k: v for k, v in body.items() if v is not ABSENT}, separators=(",", ":"))
+
+
+def ok(**changes: Any) -> dict[str, Any]:
+    """A correct OK response, with members changed (ABSENT removes one)."""
+    payload: dict[str, Any] = {
+        "resultCode": "A183001",
+        "resultMessage": OK_MESSAGE,
+        "action": "OK",
+        "authReqId": ID,
+        "expiresIn": 3600,
+        "interval": 5,
+        "responseContent": ack(),
+    }
+    payload.update(changes)
+    return {k: v for k, v in payload.items() if v is not ABSENT}
