@@ -22,15 +22,14 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from ciba_contracts.traffic.bodies import BodyError, decode_content, from_base64
+from ciba_contracts.traffic.bodies import BodyError, from_base64
+from ciba_contracts.traffic.common import received_body, request_target
 from ciba_contracts.traffic.exchange import (
     Exchange,
     InputProblem,
     Location,
     Record,
-    Skipped,
     Wanted,
-    find_header,
     header_pairs,
 )
 
@@ -106,14 +105,11 @@ def exchange_record(value: Any, location: Location, wanted: Wanted | None) -> It
         )
         return
     request = value["request"]
-    method = request.get("method")
-    url = request.get("url", request.get("uri"))
-    if not isinstance(method, str) or not isinstance(url, str):
-        yield InputProblem(location, "I001", "`request.method` and `request.url` must be strings")
+    target = request_target(request, location, wanted, ("url", "uri"))
+    if not isinstance(target, tuple):
+        yield target
         return
-    if wanted is not None and not wanted(method, url):
-        yield Skipped(location, method, url)
-        return
+    method, url = target
     request_headers = header_pairs(request.get("headers"))
     try:
         request_body = _body(request)
@@ -134,9 +130,7 @@ def exchange_record(value: Any, location: Location, wanted: Wanted | None) -> It
         return
     headers = header_pairs(response.get("headers"))
     try:
-        body = _body(response)
-        if body is not None:
-            body = decode_content(body, find_header(headers, "content-encoding"))
+        body = received_body(_body(response), headers)
     except BodyError as exc:
         yield InputProblem(location, "I001", f"`response.body`: {exc}")
         return

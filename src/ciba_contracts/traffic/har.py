@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from ciba_contracts.traffic.bodies import BodyError, decode_content, from_base64
+from ciba_contracts.traffic.bodies import BodyError, from_base64
+from ciba_contracts.traffic.common import received_body, request_target
 from ciba_contracts.traffic.exchange import (
     Exchange,
     InputProblem,
@@ -21,7 +22,6 @@ from ciba_contracts.traffic.exchange import (
     Record,
     Skipped,
     Wanted,
-    find_header,
     header_pairs,
 )
 from ciba_contracts.traffic.jsonstream import HEARTBEAT, ArrayStream, Candidate, StreamProblem
@@ -143,14 +143,11 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
     if not isinstance(request, dict):
         yield _bad(location, "the entry has no `request` object")
         return
-    method = request.get("method")
-    url = request.get("url")
-    if not isinstance(method, str) or not isinstance(url, str):
-        yield _bad(location, "`request.method` and `request.url` must be strings")
+    target = request_target(request, location, wanted, ("url",))
+    if not isinstance(target, tuple):
+        yield target
         return
-    if wanted is not None and not wanted(method, url):
-        yield Skipped(location, method, url)
-        return
+    method, url = target
     response = entry.get("response")
     if not isinstance(response, dict):
         yield _bad(location, "the entry has no `response` object")
@@ -192,10 +189,10 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
         else:
             try:
                 if content.get("encoding") == "base64":
-                    body = from_base64(text)
+                    raw = from_base64(text)
                 else:
-                    body = text.encode("utf-8", "surrogatepass")
-                body = decode_content(body, find_header(headers, "content-encoding"))
+                    raw = text.encode("utf-8", "surrogatepass")
+                body = received_body(raw, headers)
             except BodyError as exc:
                 yield _bad(location, f"`response.content`: {exc}")
                 return

@@ -16,15 +16,14 @@ import codecs
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
-from ciba_contracts.traffic.bodies import BodyError, decode_content, from_base64
+from ciba_contracts.traffic.bodies import BodyError, from_base64
+from ciba_contracts.traffic.common import received_body, request_target
 from ciba_contracts.traffic.exchange import (
     Exchange,
     InputProblem,
     Location,
     Record,
-    Skipped,
     Wanted,
-    find_header,
     header_pairs,
 )
 from ciba_contracts.traffic.har import read_json_array
@@ -89,14 +88,11 @@ def interaction_record(
     if not isinstance(request, dict):
         yield _missing(location, "request", last)
         return
-    method = request.get("method")
-    url = request.get("uri", request.get("url"))
-    if not isinstance(method, str) or not isinstance(url, str):
-        yield InputProblem(location, "I001", "`request.method` and `request.uri` must be strings")
+    target = request_target(request, location, wanted, ("uri", "url"))
+    if not isinstance(target, tuple):
+        yield target
         return
-    if wanted is not None and not wanted(method, url):
-        yield Skipped(location, method, url)
-        return
+    method, url = target
     request_headers = header_pairs(request.get("headers"))
     try:
         request_body = _body(request.get("body"))
@@ -135,9 +131,7 @@ def interaction_record(
         body, note = None, "the response has no `body`"
     else:
         try:
-            body = _body(response.get("body"))
-            if body is not None:
-                body = decode_content(body, find_header(headers, "content-encoding"))
+            body = received_body(_body(response.get("body")), headers)
         except BodyError as exc:
             yield InputProblem(location, "I001", f"`response.body`: {exc}")
             return

@@ -1,0 +1,57 @@
+"""Steps every exchange reader (HAR, VCR cassettes, exchange JSON lines) takes alike.
+
+The formats spell a request and a body differently, but once a reader has the
+request mapping and the recorded body bytes, picking the exchange and undoing
+the answer's ``Content-Encoding`` are the same; doing them here keeps the
+readers' messages and decisions identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ciba_contracts.traffic.bodies import decode_content
+from ciba_contracts.traffic.exchange import (
+    Headers,
+    InputProblem,
+    Location,
+    Skipped,
+    Wanted,
+    find_header,
+)
+
+
+def request_target(
+    request: Mapping[str, Any],
+    location: Location,
+    wanted: Wanted | None,
+    url_keys: tuple[str, ...],
+) -> tuple[str, str] | InputProblem | Skipped:
+    """The ``(method, url)`` of a recorded request, or the record that ends its reading.
+
+    The URL is the first of ``url_keys`` present in ``request`` (its value,
+    even null, is taken as it is; formats differ only in which key comes
+    first). A method or URL that is not a string is an ``I001`` problem naming
+    ``request.<first key>``; a request ``wanted`` turns away is :class:`Skipped`.
+    """
+    method = request.get("method")
+    url = next((request[key] for key in url_keys if key in request), None)
+    if not isinstance(method, str) or not isinstance(url, str):
+        return InputProblem(
+            location, "I001", f"`request.method` and `request.{url_keys[0]}` must be strings"
+        )
+    if wanted is not None and not wanted(method, url):
+        return Skipped(location, method, url)
+    return method, url
+
+
+def received_body(body: bytes | None, headers: Headers) -> bytes | None:
+    """A recorded response body as the client received it (``Content-Encoding`` undone).
+
+    None stays None (no body recorded). Raises
+    :class:`~ciba_contracts.traffic.bodies.BodyError` when the encoding cannot be undone.
+    """
+    if body is None:
+        return None
+    return decode_content(body, find_header(headers, "content-encoding"))
