@@ -204,6 +204,14 @@ class ContractHook:
             # it can; the message carries the exchange anyway.
             warnings.warn(ContractWarning(message, record.findings), stacklevel=4)
 
+    def _selects_response(self, response: Any, *, by_status: bool = True) -> bool:
+        # Decided from the request (and status) alone, so an unrelated response is
+        # never read here: a streamed download stays streamed.
+        request = self._request_of(response)
+        if request is None or not self.selects(*request):
+            return False
+        return not by_status or kind_for_status(response.status_code) is not None
+
     def _request_of(self, response: Any) -> tuple[str, str] | None:
         try:
             request = response.request
@@ -225,12 +233,7 @@ class HttpxHook(ContractHook):
 
     def __call__(self, response: httpx.Response) -> None:
         __tracebackhide__ = True
-        # Decide from the request alone, so unrelated responses are never read here
-        # (a streamed download stays streamed).
-        request = self._request_of(response)
-        if request is None or not self.selects(*request):
-            return
-        if kind_for_status(response.status_code) is None:
+        if not self._selects_response(response):
             return
         response.read()
         self.check_info(response_info(response))
@@ -241,10 +244,7 @@ class AsyncHttpxHook(ContractHook):
 
     async def __call__(self, response: httpx.Response) -> None:
         __tracebackhide__ = True
-        request = self._request_of(response)
-        if request is None or not self.selects(*request):
-            return
-        if kind_for_status(response.status_code) is None:
+        if not self._selects_response(response):
             return
         await response.aread()
         self.check_info(response_info(response))
@@ -257,8 +257,8 @@ class RequestsHook(ContractHook):
         # requests passes the send() keyword arguments (timeout, verify...); they do
         # not matter here. Returning None keeps the response as it is.
         __tracebackhide__ = True
-        request = self._request_of(response)
-        if request is None or not self.selects(*request):
+        # No body read to avoid here: check_info turns the other statuses away.
+        if not self._selects_response(response, by_status=False):
             return
         self.check_info(response_info(response))
 
