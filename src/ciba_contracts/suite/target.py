@@ -157,19 +157,20 @@ class Target:
     @property
     def authorization(self) -> str:
         """The Authorization header value the API expects."""
-        if self.api_version == 3:
-            return f"Bearer {self.token}"
-        assert self.basic is not None
-        raw = f"{self.basic[0]}:{self.basic[1]}".encode()
-        return "Basic " + base64.b64encode(raw).decode("ascii")
+        return self._authorization("")
 
     @property
     def wrong_authorization(self) -> str:
         """A well-formed Authorization header with credentials the API must refuse."""
+        return self._authorization("-wrong")
+
+    def _authorization(self, secret_suffix: str) -> str:
+        # The wrong header differs from the right one only in its secret, so a
+        # refusal can only be about the credentials, not the scheme or format.
         if self.api_version == 3:
-            return f"Bearer {self.token}-wrong"
+            return f"Bearer {self.token}{secret_suffix}"
         assert self.basic is not None
-        raw = f"{self.basic[0]}:{self.basic[1]}-wrong".encode()
+        raw = f"{self.basic[0]}:{self.basic[1]}{secret_suffix}".encode()
         return "Basic " + base64.b64encode(raw).decode("ascii")
 
     @property
