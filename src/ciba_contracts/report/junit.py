@@ -14,7 +14,7 @@ import re
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
-from ciba_contracts.report.model import Checked, Located, RunReport
+from ciba_contracts.report.model import Checked, Located, RunReport, entry_label
 from ciba_contracts.traffic.redact import redact_text
 
 _Key = tuple[str, int | None, int | None, int | None]
@@ -80,14 +80,7 @@ def _order(item: Checked) -> tuple[int, int, int]:
 
 
 def _where(item: Checked, exchange: str | None) -> str:
-    parts = []
-    if item.entry is not None:
-        parts.append(f"entry {item.entry}")
-    if item.line is not None:
-        parts.append(f"line {item.line}")
-    if item.offset is not None:
-        parts.append(f"byte {item.offset}")
-    name = ", ".join(parts) or "input"
+    name = entry_label(item)
     if exchange:
         name += f": {exchange}"
     return name

@@ -54,6 +54,18 @@ class Checked:
     exchange: str | None = None
 
 
+def entry_label(item: Located | Checked) -> str:
+    """``entry 3, line 40, byte 1200`` (the parts known), or ``input`` for the whole input."""
+    parts = []
+    if item.entry is not None:
+        parts.append(f"entry {item.entry}")
+    if item.line is not None:
+        parts.append(f"line {item.line}")
+    if item.offset is not None:
+        parts.append(f"byte {item.offset}")
+    return ", ".join(parts) or "input"
+
+
 @dataclass(slots=True)
 class Summary:
     """Counts of a run."""

@@ -7,7 +7,7 @@ from typing import TextIO
 
 import click
 
-from ciba_contracts.report.model import Located, RunReport
+from ciba_contracts.report.model import RunReport, entry_label
 from ciba_contracts.report.safe import printable
 
 #: Rule groups whose findings are about the HTTP layer or the input, not a payload member.
@@ -18,24 +18,13 @@ def _style(text: str, color: bool, **kwargs: object) -> str:
     return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
 
 
-def _entry_label(located: Located) -> str:
-    parts = []
-    if located.entry is not None:
-        parts.append(f"entry {located.entry}")
-    if located.line is not None:
-        parts.append(f"line {located.line}")
-    if located.offset is not None:
-        parts.append(f"byte {located.offset}")
-    return ", ".join(parts) or "input"
-
-
 def write_text(report: RunReport, out: TextIO, *, color: bool = False) -> None:
     """Write findings grouped by source, then entry, then a summary line."""
     for source, by_source in groupby(report.findings, key=lambda f: f.source):
         out.write(_style(printable(source), color, bold=True) + "\n")
         for _, by_entry in groupby(by_source, key=lambda f: (f.entry, f.line, f.offset)):
             items = list(by_entry)
-            label = _style(_entry_label(items[0]), color, fg="cyan")
+            label = _style(entry_label(items[0]), color, fg="cyan")
             # An input finding (bytes that are not UTF-8) may come before the exchange's own.
             exchange = next((i.exchange for i in items if i.exchange), None)
             if exchange:
