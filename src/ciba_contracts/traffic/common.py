@@ -8,10 +8,10 @@ readers' messages and decisions identical.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
-from ciba_contracts.traffic.bodies import decode_content
+from ciba_contracts.traffic.bodies import BodyError, decode_content
 from ciba_contracts.traffic.exchange import (
     Headers,
     InputProblem,
@@ -19,21 +19,34 @@ from ciba_contracts.traffic.exchange import (
     Skipped,
     Wanted,
     find_header,
+    header_pairs,
 )
 
 
-def request_target(
+class RecordedRequest(NamedTuple):
+    """The request half of a recorded exchange, as every reader passes it on."""
+
+    method: str
+    url: str
+    headers: Headers
+    body: bytes | None
+
+
+def read_request(
     request: Mapping[str, Any],
     location: Location,
     wanted: Wanted | None,
     url_keys: tuple[str, ...],
-) -> tuple[str, str] | InputProblem | Skipped:
-    """The ``(method, url)`` of a recorded request, or the record that ends its reading.
+    body_of: Callable[[Mapping[str, Any]], bytes | None],
+) -> RecordedRequest | InputProblem | Skipped:
+    """A recorded request, or the record that ends the reading of its exchange.
 
     The URL is the first of ``url_keys`` present in ``request`` (its value,
     even null, is taken as it is; formats differ only in which key comes
     first). A method or URL that is not a string is an ``I001`` problem naming
     ``request.<first key>``; a request ``wanted`` turns away is :class:`Skipped`.
+    ``body_of`` reads the format's request body; one it cannot decode is
+    recorded as None, since only the response is checked.
     """
     method = request.get("method")
     url = next((request[key] for key in url_keys if key in request), None)
@@ -43,7 +56,11 @@ def request_target(
         )
     if wanted is not None and not wanted(method, url):
         return Skipped(location, method, url)
-    return method, url
+    try:
+        body = body_of(request)
+    except BodyError:
+        body = None
+    return RecordedRequest(method, url, header_pairs(request.get("headers")), body)
 
 
 def received_body(body: bytes | None, headers: Headers) -> bytes | None:

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from ciba_contracts.traffic.bodies import BodyError, from_base64
-from ciba_contracts.traffic.common import received_body, request_target
+from ciba_contracts.traffic.common import RecordedRequest, read_request, received_body
 from ciba_contracts.traffic.exchange import (
     Exchange,
     InputProblem,
@@ -105,16 +105,11 @@ def exchange_record(value: Any, location: Location, wanted: Wanted | None) -> It
         )
         return
     request = value["request"]
-    target = request_target(request, location, wanted, ("url", "uri"))
-    if not isinstance(target, tuple):
-        yield target
+    recorded = read_request(request, location, wanted, ("url", "uri"), _body)
+    if not isinstance(recorded, RecordedRequest):
+        yield recorded
         return
-    method, url = target
-    request_headers = header_pairs(request.get("headers"))
-    try:
-        request_body = _body(request)
-    except BodyError:
-        request_body = None
+    method, url, request_headers, request_body = recorded
     response = value["response"]
     if response is None:
         yield Exchange(location, method, url, None, request_headers, (), None, request_body)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ciba_contracts.traffic.bodies import BodyError, from_base64
-from ciba_contracts.traffic.common import received_body, request_target
+from ciba_contracts.traffic.common import RecordedRequest, read_request, received_body
 from ciba_contracts.traffic.exchange import (
     Exchange,
     InputProblem,
@@ -143,17 +143,17 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
     if not isinstance(request, dict):
         yield _bad(location, "the entry has no `request` object")
         return
-    target = request_target(request, location, wanted, ("url",))
-    if not isinstance(target, tuple):
-        yield target
+    recorded = read_request(
+        request, location, wanted, ("url",), lambda message: _post_data(message.get("postData"))
+    )
+    if not isinstance(recorded, RecordedRequest):
+        yield recorded
         return
-    method, url = target
+    method, url, request_headers, request_body = recorded
     response = entry.get("response")
     if not isinstance(response, dict):
         yield _bad(location, "the entry has no `response` object")
         return
-    request_headers = header_pairs(request.get("headers"))
-    request_body = _post_data(request.get("postData"))
     status = response.get("status")
     if isinstance(status, bool) or not isinstance(status, int | float | str):
         yield _bad(location, "`response.status` must be a number")

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 from ciba_contracts.traffic.bodies import BodyError, from_base64
-from ciba_contracts.traffic.common import received_body, request_target
+from ciba_contracts.traffic.common import RecordedRequest, read_request, received_body
 from ciba_contracts.traffic.exchange import (
     Exchange,
     InputProblem,
@@ -88,16 +88,13 @@ def interaction_record(
     if not isinstance(request, dict):
         yield _missing(location, "request", last)
         return
-    target = request_target(request, location, wanted, ("uri", "url"))
-    if not isinstance(target, tuple):
-        yield target
+    recorded = read_request(
+        request, location, wanted, ("uri", "url"), lambda message: _body(message.get("body"))
+    )
+    if not isinstance(recorded, RecordedRequest):
+        yield recorded
         return
-    method, url = target
-    request_headers = header_pairs(request.get("headers"))
-    try:
-        request_body = _body(request.get("body"))
-    except BodyError:
-        request_body = None
+    method, url, request_headers, request_body = recorded
     if "response" not in interaction:
         yield _missing(location, "response", last)
         return
