@@ -19,7 +19,7 @@ from orjson import JSONDecodeError
 from orjson import loads as _loads
 
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.contract.rules import RULES, Rule, enabled_rules, split_codes
+from ciba_contracts.contract.rules import RULES, enabled_rules, split_codes
 from ciba_contracts.contract.schemas import (
     ISSUE_RESPONSE_FILES,
     RESULT_FILES,
@@ -202,7 +202,7 @@ class Validator:
             rule = RULES["S002"]
             is_json = obj is None or isinstance(obj, str | int | float | list | tuple)
             actual = _article(json_type(obj)) if is_json else f"a Python {type(obj).__name__}"
-            return self._finish([_make(rule, "", value=render(obj), actual=actual)])
+            return self._finish([Finding.of(rule, "", value=render(obj), actual=actual)])
         return self._check(obj, exact)
 
     def _check(
@@ -286,7 +286,7 @@ class Validator:
 
     def _payload_not_json(self, payload: bytes | bytearray | memoryview | str, why: str) -> Finding:
         text = payload if isinstance(payload, str) else bytes(payload).decode("utf-8", "replace")
-        return _make(RULES["S001"], "", value=render(text) if text else None, detail=why)
+        return Finding.of(RULES["S001"], "", value=render(text) if text else None, detail=why)
 
     def _schema_findings(
         self,
@@ -303,7 +303,7 @@ class Validator:
             instance, problems = judgeable(instance, _known_members())
             for member, type_name in problems:
                 where = pointer([member])
-                yield _make(
+                yield Finding.of(
                     RULES["S003"],
                     _CONTENT if content else where,
                     content_pointer=where if content else None,
@@ -364,7 +364,7 @@ class Validator:
         message = obj.get("resultMessage")
         if type(code) is str and type(message) is str and not message.startswith("[" + code + "]"):
             found = [
-                _make(
+                Finding.of(
                     RULES["A105"],
                     "/resultMessage",
                     value=render(message),
@@ -386,7 +386,7 @@ class Validator:
             try:
                 body = parse_json(content)
             except NotJson as exc:
-                bad = _make(RULES["A111"], _CONTENT, value=render(content), detail=str(exc))
+                bad = Finding.of(RULES["A111"], _CONTENT, value=render(content), detail=str(exc))
                 return [bad] if found is None else [*found, bad]
             exact = False
         body_findings = self._content_findings(obj, str(action), body, validator, exact)
@@ -401,7 +401,7 @@ class Validator:
         if not isinstance(body, dict):
             rule = RULES["A113" if is_ack else "A115"]
             return [
-                _make(
+                Finding.of(
                     rule,
                     _CONTENT,
                     content_pointer="",
@@ -501,18 +501,6 @@ class Validator:
 
 def _order(f: Finding) -> tuple[str, str, str, str]:
     return (f.pointer, f.content_pointer or "", f.rule, f.message)
-
-
-def _make(
-    rule: Rule,
-    where: str,
-    *,
-    content_pointer: str | None = None,
-    value: str | None = None,
-    **context: object,
-) -> Finding:
-    context.setdefault("value", value)
-    return Finding(rule.code, rule.severity, rule.render(context), where, content_pointer, value)
 
 
 def _article(type_name: str) -> str:

@@ -165,14 +165,9 @@ class ExchangeChecker:
     ) -> None:
         if not self.reports(code):
             return
-        rule = RULES[code]
-        context.setdefault("value", value)
-        found.append(Finding(rule.code, rule.severity, rule.format(**context), "", None, value))
+        found.append(Finding.of(RULES[code], value=value, **context))
 
 
 def input_finding(code: str, detail: str, value: str | None = None) -> Finding:
     """The finding an input problem becomes."""
-    rule = RULES[code]
-    return Finding(
-        rule.code, rule.severity, rule.format(detail=detail, value=value), "", None, value
-    )
+    return Finding.of(RULES[code], value=value, detail=detail)

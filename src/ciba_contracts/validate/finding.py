@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ciba_contracts.contract.rules import Severity
+from ciba_contracts.contract.rules import Rule, Severity
 
 
 # Not frozen: a frozen dataclass's __init__ costs four times as much, and a run
@@ -28,6 +28,24 @@ class Finding:
     pointer: str = ""
     content_pointer: str | None = None
     value: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        rule: Rule,
+        pointer: str = "",
+        *,
+        content_pointer: str | None = None,
+        value: str | None = None,
+        **context: object,
+    ) -> Finding:
+        """The finding of ``rule`` at a place, its message filled from ``context``.
+
+        ``value`` is both the finding's rendering of the offending value and,
+        unless ``context`` gives another, the message's ``{value}``.
+        """
+        context.setdefault("value", value)
+        return cls(rule.code, rule.severity, rule.render(context), pointer, content_pointer, value)
 
     @property
     def is_error(self) -> bool:
