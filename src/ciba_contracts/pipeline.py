@@ -21,7 +21,6 @@ from ciba_contracts.traffic.detect import (
     CASSETTE,
     EXCHANGES,
     HAR,
-    PAYLOAD_SUFFIXES,
     PAYLOADS,
     STDIN,
     VCR_JSON,
@@ -33,7 +32,7 @@ from ciba_contracts.traffic.exchange import Exchange, InputProblem, Location, Re
 from ciba_contracts.traffic.exchange_jsonl import read_exchange_lines
 from ciba_contracts.traffic.har import SliceState, read_har
 from ciba_contracts.traffic.jsonstream import Candidate
-from ciba_contracts.traffic.payloads import read_payload_stream
+from ciba_contracts.traffic.payloads import PAYLOAD_SUFFIXES, read_payload_stream
 from ciba_contracts.traffic.redact import redact_optional, redact_text, redact_url
 from ciba_contracts.traffic.vcr import read_cassette_yaml, read_vcr_json
 from ciba_contracts.traffic.walk import is_directory, walk

@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from ciba_contracts.traffic.exchange_jsonl import is_exchange_line
+from ciba_contracts.traffic.payloads import PAYLOAD_SUFFIXES
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -37,8 +38,6 @@ CASSETTE = "cassette"
 VCR_JSON = "vcr-json"
 EXCHANGES = "exchanges"
 PAYLOADS = "payloads"
-
-PAYLOAD_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 _FIRST_KEY = re.compile(rb'\{\s*"((?:[^"\\]|\\.)*)"\s*:')
 _YAML_KEY = re.compile(rb"^(?:interactions|http_interactions)[ \t]*:", re.MULTILINE)

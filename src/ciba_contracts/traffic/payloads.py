@@ -5,18 +5,16 @@ A JSON lines file is read a line at a time, so its size does not matter.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 import orjson
 
 JSON_SUFFIXES = (".json",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
-STDIN = "-"
-STDIN_NAME = "<stdin>"
+#: Names that mark a file as plain payloads.
+PAYLOAD_SUFFIXES = JSON_SUFFIXES + JSONL_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,30 +27,13 @@ class PayloadEntry:
     body: bytes
 
 
-def is_payload_file(path: Path) -> bool:
-    """Whether a directory walk should pick this file up as plain payloads."""
-    return path.suffix.lower() in JSON_SUFFIXES + JSONL_SUFFIXES
-
-
-def read_payloads(name: str, stdin: BinaryIO | None = None) -> Iterator[PayloadEntry]:
-    """Payloads of one input: a path, or ``-`` for standard input.
-
-    ``.json`` is one payload whatever its JSON type, ``.jsonl``/``.ndjson`` one
-    payload per non-blank line; any other name is told apart by its content.
-    Raises OSError when the input cannot be opened or read.
-    """
-    if name == STDIN:
-        handle = stdin if stdin is not None else sys.stdin.buffer
-        yield from _sniffed(STDIN_NAME, handle)
-        return
-    with open(name, "rb") as handle:
-        yield from read_payload_stream(name, handle, Path(name).suffix.lower())
-
-
 def read_payload_stream(source: str, handle: BinaryIO, suffix: str) -> Iterator[PayloadEntry]:
     """Payloads of an open stream named ``source``, read as its ``suffix`` says.
 
-    Used for inputs already opened (decompressed, sniffed) by the traffic layer.
+    ``.json`` is one payload whatever its JSON type, ``.jsonl``/``.ndjson`` one
+    payload per non-blank line; any other suffix is told apart by its content.
+    The stream is one :func:`ciba_contracts.traffic.detect.open_input` opened
+    (decompressed, sniffed).
     """
     if suffix in JSONL_SUFFIXES:
         yield from _lines(source, handle)
