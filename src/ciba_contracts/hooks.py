@@ -30,7 +30,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import enabled_rules
 from ciba_contracts.selection import is_issue_call, kind_for_status
-from ciba_contracts.testing.checking import ResponseInfo, response_info
+from ciba_contracts.testing.checking import (
+    ResponseInfo,
+    describe_exchange,
+    request_line,
+    response_info,
+)
 from ciba_contracts.validate.engine import get_validator
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.violations import ContractViolation, ContractWarning, format_findings
@@ -79,7 +84,7 @@ class ResponseRecord:
 
     def describe(self) -> str:
         """``POST https://host/path -> 200``."""
-        return f"{self.method} {self.url} -> {self.status}"
+        return describe_exchange(self.method, self.url, self.status)
 
     def __str__(self) -> str:
         return "\n".join([self.describe(), *(f"  - {f}" for f in self.findings)])
@@ -207,19 +212,10 @@ class ContractHook:
     def _selects_response(self, response: Any, *, by_status: bool = True) -> bool:
         # Decided from the request (and status) alone, so an unrelated response is
         # never read here: a streamed download stays streamed.
-        request = self._request_of(response)
-        if request is None or not self.selects(*request):
+        method, url = request_line(response)
+        if method is None or url is None or not self.selects(method, url):
             return False
         return not by_status or kind_for_status(response.status_code) is not None
-
-    def _request_of(self, response: Any) -> tuple[str, str] | None:
-        try:
-            request = response.request
-        except (AttributeError, RuntimeError):
-            return None
-        if request is None:
-            return None
-        return str(request.method), str(request.url)
 
     def __repr__(self) -> str:
         return (

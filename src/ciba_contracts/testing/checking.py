@@ -19,7 +19,14 @@ from ciba_contracts.validate.engine import KINDS, get_validator
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.violations import ContractViolation, UnexpectedResponse
 
-__all__ = ["ContractChecker", "ResponseInfo", "is_response", "response_info"]
+__all__ = [
+    "ContractChecker",
+    "ResponseInfo",
+    "describe_exchange",
+    "is_response",
+    "request_line",
+    "response_info",
+]
 
 Selection = str | Iterable[str] | None
 
@@ -37,8 +44,13 @@ class ResponseInfo:
 
     def describe(self) -> str:
         """``POST https://host/path -> 200`` (or just the status when the request is unknown)."""
-        request = " ".join(part for part in (self.method, self.url) if part)
-        return f"{request} -> {self.status}" if request else f"HTTP {self.status}"
+        return describe_exchange(self.method, self.url, self.status)
+
+
+def describe_exchange(method: str | None, url: str | None, status: int) -> str:
+    """``POST https://host/path -> 200``, or ``HTTP 200`` when the request is unknown."""
+    request = " ".join(part for part in (method, url) if part)
+    return f"{request} -> {status}" if request else f"HTTP {status}"
 
 
 def is_response(obj: object) -> bool:
@@ -58,21 +70,28 @@ def response_info(response: Any) -> ResponseInfo:
     (``await response.aread()``), since reading it needs the event loop.
     """
     body = _body(response)
-    method = url = None
-    try:
-        request = response.request
-    except (AttributeError, RuntimeError):
-        # httpx raises RuntimeError for a Response built without a request.
-        request = None
-    if request is not None:
-        method = _text(getattr(request, "method", None))
-        url = _text(getattr(request, "url", None))
+    method, url = request_line(response)
     if url is None:
         try:
             url = _text(getattr(response, "url", None))
         except RuntimeError:  # httpx: the URL is the request's, and there is none
             url = None
     return ResponseInfo(int(response.status_code), body, method, url)
+
+
+def request_line(response: Any) -> tuple[str | None, str | None]:
+    """Method and URL of the request a duck-typed response answers (None where unknown).
+
+    Reads the request only, never the body: a streamed response stays streamed.
+    """
+    try:
+        request = response.request
+    except (AttributeError, RuntimeError):
+        # httpx raises RuntimeError for a Response built without a request.
+        return None, None
+    if request is None:
+        return None, None
+    return _text(getattr(request, "method", None)), _text(getattr(request, "url", None))
 
 
 def _text(value: object) -> str | None:
