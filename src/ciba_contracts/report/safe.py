@@ -37,11 +37,6 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
-def printable_optional(text: str | None) -> str | None:
-    """:func:`printable` that passes None through."""
-    return None if text is None else printable(text)
-
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

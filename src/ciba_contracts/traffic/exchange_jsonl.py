@@ -33,8 +33,6 @@ from ciba_contracts.traffic.exchange import (
     header_pairs,
 )
 
-FORMAT = "exchanges"
-
 
 def is_exchange_line(value: Any) -> bool:
     """Whether a parsed JSON line is an exchange rather than a plain payload."""

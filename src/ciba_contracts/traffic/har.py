@@ -26,8 +26,6 @@ from ciba_contracts.traffic.exchange import (
 )
 from ciba_contracts.traffic.jsonstream import HEARTBEAT, ArrayStream, Candidate, StreamProblem
 
-FORMAT = "har"
-
 #: The input rule each kind of stream problem breaks.
 PROBLEM_RULES = {"corrupt": "I001", "truncated": "I002", "not-utf8": "I003"}
 

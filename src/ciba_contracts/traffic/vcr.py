@@ -5,9 +5,14 @@ A VCR.py cassette is ``{"interactions": [{"request": {...}, "response": {...}}],
 values) and ``body``; the response has ``status: {code, message}``, ``headers``
 and ``body: {string: ...}``, where ``string`` is text, or bytes (``!!binary``)
 when the body was not UTF-8 or is still compressed: VCR.py stores the bytes
-on the wire, so a gzip-encoded answer is inflated here. Schemathesis writes the
-same request/response shape under ``http_interactions`` (see
-:mod:`ciba_contracts.traffic.schemathesis_cassette`).
+on the wire, so a gzip-encoded answer is inflated here.
+
+Schemathesis 4.x (``st run --report vcr``) writes the same request/response
+shape by hand under ``http_interactions``; its response ``status`` is
+``{code: '200', message}``, its body ``{encoding, string}`` or
+``{base64_string}`` (with ``--report-preserve-bytes``), ``truncated_from``
+marks a body of which it kept only a prefix, and ``response: null`` a request
+that got no answer. The YAML reader finds either sequence key.
 """
 
 from __future__ import annotations
@@ -28,8 +33,6 @@ from ciba_contracts.traffic.exchange import (
 )
 from ciba_contracts.traffic.har import read_json_array
 from ciba_contracts.traffic.yamlstream import YamlSequence
-
-FORMAT = "vcr"
 
 _RULES = {
     "corrupt": "I001",
@@ -194,4 +197,4 @@ def _known_codec(name: str) -> bool:
     return True
 
 
-__all__ = ["FORMAT", "interaction_record", "read_cassette_yaml", "read_vcr_json"]
+__all__ = ["interaction_record", "read_cassette_yaml", "read_vcr_json"]
