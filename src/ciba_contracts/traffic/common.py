@@ -22,6 +22,15 @@ from ciba_contracts.traffic.exchange import (
     header_pairs,
 )
 
+#: The input rule each kind of problem the JSON and YAML stream readers report breaks.
+PROBLEM_RULES = {
+    "corrupt": "I001",
+    "truncated": "I002",
+    "not-utf8": "I003",
+    "format": "I004",
+    "unsafe": "I005",
+}
+
 
 class RecordedRequest(NamedTuple):
     """The request half of a recorded exchange, as every reader passes it on."""

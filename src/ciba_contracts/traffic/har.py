@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ciba_contracts.traffic.bodies import BodyError, from_base64
-from ciba_contracts.traffic.common import RecordedRequest, read_request, received_body
+from ciba_contracts.traffic.common import (
+    PROBLEM_RULES,
+    RecordedRequest,
+    read_request,
+    received_body,
+)
 from ciba_contracts.traffic.exchange import (
     Exchange,
     InputProblem,
@@ -25,9 +30,6 @@ from ciba_contracts.traffic.exchange import (
     header_pairs,
 )
 from ciba_contracts.traffic.jsonstream import HEARTBEAT, ArrayStream, Candidate, StreamProblem
-
-#: The input rule each kind of stream problem breaks.
-PROBLEM_RULES = {"corrupt": "I001", "truncated": "I002", "not-utf8": "I003"}
 
 
 def problem_record(problem: StreamProblem, location: Location) -> InputProblem:

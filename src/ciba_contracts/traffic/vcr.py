@@ -22,7 +22,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 from ciba_contracts.traffic.bodies import BodyError, from_base64
-from ciba_contracts.traffic.common import RecordedRequest, read_request, received_body
+from ciba_contracts.traffic.common import (
+    PROBLEM_RULES,
+    RecordedRequest,
+    read_request,
+    received_body,
+)
 from ciba_contracts.traffic.exchange import (
     Exchange,
     InputProblem,
@@ -33,14 +38,6 @@ from ciba_contracts.traffic.exchange import (
 )
 from ciba_contracts.traffic.har import read_json_array
 from ciba_contracts.traffic.yamlstream import YamlSequence
-
-_RULES = {
-    "corrupt": "I001",
-    "truncated": "I002",
-    "not-utf8": "I003",
-    "format": "I004",
-    "unsafe": "I005",
-}
 
 
 def read_cassette_yaml(
@@ -73,7 +70,7 @@ def _problem(
         location = Location(location.source, location.entry, location.offset, line)
     if kind == "unsafe":
         return InputProblem(location, "I005", message, value=tag)
-    return InputProblem(location, _RULES[kind], message, fatal=kind == "format")
+    return InputProblem(location, PROBLEM_RULES[kind], message, fatal=kind == "format")
 
 
 def interaction_record(
