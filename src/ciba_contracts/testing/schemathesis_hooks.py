@@ -40,6 +40,7 @@ from typing import Any, Final
 import schemathesis
 
 from ciba_contracts.selection import is_issue_call, kind_for_status
+from ciba_contracts.testing.checking import response_info
 from ciba_contracts.validate.engine import get_validator
 from ciba_contracts.violations import ContractViolation
 
@@ -72,21 +73,20 @@ def _env(name: str) -> str | None:
 def _check(response: Any, expected_kind: str) -> bool | None:
     """Run the shared validator on one schemathesis response; True means "not applicable"."""
     __tracebackhide__ = True
-    request = response.request
-    method, url = str(request.method), str(request.url)
-    if not is_issue_call(method, url, _pattern(_env(PATH_ENV) or "")):
+    info = response_info(response)
+    if not is_issue_call(info.method or "", info.url or "", _pattern(_env(PATH_ENV) or "")):
         return True
-    if kind_for_status(int(response.status_code)) != expected_kind:
+    if kind_for_status(info.status) != expected_kind:
         return True
     profile = _env(PROFILE_ENV) or DEFAULT_PROFILE
     validator = get_validator(profile, _env(SELECT_ENV), _env(IGNORE_ENV), kind=expected_kind)
-    findings = validator.validate(response.content or b"")
+    findings = validator.validate(info.body)
     if any(f.is_error for f in findings):
         raise ContractViolation(
             findings,
             kind=expected_kind,
             profile=validator.profile.value,
-            subject=f"{method} {url} -> {response.status_code}",
+            subject=info.describe(),
         )
     return None
 
