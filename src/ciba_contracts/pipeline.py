@@ -43,8 +43,8 @@ from ciba_contracts.validate.finding import Finding
 #: Progress callback: (source, bytes done, bytes in total or None).
 Progress = Callable[[str, int, int | None], None]
 
+#: Readers of the exchange formats other than HAR, which takes a slice and a candidate test.
 _READERS: dict[str, Callable[[BinaryIO, str, Wanted | None], Iterator[Record]]] = {
-    HAR: read_har,
     CASSETTE: read_cassette_yaml,
     VCR_JSON: read_vcr_json,
     EXCHANGES: read_exchange_lines,
@@ -210,12 +210,10 @@ def _check_opened(
         _check_payloads(opened, checks, partial)
         return
     if task.start is not None or task.stop is not None:
-        state = SliceState(task.start, task.stop)
-        fmt = HAR
-        partial.slice = state
-        records = read_har(opened.stream, source, checks.wanted, state, checks.candidate)
-    elif fmt == HAR:
-        records = read_har(opened.stream, source, checks.wanted, None, checks.candidate)
+        # A slice of a large HAR file (opened at its offset, not sniffed).
+        partial.slice = SliceState(task.start, task.stop)
+    if partial.slice is not None or fmt == HAR:
+        records = read_har(opened.stream, source, checks.wanted, partial.slice, checks.candidate)
     else:
         records = _READERS[fmt](opened.stream, source, checks.wanted)
     truncated = False
