@@ -14,7 +14,7 @@ from typing import Any
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules
-from ciba_contracts.selection import RESULT_STATUSES, kind_for_status
+from ciba_contracts.selection import ISSUE_RESPONSE_STATUS, RESULT_STATUSES, kind_for_status
 from ciba_contracts.validate.engine import KINDS, get_validator
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.violations import ContractViolation, UnexpectedResponse
@@ -255,16 +255,22 @@ class ContractChecker:
             info = response_info(target)
             subject = info.describe()
             payload = info.body
-            if kind is None:
-                kind = kind_for_status(info.status)
-                if kind is None:
-                    statuses = ", ".join(str(s) for s in sorted({200, *RESULT_STATUSES}))
-                    raise UnexpectedResponse(
-                        f"status {info.status} is not an answer of the issue API "
-                        f"(expected one of {statuses}); pass kind= to check the body anyway\n"
-                        f"  {subject}",
-                        subject=subject,
-                    )
+            kind = kind or _kind_of(info)
         used_kind = kind or "issue-response"
         validator = get_validator(level, chosen_select, chosen_ignore, kind=used_kind)
         return validator.validate(payload), used_kind, level.value, subject
+
+
+def _kind_of(info: ResponseInfo) -> str:
+    """The payload kind a response's status says, or :class:`UnexpectedResponse`."""
+    __tracebackhide__ = True
+    kind = kind_for_status(info.status)
+    if kind is None:
+        statuses = ", ".join(map(str, sorted({ISSUE_RESPONSE_STATUS, *RESULT_STATUSES})))
+        raise UnexpectedResponse(
+            f"status {info.status} is not an answer of the issue API "
+            f"(expected one of {statuses}); pass kind= to check the body anyway\n"
+            f"  {info.describe()}",
+            subject=info.describe(),
+        )
+    return kind
