@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ciba_contracts.report.model import Located, RunReport
+from ciba_contracts.report.model import Located, RunReport, finding_place
 from ciba_contracts.report.safe import printable
 from ciba_contracts.traffic.redact import redact_text
 
@@ -51,9 +51,7 @@ def _annotation(located: Located) -> str:
         text += ", ".join(where) + ": "
     if located.exchange:
         text += f"{located.exchange}: "
-    pointer = f.pointer
-    if f.content_pointer is not None:
-        pointer += " -> " + (f.content_pointer or "/")
+    pointer = finding_place(f)
     if pointer:
         text += f"{pointer}: "
     text += f.message

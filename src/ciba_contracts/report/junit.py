@@ -14,7 +14,13 @@ import re
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
-from ciba_contracts.report.model import Checked, Located, RunReport, entry_label
+from ciba_contracts.report.model import (
+    Checked,
+    Located,
+    RunReport,
+    entry_label,
+    finding_place,
+)
 from ciba_contracts.traffic.redact import redact_text
 
 _Key = tuple[str, int | None, int | None, int | None]
@@ -112,9 +118,7 @@ def _testcase(source: str, name: str, items: list[Located]) -> tuple[str, bool]:
 
 def _finding_line(located: Located) -> str:
     f = located.finding
-    where = f.pointer
-    if f.content_pointer is not None:
-        where += " -> " + (f.content_pointer or "/")
+    where = finding_place(f)
     text = f"{f.rule} [{f.severity.value}]"
     if where:
         text += f" {where}"

@@ -66,6 +66,17 @@ def entry_label(item: Located | Checked) -> str:
     return ", ".join(parts) or "input"
 
 
+def finding_place(finding: Finding, root: str = "") -> str:
+    """Where in the payload ``finding`` points: ``/expiresIn``, ``/responseContent -> /interval``.
+
+    ``root`` stands for the pointer when it is empty (the payload as a whole).
+    """
+    where = finding.pointer or root
+    if finding.content_pointer is not None:
+        where += " -> " + (finding.content_pointer or "/")
+    return where
+
+
 @dataclass(slots=True)
 class Summary:
     """Counts of a run."""

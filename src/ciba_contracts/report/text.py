@@ -7,7 +7,7 @@ from typing import TextIO
 
 import click
 
-from ciba_contracts.report.model import RunReport, entry_label
+from ciba_contracts.report.model import RunReport, entry_label, finding_place
 from ciba_contracts.report.safe import printable
 
 #: Rule groups whose findings are about the HTTP layer or the input, not a payload member.
@@ -35,9 +35,7 @@ def write_text(report: RunReport, out: TextIO, *, color: bool = False) -> None:
                 sev = _style(
                     f.severity.value, color, fg="red" if f.is_error else "yellow", bold=True
                 )
-                where = f.pointer or "/"
-                if f.content_pointer is not None:
-                    where += " -> " + (f.content_pointer or "/")
+                where = finding_place(f, "/")
                 if f.rule[:1] in _NOT_IN_PAYLOAD and not f.pointer:
                     # HTTP-layer and input findings are about no member of a payload.
                     where = ""
