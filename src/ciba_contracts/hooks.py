@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 import threading
 import warnings
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,6 +31,7 @@ from ciba_contracts.contract.rules import enabled_rules
 from ciba_contracts.selection import is_issue_call, kind_for_status
 from ciba_contracts.testing.checking import (
     ResponseInfo,
+    Selection,
     describe_exchange,
     request_line,
     response_info,
@@ -58,8 +58,6 @@ __all__ = [
 
 Policy = Literal["raise", "warn", "collect"]
 _POLICIES: tuple[str, ...] = ("raise", "warn", "collect")
-
-Selection = str | Iterable[str] | None
 
 
 @dataclass(frozen=True, slots=True)
