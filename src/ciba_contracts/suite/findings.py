@@ -6,7 +6,16 @@ import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["REDACTED", "ContractFailure", "RecordedRequest", "SuiteReport", "redact"]
+from ciba_contracts.validate.finding import Finding
+
+__all__ = [
+    "REDACTED",
+    "ContractFailure",
+    "RecordedRequest",
+    "SuiteReport",
+    "finding_location",
+    "redact",
+]
 
 REDACTED = "***"
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
@@ -17,6 +26,14 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
+
+
+def finding_location(finding: Finding) -> str:
+    """Where a payload finding points: ``pointer`` or ``pointer -> content pointer``."""
+    where = finding.pointer or "/"
+    if finding.content_pointer:
+        where += f" -> {finding.content_pointer}"
+    return where
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from schemathesis.core.failures import Failure as _StFailure
 
 from ciba_contracts.contract.schemas import openapi_path
 from ciba_contracts.selection import is_issue_call, kind_for_status
-from ciba_contracts.suite.findings import ContractFailure, RecordedRequest
+from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location
 from ciba_contracts.suite.target import Target
 from ciba_contracts.validate.engine import get_validator
 
@@ -70,10 +70,7 @@ def ciba_issue_contract(ctx: Any, response: Any, case: Any) -> bool | None:
         return True
     lines = []
     for finding in errors:
-        where = finding.pointer or "/"
-        if finding.content_pointer:
-            where += f" -> {finding.content_pointer}"
-        lines.append(f"{finding.rule} {where}: {finding.message}")
+        lines.append(f"{finding.rule} {finding_location(finding)}: {finding.message}")
     raise CibaRuleFailure(
         operation=case.operation.label,
         rules=list(dict.fromkeys(f.rule for f in errors)),

@@ -17,14 +17,14 @@ from typing import Any, Final
 import httpx
 import orjson
 
-from ciba_contracts.selection import RESULT_STATUSES, kind_for_status
-from ciba_contracts.suite.findings import ContractFailure, RecordedRequest
+from ciba_contracts.selection import ISSUE_RESPONSE_STATUS, RESULT_STATUSES, kind_for_status
+from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location
 from ciba_contracts.suite.target import Target
 from ciba_contracts.validate.engine import get_validator
 
 __all__ = ["SCENARIOS", "Probe", "Scenario", "run_scenarios"]
 
-DOCUMENTED_STATUSES: Final = frozenset({200}) | RESULT_STATUSES
+DOCUMENTED_STATUSES: Final = frozenset({ISSUE_RESPONSE_STATUS}) | RESULT_STATUSES
 
 
 class _Stop(Exception):
@@ -111,7 +111,7 @@ class Probe:
                 status,
             )
             return
-        if status == 200:
+        if status == ISSUE_RESPONSE_STATUS:
             cache = response.headers.get("cache-control", "").lower()
             pragma = response.headers.get("pragma", "").lower()
             if "no-store" not in cache and "no-cache" not in pragma:
@@ -126,15 +126,12 @@ class Probe:
         validator = get_validator(self.target.profile, kind=kind)
         for finding in validator.validate(response.content):
             if finding.is_error:
-                where = finding.pointer or "/"
-                if finding.content_pointer:
-                    where += f" -> {finding.content_pointer}"
                 # The value goes on a line of its own: failures are told apart by
                 # their first line, so one fault with varying values is one failure.
                 value = f"\nvalue: {finding.value}" if finding.value is not None else ""
                 self.fail(
                     finding.rule,
-                    f"{kind} at {where}: {finding.message}{value}",
+                    f"{kind} at {finding_location(finding)}: {finding.message}{value}",
                     recorded,
                     status,
                 )
