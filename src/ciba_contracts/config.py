@@ -10,9 +10,11 @@ from typing import Any
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import enabled_rules, split_codes
+from ciba_contracts.report.render import REPORTERS
 
 TABLE = "ciba-contracts"
-FORMATS = ("text", "json", "junit", "github")
+#: Report formats: the reporters' names.
+FORMATS = tuple(REPORTERS)
 
 
 class ConfigError(ValueError):
