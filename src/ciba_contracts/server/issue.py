@@ -107,18 +107,13 @@ def error_payload(config: ServerConfig, result: Result, action: str) -> dict[str
     faults = config.faults
     if action == "INVALID_TICKET" and "internal-error-without-content" in faults:
         action = "INTERNAL_SERVER_ERROR"
-    message = result.message(ISSUE_API)
     # The client of the authorization server sees this body with a 500, and it
     # must not learn why the AS's own ticket was bad.
     content: dict[str, str] = {
         "error": "server_error",
         "error_description": "The authorization server could not issue an auth_req_id.",
     }
-    payload: dict[str, Any] = {
-        "resultCode": result.code,
-        "resultMessage": message,
-        "action": action,
-    }
+    payload: dict[str, Any] = {**result.body(ISSUE_API), "action": action}
     if "error-content-not-oauth" in faults:
         payload["responseContent"] = orjson.dumps(
             {"message": content["error_description"]}
