@@ -79,6 +79,8 @@ class Validator:
             (member, field, member in self._ack_required) for member, field in self._mirror.items()
         )
         self._ack_shortcut = _ack_constrains_only_mirrored()
+        self._mirrors = _mirror_test(self._mirror_items)
+        self._relations_hold = self._build_relations_test()
         actions = _action_values() if kind == "issue-response" else [""]
         fast = fast_validators(files[self.profile], actions)
         self._fast = fast if kind == "issue-response" else {}
@@ -100,6 +102,38 @@ class Validator:
         """
         return self._hot(payload)
 
+    def _build_relations_test(self) -> Callable[[dict[str, Any], Any], bool]:
+        """The relation rules as one conservative yes/no, for payloads the fast schema passed.
+
+        True only when no relation rule can fire: the fast schema made the
+        result members present strings and gave each field its type. Any doubt
+        answers False and the full check decides. A closure over local names,
+        since the hot path calls it for every valid payload.
+        """
+        ok_action = self._ok_action
+        mirrors = self._mirrors if self._ack_shortcut else None
+        contents = self._content
+        loads = _loads
+
+        def relations_hold(obj: dict[str, Any], action: Any) -> bool:
+            if not obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
+                return False
+            content = obj.get("responseContent")
+            if content is None:
+                return True
+            try:
+                body = loads(content)
+            except JSONDecodeError:
+                return False
+            if action == ok_action:
+                # Members equal to already-validated fields cannot break the
+                # acknowledgement schema, so it need not run.
+                return mirrors is not None and type(body) is dict and mirrors(obj, body)
+            validator = contents.get(action)
+            return validator is None or bool(validator.is_valid(body))
+
+        return relations_hold
+
     def _build_hot_path(self) -> Callable[[Payload], list[Finding]]:
         """The common case as a closure: a bytes body that keeps the contract.
 
@@ -108,21 +142,10 @@ class Validator:
         general path, which gives the same answer for these payloads.
         """
         fast_get = self._fast.get
-        contents = self._content
-        mirror = self._mirror_items
-        ok_action = self._ok_action
         relations = self._relations
-        shortcut = self._ack_shortcut
+        relations_hold = self._relations_hold
         general = self._validate
         check = self._check
-        required = [(m, f) for m, f, needed in mirror if needed]
-        optional = tuple((m, f) for m, f, needed in mirror if not needed)
-        # Two or more required members compare as one tuple each side (a C-level step).
-        pair = (
-            (itemgetter(*[m for m, _ in required]), itemgetter(*[f for _, f in required]))
-            if len(required) >= 2
-            else None
-        )
         loads = _loads
 
         def hot(payload: Payload) -> list[Finding]:
@@ -145,37 +168,10 @@ class Validator:
                     return check(obj, True, False)
             except (ValueError, TypeError, OverflowError, RecursionError):
                 return check(obj, True, None)
-            if not relations:
-                return []
             try:
-                # The fast schema made these present strings at this level.
-                if obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
-                    content = obj.get("responseContent")
-                    if content is None:
-                        return []
-                    body = loads(content)
-                    if action != ok_action:
-                        if contents[action].is_valid(body):
-                            return []
-                    elif shortcut and pair is not None and type(body) is dict:
-                        # Members equal to validated fields cannot break the acknowledgement
-                        # schema; anything else is decided by the full check. Booleans equal
-                        # 0 and 1 in Python, so any of them sends the payload there too.
-                        mine = pair[0](body)
-                        if mine == pair[1](obj) and True not in mine and False not in mine:
-                            for member, field in optional:
-                                if member in body:
-                                    if field not in obj:
-                                        break
-                                    a = body[member]
-                                    b = obj[field]
-                                    if a != b or type(a) is not type(b):
-                                        break
-                                elif field in obj:
-                                    break
-                            else:
-                                return []
-            except (JSONDecodeError, TypeError, AttributeError, KeyError, ValueError):
+                if not relations or relations_hold(obj, action):
+                    return []
+            except (TypeError, AttributeError, KeyError, ValueError):
                 pass
             return check(obj, True, True)
 
@@ -227,46 +223,6 @@ class Validator:
         except (ValueError, TypeError, OverflowError):
             pass
         return self._full(obj, checked, schema_ok)
-
-    def _relations_hold(self, obj: dict[str, Any], action: Any) -> bool:
-        """A conservative yes: True only when no relation rule can fire.
-
-        Called after the fast schema accepted the payload, so the result members
-        are present strings and each field has its type. Any doubt answers
-        False and the full check decides.
-        """
-        code = obj["resultCode"]
-        if not obj["resultMessage"].startswith(f"[{code}]"):
-            return False
-        content = obj.get("responseContent")
-        if content is None:
-            return True
-        if action == self._ok_action and self._ack_shortcut:
-            try:
-                body = _loads(content)
-            except JSONDecodeError:
-                return False
-            if type(body) is not dict:
-                return False
-            # Members equal to already-validated fields cannot break the acknowledgement schema.
-            for member, field, required in self._mirror_items:
-                if member in body:
-                    if field not in obj:
-                        return False
-                    mine = body[member]
-                    theirs = obj[field]
-                    if mine != theirs or type(mine) is not type(theirs):
-                        return False
-                elif required or field in obj:
-                    return False
-            return True
-        validator = self._content.get(action)
-        if validator is None:
-            return True
-        try:
-            return bool(validator.is_valid(_loads(content)))
-        except JSONDecodeError:
-            return False
 
     def _full(
         self, obj: dict[str, Any], checked: dict[str, Any], schema_ok: bool = False
@@ -411,7 +367,7 @@ class Validator:
             ]
         found: list[Finding] = []
         checked = body if exact else clamp_big_ints(body)
-        mirrors = is_ack and self._body_mirrors_fields(obj, body)
+        mirrors = is_ack and self._mirrors(obj, body)
         if mirrors and self._ack_shortcut:
             # Every finding the schema could give would sit on a member equal to its field.
             body_ok = True
@@ -429,21 +385,6 @@ class Validator:
         if is_ack and not mirrors:
             found.extend(self._mismatches(obj, body))
         return found or None
-
-    def _body_mirrors_fields(self, obj: dict[str, Any], body: dict[str, Any]) -> bool:
-        for member, field, required in self._mirror_items:
-            if member in body:
-                if field not in obj:
-                    return False
-                mine = body[member]
-                theirs = obj[field]
-                if (mine != theirs or type(mine) is not type(theirs)) and not json_equal(
-                    mine, theirs
-                ):
-                    return False
-            elif required or field in obj:
-                return False
-        return True
 
     def _mirrored_equal(self, obj: dict[str, Any], body: dict[str, Any], where: str | None) -> bool:
         if not where or where.count("/") != 1:
@@ -497,6 +438,50 @@ class Validator:
                 )
             ]
         return sorted(dict.fromkeys(kept), key=_order)
+
+
+def _mirror_test(
+    items: tuple[tuple[str, str, bool], ...],
+) -> Callable[[dict[str, Any], dict[str, Any]], bool]:
+    """A test that the acknowledgement's mirrored members equal their fields.
+
+    Strict and conservative: equal values of the same type, required members
+    present, optional ones present on both sides or neither. Anything it
+    refuses (3600.0 against 3600, say) is judged member by member elsewhere.
+    """
+    required = [(m, f) for m, f, needed in items if needed]
+    optional = tuple((m, f) for m, f, needed in items if not needed)
+    if len(required) < 2:
+        optional = tuple((m, f) for m, f, _ in items)
+        required = []
+    # The required members compare as one tuple each side, a single C-level step.
+    body_side = itemgetter(*[m for m, _ in required]) if required else None
+    field_side = itemgetter(*[f for _, f in required]) if required else None
+    required_names = frozenset(m for m, _, needed in items if needed)
+
+    def mirrors(obj: dict[str, Any], body: dict[str, Any]) -> bool:
+        if body_side is not None and field_side is not None:
+            try:
+                mine = body_side(body)
+                theirs = field_side(obj)
+            except KeyError:
+                return False
+            # True == 1 and False == 0 in Python; a boolean is never a mirror here.
+            if mine != theirs or True in mine or False in mine:
+                return False
+        for member, field in optional:
+            if member in body:
+                if field not in obj:
+                    return False
+                a = body[member]
+                b = obj[field]
+                if a != b or type(a) is not type(b):
+                    return False
+            elif field in obj or member in required_names:
+                return False
+        return True
+
+    return mirrors
 
 
 def _order(f: Finding) -> tuple[str, str, str, str]:
