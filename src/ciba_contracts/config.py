@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -102,7 +103,14 @@ def settings_from_table(table: Mapping[str, Any], source: Path) -> Settings:
     if "output" in table:
         values["output"] = _string(table, "output", where)
     if "path-pattern" in table:
-        values["path_pattern"] = _string(table, "path-pattern", where)
+        pattern = _string(table, "path-pattern", where)
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"{where}: path-pattern is not a valid regular expression: {exc}"
+            ) from None
+        values["path_pattern"] = pattern
     if "jobs" in table:
         jobs = table["jobs"]
         if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:

@@ -96,9 +96,10 @@ def validate(
         path_pattern=path_pattern,
         jobs=jobs,
     )
-    if settings.path_pattern:
+    if path_pattern is not None:
+        # The configuration file's pattern was checked when it was read.
         try:
-            re.compile(settings.path_pattern)
+            re.compile(path_pattern)
         except re.error as exc:
             raise click.UsageError(
                 f"--path-pattern is not a valid regular expression: {exc}"
