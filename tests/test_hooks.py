@@ -8,7 +8,7 @@ import re
 import threading
 import warnings
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
 import httpx
@@ -24,6 +24,7 @@ from ciba_contracts.hooks import (
 )
 from ciba_contracts.selection import ISSUE_PATH_PATTERN, is_issue_call, kind_for_status, path_of
 from ciba_contracts.violations import ContractViolation, ContractWarning
+from loopback import serve_handler
 
 AUTH_REQ_ID = "_mzc-ZQdAhSPuMxTlO-MC_oqaOqYCrdNQ39PVxisaiE"
 GOOD: dict[str, Any] = {
@@ -373,16 +374,8 @@ def server() -> Iterator[str]:
         ISSUE_V2: (200, json.dumps(GOOD).encode()),
         "/api/7/backchannel/authentication/issue": (401, b'{"resultCode": "A001202"}'),
     }
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        host, port = httpd.server_address[:2]
-        yield f"http://{host!s}:{port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve_handler(_Handler) as url:
+        yield url
 
 
 def test_requests_hook_over_a_socket(server: str) -> None:

@@ -13,10 +13,9 @@ import shlex
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,6 +33,7 @@ from ciba_contracts.testing.schemathesis_hooks import (
     ciba_result_contract,
 )
 from ciba_contracts.violations import ContractViolation
+from loopback import serve_handler
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "testing.md"
@@ -289,16 +289,8 @@ MINIMAL_SCHEMA = {
 
 @pytest.fixture(scope="module")
 def tiny_server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        host, port = httpd.server_address[:2]
-        yield f"http://{host!s}:{port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve_handler(_Handler) as url:
+        yield url
 
 
 def _tiny_run(
