@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from ciba_contracts.contract.model import Action
 from ciba_contracts.server.authentication import process_authentication_request
 from ciba_contracts.server.config import ServerConfig
 from ciba_contracts.server.issue import error_payload, ok_payload, render_payload
@@ -293,7 +294,7 @@ def create_app(
             # Authlete reports its own storage trouble inside a 200, as
             # INTERNAL_SERVER_ERROR, so the AS can relay a proper OAuth error.
             logger.exception("ticket store failed")
-            payload = error_payload(config, Result.ISSUE_STORE_FAILED, "INTERNAL_SERVER_ERROR")
+            payload = error_payload(config, Result.ISSUE_STORE_FAILED, Action.INTERNAL_SERVER_ERROR)
             return respond.payload(render_payload(payload, config.faults))
         if status is TicketStatus.UNKNOWN and config.has_fault("accept-unknown-ticket"):
             status = TicketStatus.VALID
@@ -302,9 +303,9 @@ def create_app(
         if status is TicketStatus.VALID:
             payload = ok_payload(config)
         elif status is TicketStatus.EXPIRED:
-            payload = error_payload(config, Result.ISSUE_TICKET_EXPIRED, "INVALID_TICKET")
+            payload = error_payload(config, Result.ISSUE_TICKET_EXPIRED, Action.INVALID_TICKET)
         else:
-            payload = error_payload(config, Result.ISSUE_TICKET_UNKNOWN, "INVALID_TICKET")
+            payload = error_payload(config, Result.ISSUE_TICKET_UNKNOWN, Action.INVALID_TICKET)
         return respond.payload(render_payload(payload, config.faults))
 
     def route(path: str, api: _Api, handler: Handler) -> Route:

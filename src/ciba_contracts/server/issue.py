@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from ciba_contracts.contract.model import Action
 from ciba_contracts.server.config import ServerConfig
 from ciba_contracts.server.results import ISSUE_API, Result
 from ciba_contracts.server.tickets import new_ticket
@@ -84,7 +85,7 @@ def ok_payload(config: ServerConfig) -> dict[str, Any]:
 
     payload: dict[str, Any] = {
         **Result.ISSUE_OK.body(ISSUE_API),
-        "action": "OK",
+        "action": Action.OK,
         "authReqId": auth_req_id,
         "expiresIn": expires_in,
         "interval": interval,
@@ -102,11 +103,11 @@ def ok_payload(config: ServerConfig) -> dict[str, Any]:
     return _apply_envelope_faults(payload, faults)
 
 
-def error_payload(config: ServerConfig, result: Result, action: str) -> dict[str, Any]:
+def error_payload(config: ServerConfig, result: Result, action: Action) -> dict[str, Any]:
     """An ``INVALID_TICKET`` or ``INTERNAL_SERVER_ERROR`` payload."""
     faults = config.faults
-    if action == "INVALID_TICKET" and "internal-error-without-content" in faults:
-        action = "INTERNAL_SERVER_ERROR"
+    if action is Action.INVALID_TICKET and "internal-error-without-content" in faults:
+        action = Action.INTERNAL_SERVER_ERROR
     # The client of the authorization server sees this body with a 500, and it
     # must not learn why the AS's own ticket was bad.
     content: dict[str, str] = {
@@ -118,7 +119,9 @@ def error_payload(config: ServerConfig, result: Result, action: str) -> dict[str
         payload["responseContent"] = orjson.dumps(
             {"message": content["error_description"]}
         ).decode()
-    elif not (action == "INTERNAL_SERVER_ERROR" and "internal-error-without-content" in faults):
+    elif not (
+        action is Action.INTERNAL_SERVER_ERROR and "internal-error-without-content" in faults
+    ):
         payload["responseContent"] = orjson.dumps(content).decode()
     return _apply_envelope_faults(payload, faults)
 
