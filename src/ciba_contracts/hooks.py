@@ -189,23 +189,22 @@ class ContractHook:
 
     def _apply_policy(self, record: ResponseRecord) -> None:
         __tracebackhide__ = True
+        if self.policy == "collect":
+            return
+        message = format_findings(
+            record.findings, kind=record.kind, profile=self.profile.value, subject=record.describe()
+        )
         if self.policy == "raise" and record.errors:
             raise ContractViolation(
                 record.findings,
                 kind=record.kind,
                 profile=self.profile.value,
                 subject=record.describe(),
+                message=message,
             )
-        if self.policy == "warn" or (self.policy == "raise" and not record.errors):
-            message = format_findings(
-                record.findings,
-                kind=record.kind,
-                profile=self.profile.value,
-                subject=record.describe(),
-            )
-            # stacklevel points past the client library into user code as well as
-            # it can; the message carries the exchange anyway.
-            warnings.warn(ContractWarning(message, record.findings), stacklevel=4)
+        # Warnings only, or policy "warn". stacklevel points past the client library
+        # into user code as well as it can; the message carries the exchange anyway.
+        warnings.warn(ContractWarning(message, record.findings), stacklevel=4)
 
     def _selects_response(self, response: Any, *, by_status: bool = True) -> bool:
         # Decided from the request (and status) alone, so an unrelated response is
