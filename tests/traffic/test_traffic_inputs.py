@@ -84,6 +84,16 @@ def test_plain_payload_lines_are_still_payloads(tmp_path: Path) -> None:
     assert report["findings"][0]["exchange"] is None
 
 
+def test_unnamed_payload_lines_are_told_apart_as_the_validator_parses(tmp_path: Path) -> None:
+    # 1e400 is JSON (orjson alone refuses it): the first line is a document of its own,
+    # so the input is JSON lines, not one document spread over lines.
+    path = tmp_path / "payloads.txt"
+    first = ok_body().replace(b"600", b"1e400")
+    path.write_bytes(first + b"\n" + ok_body() + b"\n")
+    _, report = json_report(str(path))
+    assert rules_by_entry(report) == {("payloads.txt", 0): ["S004"]}
+
+
 @pytest.mark.parametrize(
     ("content", "suffix", "expected"),
     [

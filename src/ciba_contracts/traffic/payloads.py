@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import orjson
+from ciba_contracts.validate.parse import NotJson, parse_json
 
 JSON_SUFFIXES = (".json",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -71,8 +71,8 @@ def _sniffed(source: str, handle: BinaryIO) -> Iterator[PayloadEntry]:
         if not body:
             continue
         try:
-            orjson.loads(body)
-        except orjson.JSONDecodeError:
+            parse_json(body)
+        except NotJson:
             # A document spread over lines (pretty-printed JSON), or not JSON at all:
             # the whole input is one payload.
             rest = handle.read()
