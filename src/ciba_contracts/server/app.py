@@ -258,8 +258,6 @@ def create_app(
     owns_store = store is None
     tickets: TicketStore = store if store is not None else make_store(config)
     respond = _Responder(config)
-    issue_api = _Api(ISSUE_API, "Bearer", Result.ISSUE_BODY_MALFORMED)
-    authentication_api = _Api(AUTHENTICATION_API, "Bearer", Result.AUTHENTICATION_BODY_MALFORMED)
 
     async def authenticate(request: Request, fields: dict[str, Any]) -> Response:
         if "parameters" not in fields:
@@ -308,18 +306,19 @@ def create_app(
             payload = error_payload(config, Result.ISSUE_TICKET_UNKNOWN, Action.INVALID_TICKET)
         return respond.payload(render_payload(payload, config.faults))
 
-    def route(path: str, api: _Api, handler: Handler) -> Route:
-        return Route(path, _endpoint(api, config, respond, handler), methods=["POST"])
-
-    basic_authentication_api = _Api(
-        AUTHENTICATION_API, "Basic", Result.AUTHENTICATION_BODY_MALFORMED
-    )
-    basic_issue_api = _Api(ISSUE_API, "Basic", Result.ISSUE_BODY_MALFORMED)
+    # v3 paths take a bearer token, v2 paths HTTP basic credentials.
+    versions: tuple[tuple[str, Scheme], ...] = (("/api/{serviceId}", "Bearer"), ("/api", "Basic"))
     routes = [
-        route("/api/{serviceId}/backchannel/authentication", authentication_api, authenticate),
-        route("/api/{serviceId}/backchannel/authentication/issue", issue_api, issue),
-        route("/api/backchannel/authentication", basic_authentication_api, authenticate),
-        route("/api/backchannel/authentication/issue", basic_issue_api, issue),
+        Route(
+            prefix + name,
+            _endpoint(_Api(name, scheme, malformed), config, respond, handler),
+            methods=["POST"],
+        )
+        for prefix, scheme in versions
+        for name, malformed, handler in (
+            (AUTHENTICATION_API, Result.AUTHENTICATION_BODY_MALFORMED, authenticate),
+            (ISSUE_API, Result.ISSUE_BODY_MALFORMED, issue),
+        )
     ]
 
     async def http_error(request: Request, exc: Exception) -> Response:
