@@ -18,7 +18,7 @@ import uvicorn
 from ciba_contracts.server.app import CONFIG_ENV, create_app
 from ciba_contracts.server.config import DEFAULT_BASIC, DEFAULT_TOKEN, INT32_MAX, ServerConfig
 from ciba_contracts.server.faults import fault_names, iter_faults
-from ciba_contracts.server.runner import base_url, bind_socket
+from ciba_contracts.server.runner import base_url, bind_socket, url_for
 
 __all__ = ["format_fault_table", "serve"]
 
@@ -256,11 +256,7 @@ def _announce_when_ready(host: str, port: int, config: ServerConfig, workers: in
             except OSError:
                 time.sleep(0.02)
             else:
-                _announce(_url(host, port), config, workers)
+                _announce(url_for(host, port), config, workers)
                 return
 
     threading.Thread(target=wait, name="announce", daemon=True).start()
-
-
-def _url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from ciba_contracts.server.app import create_app
 from ciba_contracts.server.config import ServerConfig
 
-__all__ = ["base_url", "bind_socket", "running_server"]
+__all__ = ["base_url", "bind_socket", "running_server", "url_for"]
 
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -39,12 +39,15 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
+def url_for(host: str, port: int) -> str:
+    """``http://host:port`` (IPv6 hosts in brackets)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def base_url(sock: socket.socket) -> str:
     """``http://host:port`` of a bound socket (IPv6 hosts in brackets)."""
     host, port = sock.getsockname()[:2]
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}"
+    return url_for(host, port)
 
 
 @contextlib.contextmanager
