@@ -51,14 +51,17 @@ class BackchannelAuthenticationIssueResponse:
     def from_payload(cls, payload: bytes | str | Mapping[str, Any]) -> Self:
         """Read a payload; raises :class:`ModelError` listing sdk-level findings."""
         from ciba_contracts.validate.engine import get_validator
-        from ciba_contracts.validate.parse import parse_json
+        from ciba_contracts.validate.parse import NotJson, parse_json
 
-        findings = [
-            f for f in get_validator("sdk", kind="issue-response").validate(payload) if f.is_error
-        ]
+        try:
+            # Parsed once here; the validator then judges the object itself.
+            data: Any = parse_json(payload) if isinstance(payload, bytes | str) else dict(payload)
+        except NotJson:
+            data = payload
+        validator = get_validator("sdk", kind="issue-response")
+        findings = [f for f in validator.validate(data) if f.is_error]
         if findings:
             raise ModelError("; ".join(str(f) for f in findings))
-        data = parse_json(payload) if isinstance(payload, bytes | str) else dict(payload)
         names = cls.json_names()
         known = set(names.values())
         values: dict[str, Any] = {attr: data.get(name) for attr, name in names.items()}

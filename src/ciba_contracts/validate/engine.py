@@ -28,7 +28,7 @@ from ciba_contracts.contract.schemas import (
 )
 from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
-from ciba_contracts.validate.parse import NotJson, clamp_big_ints, judgeable, parse_json
+from ciba_contracts.validate.parse import NotJson, clamp_big_ints, judgeable, parse_exact
 from ciba_contracts.validate.render import json_equal, json_type, pointer, render, truncate
 from ciba_contracts.validate.schema_map import compiled, rule_at
 
@@ -181,14 +181,9 @@ class Validator:
         kind = type(payload)
         if kind is bytes or kind is str or isinstance(payload, _TEXT):
             try:
-                obj = _loads(payload)  # type: ignore[arg-type]
-                exact = True
-            except JSONDecodeError:
-                try:
-                    obj = parse_json(payload)  # type: ignore[arg-type]
-                except NotJson as exc:
-                    return self._finish([self._payload_not_json(payload, str(exc))])  # type: ignore[arg-type]
-                exact = False
+                obj, exact = parse_exact(payload)  # type: ignore[arg-type]
+            except NotJson as exc:
+                return self._finish([self._payload_not_json(payload, str(exc))])  # type: ignore[arg-type]
         else:
             obj = payload
             exact = False
@@ -336,15 +331,10 @@ class Validator:
         if validator is None:
             return found
         try:
-            body = _loads(content)
-            exact = True
-        except JSONDecodeError:
-            try:
-                body = parse_json(content)
-            except NotJson as exc:
-                bad = Finding.of(RULES["A111"], _CONTENT, value=render(content), detail=str(exc))
-                return [bad] if found is None else [*found, bad]
-            exact = False
+            body, exact = parse_exact(content)
+        except NotJson as exc:
+            bad = Finding.of(RULES["A111"], _CONTENT, value=render(content), detail=str(exc))
+            return [bad] if found is None else [*found, bad]
         body_findings = self._content_findings(obj, str(action), body, validator, exact)
         if body_findings:
             return body_findings if found is None else found + body_findings

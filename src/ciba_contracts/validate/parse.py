@@ -27,11 +27,21 @@ def _reject_constant(name: str) -> Any:
 
 def parse_json(data: bytes | bytearray | memoryview | str) -> Any:
     """Parse one JSON document, raising :class:`NotJson` with a clear reason."""
+    return parse_exact(data)[0]
+
+
+def parse_exact(data: bytes | bytearray | memoryview | str) -> tuple[Any, bool]:
+    """Parse one JSON document; also says whether orjson read it.
+
+    orjson's numbers are all judgeable by the compiled validator; the stdlib's
+    (read when orjson refuses a document JSON allows) may need
+    :func:`clamp_big_ints`. Raises :class:`NotJson` with a clear reason.
+    """
     try:
-        return orjson.loads(data)
+        return orjson.loads(data), True
     except orjson.JSONDecodeError as exc:
         first_error = str(exc)
-    return _parse_slow(data, first_error)
+    return _parse_slow(data, first_error), False
 
 
 def _parse_slow(data: bytes | bytearray | memoryview | str, first_error: str) -> Any:
