@@ -294,25 +294,22 @@ def _contract(kind: str) -> _Contract:
     content_files: dict[str, str] = {}
     mirror_action: str | None = None
     mirror: dict[str, str] = {}
+    content_member: str | None = None
     for name in names:
         doc = load_schema(name)
         sites.extend(_sites(doc))
         for node, action in _walk(doc):
-            for sub in node.get("properties", {}).values():
+            for member, sub in node.get("properties", {}).items():
                 if not isinstance(sub, dict):
                     continue
+                if "contentSchema" in sub:
+                    content_member = str(member)
                 ref = sub.get("contentSchema", {}).get("$ref")
                 if isinstance(ref, str) and action is not None:
                     content_files[action] = ref.rsplit("/", 1)[-1]
                 if isinstance(sub.get("x-ciba-mirror"), dict) and action is not None:
                     mirror_action = action
                     mirror = {str(k): str(v) for k, v in sub["x-ciba-mirror"].items()}
-    content_member = None
-    for name in names:
-        for node, _ in _walk(load_schema(name)):
-            for member, sub in node.get("properties", {}).items():
-                if isinstance(sub, dict) and "contentSchema" in sub:
-                    content_member = str(member)
     for content in sorted(set(content_files.values())):
         sites.extend(_sites(load_schema(content), content=content))
     return _Contract(
