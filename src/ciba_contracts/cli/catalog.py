@@ -18,8 +18,8 @@ from ciba_contracts.contract.schemas import (
     load_schema,
     openapi_document,
     schema_for,
-    schemas_by_uri,
 )
+from ciba_contracts.validate.schema_map import registry
 
 PROFILES = [p.value for p in Profile]
 KINDS = ("issue-response", "result", "acknowledgement", "oauth-error")
@@ -27,8 +27,7 @@ KINDS = ("issue-response", "result", "acknowledgement", "oauth-error")
 
 def bundled(schema: dict[str, Any]) -> Any:
     """``schema`` with every file it references embedded, so it stands alone."""
-    registry = jsonschema_rs.Registry(list(schemas_by_uri().items()))
-    return jsonschema_rs.bundle(schema, registry=registry)
+    return jsonschema_rs.bundle(schema, registry=registry())
 
 
 def bundled_openapi() -> dict[str, Any]:

@@ -13,6 +13,7 @@ payload it rejects is re-checked with the full schema to name the rules.
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 import jsonschema_rs
@@ -193,6 +194,7 @@ def fast_schema(name: str, action: str) -> dict[str, Any]:
     return dict(flat)
 
 
-def fast_validators(name: str, actions: list[str]) -> dict[str, Any]:
-    """Compiled fast-path validators of ``name``, one per action value."""
+@functools.cache
+def fast_validators(name: str, actions: tuple[str, ...]) -> dict[str, Any]:
+    """Compiled fast-path validators of ``name``, one per action value (shared, do not mutate)."""
     return {action: jsonschema_rs.validator_for(fast_schema(name, action)) for action in actions}

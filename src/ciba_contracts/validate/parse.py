@@ -125,7 +125,7 @@ def _plain(value: Any, depth: int) -> Any:
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else math.copysign(sys.float_info.max, value)
+        return value if math.isfinite(value) else _clamped(value)
     if isinstance(value, str):
         return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     if isinstance(value, list | tuple):

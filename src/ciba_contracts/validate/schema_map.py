@@ -19,14 +19,15 @@ RULE_KEYWORD = "x-ciba-rule"
 
 
 @functools.cache
-def _registry() -> jsonschema_rs.Registry:
+def registry() -> jsonschema_rs.Registry:
+    """Every schema file, by ``$id``, for compiling and bundling."""
     return jsonschema_rs.Registry(list(schemas_by_uri().items()))
 
 
 @functools.cache
 def compiled(name: str) -> Any:
     """A compiled jsonschema-rs validator of one schema file (by file name)."""
-    return jsonschema_rs.validator_for(load_schema(name), registry=_registry())
+    return jsonschema_rs.validator_for(load_schema(name), registry=registry())
 
 
 @functools.cache
