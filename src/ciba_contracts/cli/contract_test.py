@@ -46,13 +46,7 @@ def _write_har(report: SuiteReport, path: Path) -> None:
         if request is None:
             continue
         headers = [
-            {
-                "name": name,
-                "value": "***"
-                if name.lower() == "authorization"
-                else redact(value, report.secrets),
-            }
-            for name, value in request.headers
+            {"name": name, "value": value} for name, value in request.safe_headers(report.secrets)
         ]
         body = (request.body or b"").decode("utf-8", "replace")
         entries.append(

@@ -6,6 +6,7 @@ import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ciba_contracts.traffic.redact import SECRET_HEADERS
 from ciba_contracts.validate.finding import Finding
 
 __all__ = [
@@ -18,7 +19,6 @@ __all__ = [
 ]
 
 REDACTED = "***"
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -45,13 +45,22 @@ class RecordedRequest:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
 
-    def as_curl(self, secrets: Iterable[str] = ()) -> str:
-        """A ``curl`` command line; credentials and secret values are replaced by ``***``."""
-        parts = ["curl", "-sS", "-X", self.method]
+    def safe_headers(self, secrets: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """The headers with credentials (all but an auth scheme) and secret values as ``***``."""
+        secrets = tuple(secrets)
+        safe = []
         for name, value in self.headers:
-            if name.lower() in _SECRET_HEADERS:
+            if name.lower() in SECRET_HEADERS:
                 scheme = value.split(" ", 1)[0] if " " in value else ""
                 value = f"{scheme} {REDACTED}".strip()
+            safe.append((name, redact(value, secrets)))
+        return safe
+
+    def as_curl(self, secrets: Iterable[str] = ()) -> str:
+        """A ``curl`` command line; credentials and secret values are replaced by ``***``."""
+        secrets = tuple(secrets)
+        parts = ["curl", "-sS", "-X", self.method]
+        for name, value in self.safe_headers(secrets):
             parts += ["-H", f"{name}: {value}"]
         if self.body is not None:
             parts += ["--data-binary", self.body.decode("utf-8", "replace")]
