@@ -59,7 +59,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
@@ -392,6 +392,12 @@ def _extra_members(known: tuple[str, ...]) -> st.SearchStrategy[dict[str, JsonVa
     return st.one_of(st.just({}), st.dictionaries(names, _json_values(4), min_size=1, max_size=2))
 
 
+def _add_unknown_members(draw: st.DrawFn, target: dict[str, Any], known: Iterable[str]) -> None:
+    """Add the unknown members of :func:`_extra_members` that ``target`` does not have."""
+    for name, value in draw(_extra_members(tuple(known))).items():
+        target.setdefault(name, value)
+
+
 @st.composite
 def _serialize(draw: st.DrawFn, value: JsonValue) -> str:
     """JSON text of ``value`` in one of several spellings (spacing, escaping, key order)."""
@@ -643,8 +649,7 @@ def _document(
             sites = contract.member_sites(level, None, member, content)
             body[member] = draw(_value_strategy(json_type, sites))
     if extras:
-        for name, value in draw(_extra_members(tuple(members))).items():
-            body.setdefault(name, value)
+        _add_unknown_members(draw, body, members)
     return body
 
 
@@ -704,8 +709,7 @@ def _valid(
         elif content is None and wanted:
             payload[content_member] = draw(_TEXT)
     if extras:
-        for name, value in draw(_extra_members(tuple(contract.members))).items():
-            payload.setdefault(name, value)
+        _add_unknown_members(draw, payload, contract.members)
     return payload
 
 
@@ -725,8 +729,7 @@ def _free(
             sites = contract.member_sites(Profile.SDK, act, member)
             payload[member] = draw(_value_strategy(json_type, sites))
     if extras:
-        for name, value in draw(_extra_members(tuple(contract.members))).items():
-            payload.setdefault(name, value)
+        _add_unknown_members(draw, payload, contract.members)
     return payload
 
 
@@ -792,6 +795,23 @@ def _with_document(
     return payload
 
 
+def _document_member_plan(
+    contract: _Contract, level: Profile, site: _Site, values: st.SearchStrategy[JsonValue]
+) -> _Plan:
+    """Break ``site`` inside the ``responseContent`` document: its member drawn from ``values``."""
+    member = site.member
+    assert member is not None
+
+    def edit(draw: st.DrawFn, payload: dict[str, Any], body: dict[str, Any]) -> JsonValue:
+        body[member] = draw(values)
+        return body
+
+    return _Plan(
+        _with_document(contract, level, _actions_for(contract, level, site), edit),
+        _mirror_companions(contract, site, site.rule),
+    )
+
+
 def _type_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | None:
     if site.member is None and site.content is None:
         return _Plan(_not_an_object())
@@ -813,16 +833,7 @@ def _type_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | None
             s.keyword in ("enum", "const") and s.rule not in _implied_by(site.rule) for s in sites
         ):
             return None
-        actions = _actions_for(contract, level, site)
-
-        def retype(draw: st.DrawFn, payload: dict[str, Any], body: dict[str, Any]) -> JsonValue:
-            body[member] = draw(_wrong_type(json_type, sites))
-            return body
-
-        return _Plan(
-            _with_document(contract, level, actions, retype),
-            _mirror_companions(contract, site, site.rule),
-        )
+        return _document_member_plan(contract, level, site, _wrong_type(json_type, sites))
     json_type = contract.members.get(member, "")
     implied = _implied_by(site.rule)
     usable = [
@@ -926,16 +937,7 @@ def _bound_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | Non
         rules = _IntRules.of(others, violating.low, violating.high)
         if rules.empty:
             return None
-        actions = _actions_for(contract, level, site)
-
-        def bend(draw: st.DrawFn, payload: dict[str, Any], body: dict[str, Any]) -> JsonValue:
-            body[member] = draw(rules.strategy())
-            return body
-
-        return _Plan(
-            _with_document(contract, level, actions, bend),
-            _mirror_companions(contract, site, site.rule),
-        )
+        return _document_member_plan(contract, level, site, rules.strategy())
     ranges: dict[str | _Missing, _IntRules] = {}
     for action in _actions_for(contract, level, site):
         others = _keep(contract.member_sites(level, _context(action), member), site)
@@ -1021,16 +1023,7 @@ def _string_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | No
         content = site.content
         sites = contract.member_sites(level, None, member, content)
         rules = _StringRules.of([s for s in sites if s != site])
-        values = _breaking_string(rules, site)
-
-        def bend(draw: st.DrawFn, payload: dict[str, Any], body: dict[str, Any]) -> JsonValue:
-            body[member] = draw(values)
-            return body
-
-        return _Plan(
-            _with_document(contract, level, actions, bend),
-            _mirror_companions(contract, site, site.rule),
-        )
+        return _document_member_plan(contract, level, site, _breaking_string(rules, site))
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
