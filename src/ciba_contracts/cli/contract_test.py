@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ from xml.sax.saxutils import escape, quoteattr
 
 import click
 
-from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.suite.findings import SuiteReport, redact
 from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, ENV_VARS, Target, TargetError
 
@@ -77,7 +75,7 @@ def _write_har(report: SuiteReport, path: Path) -> None:
 
 @contextlib.contextmanager
 def _target(options: dict[str, object], api_version: str | None, profile: str) -> Iterator[Target]:
-    if options.get("base_url") or ENV_VARS["base_url"] in os.environ:
+    if options.get("base_url") or ENV_VARS["base_url"] in __import__("os").environ:
         yield Target.build(api_version=api_version, profile=profile, **options)  # type: ignore[arg-type]
         return
     from ciba_contracts.suite.runner import reference_target
@@ -109,7 +107,7 @@ def _target(options: dict[str, object], api_version: str | None, profile: str) -
 @click.option("--login-hint", help="login_hint of the test requests. [env: CIBA_LOGIN_HINT]")
 @click.option(
     "--profile",
-    type=click.Choice([p.value for p in Profile]),
+    type=click.Choice(["sdk", "authlete", "ciba"]),
     envvar="CIBA_PROFILE",
     default="ciba",
     show_default=True,
@@ -189,7 +187,10 @@ def test(
                 time_budget=time_budget,
                 notify=lambda note: click.echo(note, err=True),
             )
-    except (TargetError, TargetUnreachableError) as exc:
+    except TargetError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except TargetUnreachableError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     click.echo(report.render())
