@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import click
 
+from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.suite.findings import SuiteReport, redact
 from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, ENV_VARS, Target, TargetError
 
@@ -75,7 +77,7 @@ def _write_har(report: SuiteReport, path: Path) -> None:
 
 @contextlib.contextmanager
 def _target(options: dict[str, object], api_version: str | None, profile: str) -> Iterator[Target]:
-    if options.get("base_url") or ENV_VARS["base_url"] in __import__("os").environ:
+    if options.get("base_url") or ENV_VARS["base_url"] in os.environ:
         yield Target.build(api_version=api_version, profile=profile, **options)  # type: ignore[arg-type]
         return
     from ciba_contracts.suite.runner import reference_target
@@ -107,7 +109,7 @@ def _target(options: dict[str, object], api_version: str | None, profile: str) -
 @click.option("--login-hint", help="login_hint of the test requests. [env: CIBA_LOGIN_HINT]")
 @click.option(
     "--profile",
-    type=click.Choice(["sdk", "authlete", "ciba"]),
+    type=click.Choice([p.value for p in Profile]),
     envvar="CIBA_PROFILE",
     default="ciba",
     show_default=True,
@@ -187,10 +189,7 @@ def test(
                 time_budget=time_budget,
                 notify=lambda note: click.echo(note, err=True),
             )
-    except TargetError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
-    except TargetUnreachableError as exc:
+    except (TargetError, TargetUnreachableError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     click.echo(report.render())
