@@ -29,7 +29,14 @@ from ciba_contracts.contract.schemas import (
 from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.parse import NotJson, clamp_big_ints, judgeable, parse_exact
-from ciba_contracts.validate.render import json_equal, json_type, pointer, render, truncate
+from ciba_contracts.validate.render import (
+    json_equal,
+    json_type,
+    pointer,
+    pointer_tokens,
+    render,
+    truncate,
+)
 from ciba_contracts.validate.schema_map import compiled, rule_at
 
 Payload = bytes | bytearray | memoryview | str | Mapping[str, Any] | list[Any] | int | float | None
@@ -378,9 +385,10 @@ class Validator:
         return found or None
 
     def _mirrored_equal(self, obj: dict[str, Any], body: dict[str, Any], where: str | None) -> bool:
-        if not where or where.count("/") != 1:
+        tokens = pointer_tokens(where or "")
+        if len(tokens) != 1:
             return False
-        member = where[1:].replace("~1", "/").replace("~0", "~")
+        member = tokens[0]
         field = self._mirror.get(member)
         return (
             field is not None

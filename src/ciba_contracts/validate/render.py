@@ -19,6 +19,11 @@ def pointer(parts: Iterable[str | int]) -> str:
     return "".join(out)
 
 
+def pointer_tokens(where: str) -> list[str]:
+    """The reference tokens of a JSON pointer, unescaped (the inverse of :func:`pointer`)."""
+    return [t.replace("~1", "/").replace("~0", "~") for t in where.split("/")[1:]]
+
+
 def json_type(value: object) -> str:
     """The JSON type name of a parsed value, as JSON Schema spells it."""
     if value is None:

@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema_rs
 
 from ciba_contracts.contract.schemas import load_schema, schemas_by_uri
+from ciba_contracts.validate.render import pointer_tokens
 
 RULE_KEYWORD = "x-ciba-rule"
 
@@ -40,7 +41,7 @@ def rule_at(location: str) -> tuple[str | None, dict[str, Any]]:
     doc: Any = schemas_by_uri().get(uri)
     if doc is None:
         return None, {}
-    tokens = [t.replace("~1", "/").replace("~0", "~") for t in fragment.split("/")[1:]]
+    tokens = pointer_tokens(fragment)
     if not tokens:
         return None, {}
     keyword = tokens[-1]
