@@ -15,6 +15,7 @@ import httpx
 import pytest
 import requests
 
+from builders import ack, ok
 from ciba_contracts.hooks import (
     ContractHook,
     ResponseRecord,
@@ -26,21 +27,8 @@ from ciba_contracts.selection import ISSUE_PATH_PATTERN, is_issue_call, kind_for
 from ciba_contracts.violations import ContractViolation, ContractWarning
 from loopback import serve_handler
 
-AUTH_REQ_ID = "_mzc-ZQdAhSPuMxTlO-MC_oqaOqYCrdNQ39PVxisaiE"
-GOOD: dict[str, Any] = {
-    "resultCode": "A183001",
-    "resultMessage": "[A183001] An auth_req_id was issued successfully.",
-    "action": "OK",
-    "authReqId": AUTH_REQ_ID,
-    "expiresIn": 3600,
-    "interval": 5,
-    "responseContent": json.dumps({"auth_req_id": AUTH_REQ_ID, "expires_in": 3600, "interval": 5}),
-}
-NEGATIVE_INTERVAL = {
-    **GOOD,
-    "interval": -1,
-    "responseContent": json.dumps({"auth_req_id": AUTH_REQ_ID, "expires_in": 3600, "interval": -1}),
-}
+GOOD = ok()
+NEGATIVE_INTERVAL = ok(interval=-1, responseContent=ack(interval=-1))
 WARNING_ONLY = {
     "resultCode": "A183101",
     "resultMessage": "[A183101] The ticket is broken.",
@@ -251,11 +239,7 @@ def test_raise_policy_warns_on_warning_only_findings() -> None:
 
 def test_collect_policy_and_assert_clean() -> None:
     hook = httpx_hook(profile="ciba", policy="collect")
-    zero = {
-        **GOOD,
-        "interval": 0,
-        "responseContent": str(GOOD["responseContent"]).replace('"interval": 5', '"interval": 0'),
-    }
+    zero = ok(interval=0, responseContent=ack(interval=0))
     routes = {ISSUE_V3: (200, zero), ISSUE_V2: (200, GOOD)}
     with client_for(hook, routes) as client, warnings.catch_warnings():
         warnings.simplefilter("error")  # collect never warns

@@ -6,33 +6,20 @@ import pickle
 import subprocess
 import sys
 import textwrap
-from typing import Any
 
 import httpx
 import pytest
 import requests
 
+from builders import ack, ok
 from ciba_contracts import validate
 from ciba_contracts.testing.checking import ContractChecker, response_info
 from ciba_contracts.violations import ContractViolation, UnexpectedResponse
 
 pytest_plugins = ["pytester"]
 
-GOOD_OK: dict[str, Any] = {
-    "resultCode": "A183001",
-    "resultMessage": "[A183001] An auth_req_id was issued successfully.",
-    "action": "OK",
-    "authReqId": "_mzc-ZQdAhSPuMxTlO-MC_oqaOqYCrdNQ39PVxisaiE",
-    "expiresIn": 3600,
-    "interval": 5,
-    "responseContent": '{"auth_req_id":"_mzc-ZQdAhSPuMxTlO-MC_oqaOqYCrdNQ39PVxisaiE",'
-    '"expires_in":3600,"interval":5}',
-}
-ZERO_INTERVAL = {
-    **GOOD_OK,
-    "interval": 0,
-    "responseContent": str(GOOD_OK["responseContent"]).replace('"interval":5', '"interval":0'),
-}
+GOOD_OK = ok()
+ZERO_INTERVAL = ok(interval=0, responseContent=ack(interval=0))
 
 # Payloads the generated test modules import, so every session sees the same data.
 PAYLOADS = f"""
