@@ -206,13 +206,13 @@ class ContractHook:
         # into user code as well as it can; the message carries the exchange anyway.
         warnings.warn(ContractWarning(message, record.findings), stacklevel=4)
 
-    def _selects_response(self, response: Any, *, by_status: bool = True) -> bool:
-        # Decided from the request (and status) alone, so an unrelated response is
+    def _selects_response(self, response: Any) -> bool:
+        # Decided from the request and status alone, so an unrelated response is
         # never read here: a streamed download stays streamed.
         method, url = request_line(response)
         if method is None or url is None or not self.selects(method, url):
             return False
-        return not by_status or kind_for_status(response.status_code) is not None
+        return kind_for_status(response.status_code) is not None
 
     def __repr__(self) -> str:
         return (
@@ -250,8 +250,7 @@ class RequestsHook(ContractHook):
         # requests passes the send() keyword arguments (timeout, verify...); they do
         # not matter here. Returning None keeps the response as it is.
         __tracebackhide__ = True
-        # No body read to avoid here: check_info turns the other statuses away.
-        if not self._selects_response(response, by_status=False):
+        if not self._selects_response(response):
             return
         self.check_info(response_info(response))
 
