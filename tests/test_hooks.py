@@ -407,3 +407,19 @@ def test_hook_is_thread_safe(server: str) -> None:
         thread.join()
     assert len(hook.records) == 20
     assert len(hook.findings) == 20
+
+
+def test_reports_never_show_credentials_from_the_url() -> None:
+    hook = httpx_hook()
+    url = "https://svc:s3cret@us.authlete.com/api/42/backchannel/authentication/issue?client_secret=abc"
+    with (
+        httpx.Client(
+            transport=httpx.MockTransport(lambda r: httpx.Response(200, json={"action": "NOPE"})),
+            event_hooks={"response": [hook]},
+        ) as client,
+        pytest.raises(ContractViolation) as info,
+    ):
+        client.post(url)
+    assert "s3cret" not in str(info.value)
+    assert "abc" not in str(info.value)
+    assert "us.authlete.com/api/42/backchannel/authentication/issue" in str(info.value)

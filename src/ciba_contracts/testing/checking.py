@@ -15,6 +15,7 @@ from typing import Any
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules
 from ciba_contracts.selection import ISSUE_RESPONSE_STATUS, RESULT_STATUSES, kind_for_status
+from ciba_contracts.traffic.redact import redact_url
 from ciba_contracts.validate.engine import KINDS, get_validator
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.violations import ContractViolation, UnexpectedResponse
@@ -48,8 +49,13 @@ class ResponseInfo:
 
 
 def describe_exchange(method: str | None, url: str | None, status: int) -> str:
-    """``POST https://host/path -> 200``, or ``HTTP 200`` when the request is unknown."""
-    request = " ".join(part for part in (method, url) if part)
+    """``POST https://host/path -> 200``, or ``HTTP 200`` when the request is unknown.
+
+    The URL is shown through :func:`~ciba_contracts.traffic.redact.redact_url`:
+    the description ends up in test output and CI logs, where credentials in
+    the user information or the query must not.
+    """
+    request = " ".join(part for part in (method, url and redact_url(url)) if part)
     return f"{request} -> {status}" if request else f"HTTP {status}"
 
 
