@@ -45,18 +45,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     """The API under test; the bundled reference server unless a base URL is given."""
     values = {name: pytestconfig.getoption(f"ciba_suite_{name}") for _, name, _ in _OPTIONS}
-    try:
-        built = Target.build(**values)
-    except TargetError as exc:
-        if values["base_url"] is None and "no target" in str(exc):
-            from ciba_contracts.suite.runner import reference_target
+    from ciba_contracts.suite.runner import resolve_target
 
-            version = int(values["api_version"] or 3)
-            with reference_target(version, values["profile"] or "ciba") as reference:
-                yield reference
-            return
+    try:
+        with resolve_target(values) as built:
+            yield built
+    except TargetError as exc:
         raise pytest.UsageError(f"ciba-contracts: {exc}") from None
-    yield built
 
 
 @pytest.fixture(scope="session")

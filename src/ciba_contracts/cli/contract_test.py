@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -14,7 +11,7 @@ import click
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.suite.findings import SuiteReport, redact
-from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, ENV_VARS, Target, TargetError
+from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, TargetError
 
 __all__ = ["test"]
 
@@ -73,23 +70,6 @@ def _write_har(report: SuiteReport, path: Path) -> None:
         )
     har = {"log": {"version": "1.2", "creator": {"name": "ciba-contracts"}, "entries": entries}}
     path.write_text(json.dumps(har, indent=2), encoding="utf-8")
-
-
-@contextlib.contextmanager
-def _target(options: dict[str, object], api_version: str | None, profile: str) -> Iterator[Target]:
-    if options.get("base_url") or ENV_VARS["base_url"] in os.environ:
-        yield Target.build(api_version=api_version, profile=profile, **options)  # type: ignore[arg-type]
-        return
-    from ciba_contracts.suite.runner import reference_target
-
-    version = int(api_version) if api_version else 3
-    if version not in (2, 3):
-        raise TargetError(f"--api-version must be 2 or 3, not {api_version!r}")
-    with reference_target(version, profile) as target:
-        click.echo(
-            f"No --base-url: checking the bundled reference server at {target.base_url}", err=True
-        )
-        yield target
 
 
 @click.command("test")
@@ -168,9 +148,9 @@ def test(
     reference server is started on 127.0.0.1. Exit 0: the contract holds;
     1: it is broken; 2: wrong options or unreachable target.
     """
-    from ciba_contracts.suite.runner import TargetUnreachableError, run_suite
+    from ciba_contracts.suite.runner import TargetUnreachableError, resolve_target, run_suite
 
-    options: dict[str, object] = {
+    options: dict[str, str | None] = {
         "base_url": base_url,
         "token": token,
         "basic": basic,
@@ -178,9 +158,11 @@ def test(
         "client_id": client_id,
         "client_secret": client_secret,
         "login_hint": login_hint,
+        "api_version": api_version,
+        "profile": profile,
     }
     try:
-        with _target(options, api_version, profile) as target:
+        with resolve_target(options, announce=lambda note: click.echo(note, err=True)) as target:
             report = run_suite(
                 target,
                 max_examples=max_examples,

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
 import httpx
 
 from ciba_contracts.suite.findings import SuiteReport
 from ciba_contracts.suite.scenarios import run_scenarios
-from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, Target
+from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, ENV_VARS, Target, TargetError
 
-__all__ = ["DEFAULT_TIME_BUDGET", "TargetUnreachableError", "reference_target", "run_suite"]
+__all__ = [
+    "DEFAULT_TIME_BUDGET",
+    "TargetUnreachableError",
+    "reference_target",
+    "resolve_target",
+    "run_suite",
+]
 
 #: Roughly how many requests the scenarios send.
 _SCENARIO_REQUESTS: Final = 22
@@ -39,6 +46,37 @@ def reference_target(api_version: int = 3, profile: str = "ciba") -> Iterator[Ta
             basic=DEFAULT_BASIC,
             profile=profile,
         )
+
+
+@contextlib.contextmanager
+def resolve_target(
+    options: Mapping[str, str | None],
+    *,
+    announce: Callable[[str], None] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Iterator[Target]:
+    """The target ``options`` (keys of :data:`ENV_VARS`) name, or the bundled reference server.
+
+    With a base URL (option or ``CIBA_BASE_URL``) the target is built by
+    :meth:`Target.build`; without one the reference server is started at the
+    ``api_version`` (default 3) and ``profile`` (default ciba) of ``options``,
+    and ``announce`` is told its URL. Wrong options raise :class:`TargetError`.
+    """
+    env = os.environ if environ is None else environ
+    if options.get("base_url") or env.get(ENV_VARS["base_url"]):
+        yield Target.build(**options, environ=env)
+        return
+    raw_version = options.get("api_version")
+    try:
+        version = int(raw_version) if raw_version else 3
+    except ValueError:
+        version = 0
+    if version not in (2, 3):
+        raise TargetError(f"--api-version must be 2 or 3, not {raw_version!r}")
+    with reference_target(version, options.get("profile") or "ciba") as target:
+        if announce is not None:
+            announce(f"No --base-url: checking the bundled reference server at {target.base_url}")
+        yield target
 
 
 def check_reachable(target: Target, timeout: float = 10.0) -> float:
