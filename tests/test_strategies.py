@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from ciba_contracts import RULES, Profile, Severity, validate, validate_result
+from ciba_contracts import RULES, Action, Profile, Severity, get_validator
 from ciba_contracts.contract.schemas import RESULT_FILES, load_schema
 from ciba_contracts.strategies import (
     PAYLOAD_RULE_PREFIXES,
@@ -47,19 +47,18 @@ FULL = settings(settings.get_profile(_PROFILE))
 LIGHT = settings(FULL, max_examples=max(FULL.max_examples // 4, 25))
 
 LEVELS = [p.value for p in Profile]
-ACTIONS = ["OK", "INTERNAL_SERVER_ERROR", "INVALID_TICKET"]
+ACTIONS = [action.value for action in Action]
 PAYLOAD_CODES = [code for code in RULES if code.startswith(PAYLOAD_RULE_PREFIXES)]
 OTHER_CODES = [code for code in RULES if not code.startswith(PAYLOAD_RULE_PREFIXES)]
 
 
 def errors(payload: Any, level: str, *, kind: str = "issue-response") -> set[str]:
-    check = validate if kind == "issue-response" else validate_result
-    return {f.rule for f in check(payload, profile=level) if f.is_error}
+    return {f.rule for f in get_validator(level, kind=kind).validate(payload) if f.is_error}
 
 
 def report(payload: Any, level: str, *, kind: str = "issue-response") -> str:
-    check = validate if kind == "issue-response" else validate_result
-    return "\n".join(str(f) for f in check(payload, profile=level)) + f"\n{payload!r}"
+    findings = get_validator(level, kind=kind).validate(payload)
+    return "\n".join(str(f) for f in findings) + f"\n{payload!r}"
 
 
 # -- valid payloads -----------------------------------------------------------------------------
@@ -172,8 +171,7 @@ def _expected(code: str, level: str | None) -> set[str]:
 def _assert_breaks_exactly(
     code: str, payload: Any, level: str, *, kind: str = "issue-response"
 ) -> None:
-    check = validate if kind == "issue-response" else validate_result
-    findings = check(payload, profile=level)
+    findings = get_validator(level, kind=kind).validate(payload)
     if RULES[code].severity is Severity.WARNING:
         # A warning rule: valid, with that warning and nothing else.
         assert {f.rule for f in findings} == {code}, report(payload, level, kind=kind)
