@@ -69,6 +69,7 @@ from hypothesis import strategies as st
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES
 from ciba_contracts.contract.schemas import ISSUE_RESPONSE_FILES, RESULT_FILES, load_schema
+from ciba_contracts.validate.parse import NotJson, parse_json
 
 __all__ = [
     "PAYLOAD_RULE_PREFIXES",
@@ -584,8 +585,8 @@ def _body_of(payload: dict[str, Any], member: str | None) -> dict[str, Any] | No
     if not isinstance(text, str):
         return None
     try:
-        body = json.loads(text)
-    except ValueError:
+        body = parse_json(text)  # read as the validator reads it
+    except NotJson:
         return None
     return body if isinstance(body, dict) else None
 
