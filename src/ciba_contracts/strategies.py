@@ -70,6 +70,7 @@ from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES
 from ciba_contracts.contract.schemas import ISSUE_RESPONSE_FILES, RESULT_FILES, load_schema
 from ciba_contracts.validate.parse import NotJson, parse_json
+from ciba_contracts.violations import KIND_NAMES
 
 __all__ = [
     "PAYLOAD_RULE_PREFIXES",
@@ -1248,8 +1249,9 @@ def _invalid(kind: str, rule: str, profile: Profile | str | None) -> st.SearchSt
     level = _level(rule, profile)
     plans = _plans(kind, rule, level)
     if not plans:
-        what = "issue response" if kind == _ISSUE else "result object"
-        raise ValueError(f"no {what} can break rule {rule} (it does not apply to this kind)")
+        raise ValueError(
+            f"no {KIND_NAMES[kind]} can break rule {rule} (it does not apply to this kind)"
+        )
     return st.one_of([p.strategy for p in plans])
 
 

@@ -9,13 +9,20 @@ bare traceback all show it as is, one finding per line.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Final
 
 from ciba_contracts.validate.finding import Finding
 
-__all__ = ["ContractViolation", "ContractWarning", "UnexpectedResponse", "format_findings"]
+__all__ = [
+    "KIND_NAMES",
+    "ContractViolation",
+    "ContractWarning",
+    "UnexpectedResponse",
+    "format_findings",
+]
 
-_KIND_NAMES = {"issue-response": "issue response", "result": "result object"}
+#: How a message names each payload kind.
+KIND_NAMES: Final = {"issue-response": "issue response", "result": "result object"}
 
 
 def format_findings(
@@ -39,7 +46,7 @@ def format_findings(
         counts.append(f"{errors} error{'s' if errors != 1 else ''}")
     if warnings:
         counts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    what = _KIND_NAMES.get(kind, kind)
+    what = KIND_NAMES.get(kind, kind)
     summary = ", ".join(counts) or "no findings"
     lines = [f"{what} breaks the CIBA contract at profile {profile}: {summary}"]
     if subject:
