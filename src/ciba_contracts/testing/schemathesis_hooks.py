@@ -39,6 +39,7 @@ from typing import Any, Final
 
 import schemathesis
 
+from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.selection import is_issue_call, kind_for_status
 from ciba_contracts.testing.checking import response_info
 from ciba_contracts.validate.engine import get_validator
@@ -57,7 +58,7 @@ PROFILE_ENV: Final = "CIBA_CONTRACTS_PROFILE"
 SELECT_ENV: Final = "CIBA_CONTRACTS_SELECT"
 IGNORE_ENV: Final = "CIBA_CONTRACTS_IGNORE"
 PATH_ENV: Final = "CIBA_CONTRACTS_ISSUE_PATH"
-DEFAULT_PROFILE: Final = "authlete"
+DEFAULT_PROFILE: Final = Profile.AUTHLETE.value
 
 
 @functools.lru_cache(maxsize=8)
