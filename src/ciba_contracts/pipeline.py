@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from ciba_contracts.config import Settings
@@ -33,7 +33,7 @@ from ciba_contracts.traffic.exchange_jsonl import read_exchange_lines
 from ciba_contracts.traffic.har import SliceState, read_har
 from ciba_contracts.traffic.jsonstream import Candidate
 from ciba_contracts.traffic.payloads import PAYLOAD_SUFFIXES, read_payload_stream
-from ciba_contracts.traffic.redact import redact_optional, redact_text, redact_url
+from ciba_contracts.traffic.redact import redact_finding, redact_url
 from ciba_contracts.traffic.vcr import read_cassette_yaml, read_vcr_json
 from ciba_contracts.traffic.walk import is_directory, walk
 from ciba_contracts.validate.engine import get_validator
@@ -267,7 +267,7 @@ def _check_payloads(opened: Opened, checks: Checks, partial: Partial) -> None:
             partial.items.append(Checked(entry.source, entry.entry, entry.line))
         for finding in checks.payloads.validate(entry.body):
             partial.findings.append(
-                Located(_redacted(finding), entry.source, entry.entry, entry.line)
+                Located(redact_finding(finding), entry.source, entry.entry, entry.line)
             )
 
 
@@ -293,18 +293,10 @@ def _add_problem(partial: Partial, checks: Checks, problem: InputProblem) -> Non
 
 def _locate(finding: Finding, location: Location, exchange: str | None) -> Located:
     return Located(
-        _redacted(finding),
+        redact_finding(finding),
         location.source,
         location.entry,
         location.line,
         location.offset,
         exchange,
     )
-
-
-def _redacted(finding: Finding) -> Finding:
-    message = redact_text(finding.message)
-    value = redact_optional(finding.value)
-    if message is finding.message and value is finding.value:
-        return finding
-    return replace(finding, message=message, value=value)

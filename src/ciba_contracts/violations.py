@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
+from ciba_contracts.traffic.redact import redact_finding
 from ciba_contracts.validate.finding import Finding
 
 __all__ = [
@@ -51,7 +52,8 @@ def format_findings(
     lines = [f"{what} breaks the CIBA contract at profile {profile}: {summary}"]
     if subject:
         lines.append(f"  {subject}")
-    lines.extend(f"  - {finding}" for finding in listed)
+    # A response under test may carry credentials; a failure message is output too.
+    lines.extend(f"  - {redact_finding(finding)}" for finding in listed)
     return "\n".join(lines)
 
 

@@ -11,8 +11,10 @@ credential into a CI log.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 MASK = "[REDACTED]"
@@ -140,6 +142,28 @@ def redact_text(text: str) -> str:
 def redact_optional(text: str | None) -> str | None:
     """:func:`redact_text` that passes None through."""
     return None if text is None else redact_text(text)
+
+
+class _Shown(Protocol):
+    """Anything a report shows a message and a value of (a finding, say)."""
+
+    message: str
+    value: str | None
+
+
+ShownT = TypeVar("ShownT", bound=_Shown)
+
+
+def redact_finding(finding: ShownT) -> ShownT:
+    """A finding (a dataclass with ``message`` and ``value``) with its credentials masked.
+
+    The same object when nothing needed masking, so the common case allocates nothing.
+    """
+    message = redact_text(finding.message)
+    value = redact_optional(finding.value)
+    if message is finding.message and value is finding.value:
+        return finding
+    return dataclasses.replace(finding, message=message, value=value)  # type: ignore[type-var]
 
 
 def redact_url(url: str) -> str:
