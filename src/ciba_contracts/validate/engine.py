@@ -11,7 +11,8 @@ look-ups; only a failing payload pays for error objects.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -19,7 +20,7 @@ from orjson import JSONDecodeError
 from orjson import loads as _loads
 
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.contract.rules import RULES, enabled_rules, split_codes
+from ciba_contracts.contract.rules import RULES, Severity, enabled_rules, split_codes
 from ciba_contracts.contract.schemas import (
     ISSUE_RESPONSE_FILES,
     RESULT_FILES,
@@ -29,6 +30,7 @@ from ciba_contracts.contract.schemas import (
 from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.parse import NotJson, clamp_big_ints, judgeable, parse_exact
+from ciba_contracts.validate.plan import Plan, Planner, planner
 from ciba_contracts.validate.render import (
     json_equal,
     json_type,
@@ -76,9 +78,14 @@ class Validator:
         }
         files = ISSUE_RESPONSE_FILES if kind == "issue-response" else RESULT_FILES
         self._schema = compiled(files[self.profile])
+        self._plans: Planner | None = planner(files[self.profile])
+        self._known: dict[tuple[object, ...], _KnownPart] = {}
         self._relations = self.profile.includes(Profile.AUTHLETE)
         contents = _content_schemas() if kind == "issue-response" else {}
         self._content = {action: compiled(name) for action, name in contents.items()}
+        self._content_plans = {
+            id(self._content[action]): planner(name) for action, name in contents.items()
+        }
         self._ok_action = _mirror_action()
         self._mirror = _mirror() if self._relations else {}
         self._ack_required = frozenset(_ack_required())
@@ -255,7 +262,71 @@ class Validator:
         content: bool = False,
         original: dict[str, Any] | None = None,
     ) -> Iterator[Finding]:
-        schema = self._schema if validator is None else validator
+        if validator is None:
+            schema, plans = self._schema, self._plans
+        else:
+            schema, plans = validator, self._content_plans.get(id(validator))
+        failures: Iterable[_Failure] | None = None
+        try:
+            plan = plans.plan_for(instance) if plans is not None else None
+            if plan is not None:
+                failures = _planned_failures(plan, instance)
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            # Values the compiled checks cannot read: the reported way says what they are.
+            failures = None
+        if failures is None:
+            failures = yield from self._reported_failures(schema, instance, content, original)
+        for parts, keyword, location, shown, message in failures:
+            yield self._finding(parts, keyword, location, shown, message, content, original)
+
+    def _finding(
+        self,
+        parts: list[str | int],
+        keyword: str,
+        location: str,
+        shown: Any,
+        message: Callable[[], str],
+        content: bool,
+        original: dict[str, Any] | None,
+    ) -> Finding:
+        """The finding of one failing keyword; what does not depend on the value is cached."""
+        key = (location, content, *parts)
+        known = self._known.get(key)
+        if known is None:
+            known = _KnownPart.of(parts, keyword, location, content)
+            if len(self._known) < _KNOWN_LIMIT:
+                self._known[key] = known
+        value_text: str | None = None
+        context: dict[str, object] = {}
+        if keyword != "required":
+            if original is not None and len(parts) == 1 and parts[0] in original:
+                # Show what the payload said, not the stand-in the check saw.
+                shown = original[parts[0]]
+            value_text = render(shown)
+            if known.wants_value:
+                context["value"] = value_text
+            if known.wants_actual:
+                context["actual"] = _actual(keyword, shown)
+        if known.wants_detail:
+            text = message()
+            context["detail"] = f"`{known.member}`: {text}" if parts else text
+        text = known.template.format_map(context) if context else known.template
+        return Finding(
+            known.code, known.severity, text, known.pointer, known.content_pointer, value_text
+        )
+
+    def _reported_failures(
+        self,
+        schema: Any,
+        instance: dict[str, Any],
+        content: bool,
+        original: dict[str, Any] | None,
+    ) -> Generator[Finding, None, list[_Failure]]:
+        """The failing keywords as ``iter_errors`` reports them, for schemas without a plan.
+
+        Members the compiled validator cannot read at all are findings of
+        their own, yielded here.
+        """
         try:
             errors = list(schema.iter_errors(instance))
         except (ValueError, TypeError, OverflowError, RecursionError):
@@ -275,47 +346,17 @@ class Validator:
                 errors = list(schema.iter_errors(instance))
             except (ValueError, TypeError, OverflowError, RecursionError):
                 errors = []
-        s003 = RULES["S003"]
+        failures: list[_Failure] = []
         for error in errors:
             location = error.absolute_keyword_location or ""
             keyword = location.rsplit("/", 1)[-1]
-            code, holder = rule_at(location)
-            rule = RULES.get(code, s003) if code else s003
-            wanted = rule.fields
             parts: list[str | int] = list(error.instance_path)
-            value_text: str | None
-            context: dict[str, object] = {}
             if keyword == "required":
-                member = str(getattr(error.kind, "property", "")) or "?"
-                parts.append(member)
-                value_text = None
-                shown: Any = None
-                context["actual"] = "missing"
-            else:
-                member = str(parts[-1]) if parts else ""
-                shown = error.instance
-                if original is not None and len(parts) == 1 and parts[0] in original:
-                    # Show what the payload said, not the stand-in the check saw.
-                    shown = original[parts[0]]
-                value_text = render(shown)
-                if "actual" in wanted:
-                    context["actual"] = _actual(keyword, shown)
-            # Only what the message template uses is worked out: this is per finding.
-            context["member"] = member or "payload"
-            context["value"] = value_text
-            if "expected" in wanted:
-                context["expected"] = _expected(keyword, holder.get(keyword, ""))
-            if "detail" in wanted:
-                context["detail"] = f"`{member}`: {error.message}" if member else error.message
-            where = pointer(parts)
-            yield Finding(
-                rule.code,
-                rule.severity,
-                rule.render(context),
-                _CONTENT if content else where,
-                where if content else None,
-                value_text,
+                parts.append(str(getattr(error.kind, "property", "")) or "?")
+            failures.append(
+                (parts, keyword, location, error.instance, functools.partial(_message, error))
             )
+        return failures
 
     def _relation_findings(self, obj: dict[str, Any]) -> list[Finding] | None:
         found: list[Finding] | None = None
@@ -481,6 +522,88 @@ def _mirror_test(
         return True
 
     return mirrors
+
+
+#: A failing keyword: instance path (for ``required``, of the missing member), keyword,
+#: absolute keyword location, the value judged, and jsonschema-rs's message on demand.
+_Failure = tuple[list[str | int], str, str, Any, Callable[[], str]]
+
+
+def _planned_failures(plan: Plan, instance: dict[str, Any]) -> list[_Failure]:
+    failures: list[_Failure] = []
+    for check, value in plan.failures(instance):
+        if check.keyword == "required":
+            parts: list[str | int] = [check.member or "?"]
+        elif check.member is None:
+            parts = []
+        else:
+            parts = [check.member]
+        failures.append(
+            (parts, check.keyword, check.location, value, functools.partial(check.message, value))
+        )
+    return failures
+
+
+def _message(error: Any) -> str:
+    return str(error.message)
+
+
+#: Most distinct (keyword location, member) places whose findings' fixed parts are kept.
+_KNOWN_LIMIT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class _KnownPart:
+    """What the finding of a keyword failing at one place says whatever the value.
+
+    ``template`` is the rule's message with the fixed fields filled in (braces
+    in them doubled) and the value-dependent ones (``value``, ``actual``,
+    ``detail``) left as placeholders; ``wants_*`` say which of those it uses.
+    """
+
+    code: str
+    severity: Severity
+    pointer: str
+    content_pointer: str | None
+    member: str
+    template: str
+    wants_value: bool
+    wants_actual: bool
+    wants_detail: bool
+
+    @classmethod
+    def of(cls, parts: list[str | int], keyword: str, location: str, content: bool) -> _KnownPart:
+        code, holder = rule_at(location)
+        rule = RULES.get(code, RULES["S003"]) if code else RULES["S003"]
+        required = keyword == "required"
+        member = str(parts[-1]) if parts else ("?" if required else "")
+        fixed: dict[str, object] = {"member": member or "payload"}
+        if required:
+            fixed["actual"] = "missing"
+            fixed["value"] = None
+        if "expected" in rule.fields:
+            fixed["expected"] = _expected(keyword, holder.get(keyword, ""))
+        later = {"value", "actual", "detail"} - fixed.keys()
+        template = rule.message.format_map(
+            {
+                name: "{" + name + "}"
+                if name in later
+                else str(fixed.get(name, "?")).replace("{", "{{").replace("}", "}}")
+                for name in rule.fields
+            }
+        )
+        where = pointer(parts)
+        return cls(
+            rule.code,
+            rule.severity,
+            _CONTENT if content else where,
+            where if content else None,
+            member,
+            template,
+            "value" in later and "value" in rule.fields,
+            "actual" in later and "actual" in rule.fields,
+            "detail" in rule.fields,
+        )
 
 
 def _order(f: Finding) -> tuple[str, str, str, str]:

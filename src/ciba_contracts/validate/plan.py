@@ -1,0 +1,328 @@
+"""Schema files as lists of one-keyword checks, for naming the rules a payload breaks.
+
+When a payload fails the fast-path schema, its findings name the failing
+keywords. ``iter_errors`` on the full schema says which they are, but it walks
+the whole schema and builds an error object per failing keyword, which costs
+several times what the rest of a violation's check does. The schema files of
+this project are flat: they constrain the members of one object with simple
+keywords, combined through ``allOf``, ``$ref`` and ``if``/``then``. So each
+file is turned, once per outcome of its conditions, into a :class:`Plan`: for
+every member, the keywords that apply to it, each compiled on its own, with the
+absolute keyword location ``iter_errors`` would report (which is what names the
+rule). Running a plan costs one compiled ``is_valid`` per member, and one per
+keyword of a member that fails.
+
+A schema using anything else gets no plan, and ``iter_errors`` goes on naming
+the rules; a test holds the two ways to the same findings.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema_rs
+
+from ciba_contracts.contract.schemas import load_schema, schemas_by_uri
+from ciba_contracts.validate.render import pointer
+
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+# Keywords checked on one value whose verdict depends on nothing else in the schema.
+_VALUE_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+    }
+)
+# Keywords that never change a verdict (format is an annotation in 2020-12 by default).
+_ANNOTATIONS = frozenset(
+    {
+        "$schema",
+        "$id",
+        "title",
+        "description",
+        "$comment",
+        "examples",
+        "default",
+        "format",
+        "contentMediaType",
+        "contentEncoding",
+        "contentSchema",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    }
+)
+
+
+class Unplannable(ValueError):
+    """The schema uses something a plan cannot state; ``iter_errors`` has to judge."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordCheck:
+    """One keyword of the schema, on its own.
+
+    ``member`` is the member it applies to (None: the object itself). For
+    ``required``, ``member`` is the member that must be present and ``holds``
+    is not used. ``location`` is the keyword's absolute location
+    (``uri#/json/pointer``).
+    """
+
+    member: str | None
+    keyword: str
+    location: str
+    #: The schema holding only this keyword (what ``validator`` was compiled from).
+    schema: dict[str, Any]
+    holds: Callable[[Any], bool]
+    validator: Any
+
+    def message(self, instance: Any) -> str:
+        """What jsonschema-rs says about ``instance`` failing this keyword."""
+        for error in self.validator.iter_errors(instance):
+            return str(error.message)
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberChecks:
+    """The checks on one member: all of them at once, then each one to name the failure."""
+
+    member: str
+    holds: Callable[[Any], bool]
+    checks: tuple[KeywordCheck, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The checks a schema file makes of one object, for one outcome of its conditions."""
+
+    root: tuple[KeywordCheck, ...]
+    required: tuple[KeywordCheck, ...]
+    members: tuple[MemberChecks, ...]
+
+    def failures(self, instance: dict[str, Any]) -> Iterator[tuple[KeywordCheck, Any]]:
+        """Each failing check with the value it judged (for ``required``: the object).
+
+        May raise what jsonschema-rs raises for values it cannot read.
+        """
+        for check in self.root:
+            if not check.holds(instance):
+                yield check, instance
+        for check in self.required:
+            if check.member not in instance:
+                yield check, instance
+        for group in self.members:
+            if group.member in instance:
+                value = instance[group.member]
+                if not group.holds(value):
+                    for check in group.checks:
+                        if not check.holds(value):
+                            yield check, value
+
+
+@dataclass(frozen=True, slots=True)
+class _Condition:
+    location: str
+    holds: Callable[[Any], bool]
+    #: Whether it tests ``action`` alone, so that its outcome follows from that value.
+    on_action: bool
+
+
+class Planner:
+    """The plans of one schema file, built on first use for each outcome of its conditions."""
+
+    def __init__(self, name: str) -> None:
+        doc = load_schema(name)
+        self._uri = str(doc["$id"])
+        self._doc = doc
+        conditions: list[_Condition] = []
+        _collect_conditions(doc, self._uri, "", conditions, set())
+        self._conditions = tuple(conditions)
+        self._by_action_ok = all(c.on_action for c in conditions)
+        self._plans: dict[tuple[bool, ...], Plan | None] = {}
+        self._by_action: dict[str, Plan | None] = {}
+
+    def plan_for(self, instance: dict[str, Any]) -> Plan | None:
+        """The plan for this object, or None when the schema cannot be planned."""
+        action = instance.get("action")
+        if self._by_action_ok and type(action) is str:
+            if action not in self._by_action:
+                self._by_action[action] = self._plan({"action": action})
+            return self._by_action[action]
+        return self._plan(instance)
+
+    def _plan(self, instance: dict[str, Any]) -> Plan | None:
+        outcomes = tuple(bool(c.holds(instance)) for c in self._conditions)
+        if outcomes not in self._plans:
+            decided = {
+                c.location: taken for c, taken in zip(self._conditions, outcomes, strict=True)
+            }
+            try:
+                self._plans[outcomes] = _build(self._doc, self._uri, decided)
+            except Unplannable:
+                self._plans[outcomes] = None
+        return self._plans[outcomes]
+
+
+@functools.cache
+def planner(name: str) -> Planner:
+    """The shared :class:`Planner` of a schema file (by file name)."""
+    return Planner(name)
+
+
+def _target(ref: str, uri: str) -> tuple[dict[str, Any], str]:
+    if "#" in ref:
+        raise Unplannable(f"fragment reference {ref!r}")
+    target_uri = uri.rsplit("/", 1)[0] + "/" + ref
+    target = schemas_by_uri().get(target_uri)
+    if not isinstance(target, dict):
+        raise Unplannable(f"unresolved reference {ref!r}")
+    return target, target_uri
+
+
+def _collect_conditions(
+    node: Any, uri: str, where: str, out: list[_Condition], seen: set[str]
+) -> None:
+    """Every ``if`` that applies to the object itself, in document order."""
+    if not isinstance(node, dict):
+        return
+    if "$ref" in node and isinstance(node["$ref"], str):
+        target, target_uri = _target(node["$ref"], uri)
+        if target_uri not in seen:
+            _collect_conditions(target, target_uri, "", out, seen | {target_uri})
+    for i, part in enumerate(node.get("allOf", ())):
+        _collect_conditions(part, uri, f"{where}/allOf/{i}", out, seen)
+    condition = node.get("if")
+    if isinstance(condition, dict | bool):
+        schema = condition if isinstance(condition, bool) else {"$schema": _DRAFT, **condition}
+        validator = jsonschema_rs.validator_for(schema)
+        out.append(_Condition(f"{uri}#{where}/if", validator.is_valid, _tests_action(condition)))
+    for branch in ("then", "else"):
+        _collect_conditions(node.get(branch), uri, f"{where}/{branch}", out, seen)
+
+
+def _tests_action(condition: Any) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    keys = {k for k in condition if k not in _ANNOTATIONS and not k.startswith("x-")}
+    props = condition.get("properties", {})
+    return (
+        keys <= {"required", "properties"}
+        and isinstance(props, dict)
+        and set(props) <= {"action"}
+        and set(condition.get("required", [])) <= {"action"}
+    )
+
+
+def _build(doc: dict[str, Any], uri: str, decided: dict[str, bool]) -> Plan:
+    root: list[KeywordCheck] = []
+    required: list[KeywordCheck] = []
+    members: dict[str, list[KeywordCheck]] = {}
+    _walk_object(doc, uri, "", decided, root, required, members, ())
+    groups = []
+    for member, checks in members.items():
+        combined = {"$schema": _DRAFT, "allOf": [c.schema for c in checks]}
+        holds = jsonschema_rs.validator_for(combined).is_valid
+        groups.append(MemberChecks(member, holds, tuple(checks)))
+    return Plan(tuple(root), tuple(required), tuple(groups))
+
+
+def _walk_object(
+    node: Any,
+    uri: str,
+    where: str,
+    decided: dict[str, bool],
+    root: list[KeywordCheck],
+    required: list[KeywordCheck],
+    members: dict[str, list[KeywordCheck]],
+    visiting: tuple[str, ...],
+) -> None:
+    """Gather the checks of a schema that applies to the object itself."""
+    if node is True:
+        return
+    if not isinstance(node, dict):
+        raise Unplannable(f"schema {node!r} at {uri}#{where}")
+    for key, value in node.items():
+        here = f"{where}/{key}"
+        if key in _ANNOTATIONS or key.startswith("x-") or key in ("then", "else"):
+            continue
+        if key in _VALUE_KEYWORDS:
+            root.append(_check(None, key, value, f"{uri}#{here}"))
+        elif key == "required":
+            for name in value:
+                required.append(_required(str(name), f"{uri}#{here}"))
+        elif key == "properties":
+            for name, sub in value.items():
+                checks = members.setdefault(str(name), [])
+                _walk_value(sub, uri, f"{here}/{pointer([name])[1:]}", str(name), checks, visiting)
+        elif key == "allOf":
+            for i, part in enumerate(value):
+                _walk_object(part, uri, f"{here}/{i}", decided, root, required, members, visiting)
+        elif key == "$ref":
+            target, target_uri = _target(value, uri)
+            if target_uri in visiting:
+                raise Unplannable(f"recursive reference {value!r}")
+            _walk_object(
+                target, target_uri, "", decided, root, required, members, (*visiting, target_uri)
+            )
+        elif key == "if":
+            taken = decided[f"{uri}#{here}"]
+            branch = node.get("then" if taken else "else")
+            if branch is not None:
+                branch_where = f"{where}/{'then' if taken else 'else'}"
+                _walk_object(branch, uri, branch_where, decided, root, required, members, visiting)
+        else:
+            raise Unplannable(f"keyword {key!r} at {uri}#{here}")
+
+
+def _walk_value(
+    node: Any,
+    uri: str,
+    where: str,
+    member: str,
+    out: list[KeywordCheck],
+    visiting: tuple[str, ...],
+) -> None:
+    """Gather the checks of a schema that applies to one member's value."""
+    if node is True:
+        return
+    if not isinstance(node, dict):
+        raise Unplannable(f"schema {node!r} at {uri}#{where}")
+    for key, value in node.items():
+        here = f"{where}/{key}"
+        if key in _ANNOTATIONS or key.startswith("x-"):
+            continue
+        if key in _VALUE_KEYWORDS:
+            out.append(_check(member, key, value, f"{uri}#{here}"))
+        elif key == "allOf":
+            for i, part in enumerate(value):
+                _walk_value(part, uri, f"{here}/{i}", member, out, visiting)
+        elif key == "$ref":
+            target, target_uri = _target(value, uri)
+            if target_uri in visiting:
+                raise Unplannable(f"recursive reference {value!r}")
+            _walk_value(target, target_uri, "", member, out, (*visiting, target_uri))
+        else:
+            raise Unplannable(f"keyword {key!r} at {uri}#{here}")
+
+
+def _check(member: str | None, keyword: str, value: Any, location: str) -> KeywordCheck:
+    schema = {keyword: value}
+    validator = jsonschema_rs.validator_for({"$schema": _DRAFT, **schema})
+    return KeywordCheck(member, keyword, location, schema, validator.is_valid, validator)
+
+
+def _required(member: str, location: str) -> KeywordCheck:
+    return _check(member, "required", [member], location)
