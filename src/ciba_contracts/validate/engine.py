@@ -158,23 +158,21 @@ class Validator:
         """
         fast_get = self._fast.get
         relations = self._relations
-        relations_hold = self._relations_hold
         general = self._validate
         check = self._check
         loads = _loads
+        ok_action = self._ok_action
+        mirrors = self._mirrors if self._ack_shortcut else None
+        content_validator = self._content.get
 
         def hot(payload: Payload) -> list[Finding]:
             if type(payload) is not bytes:
                 return general(payload)
             try:
                 obj = loads(payload)
-            except JSONDecodeError:
-                return general(payload)
-            try:
-                action: Any = obj.get("action")
-                fast = fast_get(action)
-            except (AttributeError, TypeError):
-                # Not an object, or an action that cannot even be looked up.
+                fast = fast_get(obj.get("action"))
+            except (JSONDecodeError, AttributeError, TypeError):
+                # Not JSON, not an object, or an action that cannot even be looked up.
                 return general(payload)
             if fast is None:
                 return check(obj, True, None)
@@ -183,10 +181,27 @@ class Validator:
                     return check(obj, True, False)
             except (ValueError, TypeError, OverflowError, RecursionError):
                 return check(obj, True, None)
+            if not relations:
+                return []
+            # The relation rules, for a payload the fast schema passed (so the result members
+            # are strings and each field has its type). Any doubt: the full check decides.
             try:
-                if not relations or relations_hold(obj, action):
-                    return []
-            except (TypeError, AttributeError, KeyError, ValueError):
+                if obj["resultMessage"].startswith("[" + obj["resultCode"] + "]"):
+                    content = obj.get("responseContent")
+                    if content is None:
+                        return []
+                    body = loads(content)
+                    action = obj["action"]
+                    if action == ok_action:
+                        # Members equal to already-validated fields cannot break the
+                        # acknowledgement schema, so it need not run.
+                        if mirrors is not None and type(body) is dict and mirrors(obj, body):
+                            return []
+                    else:
+                        validator = content_validator(action)
+                        if validator is None or validator.is_valid(body):
+                            return []
+            except (JSONDecodeError, TypeError, AttributeError, KeyError, ValueError):
                 pass
             return check(obj, True, True)
 
@@ -467,17 +482,25 @@ class Validator:
             # One finding implies nothing away and is its own order.
             return kept
         implications = self._implications
-        if any(f.rule in implications for f in kept):
-            places = {(f.rule, f.pointer, f.content_pointer) for f in kept}
-            kept = [
-                f
-                for f in kept
-                if not any(
-                    (code, f.pointer, f.content_pointer) in places
-                    for code in implications.get(f.rule, ())
-                )
-            ]
-        return sorted(dict.fromkeys(kept), key=_order)
+        places: set[tuple[str, str, str | None]] | None = None
+        unimplied: list[Finding] = []
+        for f in kept:
+            implied_by = implications.get(f.rule)
+            if implied_by:
+                if places is None:
+                    places = {(g.rule, g.pointer, g.content_pointer) for g in kept}
+                for code in implied_by:
+                    if (code, f.pointer, f.content_pointer) in places:
+                        break
+                else:
+                    unimplied.append(f)
+            else:
+                unimplied.append(f)
+        kept = unimplied
+        # Duplicates go by their fields as plain strings: hashing a Finding (and its
+        # Severity enum) runs Python code, several times slower. The severity follows the rule.
+        unique = {(f.rule, f.pointer, f.content_pointer, f.message, f.value): f for f in kept}
+        return sorted(unique.values(), key=_order)
 
 
 def _mirror_test(
@@ -498,16 +521,26 @@ def _mirror_test(
     body_side = itemgetter(*[m for m, _ in required]) if required else None
     field_side = itemgetter(*[f for _, f in required]) if required else None
     required_names = frozenset(m for m, _, needed in items if needed)
+    # Every member present on both sides (the usual acknowledgement): one comparison.
+    every_member = itemgetter(*[m for m, _, _ in items]) if len(items) > 1 else None
+    every_field = itemgetter(*[f for _, f, _ in items]) if len(items) > 1 else None
 
     def mirrors(obj: dict[str, Any], body: dict[str, Any]) -> bool:
+        if every_member is not None and every_field is not None:
+            try:
+                mine = every_member(body)
+                theirs = every_field(obj)
+            except KeyError:
+                pass
+            else:
+                return mine == theirs and _no_booleans(mine, theirs)
         if body_side is not None and field_side is not None:
             try:
                 mine = body_side(body)
                 theirs = field_side(obj)
             except KeyError:
                 return False
-            # True == 1 and False == 0 in Python; a boolean is never a mirror here.
-            if mine != theirs or True in mine or False in mine:
+            if mine != theirs or not _no_booleans(mine, theirs):
                 return False
         for member, field in optional:
             if member in body:
@@ -522,6 +555,15 @@ def _mirror_test(
         return True
 
     return mirrors
+
+
+def _no_booleans(mine: tuple[Any, ...], theirs: tuple[Any, ...]) -> bool:
+    """Whether two equal tuples hold no boolean: True == 1 and False == 0 in Python,
+    and a boolean is never a mirror of a number."""
+    # Equality to True or False is quick to rule out; only 0 and 1 need their types looked at.
+    if True not in mine and False not in mine:
+        return True
+    return bool not in map(type, mine) and bool not in map(type, theirs)
 
 
 #: A failing keyword: instance path (for ``required``, of the missing member), keyword,

@@ -25,6 +25,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+# One decoder for every call: json.loads with keyword arguments builds a new one each time.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def parse_json(data: bytes | bytearray | memoryview | str) -> Any:
     """Parse one JSON document, raising :class:`NotJson` with a clear reason."""
     return parse_exact(data)[0]
@@ -60,7 +64,7 @@ def _parse_slow(data: bytes | bytearray | memoryview | str, first_error: str) ->
     if not text.strip():
         raise NotJson("empty document")
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _DECODER.decode(text)
     except RecursionError:
         raise NotJson("nested too deeply to parse") from None
     except json.JSONDecodeError as exc:

@@ -19,7 +19,7 @@ the rules; a test holds the two ways to the same findings.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,32 +104,44 @@ class MemberChecks:
     checks: tuple[KeywordCheck, ...]
 
 
-@dataclass(frozen=True, slots=True)
 class Plan:
     """The checks a schema file makes of one object, for one outcome of its conditions."""
 
-    root: tuple[KeywordCheck, ...]
-    required: tuple[KeywordCheck, ...]
-    members: tuple[MemberChecks, ...]
+    __slots__ = ("_groups", "_required", "members", "required", "root")
 
-    def failures(self, instance: dict[str, Any]) -> Iterator[tuple[KeywordCheck, Any]]:
+    def __init__(
+        self,
+        root: tuple[KeywordCheck, ...],
+        required: tuple[KeywordCheck, ...],
+        members: tuple[MemberChecks, ...],
+    ) -> None:
+        self.root = root
+        self.required = required
+        self.members = members
+        # Plain tuples and a set: this runs for every payload that breaks the contract.
+        self._required = tuple((c.member, c) for c in required)
+        self._groups = tuple((g.member, g.holds, g.checks) for g in members)
+
+    def failures(self, instance: dict[str, Any]) -> list[tuple[KeywordCheck, Any]]:
         """Each failing check with the value it judged (for ``required``: the object).
 
         May raise what jsonschema-rs raises for values it cannot read.
         """
+        failed: list[tuple[KeywordCheck, Any]] = []
         for check in self.root:
             if not check.holds(instance):
-                yield check, instance
-        for check in self.required:
-            if check.member not in instance:
-                yield check, instance
-        for group in self.members:
-            if group.member in instance:
-                value = instance[group.member]
-                if not group.holds(value):
-                    for check in group.checks:
+                failed.append((check, instance))
+        for name, check in self._required:
+            if name not in instance:
+                failed.append((check, instance))
+        for member, holds, checks in self._groups:
+            if member in instance:
+                value = instance[member]
+                if not holds(value):
+                    for check in checks:
                         if not check.holds(value):
-                            yield check, value
+                            failed.append((check, value))
+        return failed
 
 
 @dataclass(frozen=True, slots=True)
