@@ -88,6 +88,9 @@ class _Buffer:
         self.eof = False
         self._newlines = 0  # newlines in the stream before data[_counted]
         self._counted = 0
+        # Absolute offset from which every byte read so far is ASCII (the end of the last
+        # block that was not): one check per block instead of one per skipped range.
+        self.clean_from = 0
 
     def more(self, keep_from: int) -> int | None:
         """Read another chunk, dropping the bytes before ``keep_from``.
@@ -101,6 +104,8 @@ class _Buffer:
         if not block:
             self.eof = True
             return None
+        if not block.isascii():
+            self.clean_from = self.base + len(self.data) + len(block)
         keep_from = max(0, min(keep_from, len(self.data)))
         if keep_from:
             if keep_from > self._counted:
@@ -179,12 +184,12 @@ class ArrayStream:
         # A regex, not bytes.find: for a needle of blanks, which pretty-printed JSON is full
         # of, the regex engine's scan is several times faster.
         self._closer_search = re.compile(b"^$").search
-        # The bytes from one element's closing line to the next one's opening brace, once
-        # seen, and where the last element ended (absolute), for skipping many at once.
+        # The bytes from one element's closing line to the next one's opening line break
+        # (``}``, ``,``, line break, indentation, ``{``, line break), once seen, and where
+        # the last element ended (absolute), for skipping many at once.
         self._boundary: bytes | None = None
-        self._boundaries = re.compile(b"^$").findall
-        self._array_end = re.compile(b"^$").search
-        self._array_end_at = -1
+        self._between = 0  # bytes from the end of one element to the start of the next
+        self._ends = re.compile(b"^$").findall
         self._last_end = -1
         # A slice: ``stream`` is positioned at ``start``, the first byte of an element of
         # the array; reading stops before the first element at or after ``stop``.
@@ -200,9 +205,9 @@ class ArrayStream:
         # Elements that ``candidate`` turned away unparsed (counted, not yielded).
         self._candidate = candidate
         self.unparsed = 0
-        # Per marker: absolute offset of its next occurrence (or the first offset where one
-        # could still begin, past what has been read).
-        self._hits = dict.fromkeys(candidate or (), -1)
+        # Per marker: absolute offset of its next occurrence (-1: none in what has been read)
+        # and the offset its search goes on from, so no byte is searched twice.
+        self._hits = dict.fromkeys(candidate or (), (-1, 0))
 
     @property
     def bytes_read(self) -> int:
@@ -404,26 +409,27 @@ class ArrayStream:
             ):
                 if self._boundary is None:
                     self._learn_boundary(data, pos)
-                m = self._closer_search(data, pos)
-                if m is not None:
-                    end = m.end()
-                    wanted = self._may_want(data, pos, end)
-                    if not wanted and self._boundary is not None:
-                        after, count = self._bulk_skip(data, pos)
-                        if count:
-                            index += count
-                            self.elements = index
-                            self.unparsed += count
-                            pos = after
-                            expect_separator = False
-                            # Let the caller see progress even when nothing is wanted for long.
-                            yield HEARTBEAT
-                            continue
+                else:
+                    # First the elements before the next marker, all at once; one by one
+                    # only the element holding it (or running past what has been read).
+                    after, count = self._bulk_skip(data, pos)
+                    if count:
+                        index += count
+                        self.elements = index
+                        self.unparsed += count
+                        pos = after
+                        expect_separator = False
+                        # Let the caller see progress even when nothing is wanted for long.
+                        yield HEARTBEAT
+                        continue
+                pos, end = self._pretty_end(pos)
+                data = buf.data
+                if end is not None:
                     self._last_end = buf.base + end
-                    if wanted:
+                    if self._may_want(data, pos, end):
                         # The layout gives the end: parse here rather than find it again.
                         try:
-                            value = orjson.loads(data[pos:end])
+                            value = orjson.loads(memoryview(data)[pos:end])
                         except orjson.JSONDecodeError:
                             pass
                         else:
@@ -435,9 +441,8 @@ class ArrayStream:
                             continue
                     else:
                         # Not an element the caller can want: only its bytes are checked.
-                        span = data[pos:end]
-                        if not span.isascii():
-                            problem = self._utf8_problem(span, pos)
+                        if buf.base + pos < buf.clean_from and not data[pos:end].isascii():
+                            problem = self._utf8_problem(data[pos:end], pos)
                             if problem is not None:
                                 yield Element(index, offset, buf.line_at(pos), None, problem)
                         index += 1
@@ -471,16 +476,30 @@ class ArrayStream:
             pos = resumed
             expect_separator = False
 
+    def _hit(self, marker: bytes, data: bytes, pos: int) -> int | None:
+        """Position of the first occurrence of ``marker`` at or after ``pos``, None if unread."""
+        base = self._buf.base
+        found, resume = self._hits[marker]
+        if found < base + pos:
+            start = max(pos, resume - base)
+            at = data.find(marker, start)
+            if at >= 0:
+                found = base + at
+                resume = found + 1
+            else:
+                # Not in what has been read: go on from where one could still begin.
+                found = -1
+                resume = base + max(start, len(data) - len(marker) + 1)
+            self._hits[marker] = (found, resume)
+            if found < 0:
+                return None
+        return found - base
+
     def _may_want(self, data: bytes, pos: int, end: int) -> bool:
         """Whether ``data[pos:end]`` holds a candidate marker."""
-        base = self._buf.base
-        hits = self._hits
-        for marker, hit in hits.items():
-            if hit < base + pos:
-                found = data.find(marker, pos)
-                hit = base + (found if found >= 0 else len(data) - len(marker) + 1)
-                hits[marker] = hit
-            if hit + len(marker) <= base + end:
+        for marker in self._hits:
+            at = self._hit(marker, data, pos)
+            if at is not None and at + len(marker) <= end:
                 return True
         return False
 
@@ -490,52 +509,63 @@ class ArrayStream:
         if last <= 0 or last > pos:
             return
         between = data[last:pos]
-        if between in (b"," + self._lead, b",\r" + self._lead):
-            self._boundary = self._closer + between + b"{"
-            self._boundaries = re.compile(re.escape(self._boundary)).findall
-            # Where the array ends: an element's closing line, then the closing bracket.
-            self._array_end = re.compile(re.escape(self._closer) + rb"[ \t\r\n]*\]").search
+        opening = _OPENS_BLOCK.match(data, pos)
+        if opening is not None and between in (b"," + self._lead, b",\r" + self._lead):
+            tail = between + opening.group()
+            self._boundary = self._closer + tail
+            self._between = len(between)
+            # Every closing line at the elements' indentation, with what follows it when
+            # that is the start of the next element: b"" marks one that is not.
+            self._ends = re.compile(
+                re.escape(self._closer) + b"(" + re.escape(tail) + b")?"
+            ).findall
 
     def _bulk_skip(self, data: bytes, pos: int) -> tuple[int, int]:
         """Skip, in one go, the elements before the next candidate marker.
 
-        Counts the element boundaries (closing line, comma, opening line) up to
-        the next occurrence of a marker (or the slice's end, or the buffer's):
-        every element ending there cannot be wanted. Returns the position of
-        the first element not skipped and how many were; (pos, 0) when the
-        layout or the bytes (not ASCII, checked element by element instead)
-        do not allow it.
+        ``pos`` is the opening brace of an element laid out one member a line.
+        Up to the next occurrence of a marker (or the slice's end, or the
+        buffer's), the elements are cut where the one-by-one reading would
+        cut them: at the next closing line at their indentation. While each
+        such line is followed by the next element's opening line (a
+        boundary), none of those elements can be wanted. One regex pass finds
+        every closing line and tells which are boundaries, so the run stops
+        at the first that is not: the array's end (another array may follow
+        with the same layout), or an element in another layout (on one line),
+        which would otherwise be counted with its neighbour.
+
+        Returns the position of the first element not skipped and how many
+        were; (pos, 0) when none can be, or when the bytes are not UTF-8
+        (then checked element by element, to say where).
         """
         base = self._buf.base
         boundary = self._boundary
         assert boundary is not None
         limit = len(data)
         for marker in self._hits:
-            self._may_want(data, pos, pos)
-            limit = min(limit, self._hits[marker] - base)
+            at = self._hit(marker, data, pos)
+            if at is not None:
+                limit = min(limit, at)
         if self._stop is not None:
             limit = min(limit, self._stop - base)
-        # Never past the end of the array: another array may follow with the same layout.
-        if self._array_end_at < base + pos:
-            m = self._array_end(data, pos)
-            # Not found: it could still begin near the end of what has been read.
-            unseen = max(pos, len(data) - len(self._closer) - 256)
-            self._array_end_at = base + (m.start() if m is not None else unseen)
-        limit = min(limit, self._array_end_at - base)
         if limit - pos <= len(boundary):
             return pos, 0
-        count = len(self._boundaries(data, pos, limit))
+        ends = self._ends(data, pos, limit)
+        count = ends.index(b"") if b"" in ends else len(ends)
         if not count:
             return pos, 0
-        after = data.rfind(boundary, pos, limit) + len(boundary) - 1
-        if not data[pos:after].isascii():
+        if count == len(ends) - ends.count(b""):
+            # Every boundary found is in the run (the usual case): the last one ends it.
+            opening = data.rfind(boundary, pos, limit) + len(self._closer) + self._between
+        else:
+            # A boundary beyond the run (after the end of the array, say): count to the run's.
+            boundaries = re.compile(re.escape(boundary)).finditer(data, pos, limit)
+            for _ in range(count):
+                opening = next(boundaries).start() + len(self._closer) + self._between
+        if base + pos < self._buf.clean_from and not _is_utf8(data[pos:opening]):
             return pos, 0
-        if data.count(self._lead + b"{", pos, after) != count - 1:
-            # An element in another layout (on one line) sits among them: counting
-            # boundaries would count it with its neighbour.
-            return pos, 0
-        self._last_end = base + after - (len(boundary) - len(self._closer) - 1)
-        return after, count
+        self._last_end = base + opening - self._between
+        return opening, count
 
     def _resync(self, pos: int) -> int | None:
         """Start of the next element after a corrupt one whose end is unknown, or None."""
@@ -771,6 +801,16 @@ class ArrayStream:
         except orjson.JSONDecodeError as exc:
             where = self._abs(pos) + _char_to_byte(raw, exc.pos)
             return None, StreamProblem("corrupt", _json_error(exc, where), where)
+
+
+def _is_utf8(raw: bytes) -> bool:
+    if raw.isascii():
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _too_large(offset: int) -> StreamProblem:
