@@ -97,9 +97,11 @@ class Checks:
             pattern = re.compile(settings.path_pattern)
             self.wanted: Wanted = lambda method, url: is_issue_call(method, url, pattern)
         else:
-            # Every issue-API path ends in "issue"; a HAR entry whose text does not hold
-            # it is no issue call and need not be parsed.
-            self.candidate = (b"issue",)
+            # Every issue-API path ends in "/issue", which JSON may write "\/issue": the raw
+            # text of a HAR entry that holds neither is no issue call and need not be parsed.
+            # (Longer markers are no faster to search, and "authentication/issue" would miss
+            # the escaped slash.)
+            self.candidate = (b"/issue",)
             # Most recorded calls are not issue calls; a substring test turns them away
             # before the URL is parsed (every issue-API path ends in this).
             self.wanted = lambda method, url: (

@@ -151,7 +151,7 @@ class ArrayStream:
 
     ``candidate`` lists byte strings of which an element the caller may want
     holds at least one in its raw text (for HAR entries and the issue API:
-    ``b"issue"``, which every issue path ends in). An element without any,
+    ``b"/issue"``, which every issue path ends in). An element without any,
     when the layout gives its end, is not parsed: its bytes are checked to be
     UTF-8, it is counted in :attr:`unparsed` and not yielded. That is what
     makes large recordings fast: most of their entries are other traffic, and
