@@ -11,7 +11,7 @@ look-ups; only a failing payload pays for error objects.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -30,7 +30,7 @@ from ciba_contracts.contract.schemas import (
 from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.parse import NotJson, clamp_big_ints, judgeable, parse_exact
-from ciba_contracts.validate.plan import Plan, Planner, planner
+from ciba_contracts.validate.plan import KeywordCheck, Planner, planner
 from ciba_contracts.validate.render import (
     json_equal,
     json_type,
@@ -276,55 +276,68 @@ class Validator:
         validator: Any = None,
         content: bool = False,
         original: dict[str, Any] | None = None,
-    ) -> Iterator[Finding]:
+    ) -> list[Finding]:
         if validator is None:
             schema, plans = self._schema, self._plans
         else:
             schema, plans = validator, self._content_plans.get(id(validator))
-        failures: Iterable[_Failure] | None = None
+        found: list[Finding] = []
+        failures: list[tuple[KeywordCheck, Any]] | None = None
         try:
             plan = plans.plan_for(instance) if plans is not None else None
             if plan is not None:
-                failures = _planned_failures(plan, instance)
+                failures = plan.failures(instance)
         except (ValueError, TypeError, OverflowError, RecursionError):
             # Values the compiled checks cannot read: the reported way says what they are.
             failures = None
-        if failures is None:
-            failures = yield from self._reported_failures(schema, instance, content, original)
-        for parts, keyword, location, shown, message in failures:
-            yield self._finding(parts, keyword, location, shown, message, content, original)
+        if failures is not None:
+            finding = self._finding
+            for check, judged in failures:
+                found.append(finding(check.path, check.location, judged, check, content, original))
+            return found
+        for path, location, judged, error in self._reported_failures(
+            schema, instance, content, original, found
+        ):
+            found.append(self._finding(path, location, judged, error, content, original))
+        return found
 
     def _finding(
         self,
-        parts: list[str | int],
-        keyword: str,
+        path: tuple[str | int, ...],
         location: str,
-        shown: Any,
-        message: Callable[[], str],
+        judged: Any,
+        source: Any,
         content: bool,
         original: dict[str, Any] | None,
     ) -> Finding:
-        """The finding of one failing keyword; what does not depend on the value is cached."""
-        key = (location, content, *parts)
+        """The finding of one failing keyword; what does not depend on the value is cached.
+
+        ``path`` is the instance path of the failing value (for ``required``, of
+        the missing member), ``judged`` the value the check saw, ``source`` the
+        jsonschema-rs error or the plan's check, for the message if the rule
+        quotes it.
+        """
+        key = (location, content, path)
         known = self._known.get(key)
         if known is None:
-            known = _KnownPart.of(parts, keyword, location, content)
+            known = _KnownPart.of(path, location, content)
             if len(self._known) < _KNOWN_LIMIT:
                 self._known[key] = known
         value_text: str | None = None
         context: dict[str, object] = {}
-        if keyword != "required":
-            if original is not None and len(parts) == 1 and parts[0] in original:
+        if not known.required:
+            shown = judged
+            if original is not None and len(path) == 1 and path[0] in original:
                 # Show what the payload said, not the stand-in the check saw.
-                shown = original[parts[0]]
+                shown = original[path[0]]
             value_text = render(shown)
             if known.wants_value:
                 context["value"] = value_text
             if known.wants_actual:
-                context["actual"] = _actual(keyword, shown)
+                context["actual"] = _actual(known.keyword, shown)
         if known.wants_detail:
-            text = message()
-            context["detail"] = f"`{known.member}`: {text}" if parts else text
+            text = source.message(judged) if isinstance(source, KeywordCheck) else source.message
+            context["detail"] = f"`{known.member}`: {text}" if path else str(text)
         text = known.template.format_map(context) if context else known.template
         return Finding(
             known.code, known.severity, text, known.pointer, known.content_pointer, value_text
@@ -336,11 +349,12 @@ class Validator:
         instance: dict[str, Any],
         content: bool,
         original: dict[str, Any] | None,
-    ) -> Generator[Finding, None, list[_Failure]]:
+        found: list[Finding],
+    ) -> list[tuple[tuple[str | int, ...], str, Any, Any]]:
         """The failing keywords as ``iter_errors`` reports them, for schemas without a plan.
 
-        Members the compiled validator cannot read at all are findings of
-        their own, yielded here.
+        Members the compiled validator cannot read at all become findings of
+        their own, added to ``found``.
         """
         try:
             errors = list(schema.iter_errors(instance))
@@ -348,29 +362,28 @@ class Validator:
             instance, problems = judgeable(instance, _known_members())
             for member, type_name in problems:
                 where = pointer([member])
-                yield Finding.of(
-                    RULES["S003"],
-                    _CONTENT if content else where,
-                    content_pointer=where if content else None,
-                    value=truncate(repr(original.get(member) if original else None)),
-                    member=member,
-                    actual=f"a Python {type_name}",
-                    expected="JSON data",
+                found.append(
+                    Finding.of(
+                        RULES["S003"],
+                        _CONTENT if content else where,
+                        content_pointer=where if content else None,
+                        value=truncate(repr(original.get(member) if original else None)),
+                        member=member,
+                        actual=f"a Python {type_name}",
+                        expected="JSON data",
+                    )
                 )
             try:
                 errors = list(schema.iter_errors(instance))
             except (ValueError, TypeError, OverflowError, RecursionError):
                 errors = []
-        failures: list[_Failure] = []
+        failures = []
         for error in errors:
             location = error.absolute_keyword_location or ""
-            keyword = location.rsplit("/", 1)[-1]
-            parts: list[str | int] = list(error.instance_path)
-            if keyword == "required":
-                parts.append(str(getattr(error.kind, "property", "")) or "?")
-            failures.append(
-                (parts, keyword, location, error.instance, functools.partial(_message, error))
-            )
+            path = tuple(error.instance_path)
+            if location.endswith("/required"):
+                path += (str(getattr(error.kind, "property", "")) or "?",)
+            failures.append((path, location, error.instance, error))
         return failures
 
     def _relation_findings(self, obj: dict[str, Any]) -> list[Finding] | None:
@@ -566,30 +579,6 @@ def _no_booleans(mine: tuple[Any, ...], theirs: tuple[Any, ...]) -> bool:
     return bool not in map(type, mine) and bool not in map(type, theirs)
 
 
-#: A failing keyword: instance path (for ``required``, of the missing member), keyword,
-#: absolute keyword location, the value judged, and jsonschema-rs's message on demand.
-_Failure = tuple[list[str | int], str, str, Any, Callable[[], str]]
-
-
-def _planned_failures(plan: Plan, instance: dict[str, Any]) -> list[_Failure]:
-    failures: list[_Failure] = []
-    for check, value in plan.failures(instance):
-        if check.keyword == "required":
-            parts: list[str | int] = [check.member or "?"]
-        elif check.member is None:
-            parts = []
-        else:
-            parts = [check.member]
-        failures.append(
-            (parts, check.keyword, check.location, value, functools.partial(check.message, value))
-        )
-    return failures
-
-
-def _message(error: Any) -> str:
-    return str(error.message)
-
-
 #: Most distinct (keyword location, member) places whose findings' fixed parts are kept.
 _KNOWN_LIMIT = 4096
 
@@ -608,17 +597,20 @@ class _KnownPart:
     pointer: str
     content_pointer: str | None
     member: str
+    keyword: str
+    required: bool
     template: str
     wants_value: bool
     wants_actual: bool
     wants_detail: bool
 
     @classmethod
-    def of(cls, parts: list[str | int], keyword: str, location: str, content: bool) -> _KnownPart:
+    def of(cls, path: tuple[str | int, ...], location: str, content: bool) -> _KnownPart:
+        keyword = location.rsplit("/", 1)[-1]
         code, holder = rule_at(location)
         rule = RULES.get(code, RULES["S003"]) if code else RULES["S003"]
         required = keyword == "required"
-        member = str(parts[-1]) if parts else ("?" if required else "")
+        member = str(path[-1]) if path else ("?" if required else "")
         fixed: dict[str, object] = {"member": member or "payload"}
         if required:
             fixed["actual"] = "missing"
@@ -634,13 +626,15 @@ class _KnownPart:
                 for name in rule.fields
             }
         )
-        where = pointer(parts)
+        where = pointer(path)
         return cls(
             rule.code,
             rule.severity,
             _CONTENT if content else where,
             where if content else None,
             member,
+            keyword,
+            required,
             template,
             "value" in later and "value" in rule.fields,
             "actual" in later and "actual" in rule.fields,

@@ -87,6 +87,8 @@ class KeywordCheck:
     schema: dict[str, Any]
     holds: Callable[[Any], bool]
     validator: Any
+    #: The instance path a finding of this check points at: the member, if any.
+    path: tuple[str, ...] = ()
 
     def message(self, instance: Any) -> str:
         """What jsonschema-rs says about ``instance`` failing this keyword."""
@@ -153,10 +155,12 @@ class _Condition:
 
 
 class Planner:
-    """The plans of one schema file, built on first use for each outcome of its conditions."""
+    """The plans of one schema document, built on first use for each outcome of its conditions.
 
-    def __init__(self, name: str) -> None:
-        doc = load_schema(name)
+    The document needs an ``$id``; its ``$ref`` resolve among the project's schema files.
+    """
+
+    def __init__(self, doc: dict[str, Any]) -> None:
         self._uri = str(doc["$id"])
         self._doc = doc
         conditions: list[_Condition] = []
@@ -191,7 +195,7 @@ class Planner:
 @functools.cache
 def planner(name: str) -> Planner:
     """The shared :class:`Planner` of a schema file (by file name)."""
-    return Planner(name)
+    return Planner(load_schema(name))
 
 
 def _target(ref: str, uri: str) -> tuple[dict[str, Any], str]:
@@ -333,7 +337,8 @@ def _walk_value(
 def _check(member: str | None, keyword: str, value: Any, location: str) -> KeywordCheck:
     schema = {keyword: value}
     validator = jsonschema_rs.validator_for({"$schema": _DRAFT, **schema})
-    return KeywordCheck(member, keyword, location, schema, validator.is_valid, validator)
+    path = () if member is None else (member,)
+    return KeywordCheck(member, keyword, location, schema, validator.is_valid, validator, path)
 
 
 def _required(member: str, location: str) -> KeywordCheck:
