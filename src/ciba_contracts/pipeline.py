@@ -8,6 +8,7 @@ reporter sees the same sequence, whether the run used one process or many
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -95,7 +96,9 @@ class Checks:
         self.candidate: Candidate | None = None
         if settings.path_pattern:
             pattern = re.compile(settings.path_pattern)
-            self.wanted: Wanted = lambda method, url: is_issue_call(method, url, pattern)
+            self.wanted: Wanted = _remembered(
+                lambda method, url: is_issue_call(method, url, pattern)
+            )
         else:
             # Every issue-API path ends in "/issue", which JSON may write "\/issue": the raw
             # text of a HAR entry that holds neither is no issue call and need not be parsed.
@@ -104,11 +107,16 @@ class Checks:
             self.candidate = (b"/issue",)
             # Most recorded calls are not issue calls; a substring test turns them away
             # before the URL is parsed (every issue-API path ends in this).
-            self.wanted = lambda method, url: (
-                "authentication/issue" in url and is_issue_call(method, url)
-            )
+            test = _remembered(is_issue_call)
+            self.wanted = lambda method, url: "authentication/issue" in url and test(method, url)
         #: Whether to list every checked item (the JUnit report has a test case for each).
         self.list_items = settings.format == "junit"
+
+
+def _remembered(test: Wanted) -> Wanted:
+    """``test`` with its answers kept: a recording calls the same few URLs again and again,
+    and splitting one costs more than looking it up."""
+    return functools.lru_cache(maxsize=1024)(test)
 
 
 def expand(inputs: Sequence[str]) -> Iterator[Task]:
