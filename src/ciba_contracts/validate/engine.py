@@ -94,6 +94,7 @@ class Validator:
         )
         self._ack_shortcut = _ack_constrains_only_mirrored()
         self._mirrors = _mirror_test(self._mirror_items)
+        self._mirror_pointers = {member: pointer([member]) for member in self._mirror}
         self._relations_hold = self._build_relations_test()
         actions = tuple(_action_values()) if kind == "issue-response" else ("",)
         # Compiled once per schema file: validators with other rule selections share them.
@@ -466,13 +467,17 @@ class Validator:
             and json_equal(body[member], obj[field])
         )
 
-    def _mismatches(self, obj: dict[str, Any], body: dict[str, Any]) -> Iterator[Finding]:
+    def _mismatches(self, obj: dict[str, Any], body: dict[str, Any]) -> list[Finding]:
         rule = RULES["A112"]
+        found: list[Finding] = []
         for member, field in self._mirror.items():
             in_body = member in body
             in_fields = field in obj
             if in_body and in_fields:
-                if json_equal(body[member], obj[field]):
+                a = body[member]
+                b = obj[field]
+                # Same type and equal is the usual case; json_equal decides the others.
+                if (a == b and type(a) is type(b)) or json_equal(a, b):
                     continue
             elif in_body == in_fields or member in self._ack_required:
                 # Absent on both sides, or absence is what a required-member rule reports.
@@ -484,7 +489,9 @@ class Validator:
                 value=value or "absent",
                 expected=render(obj[field]) if in_fields else "absent",
             )
-            yield Finding(rule.code, rule.severity, message, _CONTENT, pointer([member]), value)
+            where = self._mirror_pointers[member]
+            found.append(Finding(rule.code, rule.severity, message, _CONTENT, where, value))
+        return found
 
     # -- output -------------------------------------------------------------
 
