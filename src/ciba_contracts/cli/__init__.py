@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from ciba_contracts import __version__
 from ciba_contracts.cli.catalog import rules, schema
-from ciba_contracts.cli.contract_test import test
-from ciba_contracts.cli.serve import serve
 from ciba_contracts.cli.validate import validate
 
+#: Commands imported only when asked for: ``serve`` and ``test`` bring uvicorn, starlette
+#: and an HTTP client, which would add about a third to the start-up of ``validate``.
+_LAZY = {
+    "serve": ("ciba_contracts.cli.serve", "serve"),
+    "test": ("ciba_contracts.cli.contract_test", "test"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Commands(click.Group):
+    """The commands, the lazy ones among them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _LAZY and cmd_name not in self.commands:
+            module, name = _LAZY[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ciba-contracts")
 def main() -> None:
     """Check payloads, recordings and live servers against the contract of
@@ -21,5 +41,3 @@ def main() -> None:
 main.add_command(validate)
 main.add_command(schema)
 main.add_command(rules)
-main.add_command(serve)
-main.add_command(test)

@@ -12,18 +12,11 @@ import os
 import sys
 import time
 from types import TracebackType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+if TYPE_CHECKING:
+    # rich is imported when a bar is drawn: most runs (CI, pipes, short runs) never draw one.
+    from rich.progress import Progress, TaskID
 
 #: Seconds a run must last before the bar appears.
 DELAY = 1.0
@@ -64,6 +57,16 @@ class ProgressBar:
         if self._progress is None:
             if time.monotonic() - self._began < DELAY:
                 return
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
             self._progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
