@@ -165,6 +165,13 @@ class Validator:
         ok_action = self._ok_action
         mirrors = self._mirrors if self._ack_shortcut else None
         content_validator = self._content.get
+        members = [m for m, _, _ in self._mirror_items] or [""]
+        fields = [f for _, f, _ in self._mirror_items] or [""]
+        # Tuples even for one member, so the comparison below reads the same.
+        every_member = (
+            itemgetter(*members, *members[:1]) if len(members) == 1 else itemgetter(*members)
+        )
+        every_field = itemgetter(*fields, *fields[:1]) if len(fields) == 1 else itemgetter(*fields)
 
         def hot(payload: Payload) -> list[Finding]:
             if type(payload) is not bytes:
@@ -196,8 +203,20 @@ class Validator:
                     if action == ok_action:
                         # Members equal to already-validated fields cannot break the
                         # acknowledgement schema, so it need not run.
-                        if mirrors is not None and type(body) is dict and mirrors(obj, body):
-                            return []
+                        if mirrors is not None and type(body) is dict:
+                            try:
+                                # Every member present on both sides: the usual case, inline.
+                                mine = every_member(body)
+                                theirs = every_field(obj)
+                            except KeyError:
+                                if mirrors(obj, body):
+                                    return []
+                            else:
+                                if mine == theirs and (
+                                    (True not in mine and False not in mine)
+                                    or _no_booleans(mine, theirs)
+                                ):
+                                    return []
                     else:
                         validator = content_validator(action)
                         if validator is None or validator.is_valid(body):
