@@ -76,6 +76,48 @@ def test_exchange_lines(tmp_path: Path) -> None:
     assert lines_of[5] == 7  # a blank line is not an entry but is a line
 
 
+def test_exchange_lines_that_only_orjson_refuses_are_read(tmp_path: Path) -> None:
+    # Each line is JSON: a huge number and a lone surrogate escape are allowed by
+    # RFC 8259, orjson alone refuses them. They are exchanges to check, not I001.
+    def line(**changes: object) -> bytes:
+        return exchange(ISSUE_URL, 200, ok_body(**changes).decode())
+
+    lines = [
+        # 1e400 outside the body: the exchange is checked (and finds its fault).
+        line(expiresIn=0).replace(b'"headers":{}', b'"headers":{},"elapsed":1e400', 1),
+        # A lone surrogate in a header value (a logger that escaped a broken string).
+        line(interval=-1).replace(b'"headers":{}', b'"headers":{"X-Trace":"\\ud800"}', 1),
+        # 1e400 inside a body the logger stored parsed: it is checked as 1e400,
+        # not as the null orjson would write for infinity.
+        exchange(ISSUE_URL, 200, orjson.loads(ok_body())).replace(
+            b'"interval":5', b'"interval":1e400', 1
+        ),
+        # Real garbage is still unreadable, with its place.
+        b'{"request": {"method": "POST", "url": garbage}}\n',
+        b'{"request": NaN, "response": null}\n',
+    ]
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b"".join(lines))
+    code, report = json_report(str(path))
+    assert code == 1
+    assert report["summary"]["checked"] == 3
+    assert rules_by_entry(report) == {
+        ("log.jsonl", 0): ["A109"],
+        ("log.jsonl", 1): ["A110"],
+        ("log.jsonl", 2): ["A112", "S004"],
+        ("log.jsonl", 3): ["I001"],
+        ("log.jsonl", 4): ["I001"],
+    }
+    unreadable = {f["entry"]: f for f in report["findings"] if f["rule"] == "I001"}
+    assert unreadable[3]["line"] == 4
+    assert unreadable[3]["offset"] == sum(len(raw) for raw in lines[:3])
+    column = lines[3].index(b"garbage") + 1
+    assert unreadable[3]["message"].endswith(f"not valid JSON: Expecting value at column {column}")
+    assert "NaN is not a JSON value" in unreadable[4]["message"]
+    infinite = next(f for f in report["findings"] if f["rule"] == "S004")
+    assert infinite["pointer"] == "/interval"
+
+
 def test_plain_payload_lines_are_still_payloads(tmp_path: Path) -> None:
     path = tmp_path / "payloads.jsonl"
     path.write_bytes(ok_body() + b"\n" + ok_body(expiresIn=0) + b"\n")

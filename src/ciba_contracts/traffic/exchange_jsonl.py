@@ -17,6 +17,9 @@ content (an object with ``request`` and ``response`` members).
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from collections.abc import Generator, Iterator, Mapping
 from typing import Any, BinaryIO
 
@@ -32,6 +35,10 @@ from ciba_contracts.traffic.exchange import (
     Wanted,
     header_pairs,
 )
+from ciba_contracts.validate.parse import NotJson, parse_exact
+
+#: The position the stdlib parser names; a JSON line is one line, so only the column tells.
+_POSITION = re.compile(r" at line 1 column (\d+)$")
 
 
 def is_exchange_line(value: Any) -> bool:
@@ -62,23 +69,41 @@ def read_exchange_lines(
         entry += 1
         try:
             value = orjson.loads(text)
+            exact = True
         except orjson.JSONDecodeError as exc:
             if exc.msg.startswith("str is not valid UTF-8"):
-                value = yield from _not_utf8(text, location)
-                if value is None:
+                read = yield from _not_utf8(text, location)
+                if read is None:
                     continue
+                value, exact = read
             elif exc.msg.startswith("unexpected end of data") and not raw.endswith(b"\n"):
                 yield InputProblem(
                     location, "I002", "the last line is cut short (no closing brace)"
                 )
                 continue
             else:
-                yield InputProblem(location, "I001", f"not valid JSON: {exc.msg}")
-                continue
-        yield from exchange_record(value, location, wanted)
+                # JSON that orjson cannot represent (1e400, a lone surrogate escape) is
+                # still JSON; the shared parser reads it or says precisely why not.
+                lead = len(raw) - len(raw.lstrip())
+                read = yield from _parse_slow(text, location, lead)
+                if read is None:
+                    continue
+                value, exact = read
+        yield from exchange_record(value, location, wanted, exact=exact)
 
 
-def _not_utf8(text: bytes, location: Location) -> Generator[Record, None, Any]:
+def _parse_slow(
+    text: bytes | str, location: Location, lead: int = 0
+) -> Generator[Record, None, tuple[Any, bool] | None]:
+    try:
+        return parse_exact(text)
+    except NotJson as exc:
+        reason = _POSITION.sub(lambda m: f" at column {int(m.group(1)) + lead}", str(exc))
+        yield InputProblem(location, "I001", f"not valid JSON: {reason}")
+        return None
+
+
+def _not_utf8(text: bytes, location: Location) -> Generator[Record, None, tuple[Any, bool] | None]:
     try:
         text.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -88,22 +113,28 @@ def _not_utf8(text: bytes, location: Location) -> Generator[Record, None, Any]:
             "I003",
             f"byte 0x{text[exc.start]:02x} at offset {where} is not UTF-8",
         )
-    try:
-        return orjson.loads(text.decode("utf-8", "replace"))
-    except orjson.JSONDecodeError as exc:
-        yield InputProblem(location, "I001", f"not valid JSON: {exc.msg}")
-        return None
+    return (yield from _parse_slow(text.decode("utf-8", "replace"), location))
 
 
-def exchange_record(value: Any, location: Location, wanted: Wanted | None) -> Iterator[Record]:
-    """One parsed exchange line as an exchange, a skip, or the reason it cannot be read."""
+def exchange_record(
+    value: Any, location: Location, wanted: Wanted | None, *, exact: bool = True
+) -> Iterator[Record]:
+    """One parsed exchange line as an exchange, a skip, or the reason it cannot be read.
+
+    ``exact`` is False when the line was read by the stdlib parser (orjson refused
+    it): a body the logger stored parsed may then hold values orjson would write
+    differently (infinity as ``null``) or not at all (lone surrogates, integers
+    wider than 64 bits), so it is serialised again without orjson.
+    """
     if not is_exchange_line(value):
         yield InputProblem(
             location, "I001", "the line is not an exchange (`request` object and `response`)"
         )
         return
     request = value["request"]
-    recorded = read_request(request, location, wanted, ("url", "uri"), _body)
+    recorded = read_request(
+        request, location, wanted, ("url", "uri"), lambda message: _body(message, exact)
+    )
     if not isinstance(recorded, RecordedRequest):
         yield recorded
         return
@@ -123,7 +154,7 @@ def exchange_record(value: Any, location: Location, wanted: Wanted | None) -> It
         return
     headers = header_pairs(response.get("headers"))
     try:
-        body = received_body(_body(response), headers)
+        body = received_body(_body(response, exact), headers)
     except BodyError as exc:
         yield InputProblem(location, "I001", f"`response.body`: {exc}")
         return
@@ -133,7 +164,7 @@ def exchange_record(value: Any, location: Location, wanted: Wanted | None) -> It
     )
 
 
-def _body(message: Mapping[str, Any]) -> bytes | None:
+def _body(message: Mapping[str, Any], exact: bool = True) -> bytes | None:
     if message.get("body_base64") is not None:
         return from_base64(str(message["body_base64"]))
     body = message.get("body")
@@ -144,7 +175,29 @@ def _body(message: Mapping[str, Any]) -> bytes | None:
             return from_base64(body)
         return body.encode("utf-8", "surrogatepass")
     # A logger that stored the parsed body: check what it serialises to.
+    if not exact:
+        try:
+            return _dumps_as_read(body).encode("ascii")
+        except RecursionError:
+            raise BodyError("the body is nested too deeply to serialise") from None
     try:
         return orjson.dumps(body)
     except TypeError as exc:
         raise BodyError(f"the body cannot be serialised ({exc})") from None
+
+
+def _dumps_as_read(value: Any) -> str:
+    """JSON text of a value the stdlib parser read: the value the logger wrote.
+
+    ``1e400`` was read as infinity, which JSON has no literal for; writing it
+    back as ``1e400`` gives the checker the number the line held. Lone
+    surrogates stay ``\\u`` escapes (ASCII output).
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "1e400" if value > 0 else "-1e400"
+    if isinstance(value, dict):
+        members = (f"{json.dumps(key)}:{_dumps_as_read(item)}" for key, item in value.items())
+        return "{" + ",".join(members) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_dumps_as_read(item) for item in value) + "]"
+    return json.dumps(value)
