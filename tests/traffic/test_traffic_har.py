@@ -319,3 +319,58 @@ def test_unparsed_entries_change_no_finding(
     _, full = json_report(str(path), "--path-pattern", r"/backchannel/authentication/issue/?$")
     assert fast == full
     assert fast["summary"]["checked"] + fast["summary"]["skipped"] == len(entries)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_skipped_runs_stop_at_every_layout_break(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Runs of entries skipped at once end where the one-by-one reading would.
+
+    Among pretty-printed entries: entries on one line, a blank after an
+    opening brace, CRLF line breaks, slashes JSON-escaped as ``\\/``, and a
+    second array after the entries in the same layout, its first element
+    opened on the bracket's line. The report must be that of parsing every
+    entry.
+    """
+    from ciba_contracts.traffic import jsonstream
+
+    rng = __import__("random").Random(seed)
+    monkeypatch.setattr(jsonstream, "CHUNK", rng.choice([333, 4096, 1 << 20]))
+    unit = rng.choice(["  ", "    ", "\t"])
+    indent = unit * rng.choice([2, 3])
+    texts = []
+    for _ in range(rng.randint(10, 50)):
+        roll = rng.random()
+        if roll < 0.15:
+            entry = har_entry(ISSUE_URL, 200, ok_body(expiresIn=rng.choice([0, 600])))
+        elif roll < 0.25:
+            entry = har_entry(AUTH_URL, 200, b'{"note": "no /issue here"}')
+        else:
+            entry = har_entry(AUTH_URL, 200, b'{"ticket": "t"}' * rng.randint(1, 20))
+        style = rng.random()
+        if style < 0.1:
+            text = json.dumps(entry)
+        else:
+            text = json.dumps(entry, indent=unit)
+            if style < 0.15:
+                text = text.replace("{\n", "{ \n", 1)
+        texts.append(text.replace("\n", "\n" + indent))
+    entries = "[\n" + indent + (",\n" + indent).join(texts) + "\n" + unit * 2 + "]"
+    pages = [json.dumps({"id": f"p{k}", "title": "x"}, indent=unit) for k in range(5)]
+    after = "[" + (",\n" + indent).join(p.replace("\n", "\n" + indent) for p in pages) + "]"
+    text = (
+        "{\n" + unit + '"log": {\n' + unit * 2 + '"version": "1.2",\n'
+        f'{unit * 2}"entries": {entries},\n{unit * 2}"pages": {after}\n{unit}}}\n}}\n'
+    )
+    raw = text.encode()
+    if rng.random() < 0.5:
+        raw = raw.replace(b"\n", b"\r\n")
+    if rng.random() < 0.5:
+        raw = raw.replace(b"/", b"\\/")
+    path = tmp_path / "r.har"
+    path.write_bytes(raw)
+    _, fast = json_report(str(path))
+    _, full = json_report(str(path), "--path-pattern", r"/backchannel/authentication/issue/?$")
+    assert fast == full
+    assert fast["summary"]["checked"] + fast["summary"]["skipped"] == len(texts)
