@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -330,3 +331,104 @@ def test_safe_yaml_tags_are_fine(tmp_path: Path) -> None:
     assert "!!binary" in cassette.read_text()
     _, report = json_report(str(cassette))
     assert rules_by_entry(report) == {("binary.yaml", 0): ["A110"]}
+
+
+MERGED = """\
+# written by hand: shared parts as anchors, merged with `<<`
+defaults: &issue
+  method: POST
+  uri: https://us.authlete.com/api/1/backchannel/authentication/issue
+  headers: {{Authorization: [Bearer reference-token]}}
+interactions:
+- request:
+    <<: *issue
+    body: '{{"ticket": "a"}}'
+  response: &answer
+    status: {{code: 200, message: OK}}
+    headers: &json {{Content-Type: [application/json]}}
+    body: {{string: {zero}}}
+- request:
+    <<: *issue
+    body: '{{"ticket": "b"}}'
+  response:
+    <<: *answer
+    body: {{string: {negative}}}
+- request: {{<<: *issue, method: GET}}
+  response: {{status: {{code: 405, message: Method Not Allowed}}, headers: *json}}
+- request:
+    <<: [*issue, {{body: null}}]
+  response: &answer
+    status: {{code: 200, message: OK}}
+    headers:
+      <<: *json
+      X-Request-Id: [r-4]
+    body: {{string: {valid}}}
+- request:
+    <<: *issue
+  response:
+    <<: *answer
+    status: {{code: 201, message: Created}}
+- request:
+    <<: *issue
+  response: *answer
+  extra: &hostile
+    status: !!python/object/apply:os.system ["touch {marker}"]
+- request:
+    <<: *issue
+  response:
+    <<: *hostile
+    body: {{string: {valid}}}
+version: 1
+"""
+
+
+def test_cassette_with_merge_keys_reads_as_safe_load_does(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = MERGED.format(
+        zero=json.dumps(ok_body(expiresIn=0).decode()),
+        negative=json.dumps(ok_body(interval=-1).decode()),
+        valid=json.dumps(ok_body().decode()),
+        marker=marker,
+    )
+    cassette = tmp_path / "merged.yaml"
+    cassette.write_text(text, encoding="utf-8")
+    # Up to the anchor defined again (which PyYAML refuses in one document), the
+    # file is plain YAML for safe_load, merges and all.
+    clean = yaml.safe_load(text[: text.index("- request:\n    <<: [")])
+    assert clean["interactions"][1]["response"]["headers"] == {"Content-Type": ["application/json"]}
+    code, report = json_report(str(cassette))
+    assert code == 1
+    assert not marker.exists()
+    found = rules_by_entry(report)
+    assert found == {
+        # Merged from the header, from an earlier interaction, from a list of mappings;
+        # `answer` is anchored twice, and the later one counts for what follows.
+        ("merged.yaml", 0): ["A109"],
+        ("merged.yaml", 1): ["A110"],
+        ("merged.yaml", 4): ["H301"],
+        # A hostile node, and a merge of it elsewhere: neither is constructed.
+        ("merged.yaml", 5): ["I005"],
+        ("merged.yaml", 6): ["I005"],
+    }
+    assert report["summary"]["checked"] == 4
+    assert report["summary"]["skipped"] == 1
+    unsafe = [f for f in report["findings"] if f["rule"] == "I005"]
+    assert {f["value"] for f in unsafe} == {"!!python/object/apply:os.system"}
+    # Both name the line the tag is written on, also when it is reached by an alias.
+    tag_line = text[: text.index("!!python")].count("\n") + 1
+    assert [f["line"] for f in unsafe] == [tag_line, tag_line]
+
+
+def test_merge_keys_in_a_flow_style_cassette(tmp_path: Path) -> None:
+    text = (
+        "{defaults: &issue {method: POST, uri: 'https://us.authlete.com/api/1/backchannel"
+        "/authentication/issue'}, interactions: [{request: {<<: *issue, body: null}, response:"
+        " {status: {code: 200}, headers: {}, body: {string: "
+        + json.dumps(ok_body(interval=-1).decode())
+        + "}}}]}\n"
+    )
+    cassette = tmp_path / "flow.yaml"
+    cassette.write_text(text, encoding="utf-8")
+    assert yaml.safe_load(text)["interactions"][0]["request"]["method"] == "POST"
+    _, report = json_report(str(cassette))
+    assert rules_by_entry(report) == {("flow.yaml", 0): ["A110"]}

@@ -13,7 +13,10 @@ whole instead, up to :data:`MAX_WHOLE` bytes.
 
 Only the standard YAML tags are ever constructed (what ``yaml.safe_load``
 knows). Any other tag, ``!!python/object/apply:...`` included, is reported by
-name and the interaction holding it is not constructed at all.
+name and the interaction holding it is not constructed at all. Merge keys
+(``<<: *defaults``) are standard YAML and read as ``safe_load`` reads them; an
+alias may name an anchor of an earlier interaction or of the lines before the
+sequence, as it may in the whole document.
 """
 
 from __future__ import annotations
@@ -39,7 +42,50 @@ class _SafeLoader(_Loader):  # type: ignore[misc]
     """The safe loader, subclassed so nothing here changes PyYAML's global one."""
 
 
-_SAFE_TAGS = frozenset(yaml.SafeLoader.yaml_constructors) - {None}
+class _AnchoredLoader(yaml.SafeLoader):
+    """The pure-Python safe loader, resolving aliases to earlier interactions' anchors too.
+
+    The C composer cannot be given anchors, and it forgets its own at the end of
+    the document; an interaction cut out of a cassette is one document of its
+    own, yet its aliases may point into the interactions before it. An anchor
+    defined again in a later interaction replaces the earlier one for what
+    follows (YAML's rule; interactions were read alone before, so a name reused
+    in each of them keeps working), and twice in one interaction it is refused
+    as ``safe_load`` refuses it. Its marks count lines from ``first_line``, so a
+    node reached through an alias still tells the line it was written on.
+    """
+
+    def __init__(self, text: str, earlier: dict[str, yaml.Node], first_line: int) -> None:
+        super().__init__(text)
+        self._earlier = earlier
+        self.line = first_line - 1
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
+            if anchor not in self.anchors and anchor in self._earlier:
+                self.get_event()  # type: ignore[no-untyped-call]
+                return self._earlier[anchor]
+        return super().compose_node(parent, index)
+
+    def compose_document(self) -> yaml.Node | None:
+        # The composer fills this dict, then drops it at the end of the document.
+        anchors = self.anchors
+        node = super().compose_document()
+        self.anchors = anchors
+        return node
+
+
+#: The tags the safe constructor knows, and those it folds into their mapping (``<<``
+#: merge keys, ``=`` value keys); it refuses the latter anywhere else, as ``safe_load`` does.
+_SAFE_TAGS = (frozenset(yaml.SafeLoader.yaml_constructors) - {None}) | {
+    "tag:yaml.org,2002:merge",
+    "tag:yaml.org,2002:value",
+}
+#: An anchor or an alias (PyYAML's anchor alphabet); a hit only costs the slower loader.
+_ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][0-9A-Za-z_-]", re.MULTILINE)
+#: Text of the interactions (and header) whose anchors are kept for later aliases.
+MAX_ANCHORED = 16 * 1024 * 1024
 _KEY_LINE = re.compile(rb"^(interactions|http_interactions)[ \t]*:[ \t]*(?:#.*)?\r?\n?$")
 _KEY_INLINE = re.compile(rb"^(interactions|http_interactions)[ \t]*:[ \t]*(\S.*?)\s*$")
 _ITEM = re.compile(rb"^([ \t]*)-(?:[ \t]|\r?\n|$)")
@@ -79,19 +125,42 @@ class YamlItem:
     last: bool = False
 
 
-def safe_load(text: str, first_line: int = 1) -> Any:
+def safe_load(text: str, first_line: int = 1, anchors: dict[str, yaml.Node] | None = None) -> Any:
     """``yaml.safe_load`` that names the first non-standard tag instead of failing vaguely.
 
     Raises :class:`UnsafeTag` before constructing anything when a node carries
     a tag outside the standard set; raises ``yaml.YAMLError`` for bad YAML.
+    With ``anchors``, aliases may name those anchors too, the anchors ``text``
+    defines are added to it, and the marks of a ``yaml.MarkedYAMLError`` count
+    lines from ``first_line`` (from the start of ``text`` otherwise).
     """
-    loader = _SafeLoader(text)
+    loader: _SafeLoader | _AnchoredLoader
+    if anchors is None:
+        loader = _SafeLoader(text)
+    else:
+        loader = _AnchoredLoader(text, anchors, first_line)
+        first_line = 1
     try:
         node = loader.get_single_node()
+        if anchors is not None:
+            anchors.update(loader.anchors)
         if node is None:
             return None
         _check_tags(node, first_line)
         return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _anchors_of(text: str, anchors: dict[str, yaml.Node]) -> None:
+    """Add the anchors ``text`` defines to ``anchors``, constructing nothing."""
+    loader = _AnchoredLoader(text, anchors, 1)
+    try:
+        loader.get_single_node()
+        anchors.update(loader.anchors)
+    except yaml.YAMLError:
+        # Only the anchors are wanted here; the header's faults are not the entries'.
+        pass
     finally:
         loader.dispose()
 
@@ -138,6 +207,10 @@ class YamlSequence:
         self.key: str | None = None
         self.problems: list[YamlProblem] = []
         self.bytes_read = 0
+        # Anchors defined so far, for aliases in later interactions; kept while the
+        # text that defined them stays under MAX_ANCHORED, so memory stays bounded.
+        self._anchors: dict[str, yaml.Node] = {}
+        self._anchored = 0
 
     def __iter__(self) -> Iterator[YamlItem]:
         outside: list[bytes] = []
@@ -172,6 +245,7 @@ class YamlSequence:
                 if m:
                     self.key = m.group(1).decode()
                     state = "start"
+                    self._keep_anchors(b"".join(outside).decode("utf-8", "replace"))
                     continue
                 inline = _KEY_INLINE.match(raw)
                 if inline and inline.group(2).startswith(b"[]"):
@@ -269,8 +343,10 @@ class YamlSequence:
                 )
             )
             text = raw.decode("utf-8", "replace")
+        anchors = self._anchors if _ANCHOR_OR_ALIAS.search(text) else None
+        known = len(self._anchors)
         try:
-            value = safe_load(text, line)
+            value = safe_load(text, line, anchors)
         except UnsafeTag as exc:
             problems.append(
                 YamlProblem(
@@ -283,14 +359,33 @@ class YamlSequence:
             )
             return YamlItem(index, offset, line, None, tuple(problems), last)
         except yaml.YAMLError as exc:
-            problems.append(_yaml_problem(exc, line, offset, text))
+            counted_from = line if anchors is None else 1
+            problems.append(_yaml_problem(exc, counted_from, offset, text))
             return YamlItem(index, offset, line, None, tuple(problems), last)
+        finally:
+            if len(self._anchors) > known:
+                self._count_anchored(len(raw))
         if not isinstance(value, list) or len(value) != 1:
             problems.append(
                 YamlProblem("corrupt", "the interaction is not one sequence item", line, offset)
             )
             return YamlItem(index, offset, line, None, tuple(problems), last)
         return YamlItem(index, offset, line, value[0], tuple(problems), last)
+
+    def _keep_anchors(self, header: str) -> None:
+        """Remember the anchors of the lines before the sequence, for aliases in it."""
+        if _ANCHOR_OR_ALIAS.search(header):
+            _anchors_of(header, self._anchors)
+            if self._anchors:
+                self._count_anchored(len(header))
+
+    def _count_anchored(self, size: int) -> None:
+        # The anchored nodes keep the text they were read from alive.
+        self._anchored += size
+        if self._anchored > MAX_ANCHORED:
+            # Past the budget, aliases to earlier interactions are reported as undefined.
+            self._anchors = {}
+            self._anchored = 0
 
     def _whole(self, lines: list[bytes]) -> Iterator[YamlItem]:
         raw = b"".join(lines)
