@@ -60,10 +60,25 @@ V2 = "https://us.authlete.com/api/backchannel/authentication/issue"
         ("POST", "https://us.authlete.com/api/42/backchannel/authentication/issue/x", False),
         ("POST", "https://us.authlete.com/api/42/7/backchannel/authentication/issue", False),
         ("POST", "https://us.authlete.com/gw/api/42/backchannel/authentication/issue", False),
-        ("POST", "https://us.authlete.com/api//backchannel/authentication/issue", False),
         ("POST", "https://us.authlete.com/API/42/backchannel/authentication/issue", False),
-        ("POST", "/api/42/backchannel/authentication/issue//", False),
         ("POST", "", False),
+        # Path parameters are no part of the route; servlet containers add a session id.
+        ("POST", V3 + ";jsessionid=ABC", True),
+        ("POST", "/api/42/backchannel/authentication/issue;jsessionid=ABC?x=1", True),
+        ("POST", "/api/42;v=1/backchannel/authentication/issue/;a=b", True),
+        # Runs of slashes count as one, as servers and nginx route them.
+        ("POST", "//api/42/backchannel/authentication/issue", True),
+        ("POST", "https://us.authlete.com//api/42/backchannel/authentication/issue", True),
+        ("POST", "https://us.authlete.com/api//backchannel/authentication/issue", True),
+        ("POST", "/api/42/backchannel//authentication/issue//", True),
+        ("POST", "//us.authlete.com/api/42/backchannel/authentication/issue", True),
+        # The other backchannel APIs stay out, however their path is spelt.
+        ("POST", "/api/42/backchannel/authentication;jsessionid=ABC", False),
+        ("POST", "//api/42/backchannel/authentication", False),
+        ("POST", "/api/42//backchannel/authentication/complete", False),
+        ("POST", "/api/42/backchannel/authentication/complete;x=/issue", False),
+        ("POST", "/api/42/backchannel/authentication/issue;x=/complete", False),
+        ("POST", "/api/42/backchannel/authentication/fail", False),
     ],
 )
 def test_is_issue_call(method: str, url: str, expected: bool) -> None:

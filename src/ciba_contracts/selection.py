@@ -18,6 +18,7 @@ __all__ = [
     "RESULT_STATUSES",
     "is_issue_call",
     "kind_for_status",
+    "matched_paths",
     "path_of",
 ]
 
@@ -25,6 +26,9 @@ __all__ = [
 ISSUE_PATH_PATTERN: Final[re.Pattern[str]] = re.compile(
     r"^/api(?:/[^/]+)?/backchannel/authentication/issue/?$"
 )
+
+_PARAMETERS: Final = re.compile(r";[^/]*")
+_SLASHES: Final = re.compile(r"//+")
 
 #: Status whose body is a ``BackchannelAuthenticationIssueResponse``.
 ISSUE_RESPONSE_STATUS: Final = 200
@@ -41,11 +45,39 @@ def path_of(url_or_path: str) -> str:
     return re.split(r"[?#]", url_or_path, maxsplit=1)[0]
 
 
+def matched_paths(url_or_path: str) -> tuple[str, ...]:
+    """The paths :func:`is_issue_call` tests for ``url_or_path``, as a server routes them.
+
+    Path parameters (``;jsessionid=...`` after any segment) are dropped and runs
+    of slashes count as one, as servlet containers and nginx read a path. A
+    value starting with ``//`` is read both as a scheme-relative URL
+    (``//host/path``) and as a path whose first slash was doubled by a proxy.
+
+    >>> matched_paths("https://h//api/1/issue;jsessionid=A?q=1")
+    ('/api/1/issue',)
+    >>> matched_paths("//api/1/issue")
+    ('/1/issue', '/api/1/issue')
+    """
+    readings = [path_of(url_or_path)]
+    if url_or_path.startswith("//"):
+        readings.append(path_of("/" + url_or_path.lstrip("/")))
+    paths: list[str] = []
+    for path in readings:
+        if ";" in path:
+            path = _PARAMETERS.sub("", path)
+        if "//" in path:
+            path = _SLASHES.sub("/", path)
+        if path not in paths:
+            paths.append(path)
+    return tuple(paths)
+
+
 def is_issue_call(method: str, url_or_path: str, pattern: re.Pattern[str] | None = None) -> bool:
     """Whether ``method url_or_path`` is a call of the issue API.
 
     ``url_or_path`` is an absolute URL (any scheme and host) or a path; query and
-    fragment are ignored. The method must be POST (in any case). ``pattern``
+    fragment are ignored, and so are path parameters and repeated slashes (see
+    :func:`matched_paths`). The method must be POST (in any case). ``pattern``
     replaces :data:`ISSUE_PATH_PATTERN`; it is *searched* in the path, so anchor
     it yourself when a partial match would select too much.
 
@@ -53,13 +85,15 @@ def is_issue_call(method: str, url_or_path: str, pattern: re.Pattern[str] | None
     True
     >>> is_issue_call("post", "/api/backchannel/authentication/issue/?x=1")
     True
+    >>> is_issue_call("POST", "//api/42/backchannel/authentication/issue;jsessionid=A")
+    True
     >>> is_issue_call("GET", "/api/backchannel/authentication/issue")
     False
     """
     if method.upper() != "POST":
         return False
-    path = path_of(url_or_path)
-    return (pattern or ISSUE_PATH_PATTERN).search(path) is not None
+    test = pattern or ISSUE_PATH_PATTERN
+    return any(test.search(path) is not None for path in matched_paths(url_or_path))
 
 
 def kind_for_status(status: int) -> str | None:

@@ -118,6 +118,25 @@ def test_exchange_lines_that_only_orjson_refuses_are_read(tmp_path: Path) -> Non
     assert infinite["pointer"] == "/interval"
 
 
+def test_issue_calls_with_path_parameters_or_doubled_slashes_are_checked(tmp_path: Path) -> None:
+    base = "https://us.authlete.com"
+    urls = [
+        f"{ISSUE_URL};jsessionid=0123ABC",
+        f"{base}//api/715948317/backchannel/authentication/issue",
+        f"{base}/api//backchannel/authentication/issue",
+        f"{AUTH_URL};jsessionid=0123ABC",
+        f"{base}//api/715948317/backchannel/authentication/complete",
+    ]
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b"".join(exchange(url, 200, ok_body(interval=-1).decode()) for url in urls))
+    code, report = json_report(str(path))
+    assert code == 1
+    assert report["summary"]["checked"] == 3
+    assert report["summary"]["skipped"] == 2
+    assert rules_by_entry(report) == {("log.jsonl", n): ["A110"] for n in range(3)}
+    assert "jsessionid" in report["findings"][0]["exchange"]
+
+
 def test_plain_payload_lines_are_still_payloads(tmp_path: Path) -> None:
     path = tmp_path / "payloads.jsonl"
     path.write_bytes(ok_body() + b"\n" + ok_body(expiresIn=0) + b"\n")
