@@ -198,3 +198,40 @@ def test_json_report_keys(tmp_path: Path) -> None:
         "value",
     }
     assert finding["exchange"] == f"POST {ISSUE_URL} -> 200"
+
+
+# Credentials given as name/value pairs, as HAR writes headers and postData.params and
+# as loggers write parameters, inside values that findings show.
+PAIR_BODIES = [
+    # A105 shows resultMessage.
+    ok_body(resultMessage=f'[A000000] params [["client_secret","{MARK}-pair"]]'),
+    ok_body(resultMessage=f"[A000000] params [('client_secret', '{MARK}-tuple')]"),
+    ok_body(resultMessage=f'[A000000] {{"value": "{MARK}-reversed", "name": "Authorization"}}'),
+    # S003 shows a member's value, rendered as JSON.
+    ok_body(expiresIn={"name": "client_secret", "value": f"{MARK}-object"}),
+    ok_body(expiresIn=[{"name": "scope", "value": "openid"}, {"name": "Cookie", "value": MARK}]),
+    ok_body(interval={"key": "api_key", "value": f"{MARK}-key"}),
+    ok_body(interval={"client_secret": [f"{MARK}-list"]}),
+    # A111 shows responseContent, JSON held in a string with escaped quotes.
+    ok_body(
+        responseContent=json.dumps({"params": [["client_secret", f"{MARK}-escaped"]]})[:-1]
+        + json.dumps({"name": "password", "value": f"{MARK}-escaped2"})
+    ),
+    # S001 shows the start of a body that is not JSON.
+    f'error: ["access_token", "{MARK}-text"]'.encode(),
+]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
+def test_no_secret_given_as_a_pair_reaches_any_report(tmp_path: Path, fmt: str) -> None:
+    har = write_har(tmp_path / "pairs.har", [har_entry(body=body) for body in PAIR_BODIES])
+    code, out = run_cli("validate", str(har), "--format", fmt)
+    assert code == 1
+    assert MARK not in out, [line for line in out.splitlines() if MARK in line]
+    assert out.count("[REDACTED]") >= len(PAIR_BODIES)
+    _, report = json_report(str(har))
+    assert {f["entry"] for f in report["findings"]} == set(range(len(PAIR_BODIES)))
+    # What is not a credential stays readable.
+    assert '"name":"scope","value":"openid"' in json.dumps(report).replace(" ", "").replace(
+        "\\", ""
+    )

@@ -61,8 +61,34 @@ _NAMES = (
     + ")"
 )
 _HEADER_NAMES = "|".join(sorted(SECRET_HEADERS, key=len, reverse=True))
+# A quote as it appears in JSON, in JSON held in a string (\"), or in a Python repr.
+_Q = r"\\*[\"']"
+# A quoted string whose whole text names a credential: a secret member or parameter, or
+# a credential-bearing header (as name/value pairs give headers).
+_QUOTED_SECRET_NAME = rf"{_Q}(?:{_NAMES}|{_HEADER_NAMES}){_Q}"
+# The rest of a quoted value after its opening quote (group 2), to the closing quote.
+_QUOTED_REST = r"(?:(?!\2).)*(?:\2|$)"
 
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Name/value objects, {"name": "client_secret", "value": "..."} as HAR writes headers
+    # and postData.params, in either member order; before the member rule below, which
+    # would mask the name of {"key": "api_key", "value": "..."} and leave the value.
+    (
+        re.compile(
+            rf"({_Q}(?:name|key){_Q}\s*:\s*{_QUOTED_SECRET_NAME}[^{{}}]*?{_Q}value{_Q}\s*:\s*)"
+            rf"({_Q}){_QUOTED_REST}",
+            re.IGNORECASE,
+        ),
+        rf"\1\2{MASK}\2",
+    ),
+    (
+        re.compile(
+            rf"({_Q}value{_Q}\s*:\s*)({_Q})(?:(?!\2).)*\2"
+            rf"(?=[^{{}}]*?{_Q}(?:name|key){_Q}\s*:\s*{_QUOTED_SECRET_NAME})",
+            re.IGNORECASE,
+        ),
+        rf"\1\2{MASK}\2",
+    ),
     # "name": "value" in JSON, also inside JSON held in a string (\"name\": \"value\"),
     # also cut short by a truncated rendering.
     (
@@ -70,6 +96,20 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
             rf'(\\*["\']?\b(?:{_NAMES})\b\\*["\']?\s*:\s*)(\\*["\'])(?:(?!\2).)*(?:\2|$)',
             re.IGNORECASE,
         ),
+        rf"\1\2{MASK}\2",
+    ),
+    # A secret member whose value is no string: a number, or a list of values.
+    (
+        re.compile(
+            rf"({_Q}\b(?:{_NAMES})\b{_Q}\s*:\s*)(?:\[[^\]]*\]?|-?\d[^,}}\]\s]*)",
+            re.IGNORECASE,
+        ),
+        rf"\1{MASK}",
+    ),
+    # The pair form, ["client_secret", "..."] (lists of pairs, Python tuples); a quoted
+    # string followed by a colon is the next member's name, not a value.
+    (
+        re.compile(rf"({_QUOTED_SECRET_NAME}\s*,\s*)({_Q}){_QUOTED_REST}(?!\s*:)", re.IGNORECASE),
         rf"\1\2{MASK}\2",
     ),
     # name=value in forms, query strings and logs (an authorization code is a credential
