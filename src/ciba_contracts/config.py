@@ -32,7 +32,8 @@ class Settings:
     format: str = "text"
     output: str | None = None
     path_pattern: str | None = None
-    jobs: int = 1
+    #: Processes; 0 is "auto": more than one only for large inputs (see ``pipeline``).
+    jobs: int = 0
     #: The pyproject.toml the settings came from, if any.
     origin: Path | None = field(default=None, compare=False)
 
@@ -113,9 +114,12 @@ def settings_from_table(table: Mapping[str, Any], source: Path) -> Settings:
         values["path_pattern"] = pattern
     if "jobs" in table:
         jobs = table["jobs"]
-        if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
-            raise ConfigError(f"{where}: jobs must be a positive integer")
-        values["jobs"] = jobs
+        if jobs == "auto":
+            values["jobs"] = 0
+        elif not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+            raise ConfigError(f'{where}: jobs must be a positive integer or "auto"')
+        else:
+            values["jobs"] = jobs
     settings = Settings(**values)
     check_rules(settings, where)
     return settings

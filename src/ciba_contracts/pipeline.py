@@ -8,10 +8,12 @@ reporter sees the same sequence, whether the run used one process or many
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from ciba_contracts.config import Settings
@@ -130,6 +132,35 @@ def expand(inputs: Sequence[str]) -> Iterator[Task]:
             yield Task(name)
 
 
+#: The most processes ``--jobs auto`` starts: on two cores that is all of them, and the
+#: memory of the whole run stays near a third of the 150 MB a single run is held to.
+AUTO_JOBS = 2
+#: Inputs smaller than this (in MB, all files together) are read by one process:
+#: starting workers costs more than it saves.
+AUTO_MIN_MB = 48
+
+
+class WorkersUnavailable(RuntimeError):
+    """``--jobs N`` was asked for and this system cannot start worker processes."""
+
+
+def auto_jobs(tasks: Sequence[Task]) -> int:
+    """How many processes ``--jobs auto`` uses for these inputs."""
+    if any(task.name == STDIN for task in tasks):
+        return 1
+    total = 0
+    for task in tasks:
+        with contextlib.suppress(OSError):
+            total += os.stat(task.name).st_size
+    if total < AUTO_MIN_MB * 1024 * 1024:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(AUTO_JOBS, cores))
+
+
 def run(
     inputs: Sequence[str],
     settings: Settings,
@@ -138,12 +169,21 @@ def run(
 ) -> RunReport:
     """Check every payload and recorded issue-API exchange of ``inputs``."""
     tasks = list(expand(inputs))
-    partials: list[Partial]
-    if settings.jobs > 1 and STDIN not in inputs:
+    partials: list[Partial] | None = None
+    jobs = settings.jobs or auto_jobs(tasks)
+    if jobs > 1 and STDIN not in inputs:
         from ciba_contracts.parallel import run_tasks
 
-        partials = run_tasks(tasks, settings, progress)
-    else:
+        try:
+            partials = run_tasks(tasks, replace(settings, jobs=jobs), progress)
+        except (OSError, NotImplementedError) as exc:
+            # No worker processes on this system (no semaphores, no fork): asked for, that
+            # is an error; chosen automatically, one process does the same work.
+            if settings.jobs:
+                raise WorkersUnavailable(
+                    f"cannot start {jobs} worker processes ({exc}); try --jobs 1"
+                ) from exc
+    if partials is None:
         checks = Checks(settings)
         partials = [check_task(task, checks, stdin, progress) for task in tasks]
     report = merge(partials, settings.format == "junit")

@@ -1,18 +1,23 @@
-"""``--jobs N`` gives the report of a single process: same findings, same order, same places."""
+"""``--jobs N`` gives the report of a single process: same findings, same order, same places.
+
+The default, ``auto``, starts workers only for large inputs."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import orjson
 import pytest
+from click.testing import CliRunner
 from traffic_support import AUTH_URL, ISSUE_URL, har_document, har_entry, ok_body, write_har
 
-from ciba_contracts import parallel
-from ciba_contracts.config import Settings
-from ciba_contracts.pipeline import run
+from ciba_contracts import parallel, pipeline
+from ciba_contracts.cli import main as cli
+from ciba_contracts.config import ConfigError, Settings, load_settings
+from ciba_contracts.pipeline import Task, run
 from ciba_contracts.report.json_report import write_json
 from ciba_contracts.report.junit import write_junit
 
@@ -151,3 +156,90 @@ def test_a_cut_that_is_no_entry_start_is_read_again(
     report = json.loads(single)
     assert report["summary"]["checked"] + report["summary"]["skipped"] == 31
     assert ["A109"] in [[f["rule"] for f in report["findings"] if f["entry"] == 15]]
+
+
+def test_auto_uses_one_process_for_small_inputs_and_stdin(tmp_path: Path) -> None:
+    small = write_har(tmp_path / "small.har", _entries(10))
+    assert pipeline.auto_jobs([Task(str(small))]) == 1
+    assert pipeline.auto_jobs([Task("-")]) == 1
+
+
+def test_auto_spreads_large_inputs_over_at_most_two_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_har(tmp_path / "big.har", _entries(200))
+    monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(8)))
+    assert pipeline.auto_jobs([Task(str(path))]) == 2
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    assert pipeline.auto_jobs([Task(str(path))]) == 1
+
+
+def test_auto_is_the_default_and_gives_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    path = write_har(tmp_path / "big.har", _entries(120))
+    _corrupt(path)
+    started: list[int] = []
+    real = parallel.run_tasks
+
+    def spy(tasks: object, settings: Settings, progress: object) -> object:
+        started.append(settings.jobs)
+        return real(tasks, settings, progress)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "run_tasks", spy)
+    assert Settings().jobs == 0
+    out = []
+    for settings in (Settings(format="json"), Settings(jobs=1, format="json")):
+        buffer = io.StringIO()
+        write_json(run([str(path)], settings), buffer)
+        out.append(buffer.getvalue())
+    assert started == [2]
+    assert out[0] == out[1]
+
+
+def test_without_worker_processes_auto_falls_back_and_asked_for_jobs_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+
+    def no_workers(*_args: object) -> object:
+        raise PermissionError(13, "semaphores are not available")
+
+    monkeypatch.setattr(parallel, "run_tasks", no_workers)
+    path = write_har(tmp_path / "f.har", _entries(30))
+    report = run([str(path)], Settings(format="json"))
+    assert report.summary.checked > 0
+    with pytest.raises(pipeline.WorkersUnavailable, match="try --jobs 1"):
+        run([str(path)], Settings(jobs=2, format="json"))
+    result = CliRunner().invoke(cli, ["validate", "--jobs", "2", str(path)])
+    assert result.exit_code == 2
+    assert "cannot start 2 worker processes" in result.output
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("0", "not a positive number"), ("x", "neither a positive number nor auto")],
+)
+def test_jobs_flag_rejects_what_is_not_a_count(tmp_path: Path, value: str, message: str) -> None:
+    path = write_har(tmp_path / "f.har", _entries(3))
+    result = CliRunner().invoke(cli, ["validate", "--jobs", value, str(path)])
+    assert result.exit_code == 2
+    assert message in result.output
+    ok = CliRunner().invoke(cli, ["validate", "--jobs", "auto", str(path)])
+    assert ok.exit_code == 1, ok.output
+
+
+def test_jobs_in_the_configuration(tmp_path: Path) -> None:
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.ciba-contracts]\njobs = "auto"\n')
+    assert load_settings(path=config).jobs == 0
+    config.write_text("[tool.ciba-contracts]\njobs = 3\n")
+    assert load_settings(path=config).jobs == 3
+    config.write_text('[tool.ciba-contracts]\njobs = "many"\n')
+    with pytest.raises(ConfigError, match='positive integer or "auto"'):
+        load_settings(path=config)

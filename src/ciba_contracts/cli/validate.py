@@ -14,11 +14,26 @@ from ciba_contracts.cli.progress import wanted as progress_wanted
 from ciba_contracts.config import FORMATS, ConfigError, Settings, check_rules, load_settings
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import split_codes
-from ciba_contracts.pipeline import run
+from ciba_contracts.pipeline import AUTO_JOBS, AUTO_MIN_MB, WorkersUnavailable, run
 from ciba_contracts.report.render import write_report
 from ciba_contracts.report.safe import printable
 
 PROFILES = [p.value for p in Profile]
+
+
+def parse_jobs(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """``--jobs``: a positive number of processes, or ``auto`` (0 in the settings)."""
+    if value is None:
+        return None
+    if value.strip().lower() == "auto":
+        return 0
+    try:
+        number = int(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is neither a positive number nor auto") from None
+    if number < 1:
+        raise click.BadParameter(f"{number} is not a positive number of processes")
+    return number
 
 
 def resolve_settings(config: Path | None, **flags: object) -> Settings:
@@ -59,9 +74,11 @@ def use_color(stream: object) -> bool:
 @click.option(
     "--jobs",
     "-j",
-    type=click.IntRange(min=1),
-    help="Processes to spread many or large recordings over (default: 1). "
-    "The report is the same as with one.",
+    metavar="N|auto",
+    callback=parse_jobs,
+    help="Processes to spread many or large recordings over, or auto (the default: up to "
+    f"{AUTO_JOBS} when the inputs hold {AUTO_MIN_MB} MB or more, else 1). "
+    "The report is the same whatever the number.",
 )
 @click.option(
     "--config",
@@ -104,11 +121,15 @@ def validate(
             raise click.UsageError(
                 f"--path-pattern is not a valid regular expression: {exc}"
             ) from None
-    if progress_wanted():
-        with ProgressBar() as bar:
-            report = run(inputs, settings, progress=bar)
-    else:
-        report = run(inputs, settings)
+    try:
+        if progress_wanted():
+            with ProgressBar() as bar:
+                report = run(inputs, settings, progress=bar)
+        else:
+            report = run(inputs, settings)
+    except WorkersUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     if settings.output:
         try:
             with open(settings.output, "w", encoding="utf-8") as handle:
