@@ -6,7 +6,7 @@ import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ciba_contracts.traffic.redact import SECRET_HEADERS
+from ciba_contracts.traffic.redact import SECRET_HEADERS, redact_text, redact_url
 from ciba_contracts.validate.finding import Finding
 
 __all__ = [
@@ -57,14 +57,21 @@ class RecordedRequest:
         return safe
 
     def as_curl(self, secrets: Iterable[str] = ()) -> str:
-        """A ``curl`` command line; credentials and secret values are replaced by ``***``."""
+        """A ``curl`` command line; credentials and secret values are masked.
+
+        The configured ``secrets`` become ``***``; other credentials (a
+        ``client_secret`` parameter, tokens) the way the traffic reports mask them.
+        """
         secrets = tuple(secrets)
         parts = ["curl", "-sS", "-X", self.method]
         for name, value in self.safe_headers(secrets):
             parts += ["-H", f"{name}: {value}"]
+        # Headers are masked above; the body and the URL the way the traffic reports mask
+        # them (a client_secret parameter, tokens, a JWT), each on its own: the header
+        # rule of redact_text masks to the end of a line, which here is the whole command.
         if self.body is not None:
-            parts += ["--data-binary", self.body.decode("utf-8", "replace")]
-        parts.append(self.url)
+            parts += ["--data-binary", redact_text(self.body.decode("utf-8", "replace"))]
+        parts.append(redact_url(self.url))
         return redact(" ".join(shlex.quote(p) for p in parts), secrets)
 
 
