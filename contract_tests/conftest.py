@@ -6,6 +6,7 @@ reference server on a free 127.0.0.1 port and stops it after the session.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -33,6 +34,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             flag, dest=f"ciba_suite_{name}", default=None, help=f"{help_text} [{ENV_VARS[name]}]"
         )
     group.addoption(
+        "--ciba-ticket-ttl",
+        dest="ciba_suite_ticket_ttl",
+        type=float,
+        default=None,
+        help="seconds the target's tickets stay redeemable; runs the expiry scenario, which "
+        "waits that long [CIBA_TICKET_TTL]",
+    )
+    group.addoption(
         "--ciba-max-examples",
         dest="ciba_suite_max_examples",
         type=int,
@@ -58,3 +67,25 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
 def max_examples(pytestconfig: pytest.Config) -> int:
     """How many generated requests each schemathesis test sends."""
     return int(pytestconfig.getoption("ciba_suite_max_examples"))
+
+
+@pytest.fixture(scope="session")
+def ticket_ttl(pytestconfig: pytest.Config) -> float | None:
+    """The target's ticket lifetime in seconds, when the run was told it (None otherwise)."""
+    given = pytestconfig.getoption("ciba_suite_ticket_ttl")
+    if given is None:
+        raw = os.environ.get("CIBA_TICKET_TTL")
+        if raw:
+            try:
+                given = float(raw)
+            except ValueError:
+                raise pytest.UsageError(f"CIBA_TICKET_TTL must be a number, not {raw!r}") from None
+    if given is not None and not given > 0:
+        raise pytest.UsageError("the ticket lifetime must be a positive number of seconds")
+    return None if given is None else float(given)
+
+
+@pytest.fixture(scope="session")
+def external_target(pytestconfig: pytest.Config) -> bool:
+    """Whether the run checks a server of its own (a base URL) rather than the bundled one."""
+    return bool(pytestconfig.getoption("ciba_suite_base_url") or os.environ.get("CIBA_BASE_URL"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ciba_contracts.suite.findings import SuiteReport
@@ -17,6 +19,29 @@ def test_scenario(target: Target, scenario: str) -> None:
     assert report.ok, report.render()
 
 
-@pytest.mark.skip(reason="expired tickets need the target's clock; use --ticket-ttl of the CLI")
-def test_expired_ticket_is_refused() -> None:
-    """Placeholder: a ticket past its lifetime must not give OK."""
+#: The lifetime given to the bundled server's tickets for the expiry scenario: short, so the
+#: scenario's wait stays short.
+_REFERENCE_TTL = 0.5
+
+
+def test_expired_ticket_is_refused(
+    target: Target, ticket_ttl: float | None, external_target: bool
+) -> None:
+    """A ticket redeemed after its lifetime must not give action OK."""
+    if ticket_ttl is not None:
+        failures, _ = run_scenarios(target, ticket_ttl=ticket_ttl, only="ticket expiry")
+    elif external_target:
+        pytest.skip("the target's ticket lifetime is unknown: give --ciba-ticket-ttl SECONDS")
+    else:
+        # The bundled server, started again with short-lived tickets.
+        from ciba_contracts.server.config import ServerConfig
+        from ciba_contracts.server.runner import running_server
+
+        with running_server(ServerConfig(ticket_ttl=_REFERENCE_TTL)) as url:
+            short_lived = dataclasses.replace(target, base_url=url)
+            failures, _ = run_scenarios(
+                short_lived, ticket_ttl=_REFERENCE_TTL, only="ticket expiry"
+            )
+    report = SuiteReport(secrets=target.secrets)
+    report.extend(failures)
+    assert report.ok, report.render()
