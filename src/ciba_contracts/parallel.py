@@ -13,9 +13,10 @@ those of a one-process run.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -52,15 +53,15 @@ def run_tasks(
         results = [future.result() for future in futures]
     out: list[Partial] = []
     at = 0
-    checks: Checks | None = None
+    # Built only if a slice has to be read again here: it loads every schema and the
+    # OpenAPI document, which the workers have done and this process has not.
+    checks = functools.cache(lambda: Checks(settings))
     for task, group in zip(tasks, groups, strict=True):
         parts = results[at : at + len(group)]
         at += len(group)
         if len(group) == 1 and group[0].start is None and group[0].stop is None:
             out.append(parts[0])
             continue
-        if checks is None:
-            checks = Checks(settings)
         out.append(_join(task, parts, checks))
     return out
 
@@ -170,8 +171,11 @@ def _find_from(
         base += len(data)
 
 
-def _join(task: Task, parts: list[Partial], checks: Checks) -> Partial:
-    """One file's slices as the partial result of reading it whole."""
+def _join(task: Task, parts: list[Partial], checks: Callable[[], Checks]) -> Partial:
+    """One file's slices as the partial result of reading it whole.
+
+    ``checks`` gives the checks for reading again what the slices did not cover.
+    """
     out = Partial()
     entries = 0
     lines = 0
@@ -194,7 +198,7 @@ def _join(task: Task, parts: list[Partial], checks: Checks) -> Partial:
         return out
     if resume is not None:
         # A cut that was not where the previous slice stopped: read the rest here.
-        rest = check_task(replace(task, start=resume, stop=None), checks)
+        rest = check_task(replace(task, start=resume, stop=None), checks())
         _absorb(out, rest, entries, lines)
     return out
 
