@@ -168,3 +168,11 @@ def test_a_plan_names_each_failing_keyword_with_its_location() -> None:
     failed = [(c.keyword, c.location.split("#")[1]) for c, _ in plan.failures({"b": 1})]
     assert failed == [("required", "/required"), ("minimum", "/properties/b/allOf/0/minimum")]
     assert plan.failures({"a": 0, "b": 4}) == []
+
+
+def test_made_up_actions_do_not_grow_the_planner_without_bound() -> None:
+    plans = Planner(planner("issue-response.ciba.json")._doc)
+    first = plans.plan_for({"action": "ISSUED-0"})
+    for n in range(1, 5000):
+        assert plans.plan_for({"action": f"ISSUED-{n}"}) is first
+    assert len(plans._by_action) <= 64

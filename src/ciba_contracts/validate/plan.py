@@ -66,6 +66,10 @@ _ANNOTATIONS = frozenset(
 )
 
 
+#: How many distinct ``action`` values a planner remembers the plan of.
+_ACTIONS_KEPT = 64
+
+
 class Unplannable(ValueError):
     """The schema uses something a plan cannot state; ``iter_errors`` has to judge."""
 
@@ -174,9 +178,13 @@ class Planner:
         """The plan for this object, or None when the schema cannot be planned."""
         action = instance.get("action")
         if self._by_action_ok and type(action) is str:
-            if action not in self._by_action:
-                self._by_action[action] = self._plan({"action": action})
-            return self._by_action[action]
+            if action in self._by_action:
+                return self._by_action[action]
+            plan = self._plan({"action": action})
+            # Hostile or fuzzed input brings endless made-up actions: remember a few.
+            if len(self._by_action) < _ACTIONS_KEPT:
+                self._by_action[action] = plan
+            return plan
         return self._plan(instance)
 
     def _plan(self, instance: dict[str, Any]) -> Plan | None:
