@@ -124,7 +124,7 @@ class Plan:
         self.root = root
         self.required = required
         self.members = members
-        # Plain tuples and a set: this runs for every payload that breaks the contract.
+        # Plain tuples: this runs for every payload that breaks the contract.
         self._required = tuple((c.member, c) for c in required)
         self._groups = tuple((g.member, g.holds, g.checks) for g in members)
 
@@ -302,7 +302,9 @@ def _walk_object(
                 target, target_uri, "", decided, root, required, members, (*visiting, target_uri)
             )
         elif key == "if":
-            taken = decided[f"{uri}#{here}"]
+            taken = decided.get(f"{uri}#{here}")
+            if taken is None:
+                raise Unplannable(f"condition at {uri}#{here} applies to no known instance")
             branch = node.get("then" if taken else "else")
             if branch is not None:
                 branch_where = f"{where}/{'then' if taken else 'else'}"
