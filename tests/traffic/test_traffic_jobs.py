@@ -158,6 +158,53 @@ def test_a_cut_that_is_no_entry_start_is_read_again(
     assert ["A109"] in [[f["rule"] for f in report["findings"] if f["entry"] == 15]]
 
 
+def _cut_at_every_entry(monkeypatch: pytest.MonkeyPatch, path: Path) -> list[int]:
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    raw = path.read_bytes()
+    marker = b"\n      {\n"
+    cuts: list[int] = []
+    at = raw.find(marker, raw.index(b'"entries"'))
+    while at >= 0:
+        cuts.append(at + len(marker) - 2)
+        at = raw.find(marker, at + 1)
+    monkeypatch.setattr(parallel, "_cut_points", lambda *_: cuts[1:])
+    return cuts
+
+
+def test_a_slice_reads_its_first_entry_as_one_process_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Entries that are no issue call are not parsed in one process, so a syntax error
+    # in them (a raw line break in a string) is not reported; nor when a slice starts there.
+    path = write_har(tmp_path / "broken-others.har", _entries(40))
+    raw = path.read_bytes().replace(b"https://cdn.example.com/", b"https://cdn.example.com/\n")
+    path.write_bytes(raw)
+    cuts = _cut_at_every_entry(monkeypatch, path)
+    assert len(cuts) == 40
+    single, multi = _reports([str(path)])
+    assert single == multi
+    report = json.loads(single)
+    assert report["summary"]["checked"] + report["summary"]["skipped"] == 40
+    assert "I001" not in {f["rule"] for f in report["findings"]}
+
+
+def test_a_truncated_file_says_the_same_whatever_the_slices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = _entries(8) + [
+        har_entry("https://cdn.example.com/x.js", 200, b"x", method="GET") for _ in range(4)
+    ]
+    path = write_har(tmp_path / "cut.har", entries)
+    raw = path.read_bytes()
+    path.write_bytes(raw[: raw.rindex(b"\n      }") + len(b"\n      }")])
+    _cut_at_every_entry(monkeypatch, path)
+    single, multi = _reports([str(path)])
+    assert single == multi
+    messages = [f["message"] for f in json.loads(single)["findings"] if f["rule"] == "I002"]
+    assert len(messages) == 1
+    assert messages[0].endswith("after the last complete entry")
+
+
 def test_auto_uses_one_process_for_small_inputs_and_stdin(tmp_path: Path) -> None:
     small = write_har(tmp_path / "small.har", _entries(10))
     assert pipeline.auto_jobs([Task(str(small))]) == 1

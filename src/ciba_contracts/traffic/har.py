@@ -123,9 +123,13 @@ def read_json_array(
             yield from convert(element.value, location, wanted)
     if elements.unparsed != unparsed:
         yield Skipped(Location(source), count=elements.unparsed - unparsed)
+    # Entries before the problem: read here (parsed or not), or by the slices before this one.
+    after_entries = (
+        last is not None or elements.elements > 0 or (state is not None and state.start is not None)
+    )
     for problem in elements.problems:
         where = Location(source, None, problem.offset, None)
-        if problem.kind == "truncated" and last is not None:
+        if problem.kind == "truncated" and after_entries:
             problem.message = f"{problem.message}, after the last complete entry"
         yield problem_record(problem, where)
     if state is not None:

@@ -21,6 +21,7 @@ falls back to letting orjson find the end of the value itself.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Generator, Iterator, Sequence
@@ -118,6 +119,10 @@ class _Buffer:
             self.data += block
         return keep_from
 
+    def skip_newlines(self, upto: int) -> None:
+        """Leave the line breaks before ``data[upto]`` uncounted (bytes before the start)."""
+        self._counted = upto
+
     def line_at(self, pos: int) -> int:
         """1-based line of ``data[pos]``; positions asked for must not go backwards."""
         if pos > self._counted:
@@ -195,8 +200,21 @@ class ArrayStream:
         # the array; reading stops before the first element at or after ``stop``.
         self._start = start
         self._stop = stop
+        self._first = 0
         if start is not None:
             self._buf.base = start
+            lead = _lead_before(stream, start)
+            if lead:
+                # The line break and indentation before the slice's first element, as they
+                # are in the file: that element is then read as a whole-file reading reads
+                # it after its neighbour (by its layout, unparsed when no candidate).
+                self._buf.data = lead
+                self._buf.base = start - len(lead)
+                self._buf.skip_newlines(len(lead))
+                self._first = len(lead)
+                self._lead = lead
+                self._closer = lead + b"}"
+                self._closer_search = re.compile(re.escape(self._closer)).search
         #: Offset of the element the slice stopped before (None: it read to the end).
         self.next_start: int | None = None
         #: Elements read, and newlines before ``next_start`` (counted from ``start``).
@@ -221,7 +239,7 @@ class ArrayStream:
                 if pos is None:
                     return
             else:
-                pos = 0
+                pos = self._first
                 self._depth_left = len(self._path)
             self.found = True
             end = yield from self._elements(pos, self._start is None)
@@ -801,6 +819,28 @@ class ArrayStream:
         except orjson.JSONDecodeError as exc:
             where = self._abs(pos) + _char_to_byte(raw, exc.pos)
             return None, StreamProblem("corrupt", _json_error(exc, where), where)
+
+
+def _lead_before(stream: BinaryIO, start: int) -> bytes:
+    """The line break and blanks right before ``start`` in a seekable stream, else b"".
+
+    The stream is left at ``start``.
+    """
+    back = min(start, 256)
+    if not back:
+        return b""
+    try:
+        stream.seek(start - back)
+        before = stream.read(back)
+    except (OSError, ValueError, AttributeError):
+        before = b""
+    finally:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.seek(start)
+    newline = before.rfind(b"\n")
+    if newline < 0 or len(before) != back or before[newline + 1 :].strip(b" \t"):
+        return b""
+    return before[newline:]
 
 
 def _is_utf8(raw: bytes) -> bool:
