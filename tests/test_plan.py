@@ -117,6 +117,26 @@ def test_whole_validation_is_the_same_with_and_without_plans(payload: dict[str, 
         assert _key(planned.validate(body)) == _key(reported._validate(body))
 
 
+@pytest.mark.parametrize("level", ["authlete", "ciba"])
+@pytest.mark.parametrize(
+    "content",
+    ['{"error": ["\\ud800"]}', '{"error": "x", "error_description": {"a": "\\udfff"}}'],
+)
+def test_values_a_message_cannot_quote_are_reported_as_iter_errors_does(
+    level: str, content: str
+) -> None:
+    payload = {
+        "action": "INVALID_TICKET",
+        "resultCode": "A000001",
+        "resultMessage": "[A000001] x",
+        "responseContent": content,
+    }
+    planned = Validator(level)
+    findings = planned.validate(orjson.dumps(payload))
+    assert [f.rule for f in findings] == ["A115"]
+    assert _key(findings) == _key(_without_plans(planned)._validate(payload))
+
+
 def test_every_bundled_schema_has_a_plan() -> None:
     # A schema edit that brings in a keyword plans cannot state makes violations slow, not wrong;
     # this says so before a benchmark does.

@@ -555,6 +555,15 @@ def test_lone_surrogate_in_response_content(level: str) -> None:
     assert places(findings) == expected
 
 
+@pytest.mark.parametrize("level", ["authlete", "ciba"])
+def test_lone_surrogate_inside_an_error_body_array(level: str) -> None:
+    # Once a UnicodeEncodeError: the failing keyword's message quotes the value.
+    body = error("INVALID_TICKET", responseContent='{"error": ["\\ud800"]}')
+    findings = validate(json.dumps(body), profile=level)
+    assert places(findings) == {("A115", "/responseContent", "/error")}
+    assert "not of type" in findings[0].message
+
+
 def test_lone_surrogates_in_strings_are_strings() -> None:
     # JSON's grammar allows them (RFC 8259 §8.2); the payload is read, not refused.
     raw = json.dumps(ok(resultMessage=OK_MESSAGE + " \ud800"))

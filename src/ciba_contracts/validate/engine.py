@@ -315,9 +315,17 @@ class Validator:
             failures = None
         if failures is not None:
             finding = self._finding
-            for check, judged in failures:
-                found.append(finding(check.path, check.location, judged, check, content, original))
-            return found
+            try:
+                for check, judged in failures:
+                    found.append(
+                        finding(check.path, check.location, judged, check, content, original)
+                    )
+            except (ValueError, TypeError, OverflowError, RecursionError):
+                # A value the one-keyword check judged but cannot quote in its message (a
+                # lone surrogate inside an array, say): the reported way says what it is.
+                found = []
+            else:
+                return found
         for path, location, judged, error in self._reported_failures(
             schema, instance, content, original, found
         ):
