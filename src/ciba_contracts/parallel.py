@@ -66,6 +66,12 @@ def run_tasks(
     return out
 
 
+def pieces(task: Task, jobs: int) -> int:
+    """How many tasks ``jobs`` processes would share for this one: more than one only for
+    a large pretty-printed HAR file."""
+    return len(_slices(task, jobs))
+
+
 def _size(name: str) -> int:
     try:
         return Path(name).stat().st_size

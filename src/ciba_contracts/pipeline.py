@@ -158,7 +158,16 @@ def auto_jobs(tasks: Sequence[Task]) -> int:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    return max(1, min(AUTO_JOBS, cores))
+    jobs = max(1, min(AUTO_JOBS, cores))
+    if jobs > 1 and len(tasks) == 1:
+        from ciba_contracts.parallel import pieces
+
+        # One input that cannot be cut (JSON lines, a compressed or minified recording) is
+        # read by one process anyway: a worker would only add its start and send every
+        # finding back through a pipe.
+        if pieces(tasks[0], jobs) < 2:
+            return 1
+    return jobs
 
 
 def run(

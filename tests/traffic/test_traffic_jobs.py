@@ -4,6 +4,7 @@ The default, ``auto``, starts workers only for large inputs."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -216,10 +217,29 @@ def test_auto_spreads_large_inputs_over_at_most_two_processes(
 ) -> None:
     path = write_har(tmp_path / "big.har", _entries(200))
     monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(8)))
     assert pipeline.auto_jobs([Task(str(path))]) == 2
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
     assert pipeline.auto_jobs([Task(str(path))]) == 1
+
+
+def test_auto_uses_one_process_for_a_single_input_it_cannot_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker would read it alone and send every finding back: slower, and more memory.
+    monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    lines = tmp_path / "payloads.jsonl"
+    lines.write_text("\n".join(json.dumps({"action": f"MADE_UP_{i}"}) for i in range(50)))
+    har = write_har(tmp_path / "big.har", _entries(200))
+    packed = tmp_path / "big.har.gz"
+    packed.write_bytes(gzip.compress(har.read_bytes()))
+    assert pipeline.auto_jobs([Task(str(lines))]) == 1
+    assert pipeline.auto_jobs([Task(str(packed))]) == 1
+    assert pipeline.auto_jobs([Task(str(har))]) == 2
+    assert pipeline.auto_jobs([Task(str(lines)), Task(str(packed))]) == 2
 
 
 def test_auto_is_the_default_and_gives_the_same_report(
