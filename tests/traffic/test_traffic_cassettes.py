@@ -432,3 +432,48 @@ def test_merge_keys_in_a_flow_style_cassette(tmp_path: Path) -> None:
     assert yaml.safe_load(text)["interactions"][0]["request"]["method"] == "POST"
     _, report = json_report(str(cassette))
     assert rules_by_entry(report) == {("flow.yaml", 0): ["A110"]}
+
+
+def _interaction(extra_request: str = "", response_headers: str = "") -> str:
+    body = json.dumps(ok_body(interval=-1).decode())
+    return (
+        "- request:\n"
+        "    method: POST\n"
+        "    uri: https://us.authlete.com/api/1/backchannel/authentication/issue\n"
+        f"    body: null{extra_request}\n"
+        "  response:\n"
+        "    status: {code: 200, message: OK}\n"
+        f"    headers:\n      Content-Type: [application/json]{response_headers}\n"
+        f"    body: {{string: {body}}}\n"
+    )
+
+
+@pytest.mark.timeout(30)
+def test_an_alias_bomb_in_header_values_is_read_in_bounded_time(tmp_path: Path) -> None:
+    # Ten aliases of the level below, twelve levels: 10**12 strings once expanded, in
+    # about 1 KB. Reading a header value must not expand it.
+    levels = ["      - &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    levels += [f"      - &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 12)]
+    bomb = _interaction(response_headers="\n      X-Lol:\n" + "\n".join(levels))
+    text = "interactions:\n" + _interaction() + bomb + _interaction() + "version: 1\n"
+    cassette = tmp_path / "laughs.yaml"
+    cassette.write_text(text, encoding="utf-8")
+    code, report = json_report(str(cassette))
+    assert code == 1
+    assert rules_by_entry(report) == {("laughs.yaml", n): ["A110"] for n in range(3)}
+
+
+@pytest.mark.parametrize(
+    "value", ["1" * 5000, "2024-13-45"], ids=["5000-digit-integer", "impossible-date"]
+)
+def test_a_value_python_cannot_build_makes_its_interaction_unreadable(
+    tmp_path: Path, value: str
+) -> None:
+    # yaml.safe_load raises ValueError for both: the interaction is I001, the others are read.
+    text = "interactions:\n" + _interaction(f"\n    when: {value}") + _interaction()
+    cassette = tmp_path / "values.yaml"
+    cassette.write_text(text + "version: 1\n", encoding="utf-8")
+    code, report = json_report(str(cassette))
+    assert code == 1
+    assert rules_by_entry(report) == {("values.yaml", 0): ["I001"], ("values.yaml", 1): ["A110"]}
+    assert "a value cannot be read" in report["findings"][0]["message"]

@@ -7,6 +7,7 @@ where it sits, so the run reports it and goes on with the next entry.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,7 +158,20 @@ def header_pairs(raw: Any) -> Headers:
 def _text(value: object) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    return str(value)
+    if isinstance(value, str | int | float) or value is None:
+        try:
+            return str(value)
+        except ValueError:
+            # An integer too long for str() (a YAML cassette can hold one).
+            return "<a number too long to show>"
+    # A list or mapping where a header value belongs: shown shortened. YAML aliases can
+    # share one node many times over, so that str() of a small cassette never ends.
+    return _SHORT.repr(value)
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 3
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = 200
 
 
 def find_header(headers: Headers, name: str) -> str | None:

@@ -147,7 +147,15 @@ def safe_load(text: str, first_line: int = 1, anchors: dict[str, yaml.Node] | No
         if node is None:
             return None
         _check_tags(node, first_line)
-        return loader.construct_document(node)
+        try:
+            return loader.construct_document(node)
+        except (ValueError, OverflowError) as exc:
+            # A standard tag whose value Python cannot build: an integer of thousands of
+            # digits, a date such as 2024-13-45.
+            problem = str(exc).split(";")[0]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a value cannot be read: {problem}", None
+            ) from None
     finally:
         loader.dispose()
 
