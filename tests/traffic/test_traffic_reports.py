@@ -235,3 +235,15 @@ def test_no_secret_given_as_a_pair_reaches_any_report(tmp_path: Path, fmt: str) 
     assert '"name":"scope","value":"openid"' in json.dumps(report).replace(" ", "").replace(
         "\\", ""
     )
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
+def test_a_session_id_in_a_path_parameter_reaches_no_report(tmp_path: Path, fmt: str) -> None:
+    # Servlet containers carry the session cookie in the URL when cookies are off; the call
+    # is an issue-API call (path parameters are ignored), and its URL is shown.
+    url = f"{ISSUE_URL};jsessionid={MARK}-session"
+    har = write_har(tmp_path / "session.har", [har_entry(url, 200, ok_body(expiresIn=0))])
+    code, out = run_cli("validate", str(har), "--format", fmt)
+    assert code == 1
+    assert MARK not in out, [line for line in out.splitlines() if MARK in line]
+    assert ";jsessionid=[REDACTED]" in out.replace("%5B", "[").replace("%5D", "]")

@@ -206,16 +206,24 @@ def redact_finding(finding: ShownT) -> ShownT:
     return dataclasses.replace(finding, message=message, value=value)  # type: ignore[type-var]
 
 
+#: The value of a path parameter (``;jsessionid=...``).
+_PATH_PARAMETER = re.compile(r"(;[^/;=]*=)[^/;]*")
+
+
 def redact_url(url: str) -> str:
-    """A URL without user information and with secret query parameters masked."""
+    """A URL without user information, path parameter values (``;jsessionid=``, a session
+    cookie carried in the URL) and with secret query parameters masked."""
     try:
         parts = urlsplit(url)
     except ValueError:
-        return redact_text(url)
+        return redact_text(_PATH_PARAMETER.sub(rf"\1{MASK}", url))
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
-    rebuilt = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    path = parts.path
+    if ";" in path:
+        path = _PATH_PARAMETER.sub(rf"\1{MASK}", path)
+    rebuilt = urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
     return redact_text(rebuilt)
 
 
