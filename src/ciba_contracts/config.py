@@ -114,7 +114,7 @@ def settings_from_table(table: Mapping[str, Any], source: Path) -> Settings:
         values["path_pattern"] = pattern
     if "jobs" in table:
         jobs = table["jobs"]
-        if jobs == "auto":
+        if isinstance(jobs, str) and jobs.strip().lower() == "auto":
             values["jobs"] = 0
         elif not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
             raise ConfigError(f'{where}: jobs must be a positive integer or "auto"')

@@ -305,6 +305,9 @@ def test_jobs_in_the_configuration(tmp_path: Path) -> None:
     config = tmp_path / "pyproject.toml"
     config.write_text('[tool.ciba-contracts]\njobs = "auto"\n')
     assert load_settings(path=config).jobs == 0
+    # Spelled as the flag accepts it.
+    config.write_text('[tool.ciba-contracts]\njobs = "AUTO"\n')
+    assert load_settings(path=config).jobs == 0
     config.write_text("[tool.ciba-contracts]\njobs = 3\n")
     assert load_settings(path=config).jobs == 3
     config.write_text('[tool.ciba-contracts]\njobs = "many"\n')
