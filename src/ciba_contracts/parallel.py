@@ -211,7 +211,7 @@ def _join(task: Task, parts: list[Partial], checks: Callable[[], Checks]) -> Par
 
 def _absorb(out: Partial, part: Partial, entries: int, lines: int) -> None:
     for located in part.findings:
-        out.findings.append(
+        out.add(
             replace(
                 located,
                 entry=None if located.entry is None else located.entry + entries,

@@ -18,7 +18,8 @@ from typing import BinaryIO
 
 from ciba_contracts.config import Settings
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.report.model import Checked, Located, RunReport
+from ciba_contracts.report.model import Checked, Located, RunReport, findings_store
+from ciba_contracts.report.store import SpillingList
 from ciba_contracts.selection import is_issue_call
 from ciba_contracts.traffic.detect import (
     CASSETTE,
@@ -72,7 +73,10 @@ class Task:
 class Partial:
     """What one task found, to be merged into the run's report in task order."""
 
-    findings: list[Located] = field(default_factory=list)
+    findings: SpillingList[Located] = field(default_factory=lambda: findings_store())
+    #: Error and warning findings among ``findings``, counted as they are added.
+    errors: int = 0
+    warnings: int = 0
     inputs: int = 0
     checked: int = 0
     skipped: int = 0
@@ -84,6 +88,14 @@ class Partial:
     items: list[Checked] | None = None
     #: For a slice of a HAR file: where the reader stopped and what it saw.
     slice: SliceState | None = None
+
+    def add(self, located: Located) -> None:
+        """Keep one finding and count it."""
+        self.findings.append(located)
+        if located.finding.is_error:
+            self.errors += 1
+        else:
+            self.warnings += 1
 
 
 class Checks:
@@ -216,8 +228,7 @@ def merge(partials: Sequence[Partial], list_items: bool = False) -> RunReport:
         summary.skipped += partial.skipped
         summary.notes.extend(partial.notes)
         report.unreadable.extend(partial.unreadable)
-        for located in partial.findings:
-            report.add(located)
+        report.take(partial.findings, partial.errors, partial.warnings)
     read_anything = any(p.read_anything for p in partials)
     problems = any(p.input_problems for p in partials)
     report.nothing_read = problems and not read_anything
@@ -292,7 +303,7 @@ def _check_opened(
                     Checked(loc.source, loc.entry, loc.line, loc.offset, description)
                 )
             for finding in found:
-                partial.findings.append(_locate(finding, record.location, description))
+                partial.add(_locate(finding, record.location, description))
         elif isinstance(record, InputProblem):
             truncated = truncated or record.rule == "I002"
             _add_problem(partial, checks, record)
@@ -326,9 +337,7 @@ def _check_payloads(opened: Opened, checks: Checks, partial: Partial) -> None:
         if partial.items is not None:
             partial.items.append(Checked(entry.source, entry.entry, entry.line))
         for finding in checks.payloads.validate(entry.body):
-            partial.findings.append(
-                Located(redact_finding(finding), entry.source, entry.entry, entry.line)
-            )
+            partial.add(Located(redact_finding(finding), entry.source, entry.entry, entry.line))
 
 
 def _position(opened: Opened) -> int:
@@ -348,7 +357,7 @@ def _add_problem(partial: Partial, checks: Checks, problem: InputProblem) -> Non
     if not checks.exchanges.reports(problem.rule):
         return
     finding = input_finding(problem.rule, problem.message, problem.value)
-    partial.findings.append(_locate(finding, problem.location, None))
+    partial.add(_locate(finding, problem.location, None))
 
 
 def _locate(finding: Finding, location: Location, exchange: str | None) -> Located:

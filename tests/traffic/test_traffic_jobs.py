@@ -4,10 +4,12 @@ The default, ``auto``, starts workers only for large inputs."""
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import orjson
@@ -19,6 +21,7 @@ from ciba_contracts import parallel, pipeline
 from ciba_contracts.cli import main as cli
 from ciba_contracts.config import ConfigError, Settings, load_settings
 from ciba_contracts.pipeline import Task, run
+from ciba_contracts.report import store
 from ciba_contracts.report.json_report import write_json
 from ciba_contracts.report.junit import write_junit
 
@@ -313,3 +316,23 @@ def test_jobs_in_the_configuration(tmp_path: Path) -> None:
     config.write_text('[tool.ciba-contracts]\njobs = "many"\n')
     with pytest.raises(ConfigError, match='positive integer or "auto"'):
         load_settings(path=config)
+
+
+def test_findings_past_the_memory_limit_cross_processes_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers are forked: they keep at most a handful of findings in memory and hand the
+    # rest over as a file.
+    monkeypatch.setattr(store, "MEMORY_LIMIT", 5)
+    monkeypatch.setattr(store, "BATCH", 3)
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    monkeypatch.setattr(parallel, "SLICES_PER_JOB", 3)
+    path = write_har(tmp_path / "many.har", _entries(400))
+    _corrupt(path)
+    before = set(Path(tempfile.gettempdir()).glob("ciba-contracts-*.findings"))
+    single, multi = _reports([str(path)])
+    assert single == multi
+    assert len(json.loads(single)["findings"]) > 100
+    gc.collect()
+    after = set(Path(tempfile.gettempdir()).glob("ciba-contracts-*.findings"))
+    assert after <= before

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.contract.rules import Severity
+from ciba_contracts.report.store import SpillingList
 from ciba_contracts.validate.finding import Finding
 
 
@@ -41,6 +43,36 @@ class Located:
             "content_pointer": f.content_pointer,
             "value": f.value,
         }
+
+
+def located_row(located: Located) -> tuple[Any, ...]:
+    """``located`` as plain data, for keeping it on disk."""
+    f = located.finding
+    return (
+        f.rule,
+        f.severity.value,
+        f.message,
+        f.pointer,
+        f.content_pointer,
+        f.value,
+        located.source,
+        located.entry,
+        located.line,
+        located.offset,
+        located.exchange,
+    )
+
+
+def located_from_row(row: tuple[Any, ...]) -> Located:
+    """The inverse of :func:`located_row`."""
+    rule, severity, message, pointer, content_pointer, value, *where = row
+    finding = Finding(rule, Severity(severity), message, pointer, content_pointer, value)
+    return Located(finding, *where)
+
+
+def findings_store() -> SpillingList[Located]:
+    """An empty store of located findings, spilling to disk past its memory limit."""
+    return SpillingList(encode=located_row, decode=located_from_row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +127,8 @@ class RunReport:
 
     profile: Profile
     summary: Summary = field(default_factory=Summary)
-    findings: list[Located] = field(default_factory=list)
+    #: In memory up to a limit, then on disk: a run can find more than memory should hold.
+    findings: SpillingList[Located] = field(default_factory=lambda: findings_store())
     #: Inputs that could not be read at all (path, cause): exit status 2.
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     #: Inputs were given but not one payload or exchange could be read from them: exit 2.
@@ -111,6 +144,12 @@ class RunReport:
             self.summary.errors += 1
         else:
             self.summary.warnings += 1
+
+    def take(self, findings: SpillingList[Located], errors: int, warnings: int) -> None:
+        """Record findings already counted (``errors`` and ``warnings``), emptying ``findings``."""
+        self.findings.adopt(findings)
+        self.summary.errors += errors
+        self.summary.warnings += warnings
 
     @property
     def exit_code(self) -> int:

@@ -1,0 +1,180 @@
+"""Where a run keeps its findings: in memory up to a limit, then in a temporary file.
+
+A recording of a server that breaks the contract on every answer gives a
+finding per exchange, and a large one gives millions. Reports are written
+after the run (their summaries come first), so the findings have to be kept;
+past :data:`MEMORY_LIMIT` they are pickled to a temporary file in batches and
+read back, in order, when a reporter iterates. Memory then depends on the
+limit, not on the input.
+
+A store handed to another process (the result of a ``--jobs`` worker) passes
+its file by name; the receiving store owns it from then on and deletes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import tempfile
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO, Generic, TypeVar
+
+#: Items kept in memory before the rest goes to disk.
+MEMORY_LIMIT = 10_000
+#: Items pickled together (one write, one read).
+BATCH = 2_048
+
+T = TypeVar("T")
+
+
+class SpillingList(Generic[T]):
+    """An append-only sequence, iterated in insertion order, that spills to disk when long."""
+
+    def __init__(
+        self,
+        items: Iterable[T] = (),
+        limit: int | None = None,
+        *,
+        encode: Callable[[T], Any] | None = None,
+        decode: Callable[[Any], T] | None = None,
+    ) -> None:
+        """``encode``/``decode`` turn an item into plain data for the file and back.
+
+        (Pickling plain tuples is several times faster than pickling objects.)
+        """
+        self._limit = MEMORY_LIMIT if limit is None else limit
+        self._encode = encode
+        self._decode = decode
+        self._head: list[T] = []
+        self._pending: list[T] = []
+        self._path: str | None = None
+        self._file: BinaryIO | None = None
+        self._spilled = 0
+        self._cleanup: Any = None  # a weakref.finalize that deletes the file
+        self.extend(items)
+
+    def append(self, item: T) -> None:
+        """Add one item at the end."""
+        if len(self._head) < self._limit and self._path is None:
+            self._head.append(item)
+            return
+        self._pending.append(item)
+        if len(self._pending) >= BATCH:
+            self._flush()
+
+    def extend(self, items: Iterable[T]) -> None:
+        """Add items at the end, in order."""
+        for item in items:
+            self.append(item)
+
+    def adopt(self, other: SpillingList[T]) -> None:
+        """Add ``other``'s items at the end, taking its file over when this list is empty.
+
+        ``other`` is left empty. The usual run has one large input: its findings
+        move to the report without being read back and written again.
+        """
+        if len(self) or self._encode is not other._encode or self._decode is not other._decode:
+            self.extend(other)
+        else:
+            # The file changes hands: other must not delete it when it goes.
+            self.__setstate__({**other.__getstate__(), "limit": self._limit})
+        other._empty()
+
+    def _empty(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        if self._cleanup is not None:
+            self._cleanup()
+        self._head, self._pending = [], []
+        self._path, self._file, self._cleanup = None, None, None
+        self._spilled = 0
+
+    def __len__(self) -> int:
+        return len(self._head) + self._spilled + len(self._pending)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[T]:
+        yield from self._head
+        if self._path is not None:
+            self._flush()
+            if self._file is not None:
+                self._file.flush()
+            with open(self._path, "rb") as handle:
+                left = self._spilled
+                decode = self._decode
+                while left > 0:
+                    batch: list[Any] = pickle.load(handle)
+                    left -= len(batch)
+                    if decode is None:
+                        yield from batch
+                    else:
+                        for row in batch:
+                            yield decode(row)
+        yield from self._pending
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        if self._file is None:
+            if self._path is None:
+                handle, self._path = tempfile.mkstemp(prefix="ciba-contracts-", suffix=".findings")
+                os.close(handle)
+                self._cleanup = weakref.finalize(self, _remove, self._path)
+            self._file = open(self._path, "ab")  # noqa: SIM115 (kept open while the run appends)
+        batch = self._pending if self._encode is None else [self._encode(i) for i in self._pending]
+        pickle.dump(batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._spilled += len(self._pending)
+        self._pending = []
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Another process takes the file over: this one must not delete it when it goes.
+        self._flush()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._cleanup is not None:
+            self._cleanup.detach()
+            self._cleanup = None
+        return {
+            "encode": self._encode,
+            "decode": self._decode,
+            "limit": self._limit,
+            "head": self._head,
+            "pending": self._pending,
+            "path": self._path,
+            "spilled": self._spilled,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._encode = state["encode"]
+        self._decode = state["decode"]
+        self._limit = state["limit"]
+        self._head = state["head"]
+        self._pending = state["pending"]
+        self._path = state["path"]
+        self._spilled = state["spilled"]
+        self._file = None
+        self._cleanup = None
+        if self._path is not None:
+            self._cleanup = weakref.finalize(self, _remove, self._path)
+
+    def __repr__(self) -> str:
+        return f"SpillingList({len(self)} items, {self._spilled} on disk)"
+
+
+_EMPTY: dict[str, Any] = {
+    "limit": MEMORY_LIMIT,
+    "head": [],
+    "pending": [],
+    "path": None,
+    "spilled": 0,
+}
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
