@@ -162,26 +162,18 @@ class Validator:
         """
         fast_get = self._fast.get
         relations = self._relations
+        relations_hold = self._relations_hold
         general = self._validate
         check = self._check
         loads = _loads
-        ok_action = self._ok_action
-        mirrors = self._mirrors if self._ack_shortcut else None
-        content_validator = self._content.get
-        members = [m for m, _, _ in self._mirror_items] or [""]
-        fields = [f for _, f, _ in self._mirror_items] or [""]
-        # Tuples even for one member, so the comparison below reads the same.
-        every_member = (
-            itemgetter(*members, *members[:1]) if len(members) == 1 else itemgetter(*members)
-        )
-        every_field = itemgetter(*fields, *fields[:1]) if len(fields) == 1 else itemgetter(*fields)
 
         def hot(payload: Payload) -> list[Finding]:
             if type(payload) is not bytes:
                 return general(payload)
             try:
                 obj = loads(payload)
-                fast = fast_get(obj.get("action"))
+                action: Any = obj.get("action")
+                fast = fast_get(action)
             except (JSONDecodeError, AttributeError, TypeError):
                 # Not JSON, not an object, or an action that cannot even be looked up.
                 return general(payload)
@@ -192,39 +184,10 @@ class Validator:
                     return check(obj, True, False)
             except (ValueError, TypeError, OverflowError, RecursionError):
                 return check(obj, True, None)
-            if not relations:
-                return []
-            # The relation rules, for a payload the fast schema passed (so the result members
-            # are strings and each field has its type). Any doubt: the full check decides.
             try:
-                if obj["resultMessage"].startswith("[" + obj["resultCode"] + "]"):
-                    content = obj.get("responseContent")
-                    if content is None:
-                        return []
-                    body = loads(content)
-                    action = obj["action"]
-                    if action == ok_action:
-                        # Members equal to already-validated fields cannot break the
-                        # acknowledgement schema, so it need not run.
-                        if mirrors is not None and type(body) is dict:
-                            try:
-                                # Every member present on both sides: the usual case, inline.
-                                mine = every_member(body)
-                                theirs = every_field(obj)
-                            except KeyError:
-                                if mirrors(obj, body):
-                                    return []
-                            else:
-                                if mine == theirs and (
-                                    (True not in mine and False not in mine)
-                                    or _no_booleans(mine, theirs)
-                                ):
-                                    return []
-                    else:
-                        validator = content_validator(action)
-                        if validator is None or validator.is_valid(body):
-                            return []
-            except (JSONDecodeError, TypeError, AttributeError, KeyError, ValueError):
+                if not relations or relations_hold(obj, action):
+                    return []
+            except (TypeError, AttributeError, KeyError, ValueError):
                 pass
             return check(obj, True, True)
 

@@ -20,8 +20,9 @@ import jsonschema_rs
 
 from ciba_contracts.contract.schemas import load_schema, schemas_by_uri
 
-# Keywords that only annotate; they never change whether an instance is valid.
-_ANNOTATIONS = frozenset(
+#: Keywords that only annotate; they never change whether an instance is valid (``format``
+#: is an annotation in 2020-12 by default).
+ANNOTATIONS = frozenset(
     {
         "title",
         "description",
@@ -64,6 +65,39 @@ _ENTANGLED = frozenset(
 )
 
 
+def is_annotation(key: str) -> bool:
+    """Whether a schema keyword only annotates (the ``x-`` ones of this project too)."""
+    return key in ANNOTATIONS or key.startswith("x-")
+
+
+def resolve_ref(ref: str, base: str) -> tuple[dict[str, Any], str]:
+    """The schema file a ``$ref`` in the file ``base`` names, and its URI.
+
+    Raises ValueError for a fragment reference or one to no bundled file.
+    """
+    if "#" in ref:
+        raise ValueError(f"fragment reference {ref!r} is not supported")
+    uri = base.rsplit("/", 1)[0] + "/" + ref
+    target = schemas_by_uri().get(uri)
+    if not isinstance(target, dict):
+        raise ValueError(f"unresolved reference {ref!r}")
+    return target, uri
+
+
+def only_tests_action(condition: Any) -> bool:
+    """Whether an ``if`` schema tests the ``action`` member and nothing else."""
+    if not isinstance(condition, dict):
+        return False
+    keys = {k for k in condition if not is_annotation(k)}
+    props = condition.get("properties", {})
+    return (
+        keys <= {"required", "properties"}
+        and isinstance(props, dict)
+        and set(props) <= {"action"}
+        and set(condition.get("required", [])) <= {"action"}
+    )
+
+
 def inline_refs(node: Any, base: str) -> Any:
     """``node`` with every ``$ref`` to a sibling schema file replaced by its content."""
     if isinstance(node, list):
@@ -75,10 +109,7 @@ def inline_refs(node: Any, base: str) -> Any:
     ref = node.get("$ref")
     if not isinstance(ref, str):
         return out
-    if ref.startswith("#") or "#" in ref:
-        raise ValueError(f"fast path cannot inline fragment reference {ref!r}")
-    uri = here.rsplit("/", 1)[0] + "/" + ref
-    target = schemas_by_uri()[uri]
+    target, uri = resolve_ref(ref, here)
     resolved = inline_refs(target, uri)
     return {"allOf": [resolved, out]} if out else resolved
 
@@ -91,7 +122,7 @@ def decide_conditions(node: Any, action: str) -> Any:
         return node
     out = {k: decide_conditions(v, action) for k, v in node.items()}
     condition = out.get("if")
-    if isinstance(condition, dict) and _only_tests_action(condition):
+    if isinstance(condition, dict) and only_tests_action(condition):
         taken = jsonschema_rs.validator_for(condition).is_valid({"action": action})
         branch = out.get("then" if taken else "else")
         for key in ("if", "then", "else"):
@@ -99,14 +130,6 @@ def decide_conditions(node: Any, action: str) -> Any:
         if isinstance(branch, dict | bool):
             out.setdefault("allOf", []).append(branch)
     return out
-
-
-def _only_tests_action(condition: dict[str, Any]) -> bool:
-    keys = {k for k in condition if k not in _ANNOTATIONS and not k.startswith("x-")}
-    if not keys <= {"required", "properties"}:
-        return False
-    props = condition.get("properties", {})
-    return set(props) <= {"action"} and set(condition.get("required", [])) <= {"action"}
 
 
 def simplify(node: Any) -> Any:
@@ -117,7 +140,7 @@ def simplify(node: Any) -> Any:
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
-        if key in _ANNOTATIONS or key.startswith("x-"):
+        if is_annotation(key):
             continue
         if key in ("properties", "$defs", "dependentSchemas", "patternProperties"):
             out[key] = {name: simplify(sub) for name, sub in value.items()}

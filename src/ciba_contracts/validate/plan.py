@@ -25,7 +25,8 @@ from typing import Any
 
 import jsonschema_rs
 
-from ciba_contracts.contract.schemas import load_schema, schemas_by_uri
+from ciba_contracts.contract.schemas import load_schema
+from ciba_contracts.validate.fast import is_annotation, only_tests_action, resolve_ref
 from ciba_contracts.validate.render import pointer
 
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -45,26 +46,6 @@ _VALUE_KEYWORDS = frozenset(
         "multipleOf",
     }
 )
-# Keywords that never change a verdict (format is an annotation in 2020-12 by default).
-_ANNOTATIONS = frozenset(
-    {
-        "$schema",
-        "$id",
-        "title",
-        "description",
-        "$comment",
-        "examples",
-        "default",
-        "format",
-        "contentMediaType",
-        "contentEncoding",
-        "contentSchema",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-    }
-)
-
 
 #: How many distinct ``action`` values a planner remembers the plan of.
 _ACTIONS_KEPT = 64
@@ -206,13 +187,14 @@ def planner(name: str) -> Planner:
     return Planner(load_schema(name))
 
 
-def _target(ref: str, uri: str) -> tuple[dict[str, Any], str]:
-    if "#" in ref:
-        raise Unplannable(f"fragment reference {ref!r}")
-    target_uri = uri.rsplit("/", 1)[0] + "/" + ref
-    target = schemas_by_uri().get(target_uri)
-    if not isinstance(target, dict):
-        raise Unplannable(f"unresolved reference {ref!r}")
+def _target(ref: str, uri: str, visiting: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
+    """The file a ``$ref`` names; a reference back into ``visiting`` cannot be planned."""
+    try:
+        target, target_uri = resolve_ref(ref, uri)
+    except ValueError as exc:
+        raise Unplannable(str(exc)) from None
+    if target_uri in visiting:
+        raise Unplannable(f"recursive reference {ref!r}")
     return target, target_uri
 
 
@@ -232,22 +214,11 @@ def _collect_conditions(
     if isinstance(condition, dict | bool):
         schema = condition if isinstance(condition, bool) else {"$schema": _DRAFT, **condition}
         validator = jsonschema_rs.validator_for(schema)
-        out.append(_Condition(f"{uri}#{where}/if", validator.is_valid, _tests_action(condition)))
+        out.append(
+            _Condition(f"{uri}#{where}/if", validator.is_valid, only_tests_action(condition))
+        )
     for branch in ("then", "else"):
         _collect_conditions(node.get(branch), uri, f"{where}/{branch}", out, seen)
-
-
-def _tests_action(condition: Any) -> bool:
-    if not isinstance(condition, dict):
-        return False
-    keys = {k for k in condition if k not in _ANNOTATIONS and not k.startswith("x-")}
-    props = condition.get("properties", {})
-    return (
-        keys <= {"required", "properties"}
-        and isinstance(props, dict)
-        and set(props) <= {"action"}
-        and set(condition.get("required", [])) <= {"action"}
-    )
 
 
 def _build(doc: dict[str, Any], uri: str, decided: dict[str, bool]) -> Plan:
@@ -280,7 +251,7 @@ def _walk_object(
         raise Unplannable(f"schema {node!r} at {uri}#{where}")
     for key, value in node.items():
         here = f"{where}/{key}"
-        if key in _ANNOTATIONS or key.startswith("x-") or key in ("then", "else"):
+        if is_annotation(key) or key in ("then", "else"):
             continue
         if key in _VALUE_KEYWORDS:
             root.append(_check(None, key, value, f"{uri}#{here}"))
@@ -295,9 +266,7 @@ def _walk_object(
             for i, part in enumerate(value):
                 _walk_object(part, uri, f"{here}/{i}", decided, root, required, members, visiting)
         elif key == "$ref":
-            target, target_uri = _target(value, uri)
-            if target_uri in visiting:
-                raise Unplannable(f"recursive reference {value!r}")
+            target, target_uri = _target(value, uri, visiting)
             _walk_object(
                 target, target_uri, "", decided, root, required, members, (*visiting, target_uri)
             )
@@ -328,7 +297,7 @@ def _walk_value(
         raise Unplannable(f"schema {node!r} at {uri}#{where}")
     for key, value in node.items():
         here = f"{where}/{key}"
-        if key in _ANNOTATIONS or key.startswith("x-"):
+        if is_annotation(key):
             continue
         if key in _VALUE_KEYWORDS:
             out.append(_check(member, key, value, f"{uri}#{here}"))
@@ -336,9 +305,7 @@ def _walk_value(
             for i, part in enumerate(value):
                 _walk_value(part, uri, f"{here}/{i}", member, out, visiting)
         elif key == "$ref":
-            target, target_uri = _target(value, uri)
-            if target_uri in visiting:
-                raise Unplannable(f"recursive reference {value!r}")
+            target, target_uri = _target(value, uri, visiting)
             _walk_value(target, target_uri, "", member, out, (*visiting, target_uri))
         else:
             raise Unplannable(f"keyword {key!r} at {uri}#{here}")
