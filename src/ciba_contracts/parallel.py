@@ -211,7 +211,8 @@ def _join(task: Task, parts: list[Partial], checks: Callable[[], Checks]) -> Par
 
 def _absorb(out: Partial, part: Partial, entries: int, lines: int) -> None:
     for located in part.findings:
-        out.add(
+        # Counted already: the counts come with the summary below.
+        out.findings.append(
             replace(
                 located,
                 entry=None if located.entry is None else located.entry + entries,
@@ -229,10 +230,7 @@ def _absorb(out: Partial, part: Partial, entries: int, lines: int) -> None:
             )
             for item in part.items
         )
-    out.inputs += part.inputs
-    out.checked += part.checked
-    out.skipped += part.skipped
-    out.notes.extend(part.notes)
+    out.summary.absorb(part.summary)
     out.unreadable.extend(part.unreadable)
     out.read_anything = out.read_anything or part.read_anything
     out.input_problems += part.input_problems

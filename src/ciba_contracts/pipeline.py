@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from ciba_contracts.config import Settings
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.report.model import Checked, Located, RunReport, findings_store
+from ciba_contracts.report.model import Checked, Located, RunReport, Summary, findings_store
 from ciba_contracts.report.store import SpillingList
 from ciba_contracts.selection import is_issue_call
 from ciba_contracts.traffic.detect import (
@@ -74,13 +74,8 @@ class Partial:
     """What one task found, to be merged into the run's report in task order."""
 
     findings: SpillingList[Located] = field(default_factory=lambda: findings_store())
-    #: Error and warning findings among ``findings``, counted as they are added.
-    errors: int = 0
-    warnings: int = 0
-    inputs: int = 0
-    checked: int = 0
-    skipped: int = 0
-    notes: list[str] = field(default_factory=list)
+    #: Counts and notes of this part, added to the run's when merged.
+    summary: Summary = field(default_factory=Summary)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     read_anything: bool = False
     input_problems: int = 0
@@ -92,10 +87,7 @@ class Partial:
     def add(self, located: Located) -> None:
         """Keep one finding and count it."""
         self.findings.append(located)
-        if located.finding.is_error:
-            self.errors += 1
-        else:
-            self.warnings += 1
+        self.summary.count(located.finding)
 
 
 class Checks:
@@ -209,7 +201,7 @@ def run(
         partials = [check_task(task, checks, stdin, progress) for task in tasks]
     report = merge(partials, settings.format == "junit")
     report.profile = settings.profile
-    found = {t.directory for t, p in zip(tasks, partials, strict=True) if p.inputs}
+    found = {t.directory for t, p in zip(tasks, partials, strict=True) if p.summary.inputs}
     for name in inputs:
         if name != STDIN and is_directory(name) and name not in found:
             report.summary.notes.append(f"{name}: no input files found")
@@ -221,14 +213,10 @@ def merge(partials: Sequence[Partial], list_items: bool = False) -> RunReport:
     report = RunReport(Profile.AUTHLETE)
     if list_items:
         report.checked_items = [i for p in partials for i in (p.items or ())]
-    summary = report.summary
     for partial in partials:
-        summary.inputs += partial.inputs
-        summary.checked += partial.checked
-        summary.skipped += partial.skipped
-        summary.notes.extend(partial.notes)
+        report.summary.absorb(partial.summary)
         report.unreadable.extend(partial.unreadable)
-        report.take(partial.findings, partial.errors, partial.warnings)
+        report.findings.adopt(partial.findings)
     read_anything = any(p.read_anything for p in partials)
     problems = any(p.input_problems for p in partials)
     report.nothing_read = problems and not read_anything
@@ -243,7 +231,7 @@ def check_task(
     try:
         opened = open_input(task.name, stdin, start=task.start)
     except OSError as exc:
-        partial.inputs = 1
+        partial.summary.inputs = 1
         partial.unreadable.append((task.name, exc.strerror or str(exc)))
         return partial
     try:
@@ -262,10 +250,10 @@ def _check_opened(
     if task.in_directory and (
         fmt is None or (fmt == PAYLOADS and opened.suffix not in PAYLOAD_SUFFIXES)
     ):
-        partial.notes.append(f"skipped {task.name}: not a known input format")
+        partial.summary.notes.append(f"skipped {task.name}: not a known input format")
         return
     if task.start is None:
-        partial.inputs = 1
+        partial.summary.inputs = 1
     source = opened.source
     for note in opened.notes:
         _add_problem(partial, checks, InputProblem(Location(source), "I003", note))
@@ -294,7 +282,7 @@ def _check_opened(
             progress(source, _position(opened), size)
         if isinstance(record, Exchange):
             partial.read_anything = True
-            partial.checked += 1
+            partial.summary.checked += 1
             found = checks.exchanges.check(record)
             description = _describe(record) if found or partial.items is not None else None
             if partial.items is not None:
@@ -309,7 +297,7 @@ def _check_opened(
             _add_problem(partial, checks, record)
         else:
             partial.read_anything = True
-            partial.skipped += record.count
+            partial.summary.skipped += record.count
     _compression_problem(partial, checks, opened, truncated)
     if progress is not None:
         progress(source, _position(opened), size)
@@ -333,7 +321,7 @@ def _compression_problem(partial: Partial, checks: Checks, opened: Opened, trunc
 def _check_payloads(opened: Opened, checks: Checks, partial: Partial) -> None:
     for entry in read_payload_stream(opened.source, opened.stream, opened.suffix):
         partial.read_anything = True
-        partial.checked += 1
+        partial.summary.checked += 1
         if partial.items is not None:
             partial.items.append(Checked(entry.source, entry.entry, entry.line))
         for finding in checks.payloads.validate(entry.body):

@@ -120,6 +120,22 @@ class Summary:
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
 
+    def count(self, finding: Finding) -> None:
+        """Count one finding as an error or a warning."""
+        if finding.is_error:
+            self.errors += 1
+        else:
+            self.warnings += 1
+
+    def absorb(self, other: Summary) -> None:
+        """Add the counts and notes of another part of the run."""
+        self.inputs += other.inputs
+        self.checked += other.checked
+        self.errors += other.errors
+        self.warnings += other.warnings
+        self.skipped += other.skipped
+        self.notes.extend(other.notes)
+
 
 @dataclass(slots=True)
 class RunReport:
@@ -140,16 +156,7 @@ class RunReport:
     def add(self, located: Located) -> None:
         """Record one finding and count it."""
         self.findings.append(located)
-        if located.finding.is_error:
-            self.summary.errors += 1
-        else:
-            self.summary.warnings += 1
-
-    def take(self, findings: SpillingList[Located], errors: int, warnings: int) -> None:
-        """Record findings already counted (``errors`` and ``warnings``), emptying ``findings``."""
-        self.findings.adopt(findings)
-        self.summary.errors += errors
-        self.summary.warnings += warnings
+        self.summary.count(located.finding)
 
     @property
     def exit_code(self) -> int:
