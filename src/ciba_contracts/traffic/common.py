@@ -81,3 +81,26 @@ def received_body(body: bytes | None, headers: Headers) -> bytes | None:
     if body is None:
         return None
     return decode_content(body, find_header(headers, "content-encoding"))
+
+
+def recorded_status(raw: Any) -> int | None:
+    """A recorded HTTP status as a number, or None when it is not one.
+
+    Recorders write it as a number, a numeric string, an integral float
+    (``200.0``) or VCR.py's ``{"code": 200, "message": "OK"}``; ``.inf``,
+    ``.nan``, ``200.5`` and booleans are no status.
+    """
+    if isinstance(raw, Mapping):
+        raw = raw.get("code")
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else None
+    if isinstance(raw, str):
+        try:
+            return int(raw.strip())
+        except ValueError:
+            return None
+    return None

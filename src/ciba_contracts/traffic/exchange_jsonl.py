@@ -26,7 +26,12 @@ from typing import Any, BinaryIO
 import orjson
 
 from ciba_contracts.traffic.bodies import BodyError, from_base64
-from ciba_contracts.traffic.common import RecordedRequest, read_request, received_body
+from ciba_contracts.traffic.common import (
+    RecordedRequest,
+    read_request,
+    received_body,
+    recorded_status,
+)
 from ciba_contracts.traffic.exchange import (
     Exchange,
     InputProblem,
@@ -146,10 +151,8 @@ def exchange_record(
     if not isinstance(response, dict):
         yield InputProblem(location, "I001", "`response` must be an object or null")
         return
-    status = response.get("status", response.get("status_code"))
-    if isinstance(status, str) and status.strip().isdigit():
-        status = int(status)
-    if isinstance(status, bool) or not isinstance(status, int):
+    status = recorded_status(response.get("status", response.get("status_code")))
+    if status is None:
         yield InputProblem(location, "I001", "`response.status` must be an integer")
         return
     headers = header_pairs(response.get("headers"))

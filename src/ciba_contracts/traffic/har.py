@@ -19,6 +19,7 @@ from ciba_contracts.traffic.common import (
     RecordedRequest,
     read_request,
     received_body,
+    recorded_status,
 )
 from ciba_contracts.traffic.exchange import (
     Exchange,
@@ -30,6 +31,7 @@ from ciba_contracts.traffic.exchange import (
     header_pairs,
 )
 from ciba_contracts.traffic.jsonstream import HEARTBEAT, ArrayStream, Candidate, StreamProblem
+from ciba_contracts.validate.render import truncate
 
 
 def problem_record(problem: StreamProblem, location: Location) -> InputProblem:
@@ -159,16 +161,9 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
         yield _bad(location, "the entry has no `response` object")
         return
     status = response.get("status")
-    if isinstance(status, bool) or not isinstance(status, int | float | str):
-        yield _bad(location, "`response.status` must be a number")
-        return
-    if isinstance(status, float) and not status.is_integer():
-        yield _bad(location, f"`response.status` {status!r} is not an integer")
-        return
-    try:
-        code = int(status)
-    except ValueError:
-        yield _bad(location, f"`response.status` {status!r} is not a number")
+    code = recorded_status(status)
+    if code is None:
+        yield _bad(location, f"`response.status` {truncate(repr(status))} is not an HTTP status")
         return
     headers = header_pairs(response.get("headers"))
     content = response.get("content")

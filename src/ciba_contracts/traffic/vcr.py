@@ -27,6 +27,7 @@ from ciba_contracts.traffic.common import (
     RecordedRequest,
     read_request,
     received_body,
+    recorded_status,
 )
 from ciba_contracts.traffic.exchange import (
     Exchange,
@@ -106,7 +107,7 @@ def interaction_record(
     if not isinstance(response, dict):
         yield InputProblem(location, "I001", "`response` must be a mapping")
         return
-    status = _status(response.get("status"))
+    status = recorded_status(response.get("status"))
     if status is None:
         if last and "status" not in response:
             yield _missing(location, "response.status", last)
@@ -145,24 +146,6 @@ def _missing(location: Location, what: str, last: bool) -> InputProblem:
             location, "I002", f"the recording ends inside this interaction (no `{what}`)"
         )
     return InputProblem(location, "I001", f"the interaction has no `{what}` mapping")
-
-
-def _status(raw: Any) -> int | None:
-    if isinstance(raw, Mapping):
-        raw = raw.get("code")
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float):
-        # `.inf`, `.nan` and 200.5 are no HTTP status.
-        return int(raw) if raw.is_integer() else None
-    if isinstance(raw, str):
-        try:
-            return int(raw)
-        except ValueError:
-            return None
-    return None
 
 
 def _body(raw: Any) -> bytes | None:
