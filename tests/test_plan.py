@@ -18,26 +18,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ciba_contracts import Validator
+from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.contract.schemas import (
+    ACKNOWLEDGEMENT_FILE,
+    ISSUE_RESPONSE_FILES,
+    OAUTH_ERROR_FILE,
+    load_schema,
+)
 from ciba_contracts.validate.plan import Planner, planner
 
-LEVELS = ("sdk", "authlete", "ciba")
-MEMBERS = (
-    "resultCode",
-    "resultMessage",
-    "action",
-    "responseContent",
-    "authReqId",
-    "expiresIn",
-    "interval",
-    "unknownMember",
-)
-CONTENT_MEMBERS = (
-    "auth_req_id",
-    "expires_in",
-    "interval",
-    "error",
-    "error_description",
-    "error_uri",
+LEVELS = tuple(level.value for level in Profile)
+#: The published members (read from the schema files), and one no schema constrains.
+MEMBERS = (*load_schema(ISSUE_RESPONSE_FILES[Profile.SDK])["properties"], "unknownMember")
+CONTENT_MEMBERS = tuple(
+    {
+        name: None
+        for file in (ACKNOWLEDGEMENT_FILE, OAUTH_ERROR_FILE)
+        for name in load_schema(file)["properties"]
+    }
 )
 ID = "_mzc-ZQdAhSPuMxTlO-MC_oqaOqYCrdNQ39PVxisaiE"
 

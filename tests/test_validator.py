@@ -31,18 +31,12 @@ from ciba_contracts import (
     validate_result,
 )
 from ciba_contracts.contract import Profile
+from ciba_contracts.contract.schemas import ISSUE_RESPONSE_FILES, load_schema
 
 OTHER_ID = "4mZ8qL0vT1xYb7Rk2Nw9Cd3Hs6Pf5Jg8Ua1Ve0Qi7Oc"
-LEVELS = ("sdk", "authlete", "ciba")
-MEMBERS = (
-    "resultCode",
-    "resultMessage",
-    "action",
-    "responseContent",
-    "authReqId",
-    "expiresIn",
-    "interval",
-)
+LEVELS = tuple(level.value for level in Profile)
+#: The published members, as the sdk schema lists them.
+MEMBERS = tuple(load_schema(ISSUE_RESPONSE_FILES[Profile.SDK])["properties"])
 CORPUS = Path(__file__).resolve().parent / "corpus" / "payloads.jsonl"
 Triple = tuple[str, str, str | None]
 
