@@ -111,17 +111,27 @@ def _watch(futures: list[Future[Partial]], counter: Any, total: int, progress: P
 
 def _slices(task: Task, jobs: int) -> list[Task]:
     """The task itself, or slices of a large pretty-printed HAR file."""
-    size = _size(task.name)
-    if size < SPLIT_MIN:
+    try:
+        stat = Path(task.name).stat()
+    except OSError:
+        return [task]
+    if stat.st_size < SPLIT_MIN:
         return [task]
     try:
-        cuts = _cut_points(task.name, size, jobs * SLICES_PER_JOB)
+        cuts = _known_cut_points(task.name, stat.st_size, stat.st_mtime_ns, jobs * SLICES_PER_JOB)
     except OSError:
         return [task]
     if not cuts:
         return [task]
     bounds: list[int | None] = [None, *cuts, None]
     return [replace(task, start=bounds[i], stop=bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+@functools.lru_cache(maxsize=16)
+def _known_cut_points(name: str, size: int, mtime_ns: int, parts: int) -> list[int]:
+    # --jobs auto asks whether a file can be cut before the run cuts it: search once. The
+    # size and modification time in the key keep a changed file from reusing old cuts.
+    return _cut_points(name, size, parts)
 
 
 def _cut_points(name: str, size: int, parts: int) -> list[int]:
