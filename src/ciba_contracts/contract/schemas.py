@@ -88,8 +88,13 @@ def schema_for(
     raise ValueError(f"unknown schema kind {kind!r}; expected 'issue-response' or 'result'")
 
 
+#: ``safe_load``'s loader, in C where PyYAML has libyaml: the rule catalog is read at every
+#: start-up (and the OpenAPI document by every worker), 75 ms in pure Python against 10 ms.
+_SAFE_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _yaml_mapping(name: str) -> dict[str, Any]:
-    data = yaml.safe_load((schema_dir() / name).read_text(encoding="utf-8"))
+    data = yaml.load((schema_dir() / name).read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     if not isinstance(data, dict):
         raise ValueError(f"{name} does not hold a mapping")
     return data
