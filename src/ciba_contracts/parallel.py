@@ -20,10 +20,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from ciba_contracts.config import Settings
 from ciba_contracts.pipeline import Checks, Partial, Progress, Task, check_task
+from ciba_contracts.report.model import Checked, Located
 from ciba_contracts.traffic.detect import HAR, open_input
 from ciba_contracts.traffic.jsonstream import ArrayStream
 
@@ -196,51 +197,42 @@ def _join(task: Task, parts: list[Partial], checks: Callable[[], Checks]) -> Par
     entries = 0
     lines = 0
     expected: int | None = None
-    resume: int | None = None
     for k, part in enumerate(parts):
         state = part.slice
         if k and (state is None or state.start != expected):
-            resume = expected
-            break
+            # A cut that was not where the previous slice stopped: read the rest here.
+            rest = check_task(replace(task, start=expected, stop=None), checks())
+            _absorb(out, rest, entries, lines)
+            return out
         _absorb(out, part, entries, lines)
-        if state is None or part.unreadable:
+        if state is None or part.unreadable or state.next_start is None:
             return out
         entries += state.elements
         lines += state.newlines
         expected = state.next_start
-        if expected is None:
-            return out
-    else:
-        return out
-    if resume is not None:
-        # A cut that was not where the previous slice stopped: read the rest here.
-        rest = check_task(replace(task, start=resume, stop=None), checks())
-        _absorb(out, rest, entries, lines)
     return out
 
 
 def _absorb(out: Partial, part: Partial, entries: int, lines: int) -> None:
-    for located in part.findings:
-        # Counted already: the counts come with the summary below.
-        out.findings.append(
-            replace(
-                located,
-                entry=None if located.entry is None else located.entry + entries,
-                line=None if located.line is None else located.line + lines,
-            )
-        )
+    # Counted already: the counts come with the summary below.
+    out.findings.extend(_shifted(located, entries, lines) for located in part.findings)
     if part.items is not None:
         if out.items is None:
             out.items = []
-        out.items.extend(
-            replace(
-                item,
-                entry=None if item.entry is None else item.entry + entries,
-                line=None if item.line is None else item.line + lines,
-            )
-            for item in part.items
-        )
+        out.items.extend(_shifted(item, entries, lines) for item in part.items)
     out.summary.absorb(part.summary)
     out.unreadable.extend(part.unreadable)
     out.read_anything = out.read_anything or part.read_anything
     out.input_problems += part.input_problems
+
+
+_Placed = TypeVar("_Placed", Located, Checked)
+
+
+def _shifted(item: _Placed, entries: int, lines: int) -> _Placed:
+    """``item`` with its entry index and line counted from the file's start, not its slice's."""
+    return replace(
+        item,
+        entry=None if item.entry is None else item.entry + entries,
+        line=None if item.line is None else item.line + lines,
+    )
