@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from ciba_contracts.traffic.bodies import BodyError, decode_content
 from ciba_contracts.traffic.exchange import (
+    Exchange,
     Headers,
     InputProblem,
     Location,
@@ -39,6 +40,19 @@ class RecordedRequest(NamedTuple):
     url: str
     headers: Headers
     body: bytes | None
+
+    def exchange(
+        self,
+        location: Location,
+        status: int | None,
+        headers: Headers = (),
+        body: bytes | None = None,
+        note: str | None = None,
+    ) -> Exchange:
+        """This request with its answer (``status`` None: it got none) as one exchange."""
+        return Exchange(
+            location, self.method, self.url, status, self.headers, headers, body, self.body, note
+        )
 
 
 def read_request(

@@ -33,7 +33,6 @@ from ciba_contracts.traffic.common import (
     recorded_status,
 )
 from ciba_contracts.traffic.exchange import (
-    Exchange,
     InputProblem,
     Location,
     Record,
@@ -143,10 +142,9 @@ def exchange_record(
     if not isinstance(recorded, RecordedRequest):
         yield recorded
         return
-    method, url, request_headers, request_body = recorded
     response = value["response"]
     if response is None:
-        yield Exchange(location, method, url, None, request_headers, (), None, request_body)
+        yield recorded.exchange(location, None)
         return
     if not isinstance(response, dict):
         yield InputProblem(location, "I001", "`response` must be an object or null")
@@ -162,9 +160,7 @@ def exchange_record(
         yield InputProblem(location, "I001", f"`response.body`: {exc}")
         return
     note = None if body is not None else "the response has no `body`"
-    yield Exchange(
-        location, method, url, status, request_headers, headers, body, request_body, note
-    )
+    yield recorded.exchange(location, status, headers, body, note)
 
 
 def _body(message: Mapping[str, Any], exact: bool = True) -> bytes | None:

@@ -22,7 +22,6 @@ from ciba_contracts.traffic.common import (
     recorded_status,
 )
 from ciba_contracts.traffic.exchange import (
-    Exchange,
     InputProblem,
     Location,
     Record,
@@ -155,7 +154,6 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
     if not isinstance(recorded, RecordedRequest):
         yield recorded
         return
-    method, url, request_headers, request_body = recorded
     response = entry.get("response")
     if not isinstance(response, dict):
         yield _bad(location, "the entry has no `response` object")
@@ -169,7 +167,7 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
     content = response.get("content")
     if code == 0:
         # Devtools' way of saying the request got no answer (blocked, aborted, failed).
-        yield Exchange(location, method, url, None, request_headers, headers, None, request_body)
+        yield recorded.exchange(location, None, headers)
         return
     body: bytes | None
     note: str | None = None
@@ -187,15 +185,11 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
             body, note = None, f"`response.content.text` is empty but `size` is {size}"
         else:
             try:
-                if content.get("encoding") == "base64":
-                    raw = from_base64(text)
-                else:
-                    raw = text.encode("utf-8", "surrogatepass")
-                body = received_body(raw, headers)
+                body = received_body(_decoded(content, text), headers)
             except BodyError as exc:
                 yield _bad(location, f"`response.content`: {exc}")
                 return
-    yield Exchange(location, method, url, code, request_headers, headers, body, request_body, note)
+    yield recorded.exchange(location, code, headers, body, note)
 
 
 def _post_data(post: Any) -> bytes | None:
@@ -204,11 +198,13 @@ def _post_data(post: Any) -> bytes | None:
     text = post.get("text")
     if not isinstance(text, str):
         return None
-    if post.get("encoding") == "base64":
-        try:
-            return from_base64(text)
-        except BodyError:
-            return None
+    return _decoded(post, text)
+
+
+def _decoded(holder: dict[str, Any], text: str) -> bytes:
+    """The ``text`` of a ``postData`` or ``content`` object as bytes (base64 when it says so)."""
+    if holder.get("encoding") == "base64":
+        return from_base64(text)
     return text.encode("utf-8", "surrogatepass")
 
 

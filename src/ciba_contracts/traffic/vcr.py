@@ -30,7 +30,6 @@ from ciba_contracts.traffic.common import (
     recorded_status,
 )
 from ciba_contracts.traffic.exchange import (
-    Exchange,
     InputProblem,
     Location,
     Record,
@@ -95,14 +94,13 @@ def interaction_record(
     if not isinstance(recorded, RecordedRequest):
         yield recorded
         return
-    method, url, request_headers, request_body = recorded
     if "response" not in interaction:
         yield _missing(location, "response", last)
         return
     response = interaction["response"]
     if response is None:
         # Schemathesis records a request that got no answer as `response: null`.
-        yield Exchange(location, method, url, None, request_headers, (), None, request_body)
+        yield recorded.exchange(location, None)
         return
     if not isinstance(response, dict):
         yield InputProblem(location, "I001", "`response` must be a mapping")
@@ -135,9 +133,7 @@ def interaction_record(
             return
         if body is None:
             note = "the response body is null"
-    yield Exchange(
-        location, method, url, status, request_headers, headers, body, request_body, note
-    )
+    yield recorded.exchange(location, status, headers, body, note)
 
 
 def _missing(location: Location, what: str, last: bool) -> InputProblem:
