@@ -44,7 +44,11 @@ class Fault:
         """Where the rule lives: ``sdk``, ``authlete``, ``ciba``, ``http`` or ``state``."""
         if ":" in self.rule:
             return self.rule.split(":", 1)[0]
-        return {"S": "sdk", "A": "authlete", "C": "ciba"}[self.rule[0]]
+        # Imported here: the catalog is read from rules.yaml, which listing or
+        # choosing faults (the serve command's start-up) never needs.
+        from ciba_contracts.contract.rules import RULES
+
+        return RULES[self.rule].level.value
 
 
 class UnknownFaultError(ValueError):
