@@ -799,13 +799,10 @@ class ArrayStream:
 
     def _not_utf8(self, raw: bytes, pos: int) -> tuple[Any, StreamProblem | None]:
         """Parse ``raw`` with bytes that are not UTF-8 replaced, saying where the first was."""
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            where = self._abs(pos) + exc.start
-            problem = StreamProblem(
-                "not-utf8", f"byte 0x{raw[exc.start]:02x} at offset {where} is not UTF-8", where
-            )
+        problem = self._utf8_problem(raw, pos)
+        if problem is not None:
+            where = problem.offset
+            assert where is not None
             try:
                 return orjson.loads(raw.decode("utf-8", "replace")), problem
             except orjson.JSONDecodeError as inner:
