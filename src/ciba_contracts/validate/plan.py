@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
@@ -222,91 +222,71 @@ def _collect_conditions(
 
 
 def _build(doc: dict[str, Any], uri: str, decided: dict[str, bool]) -> Plan:
-    root: list[KeywordCheck] = []
-    required: list[KeywordCheck] = []
-    members: dict[str, list[KeywordCheck]] = {}
-    _walk_object(doc, uri, "", decided, root, required, members, ())
+    found = _Gathered(decided)
+    _walk(doc, uri, "", None, found, ())
     groups = []
-    for member, checks in members.items():
+    for member, checks in found.members.items():
         combined = {"$schema": _DRAFT, "allOf": [c.schema for c in checks]}
         holds = jsonschema_rs.validator_for(combined).is_valid
         groups.append(MemberChecks(member, holds, tuple(checks)))
-    return Plan(tuple(root), tuple(required), tuple(groups))
+    return Plan(tuple(found.root), tuple(found.required), tuple(groups))
 
 
-def _walk_object(
+@dataclass(slots=True)
+class _Gathered:
+    """The checks of one schema document found so far, for one outcome of its conditions."""
+
+    decided: dict[str, bool]
+    root: list[KeywordCheck] = field(default_factory=list)
+    required: list[KeywordCheck] = field(default_factory=list)
+    members: dict[str, list[KeywordCheck]] = field(default_factory=dict)
+
+
+def _walk(
     node: Any,
     uri: str,
     where: str,
-    decided: dict[str, bool],
-    root: list[KeywordCheck],
-    required: list[KeywordCheck],
-    members: dict[str, list[KeywordCheck]],
+    member: str | None,
+    found: _Gathered,
     visiting: tuple[str, ...],
 ) -> None:
-    """Gather the checks of a schema that applies to the object itself."""
+    """Gather the checks of a schema on one member's value, or (``member`` None) on the object.
+
+    Only on the object may ``required``, ``properties`` and conditions appear.
+    """
     if node is True:
         return
     if not isinstance(node, dict):
         raise Unplannable(f"schema {node!r} at {uri}#{where}")
+    on_object = member is None
+    out = found.root if member is None else found.members[member]
     for key, value in node.items():
         here = f"{where}/{key}"
-        if is_annotation(key) or key in ("then", "else"):
-            continue
-        if key in _VALUE_KEYWORDS:
-            root.append(_check(None, key, value, f"{uri}#{here}"))
-        elif key == "required":
-            for name in value:
-                required.append(_required(str(name), f"{uri}#{here}"))
-        elif key == "properties":
-            for name, sub in value.items():
-                checks = members.setdefault(str(name), [])
-                _walk_value(sub, uri, f"{here}/{pointer([name])[1:]}", str(name), checks, visiting)
-        elif key == "allOf":
-            for i, part in enumerate(value):
-                _walk_object(part, uri, f"{here}/{i}", decided, root, required, members, visiting)
-        elif key == "$ref":
-            target, target_uri = _target(value, uri, visiting)
-            _walk_object(
-                target, target_uri, "", decided, root, required, members, (*visiting, target_uri)
-            )
-        elif key == "if":
-            taken = decided.get(f"{uri}#{here}")
-            if taken is None:
-                raise Unplannable(f"condition at {uri}#{here} applies to no known instance")
-            branch = node.get("then" if taken else "else")
-            if branch is not None:
-                branch_where = f"{where}/{'then' if taken else 'else'}"
-                _walk_object(branch, uri, branch_where, decided, root, required, members, visiting)
-        else:
-            raise Unplannable(f"keyword {key!r} at {uri}#{here}")
-
-
-def _walk_value(
-    node: Any,
-    uri: str,
-    where: str,
-    member: str,
-    out: list[KeywordCheck],
-    visiting: tuple[str, ...],
-) -> None:
-    """Gather the checks of a schema that applies to one member's value."""
-    if node is True:
-        return
-    if not isinstance(node, dict):
-        raise Unplannable(f"schema {node!r} at {uri}#{where}")
-    for key, value in node.items():
-        here = f"{where}/{key}"
-        if is_annotation(key):
+        if is_annotation(key) or (on_object and key in ("then", "else")):
             continue
         if key in _VALUE_KEYWORDS:
             out.append(_check(member, key, value, f"{uri}#{here}"))
         elif key == "allOf":
             for i, part in enumerate(value):
-                _walk_value(part, uri, f"{here}/{i}", member, out, visiting)
+                _walk(part, uri, f"{here}/{i}", member, found, visiting)
         elif key == "$ref":
             target, target_uri = _target(value, uri, visiting)
-            _walk_value(target, target_uri, "", member, out, (*visiting, target_uri))
+            _walk(target, target_uri, "", member, found, (*visiting, target_uri))
+        elif on_object and key == "required":
+            for name in value:
+                found.required.append(_required(str(name), f"{uri}#{here}"))
+        elif on_object and key == "properties":
+            for name, sub in value.items():
+                found.members.setdefault(str(name), [])
+                _walk(sub, uri, f"{here}/{pointer([name])[1:]}", str(name), found, visiting)
+        elif on_object and key == "if":
+            taken = found.decided.get(f"{uri}#{here}")
+            if taken is None:
+                raise Unplannable(f"condition at {uri}#{here} applies to no known instance")
+            branch = node.get("then" if taken else "else")
+            if branch is not None:
+                branch_where = f"{where}/{'then' if taken else 'else'}"
+                _walk(branch, uri, branch_where, None, found, visiting)
         else:
             raise Unplannable(f"keyword {key!r} at {uri}#{here}")
 
