@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
 import yaml
@@ -316,16 +316,9 @@ class YamlSequence:
         if state == "items" and item:
             if pending is not None:
                 yield pending
-            pending = self._item(index, item_start, item, last=True)
+            pending = self._item(index, item_start, item)
         if pending is not None:
-            yield YamlItem(
-                pending.index,
-                pending.offset,
-                pending.line,
-                pending.value,
-                pending.problems,
-                last=True,
-            )
+            yield replace(pending, last=True)
         self._check_outside(outside, 1)
         self._check_outside(trailer, trailer_line)
         if self.key is None:
@@ -333,9 +326,7 @@ class YamlSequence:
                 YamlProblem("format", "no `interactions` or `http_interactions` key at column 0")
             )
 
-    def _item(
-        self, index: int, start: tuple[int, int], lines: list[bytes], last: bool = False
-    ) -> YamlItem:
+    def _item(self, index: int, start: tuple[int, int], lines: list[bytes]) -> YamlItem:
         offset, line = start
         raw = b"".join(lines)
         problems: list[YamlProblem] = []
@@ -365,11 +356,11 @@ class YamlSequence:
                     short_tag(exc.tag),
                 )
             )
-            return YamlItem(index, offset, line, None, tuple(problems), last)
+            return YamlItem(index, offset, line, None, tuple(problems))
         except yaml.YAMLError as exc:
             counted_from = line if anchors is None else 1
             problems.append(_yaml_problem(exc, counted_from, offset, text))
-            return YamlItem(index, offset, line, None, tuple(problems), last)
+            return YamlItem(index, offset, line, None, tuple(problems))
         finally:
             if len(self._anchors) > known:
                 self._count_anchored(len(raw))
@@ -377,8 +368,8 @@ class YamlSequence:
             problems.append(
                 YamlProblem("corrupt", "the interaction is not one sequence item", line, offset)
             )
-            return YamlItem(index, offset, line, None, tuple(problems), last)
-        return YamlItem(index, offset, line, value[0], tuple(problems), last)
+            return YamlItem(index, offset, line, None, tuple(problems))
+        return YamlItem(index, offset, line, value[0], tuple(problems))
 
     def _keep_anchors(self, header: str) -> None:
         """Remember the anchors of the lines before the sequence, for aliases in it."""
