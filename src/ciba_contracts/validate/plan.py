@@ -226,6 +226,9 @@ def _build(doc: dict[str, Any], uri: str, decided: dict[str, bool]) -> Plan:
     _walk(doc, uri, "", None, found, ())
     groups = []
     for member, checks in found.members.items():
+        if not checks:
+            # Only annotated (or ``true``): nothing to judge, and an empty allOf does not compile.
+            continue
         combined = {"$schema": _DRAFT, "allOf": [c.schema for c in checks]}
         holds = jsonschema_rs.validator_for(combined).is_valid
         groups.append(MemberChecks(member, holds, tuple(checks)))
