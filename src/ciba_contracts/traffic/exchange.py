@@ -30,19 +30,6 @@ class Location:
     offset: int | None = None
     line: int | None = None
 
-    def describe(self) -> str:
-        """``file.har, entry 12 (line 340, byte 10234)`` for messages."""
-        parts = [self.source]
-        if self.entry is not None:
-            parts.append(f"entry {self.entry}")
-        where = []
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.offset is not None:
-            where.append(f"byte {self.offset}")
-        text = ", ".join(parts)
-        return f"{text} ({', '.join(where)})" if where else text
-
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
