@@ -29,7 +29,7 @@ from ciba_contracts.contract.schemas import (
     load_schema,
     schemas_by_uri,
 )
-from ciba_contracts.validate.fast import fast_validators
+from ciba_contracts.validate.fast import fast_validators, is_annotation
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.parse import NotJson, clamp_big_ints, judgeable, parse_exact
 from ciba_contracts.validate.plan import KeywordCheck, Planner, planner
@@ -731,15 +731,7 @@ def _ack_constrains_only_mirrored() -> bool:
     Only then may the fast path skip it when every member equals its field.
     """
     doc = load_schema(_content_schemas()[_mirror_action()])
-    plain = {k for k in doc if not k.startswith("x-")} - {
-        "$schema",
-        "$id",
-        "title",
-        "description",
-        "type",
-        "required",
-        "properties",
-    }
+    plain = {k for k in doc if not is_annotation(k)} - {"type", "required", "properties"}
     return not plain and set(doc.get("properties", {})) <= set(_mirror())
 
 
