@@ -36,26 +36,21 @@ def write_junit(report: RunReport, out: TextIO, *, color: bool = False) -> None:
     del color  # XML has no colour
     by_key: dict[_Key, list[Located]] = {}
     for located in report.findings:
-        key = (located.source, located.entry, located.line, located.offset)
-        by_key.setdefault(key, []).append(located)
-    plan: dict[str, list[tuple[tuple[int, int, int], Checked, list[Located]]]] = {}
-    items = report.checked_items
-    if items is None:
-        # Built without the list of checked items: one test case per finding group.
-        items = [Checked(k[0], k[1], k[2], k[3], v[0].exchange) for k, v in by_key.items()]
-    for item in items:
-        key = (item.source, item.entry, item.line, item.offset)
-        plan.setdefault(item.source, []).append((_order(item), item, by_key.pop(key, [])))
+        by_key.setdefault(_key(located), []).append(located)
+    plan: dict[str, list[tuple[Checked, list[Located]]]] = {}
+    for item in report.checked_items or ():
+        plan.setdefault(item.source, []).append((item, by_key.pop(_key(item), [])))
     for key, found in by_key.items():
-        # Findings on something that was not checked: input problems.
+        # Findings on something that was not checked (input problems), and every finding
+        # of a report built without its list of checked items: one test case per group.
         item = Checked(*key, exchange=found[0].exchange)
-        plan.setdefault(item.source, []).append((_order(item), item, found))
+        plan.setdefault(item.source, []).append((item, found))
     tests = 0
     failures = 0
     counts: dict[str, tuple[int, int]] = {}
     for source, cases in plan.items():
-        cases.sort(key=lambda c: c[0])
-        failing = sum(1 for c in cases if any(f.finding.is_error for f in c[2]))
+        cases.sort(key=lambda c: _order(c[0]))
+        failing = sum(1 for _, found in cases if any(f.finding.is_error for f in found))
         counts[source] = (len(cases), failing)
         tests += len(cases)
         failures += failing
@@ -70,10 +65,14 @@ def write_junit(report: RunReport, out: TextIO, *, color: bool = False) -> None:
             f'  <testsuite name={quoteattr(_text(source))} tests="{total}"'
             f' failures="{failing}" errors="0" skipped="0" time="0">\n'
         )
-        for _, item, found in cases:
-            out.write(_testcase(item.source, _where(item, item.exchange), found)[0])
+        for item, found in cases:
+            out.write(_testcase(item, found))
         out.write("  </testsuite>\n")
     out.write("</testsuites>\n")
+
+
+def _key(item: Located | Checked) -> _Key:
+    return (item.source, item.entry, item.line, item.offset)
 
 
 def _order(item: Checked) -> tuple[int, int, int]:
@@ -85,21 +84,18 @@ def _order(item: Checked) -> tuple[int, int, int]:
     )
 
 
-def _where(item: Checked, exchange: str | None) -> str:
+def _testcase(item: Checked, items: list[Located]) -> str:
     name = entry_label(item)
-    if exchange:
-        name += f": {exchange}"
-    return name
-
-
-def _testcase(source: str, name: str, items: list[Located]) -> tuple[str, bool]:
+    if item.exchange:
+        name += f": {item.exchange}"
     errors = [f for f in items if f.finding.is_error]
     warnings = [f for f in items if not f.finding.is_error]
     head = (
-        f'    <testcase classname={quoteattr(_text(source))} name={quoteattr(_text(name))} time="0"'
+        f"    <testcase classname={quoteattr(_text(item.source))}"
+        f' name={quoteattr(_text(name))} time="0"'
     )
     if not items:
-        return head + "/>\n", False
+        return head + "/>\n"
     lines = [head + ">\n"]
     if errors:
         rules = ", ".join(dict.fromkeys(f.finding.rule for f in errors))
@@ -113,7 +109,7 @@ def _testcase(source: str, name: str, items: list[Located]) -> tuple[str, bool]:
         details = "\n".join(_finding_line(f) for f in warnings)
         lines.append(f"      <system-out>{escape(_text(details))}</system-out>\n")
     lines.append("    </testcase>\n")
-    return "".join(lines), bool(errors)
+    return "".join(lines)
 
 
 def _finding_line(located: Located) -> str:
