@@ -24,6 +24,7 @@ from ciba_contracts.contract.schemas import openapi_path
 from ciba_contracts.selection import is_issue_call, kind_for_status
 from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location
 from ciba_contracts.suite.target import Target
+from ciba_contracts.traffic.redact import redact_finding
 from ciba_contracts.validate.engine import get_validator
 
 __all__ = [
@@ -65,7 +66,8 @@ def ciba_issue_contract(ctx: Any, response: Any, case: Any) -> bool | None:
     if kind is None:
         return None
     validator = get_validator(_settings["profile"], kind=kind)
-    errors = [f for f in validator.validate(response.content) if f.is_error]
+    # The target's answer may carry credentials, and the failure message is output.
+    errors = [redact_finding(f) for f in validator.validate(response.content) if f.is_error]
     if not errors:
         return True
     lines = []

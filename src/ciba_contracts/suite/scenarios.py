@@ -20,6 +20,7 @@ import orjson
 from ciba_contracts.selection import ISSUE_RESPONSE_STATUS, RESULT_STATUSES, kind_for_status
 from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location
 from ciba_contracts.suite.target import Target
+from ciba_contracts.traffic.redact import redact_finding
 from ciba_contracts.validate.engine import get_validator
 
 __all__ = ["SCENARIOS", "Probe", "Scenario", "run_scenarios"]
@@ -126,6 +127,8 @@ class Probe:
         validator = get_validator(self.target.profile, kind=kind)
         for finding in validator.validate(response.content):
             if finding.is_error:
+                # The target's answer may carry credentials, and the report is output.
+                finding = redact_finding(finding)
                 # The value goes on a line of its own: failures are told apart by
                 # their first line, so one fault with varying values is one failure.
                 value = f"\nvalue: {finding.value}" if finding.value is not None else ""
