@@ -70,6 +70,7 @@ from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES
 from ciba_contracts.contract.schemas import ISSUE_RESPONSE_FILES, RESULT_FILES, load_schema
 from ciba_contracts.validate.parse import NotJson, parse_json
+from ciba_contracts.validate.schema_map import RULE_KEYWORD, _code_for
 from ciba_contracts.violations import KIND_NAMES
 
 __all__ = [
@@ -149,10 +150,9 @@ class _Site:
 def _rule_for(annotations: Sequence[Any], keyword: str) -> str | None:
     # As the validator reads them: the nearest annotation naming a rule for the keyword.
     for annotation in reversed(annotations):
-        if isinstance(annotation, str):
-            return annotation
-        if isinstance(annotation, dict) and isinstance(annotation.get(keyword), str):
-            return str(annotation[keyword])
+        code = _code_for(annotation, keyword)
+        if code is not None:
+            return code
     return None
 
 
@@ -180,8 +180,8 @@ def _sites(
 ) -> Iterator[_Site]:
     if not isinstance(node, dict):
         return
-    if "x-ciba-rule" in node:
-        annotations = (*annotations, node["x-ciba-rule"])
+    if RULE_KEYWORD in node:
+        annotations = (*annotations, node[RULE_KEYWORD])
     for key, value in node.items():
         if key in _CONSTRAINT_KEYWORDS:
             rule = _rule_for(annotations, key)
