@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from loopback import serve_handler
+
 TOKEN = "standin-token"
 BASIC = ("standin-key", "standin-secret")
 
@@ -229,6 +231,10 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return body
 
+    def _refuse(self, result: dict[str, Any], action: str, error: dict[str, str]) -> None:
+        """A 200 answer whose action refuses the request, with ``error`` as its body."""
+        self._send(200, {**result, "action": action, "responseContent": json.dumps(error)})
+
     # -- the APIs ---------------------------------------------------------------------
 
     def _authentication(self, body: dict[str, Any]) -> None:
@@ -242,25 +248,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         params = dict(urllib.parse.parse_qsl(parameters))
         if "needs-client-id-param" in state.faults and "client_id" not in params:
-            error = {"error": "invalid_client", "error_description": "client_id is required"}
-            self._send(
-                200,
-                {
-                    **_result("A179303", "Client authentication failed."),
-                    "action": "UNAUTHORIZED",
-                    "responseContent": json.dumps(error),
-                },
+            self._refuse(
+                _result("A179303", "Client authentication failed."),
+                "UNAUTHORIZED",
+                {"error": "invalid_client", "error_description": "client_id is required"},
             )
             return
         if "openid" not in params.get("scope", "").split() or not params.get("login_hint"):
-            error = {"error": "invalid_request", "error_description": "bad request"}
-            self._send(
-                200,
-                {
-                    **_result("A179301", "Bad request."),
-                    "action": "BAD_REQUEST",
-                    "responseContent": json.dumps(error),
-                },
+            self._refuse(
+                _result("A179301", "Bad request."),
+                "BAD_REQUEST",
+                {"error": "invalid_request", "error_description": "bad request"},
             )
             return
         ticket = secrets.token_urlsafe(24)
@@ -376,14 +374,5 @@ def serve(state: StandIn | None = None, **kwargs: Any) -> Iterator[str]:
     """Run a stand-in on a free loopback port; yields its base URL."""
     state = state or StandIn(**kwargs)
     handler = type("Handler", (_Handler,), {"state": state})
-    server = _QuietServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_handler(handler, _QuietServer) as url:
+        yield url
