@@ -16,14 +16,17 @@ from typing import Any
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules, split_codes
-from ciba_contracts.contract.schemas import openapi_document
+from ciba_contracts.contract.schemas import ISSUE_RESPONSE_FILES, RESULT_FILES, openapi_document
 from ciba_contracts.selection import ISSUE_PATH_PATTERN
 from ciba_contracts.traffic.exchange import Exchange
-from ciba_contracts.validate.engine import Validator, get_validator
+from ciba_contracts.validate.engine import KINDS, Validator, get_validator
 from ciba_contracts.validate.finding import Finding
 
-#: Schema file names (as the OpenAPI document ``$ref``s them) -> validator kind.
-_KIND_BY_SCHEMA = {"issue-response": "issue-response", "authlete-result": "result"}
+#: Schema file name (as the OpenAPI document ``$ref``s it) -> validator kind.
+_KIND_BY_FILE = {
+    **dict.fromkeys(ISSUE_RESPONSE_FILES.values(), "issue-response"),
+    **dict.fromkeys(RESULT_FILES.values(), "result"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +74,9 @@ def _deref(node: Any, components: Mapping[str, Any]) -> Mapping[str, Any]:
 def _kind(content: Mapping[str, Any]) -> str | None:
     for media in content.values():
         ref = media.get("schema", {}).get("$ref", "") if isinstance(media, Mapping) else ""
-        name = str(ref).rsplit("/", 1)[-1]
-        for prefix, kind in _KIND_BY_SCHEMA.items():
-            if name.startswith(prefix):
-                return kind
+        kind = _KIND_BY_FILE.get(str(ref).rsplit("/", 1)[-1])
+        if kind is not None:
+            return kind
     return None
 
 
@@ -105,7 +107,7 @@ class ExchangeChecker:
         )
         self._validators: dict[str, Validator] = {
             kind: get_validator(self.profile, selected or None, ignored or None, kind=kind)
-            for kind in ("issue-response", "result")
+            for kind in KINDS
         }
         self._answers = documented_answers()
         self._documented = ", ".join(str(code) for code in sorted(self._answers))
