@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ciba_contracts.report.model import Located, RunReport, finding_place
+from ciba_contracts.report.model import Located, RunReport, finding_place, place_parts
 from ciba_contracts.report.safe import printable
 from ciba_contracts.traffic.redact import redact_text
 
@@ -41,11 +41,8 @@ def _annotation(located: Located) -> str:
     if located.line is not None:
         props.append(f"line={located.line}")
     props.append(f"title={_prop(f'{f.rule} ({f.severity.value})')}")
-    where = []
-    if located.entry is not None:
-        where.append(f"entry {located.entry}")
-    if located.offset is not None:
-        where.append(f"byte {located.offset}")
+    # The line is a property of the annotation, not part of its text.
+    where = place_parts(located, line=False)
     text = ""
     if where:
         text += ", ".join(where) + ": "

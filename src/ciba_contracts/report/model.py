@@ -86,16 +86,22 @@ class Checked:
     exchange: str | None = None
 
 
-def entry_label(item: Located | Checked) -> str:
-    """``entry 3, line 40, byte 1200`` (the parts known), or ``input`` for the whole input."""
+def place_parts(item: Located | Checked, *, line: bool = True) -> list[str]:
+    """``["entry 3", "line 40", "byte 1200"]``, the parts known (the line left out when
+    the report shows it elsewhere)."""
     parts = []
     if item.entry is not None:
         parts.append(f"entry {item.entry}")
-    if item.line is not None:
+    if line and item.line is not None:
         parts.append(f"line {item.line}")
     if item.offset is not None:
         parts.append(f"byte {item.offset}")
-    return ", ".join(parts) or "input"
+    return parts
+
+
+def entry_label(item: Located | Checked) -> str:
+    """``entry 3, line 40, byte 1200`` (the parts known), or ``input`` for the whole input."""
+    return ", ".join(place_parts(item)) or "input"
 
 
 def finding_place(finding: Finding, root: str = "") -> str:
