@@ -53,7 +53,7 @@ def _write_har(report: SuiteReport, path: Path) -> None:
                 "comment": f"{failure.check}: {redact(failure.message, report.secrets)}",
                 "request": {
                     "method": request.method,
-                    "url": request.url,
+                    "url": request.safe_url(report.secrets),
                     "httpVersion": "HTTP/1.1",
                     "headers": headers,
                     "queryString": [],

@@ -56,6 +56,10 @@ class RecordedRequest:
             safe.append((name, redact(value, secrets)))
         return safe
 
+    def safe_url(self, secrets: Iterable[str] = ()) -> str:
+        """The URL with user information, secret parameters and secret values masked."""
+        return redact(redact_url(self.url), secrets)
+
     def as_curl(self, secrets: Iterable[str] = ()) -> str:
         """A ``curl`` command line; credentials and secret values are masked.
 
@@ -71,7 +75,7 @@ class RecordedRequest:
         # rule of redact_text masks to the end of a line, which here is the whole command.
         if self.body is not None:
             parts += ["--data-binary", redact_text(self.body.decode("utf-8", "replace"))]
-        parts.append(redact_url(self.url))
+        parts.append(self.safe_url(secrets))
         return redact(" ".join(shlex.quote(p) for p in parts), secrets)
 
 
