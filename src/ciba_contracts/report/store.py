@@ -166,15 +166,6 @@ class SpillingList(Generic[T]):
         return f"SpillingList({len(self)} items, {self._spilled} on disk)"
 
 
-_EMPTY: dict[str, Any] = {
-    "limit": MEMORY_LIMIT,
-    "head": [],
-    "pending": [],
-    "path": None,
-    "spilled": 0,
-}
-
-
 def _remove(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
