@@ -30,3 +30,21 @@ def ok(**changes: Any) -> dict[str, Any]:
     }
     payload.update(changes)
     return {k: v for k, v in payload.items() if v is not ABSENT}
+
+
+def error(
+    action: str,
+    code: str = "A183102",
+    text: str = "Authlete failed to issue an auth_req_id.",
+    **changes: Any,
+) -> dict[str, Any]:
+    """An error answer as Authlete sends it, with expiresIn and interval 0 (ABSENT removes one)."""
+    payload: dict[str, Any] = {
+        "resultCode": code,
+        "resultMessage": f"[{code}] {text}",
+        "action": action,
+        "expiresIn": 0,
+        "interval": 0,
+    }
+    payload.update(changes)
+    return {k: v for k, v in payload.items() if v is not ABSENT}

@@ -7,6 +7,7 @@ rule added to the catalog without a row fails ``test_every_payload_rule_has_a_ro
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import string
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from builders import ABSENT, ID, ack, ok
+from builders import error as any_error
 from ciba_contracts import validate
 from ciba_contracts.contract import RULES, Profile, Severity, UnknownRuleError, enabled_rules
 from ciba_contracts.contract.schemas import rules_document
@@ -29,17 +31,8 @@ PAYLOAD_PREFIXES = ("S", "A", "C")
 PLACEHOLDERS = {"member", "field", "value", "expected", "actual", "detail"}
 
 
-def error(action: str, **changes: Any) -> dict[str, Any]:
-    """An error answer as Authlete sends it: expiresIn and interval are 0."""
-    payload: dict[str, Any] = {
-        "resultCode": "A183301",
-        "resultMessage": "[A183301] The ticket is invalid.",
-        "action": action,
-        "expiresIn": 0,
-        "interval": 0,
-    }
-    payload.update(changes)
-    return {k: v for k, v in payload.items() if v is not ABSENT}
+#: The error answers here say the ticket is invalid, whatever their action.
+error = functools.partial(any_error, code="A183301", text="The ticket is invalid.")
 
 
 SERVER_ERROR = '{"error":"server_error","error_description":"Authlete failed."}'

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 import pytest
 
-from builders import ABSENT, ID, OK_MESSAGE, ack, ok
+from builders import ABSENT, ID, OK_MESSAGE, ack, error, ok
 from ciba_contracts import (
     Action,
     Finding,
@@ -39,19 +39,6 @@ LEVELS = tuple(level.value for level in Profile)
 MEMBERS = tuple(load_schema(ISSUE_RESPONSE_FILES[Profile.SDK])["properties"])
 CORPUS = Path(__file__).resolve().parent / "corpus" / "payloads.jsonl"
 Triple = tuple[str, str, str | None]
-
-
-def error(action: str, **changes: Any) -> dict[str, Any]:
-    """An error answer as Authlete sends it, with expiresIn and interval 0."""
-    payload: dict[str, Any] = {
-        "resultCode": "A183102",
-        "resultMessage": "[A183102] Authlete failed to issue an auth_req_id.",
-        "action": action,
-        "expiresIn": 0,
-        "interval": 0,
-    }
-    payload.update(changes)
-    return {k: v for k, v in payload.items() if v is not ABSENT}
 
 
 #: The vendor's published 200 example, exactly as the YAML has it: a single-quoted
