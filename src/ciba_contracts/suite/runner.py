@@ -13,6 +13,7 @@ import httpx
 from ciba_contracts.suite.findings import SuiteReport
 from ciba_contracts.suite.scenarios import run_scenarios
 from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, ENV_VARS, Target, TargetError
+from ciba_contracts.traffic.redact import redact_url
 
 __all__ = [
     "DEFAULT_TIME_BUDGET",
@@ -84,6 +85,8 @@ def check_reachable(target: Target, timeout: float = 10.0) -> float:
 
     Returns how long the answer took, in seconds.
     """
+    # A base URL may carry user information; the error message is output.
+    shown = redact_url(target.issue_url)
     started = time.monotonic()
     try:
         httpx.post(
@@ -94,11 +97,11 @@ def check_reachable(target: Target, timeout: float = 10.0) -> float:
         )
     except httpx.TimeoutException:
         raise TargetUnreachableError(
-            f"cannot reach {target.issue_url}: no answer within {timeout:g} s"
+            f"cannot reach {shown}: no answer within {timeout:g} s"
         ) from None
     except httpx.HTTPError as exc:
         raise TargetUnreachableError(
-            f"cannot reach {target.issue_url}: {type(exc).__name__}: {exc or 'no detail'}"
+            f"cannot reach {shown}: {type(exc).__name__}: {exc or 'no detail'}"
         ) from None
     return time.monotonic() - started
 
