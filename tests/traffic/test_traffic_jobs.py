@@ -67,6 +67,18 @@ def _corrupt(path: Path) -> None:
     path.write_bytes(raw)
 
 
+def _cores(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(count)))
+
+
+@pytest.fixture
+def auto_on_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--jobs auto`` on a two-core machine, with the test's small files counted as large."""
+    monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    _cores(monkeypatch, 2)
+
+
 def test_many_files(tmp_path: Path) -> None:
     inputs = []
     for n in range(5):
@@ -215,25 +227,20 @@ def test_auto_uses_one_process_for_small_inputs_and_stdin(tmp_path: Path) -> Non
     assert pipeline.auto_jobs([Task("-")]) == 1
 
 
+@pytest.mark.usefixtures("auto_on_two_cores")
 def test_auto_spreads_large_inputs_over_at_most_two_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_har(tmp_path / "big.har", _entries(200))
-    monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
-    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(8)))
+    _cores(monkeypatch, 8)
     assert pipeline.auto_jobs([Task(str(path))]) == 2
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    _cores(monkeypatch, 1)
     assert pipeline.auto_jobs([Task(str(path))]) == 1
 
 
-def test_auto_uses_one_process_for_a_single_input_it_cannot_cut(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("auto_on_two_cores")
+def test_auto_uses_one_process_for_a_single_input_it_cannot_cut(tmp_path: Path) -> None:
     # A worker would read it alone and send every finding back: slower, and more memory.
-    monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
-    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
     lines = tmp_path / "payloads.jsonl"
     lines.write_text("\n".join(json.dumps({"action": f"MADE_UP_{i}"}) for i in range(50)))
     har = write_har(tmp_path / "big.har", _entries(200))
@@ -245,12 +252,10 @@ def test_auto_uses_one_process_for_a_single_input_it_cannot_cut(
     assert pipeline.auto_jobs([Task(str(lines)), Task(str(packed))]) == 2
 
 
+@pytest.mark.usefixtures("auto_on_two_cores")
 def test_auto_is_the_default_and_gives_the_same_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
-    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
     path = write_har(tmp_path / "big.har", _entries(120))
     _corrupt(path)
     started: list[int] = []
@@ -275,7 +280,7 @@ def test_without_worker_processes_auto_falls_back_and_asked_for_jobs_fail(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    _cores(monkeypatch, 2)
 
     def no_workers(*_args: object) -> object:
         raise PermissionError(13, "semaphores are not available")
