@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any, BinaryIO
 
 from ciba_contracts.traffic.bodies import BodyError, from_base64
@@ -37,7 +38,7 @@ from ciba_contracts.traffic.exchange import (
     header_pairs,
 )
 from ciba_contracts.traffic.har import read_json_array
-from ciba_contracts.traffic.yamlstream import YamlSequence
+from ciba_contracts.traffic.yamlstream import YamlProblem, YamlSequence
 
 
 def read_cassette_yaml(
@@ -48,12 +49,12 @@ def read_cassette_yaml(
     for item in sequence:
         location = Location(source, item.index, item.offset, item.line)
         for problem in item.problems:
-            yield _problem(problem.kind, problem.message, problem.tag, location, problem.line)
+            yield _problem(problem, location)
         if item.value is not None:
             yield from interaction_record(item.value, location, wanted, last=item.last)
     for problem in sequence.problems:
         location = Location(source, None, problem.offset, problem.line)
-        yield _problem(problem.kind, problem.message, problem.tag, location, problem.line)
+        yield _problem(problem, location)
 
 
 def read_vcr_json(stream: BinaryIO, source: str, wanted: Wanted | None = None) -> Iterator[Record]:
@@ -63,14 +64,13 @@ def read_vcr_json(stream: BinaryIO, source: str, wanted: Wanted | None = None) -
     )
 
 
-def _problem(
-    kind: str, message: str, tag: str | None, location: Location, line: int | None
-) -> InputProblem:
-    if line is not None and location.line != line:
-        location = Location(location.source, location.entry, location.offset, line)
-    if kind == "unsafe":
-        return InputProblem(location, "I005", message, value=tag)
-    return InputProblem(location, PROBLEM_RULES[kind], message, fatal=kind == "format")
+def _problem(problem: YamlProblem, location: Location) -> InputProblem:
+    """A cassette problem as the input finding it becomes, at its own line when it has one."""
+    if problem.line is not None and location.line != problem.line:
+        location = replace(location, line=problem.line)
+    # Only an unsafe node's problem names a tag; only a layout that cannot be read is fatal.
+    fatal = problem.kind == "format"
+    return InputProblem(location, PROBLEM_RULES[problem.kind], problem.message, fatal, problem.tag)
 
 
 def interaction_record(
