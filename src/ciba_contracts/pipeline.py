@@ -199,7 +199,7 @@ def run(
     if partials is None:
         checks = Checks(settings)
         partials = [check_task(task, checks, stdin, progress) for task in tasks]
-    report = merge(partials, settings.format == "junit")
+    report = merge(partials)
     report.profile = settings.profile
     found = {t.directory for t, p in zip(tasks, partials, strict=True) if p.summary.inputs}
     for name in inputs:
@@ -208,10 +208,11 @@ def run(
     return report
 
 
-def merge(partials: Sequence[Partial], list_items: bool = False) -> RunReport:
+def merge(partials: Sequence[Partial]) -> RunReport:
     """The run's report from the partial results, in task order."""
     report = RunReport(Profile.AUTHLETE)
-    if list_items:
+    if any(p.items is not None for p in partials):
+        # The checks listed the checked items (Checks.list_items): so does the report.
         report.checked_items = [i for p in partials for i in (p.items or ())]
     for partial in partials:
         report.summary.absorb(partial.summary)
