@@ -264,9 +264,8 @@ class _Contract:
     ) -> tuple[_Site, ...]:
         return _member_sites(self.kind, level, action, member, content)
 
-    def document_members(self, content: str) -> dict[str, str]:
-        props = load_schema(content).get("properties", {})
-        return {name: str(sub.get("type", "")) for name, sub in props.items()}
+    def document_members(self, content: str) -> Mapping[str, str]:
+        return _member_types(content)
 
     def field_for(self, ack_member: str) -> str | None:
         return self.mirror.get(ack_member)
@@ -287,11 +286,17 @@ class _Contract:
 
 
 @functools.cache
+def _member_types(name: str) -> Mapping[str, str]:
+    """Member -> JSON type, from the ``properties`` of a schema file (cached, do not mutate)."""
+    props = load_schema(name).get("properties", {})
+    return {str(member): str(sub.get("type", "")) for member, sub in props.items()}
+
+
+@functools.cache
 def _contract(kind: str) -> _Contract:
     files = ISSUE_RESPONSE_FILES if kind == _ISSUE else RESULT_FILES
     names = list(dict.fromkeys(files[level] for level in Profile))
-    sdk = load_schema(files[Profile.SDK])
-    members = {name: str(sub.get("type", "")) for name, sub in sdk["properties"].items()}
+    members = _member_types(files[Profile.SDK])
     sites: list[_Site] = []
     content_files: dict[str, str] = {}
     mirror_action: str | None = None
