@@ -6,6 +6,7 @@ The schema files stay the source of truth; a test holds this model to them
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
@@ -53,11 +54,12 @@ class BackchannelAuthenticationIssueResponse:
         from ciba_contracts.validate.engine import get_validator
         from ciba_contracts.validate.parse import NotJson, parse_json
 
-        try:
-            # Parsed once here; the validator then judges the object itself.
-            data: Any = parse_json(payload) if isinstance(payload, bytes | str) else dict(payload)
-        except NotJson:
-            data = payload
+        data: Any = payload
+        if isinstance(payload, bytes | str):
+            # Parsed once here; the validator then judges the object itself. Anything
+            # else goes to the validator as given: what is no object is its finding.
+            with contextlib.suppress(NotJson):
+                data = parse_json(payload)
         validator = get_validator("sdk", kind="issue-response")
         findings = [f for f in validator.validate(data) if f.is_error]
         if findings:
