@@ -151,8 +151,7 @@ class ArrayStream:
     Iterate it for :class:`Element` records. Problems with the document
     outside any element (truncation, garbage, a missing array) are collected
     in :attr:`problems` in the order met. ``element_keys`` are members every
-    element has; they let reading resume after a corrupt element. ``bytes_read``
-    tells progress.
+    element has; they let reading resume after a corrupt element.
 
     ``candidate`` lists byte strings of which an element the caller may want
     holds at least one in its raw text (for HAR entries and the issue API:
@@ -179,8 +178,6 @@ class ArrayStream:
         self._path = tuple(path)
         self._element_keys = tuple(element_keys)
         self.problems: list[StreamProblem] = []
-        #: Whether the array was found.
-        self.found = False
         self._guess = 16 * 1024
         self._depth_left = 0
         # The line break and indentation before the last element, and the line closing it.
@@ -227,11 +224,6 @@ class ArrayStream:
         # and the offset its search goes on from, so no byte is searched twice.
         self._hits = dict.fromkeys(candidate or (), (-1, 0))
 
-    @property
-    def bytes_read(self) -> int:
-        """How far into the stream reading has got."""
-        return self._buf.base + len(self._buf.data)
-
     def __iter__(self) -> Iterator[Element]:
         try:
             if self._start is None:
@@ -241,7 +233,6 @@ class ArrayStream:
             else:
                 pos = self._first
                 self._depth_left = len(self._path)
-            self.found = True
             end = yield from self._elements(pos, self._start is None)
             if end is not None:
                 self._leave(end)

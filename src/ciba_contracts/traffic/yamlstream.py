@@ -214,7 +214,6 @@ class YamlSequence:
         self._stream = stream
         self.key: str | None = None
         self.problems: list[YamlProblem] = []
-        self.bytes_read = 0
         # Anchors defined so far, for aliases in later interactions; kept while the
         # text that defined them stays under MAX_ANCHORED, so memory stays bounded.
         self._anchors: dict[str, yaml.Node] = {}
@@ -238,7 +237,6 @@ class YamlSequence:
             number += 1
             line_offset = offset
             offset += len(raw)
-            self.bytes_read = offset
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 # A byte order mark, which YAML allows (editors on Windows write one).
                 raw = raw[3:]
