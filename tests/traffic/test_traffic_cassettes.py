@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from traffic_support import json_report, ok_body, rules_by_entry
 from ciba_contracts.contract.schemas import openapi_path
 from ciba_contracts.server import DEFAULT_BASIC, DEFAULT_TOKEN, ServerConfig
 from ciba_contracts.server.runner import running_server
+from loopback import serve_handler
 
 SERVICE = "715948317"
 BEARER = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
@@ -112,14 +112,8 @@ class _GzipHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def gzip_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _GzipHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_handler(_GzipHandler) as url:
+        yield url
 
 
 def test_vcrpy_keeps_compressed_bodies_and_they_are_inflated(
