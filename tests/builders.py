@@ -1,4 +1,4 @@
-"""Payload builders shared by the validator and rule tests."""
+"""Payload builders, and the JSON report's shape, shared by the tests."""
 
 from __future__ import annotations
 
@@ -9,6 +9,22 @@ ID = "_mzc-ZQdAhSPuMxTlO-MC_oqaOqYCrdNQ39PVxisaiE"
 OK_MESSAGE = "[A183001] An auth_req_id was issued successfully."
 #: Passed as a member's value, removes the member.
 ABSENT: Any = object()
+#: The members of every finding in a ``--format json`` report.
+JSON_FINDING_KEYS = frozenset(
+    {
+        "rule",
+        "severity",
+        "message",
+        "source",
+        "entry",
+        "line",
+        "offset",
+        "exchange",
+        "pointer",
+        "content_pointer",
+        "value",
+    }
+)
 
 
 def ack(auth_req_id: Any = ID, expires_in: Any = 3600, interval: Any = 5) -> str:

@@ -9,6 +9,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
+from builders import JSON_FINDING_KEYS
 from ciba_contracts.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "payloads"
@@ -59,20 +60,7 @@ def test_json_report_shape(tmp_path: Path) -> None:
     assert doc["summary"]["inputs"] == 1
     assert doc["summary"]["checked"] == 3
     assert doc["summary"]["errors"] == sum(f["severity"] == "error" for f in doc["findings"])
-    keys = {
-        "rule",
-        "severity",
-        "message",
-        "source",
-        "entry",
-        "line",
-        "offset",
-        "exchange",
-        "pointer",
-        "content_pointer",
-        "value",
-    }
-    assert all(set(f) == keys for f in doc["findings"])
+    assert all(set(f) == JSON_FINDING_KEYS for f in doc["findings"])
     # Entries count payloads (blank lines skipped); lines count file lines.
     by_entry = {(f["entry"], f["line"]) for f in doc["findings"]}
     assert (1, 3) in by_entry

@@ -12,6 +12,8 @@ import pytest
 import yaml
 from traffic_support import ISSUE_URL, har_entry, json_report, ok_body, run_cli, write_har
 
+from builders import JSON_FINDING_KEYS
+
 MARK = "sEcReT"
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzRWNSZVQtand0In0." + base64.urlsafe_b64encode(
     f"{MARK}-signature".encode()
@@ -184,19 +186,7 @@ def test_json_report_keys(tmp_path: Path) -> None:
     path = write_har(tmp_path / "k.har", [har_entry(ISSUE_URL, 200, ok_body(expiresIn=0))])
     _, report = json_report(str(path))
     finding = report["findings"][0]
-    assert set(finding) == {
-        "rule",
-        "severity",
-        "message",
-        "source",
-        "entry",
-        "line",
-        "offset",
-        "exchange",
-        "pointer",
-        "content_pointer",
-        "value",
-    }
+    assert set(finding) == JSON_FINDING_KEYS
     assert finding["exchange"] == f"POST {ISSUE_URL} -> 200"
 
 
