@@ -125,40 +125,40 @@ def _body(payload: dict[str, Any], rng: random.Random) -> bytes:
     return orjson.dumps(ordered)
 
 
+#: (acknowledgement member, field it repeats): the ``responseContent`` of an OK answer.
+_MIRRORED: Final = (
+    ("auth_req_id", "authReqId"),
+    ("expires_in", "expiresIn"),
+    ("interval", "interval"),
+)
+
+
+def _acknowledged(payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """``payload`` with a ``responseContent`` that mirrors its fields."""
+    payload["responseContent"] = _compact({m: payload[f] for m, f in _MIRRORED}, rng)
+    return payload
+
+
 def _ok(rng: random.Random) -> dict[str, Any]:
     """A valid ``action: OK`` payload whose responseContent mirrors the fields."""
-    auth_req_id = _auth_req_id(rng)
-    expires_in = rng.choice(EXPIRES_IN)
-    interval = rng.randint(1, 10)
-    content = {"auth_req_id": auth_req_id, "expires_in": expires_in, "interval": interval}
-    return {
+    payload: dict[str, Any] = {
         "resultCode": OK_CODE,
         "resultMessage": OK_MESSAGE,
         "action": "OK",
-        "authReqId": auth_req_id,
-        "expiresIn": expires_in,
-        "interval": interval,
-        "responseContent": _compact(content, rng),
+        "authReqId": _auth_req_id(rng),
+        "expiresIn": rng.choice(EXPIRES_IN),
+        "interval": rng.randint(1, 10),
     }
+    return _acknowledged(payload, rng)
 
 
 def _ok_with(rng: random.Random, **content: Any) -> dict[str, Any]:
     """An OK payload whose fields and acknowledgement are built from ``content``."""
     payload = _ok(rng)
-    for member, field in (
-        ("auth_req_id", "authReqId"),
-        ("expires_in", "expiresIn"),
-        ("interval", "interval"),
-    ):
+    for member, field in _MIRRORED:
         if member in content:
             payload[field] = content[member]
-    ack = {
-        "auth_req_id": payload["authReqId"],
-        "expires_in": payload["expiresIn"],
-        "interval": payload["interval"],
-    }
-    payload["responseContent"] = _compact(ack, rng)
-    return payload
+    return _acknowledged(payload, rng)
 
 
 def _error_content(code: str, message: str, rng: random.Random) -> str:
