@@ -237,6 +237,8 @@ class _Contract:
     #: The action whose document mirrors fields (``OK``), and the mirror itself.
     mirror_action: str | None
     mirror: Mapping[str, str]
+    #: The schema file of the mirroring document (the acknowledgement), if any.
+    ack_file: str | None
     sites: tuple[_Site, ...]
 
     # -- questions about the contract -------------------------------------------
@@ -326,6 +328,7 @@ def _contract(kind: str) -> _Contract:
         content_files=content_files,
         mirror_action=mirror_action,
         mirror=mirror,
+        ack_file=None if mirror_action is None else content_files.get(mirror_action),
         sites=tuple(sites),
     )
 
@@ -617,7 +620,12 @@ def _drop_member(contract: _Contract, payload: dict[str, Any], member: str) -> N
 
 def _sync_mirror(contract: _Contract, payload: dict[str, Any], field: str) -> None:
     ack_member = contract.ack_member_for(field)
-    if ack_member is None or payload.get(_ACTION_MEMBER) != contract.mirror_action:
+    ack_file = contract.ack_file
+    if (
+        ack_member is None
+        or ack_file is None
+        or payload.get(_ACTION_MEMBER) != contract.mirror_action
+    ):
         return
     body = _body_of(payload, contract.content_member)
     if body is None or contract.content_member is None:
@@ -625,7 +633,6 @@ def _sync_mirror(contract: _Contract, payload: dict[str, Any], field: str) -> No
     if field in payload:
         body[ack_member] = payload[field]
     else:
-        ack_file = contract.content_files[str(contract.mirror_action)]
         required = set(load_schema(ack_file).get("required", []))
         # A required member stays: its absence from the fields is the fields' fault.
         if ack_member not in required:
@@ -646,7 +653,7 @@ def _document(
     required = contract.required(level, None, content)
     body: dict[str, Any] = {}
     for member, json_type in members.items():
-        field = contract.field_for(member) if content == _ack_file(contract) else None
+        field = contract.field_for(member) if content == contract.ack_file else None
         if field is not None:
             # Mirrored: present exactly when the field is, with the field's value.
             if field in payload:
@@ -658,12 +665,6 @@ def _document(
     if extras:
         _add_unknown_members(draw, body, members)
     return body
-
-
-def _ack_file(contract: _Contract) -> str | None:
-    if contract.mirror_action is None:
-        return None
-    return contract.content_files.get(contract.mirror_action)
 
 
 @st.composite
@@ -762,7 +763,7 @@ def _mirror_companions(contract: _Contract, site: _Site, rule: str) -> frozenset
     # disagreement is A112 unless the catalog lets the rule imply it.
     if (
         site.content is not None
-        and site.content == _ack_file(contract)
+        and site.content == contract.ack_file
         and site.member is not None
         and contract.field_for(site.member) is not None
         and rule not in RULES[_MIRROR_MISMATCH].implied_by
@@ -1151,10 +1152,9 @@ def _content_not_json_plan(contract: _Contract, level: Profile) -> _Plan | None:
 
 
 def _mismatch_plan(contract: _Contract, level: Profile) -> _Plan | None:
-    if not contract.mirror or contract.mirror_action is None or contract.content_member is None:
+    ok, ack = contract.mirror_action, contract.ack_file
+    if not contract.mirror or ok is None or ack is None or contract.content_member is None:
         return None
-    ok = contract.mirror_action
-    ack = contract.content_files[ok]
     member_name = contract.content_member
     required_ack = contract.required(level, None, ack)
     required_fields = contract.required(level, ok)
