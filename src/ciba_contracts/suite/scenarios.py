@@ -17,6 +17,7 @@ from typing import Any, Final
 import httpx
 import orjson
 
+from ciba_contracts.contract.model import Action
 from ciba_contracts.selection import ISSUE_RESPONSE_STATUS, RESULT_STATUSES, kind_for_status
 from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location
 from ciba_contracts.suite.target import Target
@@ -171,6 +172,12 @@ class Probe:
         response, recorded = self.post(self.target.issue_url, orjson.dumps({"ticket": ticket}))
         return response, recorded, _unwrap(_json(response))
 
+    def expect_refused(self, ticket: Any, check: str, message: str) -> None:
+        """Redeem ``ticket``, which must not be redeemable; record ``check`` if it gives OK."""
+        response, recorded, payload = self.issue(ticket)
+        if payload.get("action") == Action.OK:
+            self.fail(check, message, recorded, response.status_code)
+
 
 def _json(response: httpx.Response) -> Any:
     try:
@@ -188,7 +195,7 @@ def _unwrap(payload: Any) -> dict[str, Any]:
 
 def _issue_ok(probe: Probe) -> None:
     response, recorded, payload = probe.issue(probe.ticket())
-    if response.status_code != 200 or payload.get("action") != "OK":
+    if response.status_code != 200 or payload.get("action") != Action.OK:
         probe.fail(
             "issue",
             f"a fresh ticket did not give action OK (HTTP {response.status_code}, "
@@ -201,16 +208,11 @@ def _issue_ok(probe: Probe) -> None:
 def _ticket_reuse(probe: Probe) -> None:
     ticket = probe.ticket()
     _, _, payload = probe.issue(ticket)
-    if payload.get("action") != "OK":
+    if payload.get("action") != Action.OK:
         return  # reported by the issue scenario
-    second, recorded, again = probe.issue(ticket)
-    if again.get("action") == "OK":
-        probe.fail(
-            "ticket reuse",
-            "a ticket that was already redeemed gave action OK a second time",
-            recorded,
-            second.status_code,
-        )
+    probe.expect_refused(
+        ticket, "ticket reuse", "a ticket that was already redeemed gave action OK a second time"
+    )
 
 
 def _form_body(probe: Probe) -> None:
@@ -222,7 +224,7 @@ def _form_body(probe: Probe) -> None:
         content_type="application/x-www-form-urlencoded",
     )
     payload = _unwrap(_json(response))
-    if response.status_code != 200 or payload.get("action") != "OK":
+    if response.status_code != 200 or payload.get("action") != Action.OK:
         probe.fail(
             "form body",
             "a fresh ticket sent as a form (application/x-www-form-urlencoded, which the API "
@@ -234,15 +236,9 @@ def _form_body(probe: Probe) -> None:
 
 
 def _unknown_ticket(probe: Probe) -> None:
-    ticket = secrets.token_urlsafe(32)
-    response, recorded, payload = probe.issue(ticket)
-    if payload.get("action") == "OK":
-        probe.fail(
-            "unknown ticket",
-            "a ticket that was never issued gave action OK",
-            recorded,
-            response.status_code,
-        )
+    probe.expect_refused(
+        secrets.token_urlsafe(32), "unknown ticket", "a ticket that was never issued gave action OK"
+    )
 
 
 def _distinct_ids(probe: Probe) -> None:
@@ -315,14 +311,11 @@ def expired_ticket_scenario(ticket_ttl: float) -> Callable[[Probe], None]:
     def _expired(probe: Probe) -> None:
         ticket = probe.ticket()
         time.sleep(ticket_ttl + 0.25)
-        response, recorded, payload = probe.issue(ticket)
-        if payload.get("action") == "OK":
-            probe.fail(
-                "ticket expiry",
-                f"a ticket redeemed after its lifetime ({ticket_ttl} s) gave action OK",
-                recorded,
-                response.status_code,
-            )
+        probe.expect_refused(
+            ticket,
+            "ticket expiry",
+            f"a ticket redeemed after its lifetime ({ticket_ttl} s) gave action OK",
+        )
 
     return _expired
 
