@@ -8,9 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from ciba_contracts.cli import main
+from ciba_contracts.config import FORMATS
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_unusable_input_named_on_stderr_in_every_format(tmp_path: Path, fmt: str) -> None:
     junk = tmp_path / "junk.bin"
     junk.write_bytes(bytes(range(256)) * 4)

@@ -20,7 +20,7 @@ from traffic_support import (
     write_har,
 )
 
-FORMATS = ("text", "json", "junit", "github")
+from ciba_contracts.config import FORMATS
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file names as bytes are a POSIX matter")

@@ -13,6 +13,7 @@ import yaml
 from traffic_support import ISSUE_URL, har_entry, json_report, ok_body, run_cli, write_har
 
 from builders import JSON_FINDING_KEYS
+from ciba_contracts.config import FORMATS
 
 MARK = "sEcReT"
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzRWNSZVQtand0In0." + base64.urlsafe_b64encode(
@@ -115,7 +116,7 @@ def _recordings(tmp_path: Path) -> list[str]:
     return [str(har), str(cassette), str(log), str(payloads)]
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_no_secret_reaches_any_report(tmp_path: Path, fmt: str) -> None:
     inputs = _recordings(tmp_path)
     code, out = run_cli("validate", *inputs, "--format", fmt)
@@ -212,7 +213,7 @@ PAIR_BODIES = [
 ]
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_no_secret_given_as_a_pair_reaches_any_report(tmp_path: Path, fmt: str) -> None:
     har = write_har(tmp_path / "pairs.har", [har_entry(body=body) for body in PAIR_BODIES])
     code, out = run_cli("validate", str(har), "--format", fmt)
@@ -227,7 +228,7 @@ def test_no_secret_given_as_a_pair_reaches_any_report(tmp_path: Path, fmt: str) 
     )
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_a_session_id_in_a_path_parameter_reaches_no_report(tmp_path: Path, fmt: str) -> None:
     # Servlet containers carry the session cookie in the URL when cookies are off; the call
     # is an issue-API call (path parameters are ignored), and its URL is shown.
