@@ -21,8 +21,8 @@ def _write_junit(report: SuiteReport, path: Path) -> None:
     if report.ok:
         cases.append('<testcase classname="ciba-contracts" name="contract"/>')
     for failure in report.failures:
-        message = redact(failure.message, report.secrets)
-        curl = failure.request.as_curl(report.secrets) if failure.request else ""
+        message = report.shown_message(failure)
+        curl = report.shown_curl(failure) or ""
         cases.append(
             f'<testcase classname="ciba-contracts" name={quoteattr(failure.check)}>'
             f"<failure message={quoteattr(message.splitlines()[0] if message else '')}>"
@@ -50,7 +50,7 @@ def _write_har(report: SuiteReport, path: Path) -> None:
         body = (request.body or b"").decode("utf-8", "replace")
         entries.append(
             {
-                "comment": f"{failure.check}: {redact(failure.message, report.secrets)}",
+                "comment": f"{failure.check}: {report.shown_message(failure)}",
                 "request": {
                     "method": request.method,
                     "url": request.safe_url(report.secrets),

@@ -133,17 +133,26 @@ class SuiteReport:
         """The distinct checks that failed, in order."""
         return list(dict.fromkeys(f.check for f in self.failures))
 
+    def shown_message(self, failure: ContractFailure) -> str:
+        """``failure``'s message as every report shows it: configured secrets masked."""
+        return redact(failure.message, self.secrets)
+
+    def shown_curl(self, failure: ContractFailure) -> str | None:
+        """The curl line that reproduces ``failure``, credentials masked; None without a request."""
+        return failure.request.as_curl(self.secrets) if failure.request is not None else None
+
     def render(self) -> str:
         """A plain-text report: one block per failure, each with a curl line."""
         lines: list[str] = []
         for number, failure in enumerate(self.failures, 1):
             status = f" (HTTP {failure.status})" if failure.status is not None else ""
             lines.append(f"{number}. [{failure.check}]{status} {failure.source}")
-            for text in redact(failure.message, self.secrets).splitlines():
+            for text in self.shown_message(failure).splitlines():
                 lines.append(f"   {text}" if text else "")
-            if failure.request is not None:
+            curl = self.shown_curl(failure)
+            if curl is not None:
                 lines.append("   Reproduce with:")
-                lines.append("     " + failure.request.as_curl(self.secrets))
+                lines.append("     " + curl)
             lines.append("")
         for note in self.notes:
             lines.append(f"Note: {note}")
@@ -156,17 +165,17 @@ class SuiteReport:
         return "\n".join(lines)
 
     def to_dict(self) -> Mapping[str, object]:
-        """A JSON-ready summary (used for JUnit and HAR side outputs)."""
+        """A JSON-ready summary, masked as :meth:`render` is."""
         return {
             "ok": self.ok,
             "notes": list(self.notes),
             "failures": [
                 {
                     "check": f.check,
-                    "message": redact(f.message, self.secrets),
+                    "message": self.shown_message(f),
                     "status": f.status,
                     "source": f.source,
-                    "curl": f.request.as_curl(self.secrets) if f.request else None,
+                    "curl": self.shown_curl(f),
                 }
                 for f in self.failures
             ],
