@@ -820,6 +820,29 @@ def _document_member_plan(
     )
 
 
+def _field_plan(
+    contract: _Contract,
+    level: Profile,
+    member: str,
+    values: Mapping[str | _Missing, st.SearchStrategy[JsonValue]],
+) -> _Plan:
+    """Break a payload member: a valid payload for an action of ``values``, the member drawn.
+
+    ``values`` maps each usable action to the strategy of the breaking value; the
+    member is set with :func:`_set_member`, so the relations stay in step.
+    """
+    actions = list(values)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        action = draw(st.sampled_from(actions))
+        payload = draw(_valid(contract, level, action))
+        _set_member(contract, payload, member, draw(values[action]))
+        return payload
+
+    return _Plan(build())
+
+
 def _type_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | None:
     if site.member is None and site.content is None:
         return _Plan(_not_an_object())
@@ -844,50 +867,26 @@ def _type_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | None
         return _document_member_plan(contract, level, site, _wrong_type(json_type, sites))
     json_type = contract.members.get(member, "")
     implied = _implied_by(site.rule)
-    usable = [
-        a
-        for a in _actions_for(contract, level, site)
+    values: dict[str | _Missing, st.SearchStrategy[JsonValue]] = {}
+    for action in _actions_for(contract, level, site):
+        sites = contract.member_sites(level, _context(action), member)
         # A value of the wrong type fails the member's enum too, which only the
         # catalog can forgive (S005 implied by S003).
-        if not any(
-            s.keyword in ("enum", "const") and s.rule not in implied
-            for s in contract.member_sites(level, _context(a), member)
-        )
-    ]
-    if not usable:
-        return None
-
-    @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
-        action = draw(st.sampled_from(usable))
-        payload = draw(_valid(contract, level, action))
-        sites = tuple(
-            s for s in contract.member_sites(level, _context(action), member) if s is not site
-        )
-        _set_member(contract, payload, member, draw(_wrong_type(json_type, sites)))
-        return payload
-
-    return _Plan(build())
+        if not any(s.keyword in ("enum", "const") and s.rule not in implied for s in sites):
+            values[action] = _wrong_type(json_type, tuple(s for s in sites if s is not site))
+    return _field_plan(contract, level, member, values) if values else None
 
 
 def _enum_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | None:
     if site.member is None or site.content is not None:
         return None
-    member = site.member
     allowed = {str(v) for v in site.value}
+    near = st.sampled_from(sorted(allowed)).map(
+        lambda v: v.lower() if v != v.lower() else v.upper()
+    )
+    value = st.one_of(near, _TEXT).filter(lambda v: v not in allowed)
     actions = _actions_for(contract, level, site)
-
-    @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
-        payload = draw(_valid(contract, level, draw(st.sampled_from(actions))))
-        near = st.sampled_from(sorted(allowed)).map(
-            lambda v: v.lower() if v != v.lower() else v.upper()
-        )
-        value = draw(st.one_of(near, _TEXT).filter(lambda v: v not in allowed))
-        _set_member(contract, payload, member, value)
-        return payload
-
-    return _Plan(build())
+    return _field_plan(contract, level, site.member, dict.fromkeys(actions, value))
 
 
 def _required_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | None:
@@ -946,23 +945,13 @@ def _bound_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | Non
         if rules.empty:
             return None
         return _document_member_plan(contract, level, site, rules.strategy())
-    ranges: dict[str | _Missing, _IntRules] = {}
+    values: dict[str | _Missing, st.SearchStrategy[JsonValue]] = {}
     for action in _actions_for(contract, level, site):
         others = _keep(contract.member_sites(level, _context(action), member), site)
         rules = _IntRules.of(others, violating.low, violating.high)
         if not rules.empty:
-            ranges[action] = rules
-    if not ranges:
-        return None
-
-    @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
-        action = draw(st.sampled_from(list(ranges)))
-        payload = draw(_valid(contract, level, action))
-        _set_member(contract, payload, member, draw(ranges[action].strategy()))
-        return payload
-
-    return _Plan(build())
+            values[action] = rules.strategy()
+    return _field_plan(contract, level, member, values) if values else None
 
 
 @functools.cache
@@ -1026,23 +1015,18 @@ def _string_plan(contract: _Contract, level: Profile, site: _Site) -> _Plan | No
     if site.member is None:
         return None
     member = site.member
-    actions = _actions_for(contract, level, site)
+
+    def breaking(sites: Sequence[_Site]) -> st.SearchStrategy[str]:
+        return _breaking_string(_StringRules.of([s for s in sites if s != site]), site)
+
     if site.content is not None:
-        content = site.content
-        sites = contract.member_sites(level, None, member, content)
-        rules = _StringRules.of([s for s in sites if s != site])
-        return _document_member_plan(contract, level, site, _breaking_string(rules, site))
-
-    @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
-        action = draw(st.sampled_from(actions))
-        payload = draw(_valid(contract, level, action))
-        sites = contract.member_sites(level, _context(action), member)
-        rules = _StringRules.of([s for s in sites if s != site])
-        _set_member(contract, payload, member, draw(_breaking_string(rules, site)))
-        return payload
-
-    return _Plan(build())
+        sites = contract.member_sites(level, None, member, site.content)
+        return _document_member_plan(contract, level, site, breaking(sites))
+    values: dict[str | _Missing, st.SearchStrategy[JsonValue]] = {
+        action: breaking(contract.member_sites(level, _context(action), member))
+        for action in _actions_for(contract, level, site)
+    }
+    return _field_plan(contract, level, member, values)
 
 
 _SITE_PLANS: Final[dict[str, Callable[[_Contract, Profile, _Site], _Plan | None]]] = {
