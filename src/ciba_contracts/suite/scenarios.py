@@ -23,6 +23,7 @@ from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, find
 from ciba_contracts.suite.target import Target
 from ciba_contracts.traffic.redact import redact_finding
 from ciba_contracts.validate.engine import get_validator
+from ciba_contracts.validate.exchange import media_type
 
 __all__ = ["SCENARIOS", "Probe", "Scenario", "run_scenarios"]
 
@@ -91,7 +92,7 @@ class Probe:
         self, response: httpx.Response, recorded: RecordedRequest, *, is_issue: bool
     ) -> None:
         status = response.status_code
-        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        media = media_type(response.headers.get("content-type", ""))
         if media != "application/json" and not (
             media.startswith("application/") and media.endswith("+json")
         ):
