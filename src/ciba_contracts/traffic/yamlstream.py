@@ -89,7 +89,6 @@ MAX_ANCHORED = 16 * 1024 * 1024
 _KEY_LINE = re.compile(rb"^(interactions|http_interactions)[ \t]*:[ \t]*(?:#.*)?\r?\n?$")
 _KEY_INLINE = re.compile(rb"^(interactions|http_interactions)[ \t]*:[ \t]*(\S.*?)\s*$")
 _ITEM = re.compile(rb"^([ \t]*)-(?:[ \t]|\r?\n|$)")
-_TOP_KEY = re.compile(rb"^[^\s#-][^:]*:")
 
 
 class UnsafeTag(Exception):
