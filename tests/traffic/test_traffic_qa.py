@@ -21,6 +21,7 @@ from traffic_support import (
 )
 
 from ciba_contracts.config import FORMATS
+from ciba_contracts.traffic.redact import redact_text
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file names as bytes are a POSIX matter")
@@ -210,3 +211,13 @@ def test_har_mixing_one_line_and_pretty_entries_counts_every_entry(tmp_path: Pat
     assert code == 1
     assert report["summary"]["skipped"] == 36
     assert rules_by_entry(report) == {("mixed.har", i): ["A110"] for i in (9, 19, 29, 39)}
+
+
+@pytest.mark.parametrize("text", ["code = abc123", "CODE =abc123", "code=abc123&state=1"])
+def test_an_authorization_code_is_masked_with_or_without_blanks(text: str) -> None:
+    assert "abc123" not in redact_text(text)
+
+
+def test_a_result_code_is_no_credential() -> None:
+    message = "`resultCode` A001201 does not match the code in `resultMessage`"
+    assert redact_text(message) == message

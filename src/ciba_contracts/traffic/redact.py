@@ -158,7 +158,8 @@ def _fewest(words: Iterable[str]) -> tuple[str, ...]:
 #: before the patterns, since most texts shown hold no credential at all. Taken from the
 #: words the rules above look for, so a name added there cannot slip past this test.
 _TRIGGERS = _fewest(
-    (*SECRET_NAMES, *SECRET_SUFFIXES, *SECRET_HEADERS, *_SCHEMES, "eyJ", "@", "code=")
+    # "code", not "code=": the name=value rule also takes "code = ..." with blanks.
+    (*SECRET_NAMES, *SECRET_SUFFIXES, *SECRET_HEADERS, *_SCHEMES, "eyJ", "@", "code")
 )
 
 
