@@ -195,7 +195,7 @@ def test_unexpected_status_traceback_stops_at_the_callers_line(pytester: pytest.
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     assert "def _run(" not in result.stdout.str()
-    result.stdout.fnmatch_lines(["*UnexpectedResponse: status 404*"])
+    result.stdout.fnmatch_lines(["*H301*HTTP status 404 is not an answer*"])
 
 
 def test_one_fault_with_varying_values_is_one_failure() -> None:

@@ -131,9 +131,12 @@ def test_httpx_and_requests_responses(session: pytest.Pytester) -> None:
             assert info.value.rules == {"A103", "A104"}
             assert info.value.kind == "result"
 
-        def test_other_status_is_unexpected_unless_kind_given(ciba_contract):
-            with pytest.raises(UnexpectedResponse, match="status 404"):
+        def test_other_status_is_a_finding_unless_kind_given(ciba_contract):
+            with pytest.raises(ContractViolation) as info:
                 ciba_contract.assert_valid(httpx_response(404, GOOD_OK))
+            assert info.value.rules == {"H301"}
+            assert not isinstance(info.value, UnexpectedResponse)
+            assert [f.rule for f in ciba_contract.check(httpx_response(404, GOOD_OK))] == ["H301"]
             ciba_contract.assert_valid(httpx_response(404, GOOD_OK), kind="issue-response")
 
         def test_assert_valid_result(ciba_contract):

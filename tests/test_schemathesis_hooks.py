@@ -29,8 +29,7 @@ from ciba_contracts.testing.schemathesis_hooks import (
     PATH_ENV,
     PROFILE_ENV,
     SELECT_ENV,
-    ciba_issue_response_contract,
-    ciba_result_contract,
+    ciba_contract,
 )
 from ciba_contracts.violations import ContractViolation
 from loopback import serve_handler
@@ -90,50 +89,51 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_checks_pass_skip_and_fail() -> None:
-    assert ciba_issue_response_contract(None, _Response(200, issued()), None) is None
-    assert ciba_result_contract(None, _Response(401, GOOD_RESULT), None) is None
-    # Not applicable: the other check's statuses, other statuses, other operations.
-    assert ciba_issue_response_contract(None, _Response(401, GOOD_RESULT), None) is True
-    assert ciba_result_contract(None, _Response(200, issued()), None) is True
-    assert ciba_issue_response_contract(None, _Response(404, b"nope"), None) is True
+    assert ciba_contract(None, _Response(200, issued()), None) is None
+    assert ciba_contract(None, _Response(401, GOOD_RESULT), None) is None
+    assert ciba_contract(None, _Response(429, GOOD_RESULT), None) is None
+    # Not applicable: other operations and methods.
     other = _Response(200, b"nope", url="http://h/api/1/backchannel/authentication")
-    assert ciba_issue_response_contract(None, other, None) is True
+    assert ciba_contract(None, other, None) is True
     get = _Response(200, b"nope", method="GET")
-    assert ciba_issue_response_contract(None, get, None) is True
+    assert ciba_contract(None, get, None) is True
     with pytest.raises(ContractViolation) as info:
-        ciba_issue_response_contract(None, _Response(200, issued(-1)), None)
+        ciba_contract(None, _Response(200, issued(-1)), None)
     assert info.value.rules == {"A110"}
     assert "POST http://127.0.0.1:1/api/1/backchannel/authentication/issue -> 200" in str(
         info.value
     )
     with pytest.raises(ContractViolation, match="A103"):
-        ciba_result_contract(None, _Response(500, {"resultCode": "A001101"}), None)
+        ciba_contract(None, _Response(500, {"resultCode": "A001101"}), None)
+    # A status the API does not document is a finding, as in recorded traffic.
+    with pytest.raises(ContractViolation) as info:
+        ciba_contract(None, _Response(404, b"nope"), None)
+    assert info.value.rules == {"H301"}
 
 
 def test_checks_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     zero = _Response(200, issued(0))
-    assert ciba_issue_response_contract(None, zero, None) is None
+    assert ciba_contract(None, zero, None) is None
     monkeypatch.setenv(PROFILE_ENV, "ciba")
     with pytest.raises(ContractViolation, match="C203"):
-        ciba_issue_response_contract(None, zero, None)
+        ciba_contract(None, zero, None)
     monkeypatch.setenv(IGNORE_ENV, "C203")
-    assert ciba_issue_response_contract(None, zero, None) is None
+    assert ciba_contract(None, zero, None) is None
     monkeypatch.delenv(IGNORE_ENV)
     monkeypatch.setenv(SELECT_ENV, "A1")
-    assert ciba_issue_response_contract(None, zero, None) is None
+    assert ciba_contract(None, zero, None) is None
     monkeypatch.setenv(PATH_ENV, r"/gateway/issue$")
-    assert ciba_issue_response_contract(None, _Response(200, issued(-1)), None) is True
+    assert ciba_contract(None, _Response(200, issued(-1)), None) is True
     moved = _Response(200, issued(-1), url="http://h/gateway/issue")
     with pytest.raises(ContractViolation, match="A110"):
-        ciba_issue_response_contract(None, moved, None)
+        ciba_contract(None, moved, None)
 
 
 def test_checks_are_registered() -> None:
     from schemathesis.checks import CHECKS
 
     names = CHECKS.get_all_names()
-    assert "ciba_issue_response_contract" in names
-    assert "ciba_result_contract" in names
+    assert "ciba_contract" in names
     assert schemathesis_hooks.DEFAULT_PROFILE == "authlete"
 
 
@@ -213,7 +213,7 @@ def test_doc_command_fails_on_a_broken_server(tmp_path: Path) -> None:
         result = _doc_run(url, tmp_path)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out
-    assert "Custom check failed: `ciba_issue_response_contract`" in out
+    assert "Custom check failed: `ciba_contract`" in out
     assert 'S005 [error] /action: `action` is "ISSUED"' in out
 
 
@@ -224,8 +224,7 @@ def test_doc_command_passes_our_checks_on_the_reference_server(tmp_path: Path) -
     out = result.stdout + result.stderr
     # `--checks all` also runs schemathesis's own checks, which judge other things;
     # ours must not fail.
-    assert "ciba_issue_response_contract" not in out, out
-    assert "ciba_result_contract" not in out, out
+    assert "ciba_contract" not in out, out
     assert "Unable to load Schemathesis extension hooks" not in out
 
 
@@ -302,7 +301,7 @@ def _tiny_run(
     schema = tmp_path / "issue.json"
     schema.write_text(json.dumps(MINIMAL_SCHEMA))
     env = {"SCHEMATHESIS_HOOKS": HOOKS_MODULE, PROFILE_ENV: profile}
-    checks = "ciba_issue_response_contract,ciba_result_contract"
+    checks = "ciba_contract"
     return run_st(["run", str(schema), "--url", url, "--checks", checks, *FAST], env, tmp_path)
 
 
@@ -310,9 +309,9 @@ def _tiny_run(
 @pytest.mark.parametrize(
     ("answer", "profile", "check", "finding"),
     [
-        ((200, issued(-1)), "authlete", "ciba_issue_response_contract", "A110 [error] /interval"),
-        ((200, issued(0)), "ciba", "ciba_issue_response_contract", "C203 [error] /interval"),
-        ((401, {"resultCode": "A001202"}), "authlete", "ciba_result_contract", "A103 [error]"),
+        ((200, issued(-1)), "authlete", "ciba_contract", "A110 [error] /interval"),
+        ((200, issued(0)), "ciba", "ciba_contract", "C203 [error] /interval"),
+        ((401, {"resultCode": "A001202"}), "authlete", "ciba_contract", "A103 [error]"),
     ],
     ids=["negative-interval", "zero-interval-at-ciba", "result-without-message"],
 )

@@ -2,9 +2,10 @@
 
 For code that calls Authlete (or a stand-in) through httpx or requests: install
 a hook and every ``POST .../backchannel/authentication/issue`` answer is checked
-with the shared validator, the body of a 200 as an issue response and the body
-of a 400/401/403/500 as Authlete's ``result`` object. Other requests, and other
-statuses, pass untouched.
+by the one exchange checker, as recorded traffic is: a documented status
+(H301 otherwise), the media type (H302), then the body of a 200 as an issue
+response and the body of a 400/401/403/429/500 as Authlete's ``result``
+object. Other requests pass untouched.
 
 >>> import httpx
 >>> from ciba_contracts.hooks import httpx_hook
@@ -26,17 +27,19 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from ciba_contracts.check.exchange import check_exchange
+from ciba_contracts.contract.apis import ISSUE_API
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import enabled_rules
-from ciba_contracts.selection import is_issue_call, kind_for_status
+from ciba_contracts.selection import is_issue_call
 from ciba_contracts.testing.checking import (
     ResponseInfo,
     Selection,
+    answer_kind,
     describe_exchange,
     request_line,
     response_info,
 )
-from ciba_contracts.validate.engine import get_validator
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.violations import ContractViolation, ContractWarning, format_findings
 
@@ -174,12 +177,12 @@ class ContractHook:
         """Check one response and apply the policy; None when the response is not checked."""
         __tracebackhide__ = True
         method, url = info.method or "", info.url or ""
-        kind = kind_for_status(info.status)
-        if kind is None or not self.selects(method, url):
+        if not self.selects(method, url):
             return None
-        validator = get_validator(self.profile, self.select, self.ignore, kind=kind)
+        exchange = info.exchange()
+        findings = check_exchange(exchange, self.profile, self.select, self.ignore, api=ISSUE_API)
         record = ResponseRecord(
-            method, url, info.status, kind, tuple(validator.validate(info.body))
+            method, url, info.status, answer_kind(exchange, ISSUE_API), tuple(findings)
         )
         with self._lock:
             self._records.append(record)
@@ -210,9 +213,7 @@ class ContractHook:
         # Decided from the request and status alone, so an unrelated response is
         # never read here: a streamed download stays streamed.
         method, url = request_line(response)
-        if method is None or url is None or not self.selects(method, url):
-            return False
-        return kind_for_status(response.status_code) is not None
+        return method is not None and url is not None and self.selects(method, url)
 
     def __repr__(self) -> str:
         return (

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
+from ciba_contracts.check.exchange import ExchangeChecker, input_finding
 from ciba_contracts.config import Settings
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.report.model import Checked, Located, RunReport, Summary, findings_store
@@ -41,7 +42,6 @@ from ciba_contracts.traffic.redact import redact_finding, redact_url
 from ciba_contracts.traffic.vcr import read_cassette_yaml, read_vcr_json
 from ciba_contracts.traffic.walk import is_directory, walk
 from ciba_contracts.validate.engine import get_validator
-from ciba_contracts.validate.exchange import ExchangeChecker, input_finding
 from ciba_contracts.validate.finding import Finding
 
 #: Progress callback: (source, bytes done, bytes in total or None).

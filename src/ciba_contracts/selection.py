@@ -1,9 +1,11 @@
-"""Which HTTP exchanges are calls of the issue API, and which kind of body each answer has.
+"""Which HTTP exchanges are calls of which API, and which kind of body each answer has.
 
 Every entry point that watches traffic (HTTP client hooks, schemathesis checks,
 recorded-traffic readers) asks the same two questions, so they have one answer
-here: :func:`is_issue_call` picks the exchanges, :func:`kind_for_status` says
-whether the body is an issue response or Authlete's ``result`` object.
+here: :func:`api_of` (and :func:`is_issue_call`) picks the exchanges,
+:func:`kind_for_status` says whether the body is an issue response or
+Authlete's ``result`` object. Paths and statuses are read from the OpenAPI
+document (:mod:`ciba_contracts.contract.apis`), not restated here.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import re
 from typing import Final
 from urllib.parse import urlsplit
 
+from ciba_contracts.contract.apis import ISSUE_API, apis, get_api
+
 __all__ = [
     "ISSUE_PATH_PATTERN",
     "ISSUE_RESPONSE_STATUS",
     "RESULT_STATUSES",
+    "api_of",
     "is_issue_call",
     "kind_for_status",
     "matched_paths",
@@ -23,17 +28,21 @@ __all__ = [
 ]
 
 #: The issue API's paths: v3 ``/api/{serviceId}/...`` and v2 ``/api/...``, trailing slash tolerated.
-ISSUE_PATH_PATTERN: Final[re.Pattern[str]] = re.compile(
-    r"^/api(?:/[^/]+)?/backchannel/authentication/issue/?$"
-)
+ISSUE_PATH_PATTERN: Final[re.Pattern[str]] = get_api(ISSUE_API).pattern
 
 _PARAMETERS: Final = re.compile(r";[^/]*")
 _SLASHES: Final = re.compile(r"//+")
 
 #: Status whose body is a ``BackchannelAuthenticationIssueResponse``.
-ISSUE_RESPONSE_STATUS: Final = 200
+ISSUE_RESPONSE_STATUS: Final = next(
+    status
+    for status, answer in get_api(ISSUE_API).answers.items()
+    if answer.kind == "issue-response"
+)
 #: Statuses whose body is Authlete's ``result`` object.
-RESULT_STATUSES: Final = frozenset({400, 401, 403, 500})
+RESULT_STATUSES: Final = frozenset(
+    status for status, answer in get_api(ISSUE_API).answers.items() if answer.kind == "result"
+)
 
 
 def path_of(url_or_path: str) -> str:
@@ -96,15 +105,24 @@ def is_issue_call(method: str, url_or_path: str, pattern: re.Pattern[str] | None
     return any(test.search(path) is not None for path in matched_paths(url_or_path))
 
 
+def api_of(method: str, url_or_path: str) -> str | None:
+    """The name of the API ``method url_or_path`` calls (``"issue"``...), or None.
+
+    Paths are read as :func:`is_issue_call` reads them (:func:`matched_paths`).
+    """
+    paths = matched_paths(url_or_path)
+    for api in apis().values():
+        if method.upper() == api.method and any(api.pattern.search(p) for p in paths):
+            return api.name
+    return None
+
+
 def kind_for_status(status: int) -> str | None:
     """The payload kind an issue-API answer with ``status`` carries, or None for other statuses.
 
-    200 carries an issue response (``"issue-response"``); 400, 401, 403 and 500
-    carry Authlete's ``result`` object (``"result"``), the kinds of
-    :func:`ciba_contracts.get_validator`.
+    200 carries an issue response (``"issue-response"``); 400, 401, 403, 429 and
+    500 carry Authlete's ``result`` object (``"result"``), the kinds of
+    :func:`ciba_contracts.get_validator`. The statuses are the OpenAPI document's.
     """
-    if status == ISSUE_RESPONSE_STATUS:
-        return "issue-response"
-    if status in RESULT_STATUSES:
-        return "result"
-    return None
+    answer = get_api(ISSUE_API).answer(status)
+    return None if answer is None else answer.kind

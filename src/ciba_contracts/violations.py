@@ -23,7 +23,11 @@ __all__ = [
 ]
 
 #: How a message names each payload kind.
-KIND_NAMES: Final = {"issue-response": "issue response", "result": "result object"}
+KIND_NAMES: Final = {
+    "issue-response": "issue response",
+    "result": "result object",
+    "answer": "issue API answer",
+}
 
 
 def format_findings(
@@ -119,11 +123,10 @@ def _rebuild_violation(
 
 
 class UnexpectedResponse(ContractViolation):
-    """A response to check has a status the issue API does not answer with.
+    """Kept for code that catches it; nothing in the package raises it any more.
 
-    The API answers 200 (issue response) or 400/401/403/500 (``result``
-    object); any other status means the body cannot be judged as either, which
-    is itself a broken promise. It carries no findings.
+    An undocumented status is now a finding (H301) wherever a response is
+    checked, reported through :class:`ContractViolation` like any other.
     """
 
     def __init__(self, message: str, *, subject: str | None = None) -> None:

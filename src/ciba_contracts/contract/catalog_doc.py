@@ -18,6 +18,7 @@ _GROUPS = {
     "A": "Documented behaviour (authlete level)",
     "C": "CIBA Core 1.0 §7.3 (ciba level)",
     "H": "HTTP layer of the API's answer",
+    "L": "Live behaviour (checked by `ciba-contracts test`)",
     "I": "Input",
 }
 
@@ -30,9 +31,14 @@ def rule_markdown(rule: Rule) -> str:
     """One rule's section: code, name, facts, doc and references."""
     refs = "\n".join(f"- [{r.title}]({r.url})" for r in rule.references)
     implied = ""
+    if rule.opt_in:
+        implied += (
+            f"\n**Opt-in.** Enabled only with `--select {rule.code}` (or its name); "
+            "a code prefix does not enable it.\n"
+        )
     if rule.implied_by:
         codes = ", ".join(rule.implied_by)
-        implied = f"\nNot reported where {codes} already fires at the same place.\n"
+        implied += f"\nNot reported where {codes} already fires at the same place.\n"
     return (
         f"### {rule.code} `{rule.name}`\n\n"
         f"{rule.summary}\n\n"

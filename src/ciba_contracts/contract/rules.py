@@ -46,6 +46,8 @@ class Rule:
     references: tuple[Reference, ...]
     #: Codes of rules whose finding at the same place already says what this one would.
     implied_by: tuple[str, ...] = ()
+    #: The project's own opinion: enabled only when selected by code or name.
+    opt_in: bool = False
 
     def format(self, **context: object) -> str:
         """The message template filled in; placeholders without a value render as ``?``."""
@@ -92,12 +94,31 @@ def _load(doc: Mapping[str, Any]) -> dict[str, Rule]:
             doc=str(raw["doc"]).strip(),
             references=tuple(Reference(str(r["title"]), str(r["url"])) for r in raw["references"]),
             implied_by=tuple(str(c) for c in raw.get("implied_by", ())),
+            opt_in=bool(raw.get("opt_in", False)),
         )
     return rules
 
 
 #: Every rule, by code, in catalog order.
 RULES: Mapping[str, Rule] = _load(rules_document())
+
+
+def rule_named(name: str) -> Rule:
+    """The rule called ``name`` (code prefixes and codes are not names)."""
+    rule = _BY_NAME.get(name)
+    if rule is None:
+        raise UnknownRuleError(f"no rule is named {name!r} (see `ciba-contracts rules`)")
+    return rule
+
+
+_BY_NAME: Mapping[str, Rule] = {rule.name: rule for rule in RULES.values()}
+
+
+def _named_exactly(selector: str) -> set[str]:
+    key = selector.strip()
+    if key.upper() in RULES:
+        return {key.upper()}
+    return {r.code for r in RULES.values() if r.name == key.lower()}
 
 
 def _matches(selector: str) -> list[str]:
@@ -131,10 +152,20 @@ def enabled_rules(
 
     The profile bounds the set (rules of its level and below); ``select`` narrows
     it to the given codes, code prefixes (``A1``) or names; ``ignore`` removes.
+    Opt-in rules join only when ``select`` names them by code or name.
     """
     level = Profile.parse(profile)
-    codes = {code for code, rule in RULES.items() if level.includes(rule.level)}
     selected = split_codes(select)
+    # Opt-in rules (the project's own opinions) need their code or name; a prefix
+    # such as "H" selects the vendor's rules of that group only.
+    explicit: set[str] = set()
+    for s in selected:
+        explicit |= _named_exactly(s)
+    codes = {
+        code
+        for code, rule in RULES.items()
+        if level.includes(rule.level) and (not rule.opt_in or code in explicit)
+    }
     if selected:
         wanted: set[str] = set()
         for s in selected:

@@ -111,6 +111,51 @@ def openapi_path() -> Path:
     return schema_dir() / OPENAPI_FILE
 
 
+#: Marks the project's own request constraints in the OpenAPI document.
+STRICT_EXTENSION = "x-ciba-strict"
+
+
+def strict_openapi_document() -> dict[str, Any]:
+    """The OpenAPI document with every ``x-ciba-strict`` constraint merged into its node.
+
+    The vendor states only the plain document; ``--strict-requests`` uses this one.
+    """
+    return _with_strict(openapi_document())  # type: ignore[no-any-return]
+
+
+def _with_strict(node: Any) -> Any:
+    if isinstance(node, dict):
+        merged = {k: _with_strict(v) for k, v in node.items() if k != STRICT_EXTENSION}
+        extra = node.get(STRICT_EXTENSION)
+        if isinstance(extra, dict):
+            merged.update(_with_strict(extra))
+        return merged
+    if isinstance(node, list):
+        return [_with_strict(item) for item in node]
+    return node
+
+
+@functools.cache
+def strict_openapi_path() -> Path:
+    """A file holding :func:`strict_openapi_document`, beside copies of the schema files.
+
+    Written once per process into a temporary folder (removed at exit), laid out as
+    ``schemas/`` is, so that the document's relative ``$ref`` resolve the same way.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="ciba-contracts-strict-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for item in schema_dir().glob("*.json"):
+        shutil.copyfile(item, folder / item.name)
+    target = folder / OPENAPI_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(strict_openapi_document(), sort_keys=False), "utf-8")
+    return target
+
+
 @functools.cache
 def rules_document() -> dict[str, Any]:
     """The rule catalog file, parsed."""

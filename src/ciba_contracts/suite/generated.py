@@ -2,8 +2,11 @@
 
 :func:`ciba_issue_contract` is registered with ``@schemathesis.check``, so every
 schemathesis run in a process that imported this module (the CLI, the pytest
-suite in ``contract_tests/``) validates each issue-API answer with the shared
-validator: 200 as an issue response, 400/401/403/500 as a ``result`` object.
+suite in ``contract_tests/``) hands each issue-API answer to the one exchange
+checker, as recorded traffic is checked. The built-in checks that would judge
+the same status, media type or body a second time under other names are left
+out (:data:`SAME_AS_RULES`), and so are those that expect what the vendor does
+not state (:data:`STRICT_ONLY`) unless the target asks for strict requests.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any
+from typing import Any, Final
 
 import hypothesis
 import hypothesis.errors
@@ -20,14 +23,21 @@ from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure as _StFailure
 
-from ciba_contracts.contract.schemas import openapi_path
-from ciba_contracts.selection import is_issue_call, kind_for_status
+from ciba_contracts.check.exchange import check_exchange
+from ciba_contracts.contract.apis import ISSUE_API
+from ciba_contracts.contract.model import Action
+from ciba_contracts.contract.rules import RULES, rule_named
+from ciba_contracts.contract.schemas import openapi_path, strict_openapi_path
+from ciba_contracts.selection import is_issue_call
 from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location
 from ciba_contracts.suite.target import Target
+from ciba_contracts.testing.checking import exchange_of
 from ciba_contracts.traffic.redact import redact_finding
-from ciba_contracts.validate.engine import get_validator
+from ciba_contracts.validate.finding import Finding
 
 __all__ = [
+    "SAME_AS_RULES",
+    "STRICT_ONLY",
     "CibaRuleFailure",
     "ciba_issue_contract",
     "load_schema",
@@ -35,12 +45,31 @@ __all__ = [
     "set_profile",
 ]
 
-_settings: dict[str, str] = {"profile": "authlete"}
+#: Built-in checks that judge what the exchange checker's rules judge (status, media type,
+#: body schema): left out, so one fault is one failure, named by its rule.
+SAME_AS_RULES: Final = (
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+)
+#: Built-in checks that expect answers the vendor does not document: a 2xx for every
+#: request its schema allows (an empty ticket may get 400) and a 4xx for every request
+#: it refuses (a 200 with a non-OK action is fine). On only with strict requests.
+STRICT_ONLY: Final = ("positive_data_acceptance", "negative_data_rejection")
+
+_settings: dict[str, Target | None] = {"target": None}
+
+
+def set_target(target: Target | None) -> None:
+    """The target whose level and rule selection :func:`ciba_issue_contract` checks at."""
+    _settings["target"] = target
 
 
 def set_profile(profile: str) -> None:
-    """The level :func:`ciba_issue_contract` validates at (``authlete`` until set)."""
-    _settings["profile"] = profile
+    """The level :func:`ciba_issue_contract` validates at, for a target-less run."""
+    current = _settings["target"]
+    base = current or Target(base_url="http://127.0.0.1", token="unused")
+    _settings["target"] = base.replace(profile=profile)
 
 
 class CibaRuleFailure(_StFailure):
@@ -58,16 +87,18 @@ class CibaRuleFailure(_StFailure):
 
 @schemathesis.check
 def ciba_issue_contract(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Validate an issue-API answer with the project's validator at the configured level."""
+    """Check an issue-API answer with the one exchange checker at the target's level."""
     url = getattr(response.request, "url", None) or case.formatted_path
     if not is_issue_call(case.method, str(url)):
         return None
-    kind = kind_for_status(int(response.status_code))
-    if kind is None:
-        return None
-    validator = get_validator(_settings["profile"], kind=kind)
+    target = _settings["target"]
+    profile = target.profile if target is not None else "authlete"
+    select = target.select if target is not None else None
+    ignore = target.ignore if target is not None else None
+    found = check_exchange(exchange_of(response), profile, select, ignore, api=ISSUE_API)
     # The target's answer may carry credentials, and the failure message is output.
-    errors = [redact_finding(f) for f in validator.validate(response.content) if f.is_error]
+    errors = [redact_finding(f) for f in found if f.is_error]
+    errors.extend(_accepted_bad_request(response, case, target))
     if not errors:
         return True
     lines = []
@@ -80,9 +111,29 @@ def ciba_issue_contract(ctx: Any, response: Any, case: Any) -> bool | None:
     )
 
 
+def _accepted_bad_request(response: Any, case: Any, target: Target | None) -> list[Finding]:
+    """A request the vendor's schema refuses must never give ``OK`` (result code A182201)."""
+    if case_mode(case) != "negative":
+        return []
+    try:
+        payload = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return []
+    if not isinstance(payload, dict) or payload.get("action") != Action.OK:
+        return []
+    rule = rule_named("bad-request-accepted")
+    if target is not None and not target.reports(rule.code):
+        return []
+    return [Finding.of(RULES[rule.code], detail="a request the vendor's schema refuses")]
+
+
 def load_schema(target: Target) -> Any:
-    """The project's OpenAPI document as a schemathesis schema pointed at ``target``."""
-    schema = schemathesis.openapi.from_path(str(openapi_path()))
+    """The project's OpenAPI document as a schemathesis schema pointed at ``target``.
+
+    With strict requests, the document's ``x-ciba-strict`` constraints are merged in.
+    """
+    path = strict_openapi_path() if target.strict_requests else openapi_path()
+    schema = schemathesis.openapi.from_path(str(path))
     schema.config.update(base_url=target.base_url)
     return schema
 
@@ -148,7 +199,22 @@ def _foreign_checks() -> list[Any]:
     hooks = sys.modules.get("ciba_contracts.testing.schemathesis_hooks")
     if hooks is None:
         return []
-    return [hooks.ciba_issue_response_contract, hooks.ciba_result_contract]
+    return [hooks.ciba_contract]
+
+
+def _builtin_checks(names: tuple[str, ...]) -> list[Any]:
+    """schemathesis' own check functions of these names (those this version has)."""
+    # Importing the OpenAPI checks registers them, as loading a schema does.
+    import schemathesis.specs.openapi.checks  # noqa: F401
+    from schemathesis.checks import CHECKS
+
+    found = []
+    for name in names:
+        try:
+            found.append(CHECKS.get_one(name))
+        except Exception:  # a name this schemathesis version does not have
+            continue
+    return found
 
 
 def _is_json(case: Any) -> bool:
@@ -181,7 +247,10 @@ def run_generated(
     ``budget`` (seconds) stops generation early on a slow target; ``notes``
     then receives a line saying so. ``timeout`` bounds each request.
     """
-    set_profile(target.profile)
+    set_target(target)
+    excluded = [*_foreign_checks(), *_builtin_checks(SAME_AS_RULES)]
+    if not target.strict_requests:
+        excluded.extend(_builtin_checks(STRICT_ONLY))
     deadline = None if budget is None else time.monotonic() + budget
     stopped = [False]
     schema = load_schema(target)
@@ -219,7 +288,7 @@ def run_generated(
             try:
                 case.validate_response(
                     response,
-                    excluded_checks=_foreign_checks(),
+                    excluded_checks=excluded,
                     headers=headers,
                     transport_kwargs={
                         "base_url": target.base_url,

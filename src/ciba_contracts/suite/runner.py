@@ -12,7 +12,13 @@ import httpx
 
 from ciba_contracts.suite.findings import SuiteReport
 from ciba_contracts.suite.scenarios import run_scenarios
-from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, ENV_VARS, Target, TargetError
+from ciba_contracts.suite.target import (
+    DEFAULT_TIME_BUDGET,
+    ENV_VARS,
+    TRUE_WORDS,
+    Target,
+    TargetError,
+)
 from ciba_contracts.traffic.redact import redact_url
 
 __all__ = [
@@ -74,10 +80,22 @@ def resolve_target(
         version = 0
     if version not in (2, 3):
         raise TargetError(f"--api-version must be 2 or 3, not {raw_version!r}")
-    with reference_target(version, options.get("profile") or "ciba") as target:
+    with reference_target(version, options.get("profile") or "ciba") as reference:
+        try:
+            target = reference.replace(
+                strict_requests=_pick(options, env, "strict_requests").lower() in TRUE_WORDS,
+                select=_pick(options, env, "select") or None,
+                ignore=_pick(options, env, "ignore") or None,
+            )
+        except ValueError as exc:
+            raise TargetError(str(exc)) from None
         if announce is not None:
             announce(f"No --base-url: checking the bundled reference server at {target.base_url}")
         yield target
+
+
+def _pick(options: Mapping[str, str | None], env: Mapping[str, str], name: str) -> str:
+    return str(options.get(name) or env.get(ENV_VARS[name]) or "")
 
 
 def check_reachable(target: Target, timeout: float = 10.0) -> float:

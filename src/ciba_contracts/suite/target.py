@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.contract.rules import enabled_rules
 
 __all__ = ["DEFAULT_TIME_BUDGET", "ENV_VARS", "Target", "TargetError"]
 
@@ -27,7 +28,12 @@ ENV_VARS: Final[Mapping[str, str]] = {
     "client_secret": "CIBA_CLIENT_SECRET",
     "login_hint": "CIBA_LOGIN_HINT",
     "profile": "CIBA_PROFILE",
+    "strict_requests": "CIBA_STRICT_REQUESTS",
+    "select": "CIBA_SELECT",
+    "ignore": "CIBA_IGNORE",
 }
+
+TRUE_WORDS: Final = frozenset({"1", "true", "yes", "on"})
 
 
 class TargetError(ValueError):
@@ -51,6 +57,11 @@ class Target:
     client_secret: str = "ciba-contract-secret"
     login_hint: str = "ciba-contract-user"
     profile: str = "ciba"
+    #: The project's own request expectations on top of the vendor's (``--strict-requests``).
+    strict_requests: bool = False
+    #: Rule selection of the answers' checks, as ``validate --select/--ignore`` take it.
+    select: str | None = None
+    ignore: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
@@ -66,8 +77,13 @@ class Target:
             raise TargetError("API v3 needs a service ID (--service-id or CIBA_SERVICE_ID)")
         try:
             object.__setattr__(self, "profile", Profile.parse(self.profile).value)
+            enabled_rules(self.profile, self.select, self.ignore)
         except ValueError as exc:
             raise TargetError(str(exc)) from None
+
+    def reports(self, code: str) -> bool:
+        """Whether a failure of rule ``code`` is reported against this target."""
+        return code in enabled_rules(self.profile, self.select, self.ignore)
 
     @classmethod
     def build(
@@ -82,6 +98,9 @@ class Target:
         client_secret: str | None = None,
         login_hint: str | None = None,
         profile: str | None = None,
+        strict_requests: bool | str | None = None,
+        select: str | None = None,
+        ignore: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Target:
         """A target from option values, falling back to ``CIBA_*`` environment variables.
@@ -116,6 +135,9 @@ class Target:
             except ValueError:
                 raise TargetError(f"--api-version must be 2 or 3, not {version_text!r}") from None
         defaults = cls.__dataclass_fields__
+        strict = strict_requests
+        if not isinstance(strict, bool):
+            strict = (pick("strict_requests", strict) or "").strip().lower() in TRUE_WORDS
         return cls(
             base_url=url,
             api_version=version,
@@ -127,6 +149,9 @@ class Target:
             or str(defaults["client_secret"].default),
             login_hint=pick("login_hint", login_hint) or str(defaults["login_hint"].default),
             profile=pick("profile", profile) or str(defaults["profile"].default),
+            strict_requests=strict,
+            select=pick("select", select),
+            ignore=pick("ignore", ignore),
         )
 
     def replace(self, **changes: object) -> Target:

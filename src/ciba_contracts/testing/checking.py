@@ -3,7 +3,9 @@
 :class:`ContractChecker` is what the ``ciba_contract`` pytest fixture returns;
 it works the same outside pytest. Responses are duck-typed (``status_code``
 plus ``content``, or httpx's ``read()``), so httpx, requests and schemathesis
-responses all fit without importing any of them.
+responses all fit without importing any of them. A response becomes an
+:class:`~ciba_contracts.exchange.Exchange` (:func:`exchange_of`) and goes to the
+one exchange checker, as recorded traffic and the hooks do.
 """
 
 from __future__ import annotations
@@ -12,18 +14,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ciba_contracts.check.exchange import check_exchange
+from ciba_contracts.contract.apis import ISSUE_API, get_api
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules
-from ciba_contracts.selection import ISSUE_RESPONSE_STATUS, RESULT_STATUSES, kind_for_status
+from ciba_contracts.exchange import Exchange, Location, header_pairs
+from ciba_contracts.selection import api_of
 from ciba_contracts.traffic.redact import redact_url
 from ciba_contracts.validate.engine import KINDS, get_validator
 from ciba_contracts.validate.finding import Finding
-from ciba_contracts.violations import ContractViolation, UnexpectedResponse
+from ciba_contracts.violations import ContractViolation
 
 __all__ = [
     "ContractChecker",
     "ResponseInfo",
+    "answer_kind",
     "describe_exchange",
+    "exchange_of",
     "is_response",
     "request_line",
     "response_info",
@@ -42,6 +49,24 @@ class ResponseInfo:
     body: bytes
     method: str | None = None
     url: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    request_headers: tuple[tuple[str, str], ...] = ()
+    request_body: bytes | None = None
+
+    def exchange(self) -> Exchange:
+        """The exchange this response closes, as the one checker takes it."""
+        method = self.method or ""
+        url = self.url or ""
+        return Exchange(
+            location=Location(describe_exchange(self.method, self.url, self.status)),
+            method=method,
+            url=url,
+            status=self.status,
+            request_headers=self.request_headers,
+            response_headers=self.headers,
+            body=self.body,
+            request_body=self.request_body,
+        )
 
     def describe(self) -> str:
         """``POST https://host/path -> 200`` (or just the status when the request is unknown)."""
@@ -69,7 +94,7 @@ def is_response(obj: object) -> bool:
 
 
 def response_info(response: Any) -> ResponseInfo:
-    """Status, body bytes and request line of a duck-typed response.
+    """Status, headers, body bytes and request of a duck-typed response.
 
     An httpx response that was streamed and not read yet is read here (sync
     clients); an ``AsyncClient`` response must be read by the caller first
@@ -82,7 +107,64 @@ def response_info(response: Any) -> ResponseInfo:
             url = _text(getattr(response, "url", None))
         except RuntimeError:  # httpx: the URL is the request's, and there is none
             url = None
-    return ResponseInfo(int(response.status_code), body, method, url)
+    request = _request(response)
+    return ResponseInfo(
+        int(response.status_code),
+        body,
+        method,
+        url,
+        _headers(getattr(response, "headers", None)),
+        _headers(getattr(request, "headers", None)),
+        _request_body(request),
+    )
+
+
+def exchange_of(response: Any) -> Exchange:
+    """A duck-typed HTTP response (httpx, requests, schemathesis) as an :class:`Exchange`."""
+    return response_info(response).exchange()
+
+
+def answer_kind(exchange: Exchange, api: str | None = None) -> str:
+    """How a report names the checked answer: its payload kind, or ``answer``."""
+    name = api or api_of(exchange.method, exchange.url) or ISSUE_API
+    answer = None if exchange.status is None else get_api(name).answer(exchange.status)
+    return answer.kind if answer is not None and answer.kind is not None else "answer"
+
+
+def _request(response: Any) -> Any:
+    try:
+        return response.request
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def _headers(raw: Any) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    multi = getattr(raw, "multi_items", None)
+    if callable(multi):
+        # httpx keeps repeated headers apart; items() would join them.
+        return header_pairs(list(multi()))
+    try:
+        return header_pairs(dict(raw.items()) if hasattr(raw, "items") else raw)
+    except (TypeError, ValueError):
+        return ()
+
+
+def _request_body(request: Any) -> bytes | None:
+    if request is None:
+        return None
+    try:
+        content = getattr(request, "content", None)  # httpx
+    except Exception:  # httpx.RequestNotRead: a streamed request body is not kept
+        content = None
+    if content is None:
+        content = getattr(request, "body", None)  # requests, schemathesis
+    if isinstance(content, str):
+        return content.encode("utf-8", "surrogatepass")
+    if isinstance(content, bytes | bytearray | memoryview):
+        return bytes(content)
+    return None
 
 
 def request_line(response: Any) -> tuple[str | None, str | None]:
@@ -164,11 +246,12 @@ class ContractChecker:
         """Every finding on a payload or response, without asserting anything.
 
         Accepts a parsed payload (dict), the raw body (bytes or str) or an HTTP
-        response. ``kind`` is ``"issue-response"`` or ``"result"``; by default a
-        payload is an issue response and a response's status decides (200:
-        issue response; 400, 401, 403, 500: ``result`` object). Other statuses
-        raise :class:`~ciba_contracts.violations.UnexpectedResponse` unless
-        ``kind`` is given.
+        response. A response is checked as an exchange, as recorded traffic and
+        the hooks check it: documented status (H301 otherwise, never an
+        exception), media type, then the body as its status says (200: issue
+        response; 400, 401, 403, 429, 500: ``result`` object). ``kind``
+        (``"issue-response"`` or ``"result"``) checks the body alone as that
+        kind; a bare payload is an issue response unless ``kind`` says otherwise.
         """
         __tracebackhide__ = True
         findings, _, _, _ = self._run(payload_or_response, kind, profile, select, ignore)
@@ -249,34 +332,21 @@ class ContractChecker:
         select: Selection,
         ignore: Selection,
     ) -> tuple[list[Finding], str, str, str | None]:
-        __tracebackhide__ = True  # an UnexpectedResponse points at the caller's line
+        __tracebackhide__ = True
         if kind is not None and kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
         level = self.profile if profile is None else Profile.parse(profile)
         chosen_select = self.select if select is None else select
         chosen_ignore = self.ignore if ignore is None else ignore
-        subject: str | None = None
-        payload: Any = target
         if is_response(target):
             info = response_info(target)
             subject = info.describe()
-            payload = info.body
-            kind = kind or _kind_of(info)
+            if kind is None:
+                exchange = info.exchange()
+                findings = check_exchange(exchange, level, chosen_select, chosen_ignore)
+                return findings, answer_kind(exchange), level.value, subject
+            validator = get_validator(level, chosen_select, chosen_ignore, kind=kind)
+            return validator.validate(info.body), kind, level.value, subject
         used_kind = kind or "issue-response"
         validator = get_validator(level, chosen_select, chosen_ignore, kind=used_kind)
-        return validator.validate(payload), used_kind, level.value, subject
-
-
-def _kind_of(info: ResponseInfo) -> str:
-    """The payload kind a response's status says, or :class:`UnexpectedResponse`."""
-    __tracebackhide__ = True
-    kind = kind_for_status(info.status)
-    if kind is None:
-        statuses = ", ".join(map(str, sorted({ISSUE_RESPONSE_STATUS, *RESULT_STATUSES})))
-        raise UnexpectedResponse(
-            f"status {info.status} is not an answer of the issue API "
-            f"(expected one of {statuses}); pass kind= to check the body anyway\n"
-            f"  {info.describe()}",
-            subject=info.describe(),
-        )
-    return kind
+        return validator.validate(target), used_kind, level.value, None

@@ -7,17 +7,13 @@ Load it with schemathesis's hooks variable and the checks join the built-in ones
     st run schemas/openapi/issue.openapi.yaml --url http://127.0.0.1:8000 \\
         --header "Authorization: Bearer reference-token" --checks all
 
-Two checks are registered, both on the responses of the issue API only
-(``POST .../backchannel/authentication/issue``, chosen by
-:func:`ciba_contracts.selection.is_issue_call`):
-
-``ciba_issue_response_contract``
-    a 200 body is a ``BackchannelAuthenticationIssueResponse`` keeping the
-    contract at the profile;
-``ciba_result_contract``
-    a 400, 401, 403 or 500 body is a ``result`` object keeping it.
-
-Responses of other operations, and other statuses, are skipped. A failure is a
+One check is registered, ``ciba_contract``, on the responses of the issue API
+only (``POST .../backchannel/authentication/issue``, chosen by
+:func:`ciba_contracts.selection.is_issue_call`). Each answer goes to the one
+exchange checker, as recorded traffic does: a documented status (H301
+otherwise), the media type (H302), then the body (a 200 as a
+``BackchannelAuthenticationIssueResponse``; a 400, 401, 403, 429 or 500 as a
+``result`` object). Responses of other operations are skipped. A failure is a
 :class:`~ciba_contracts.violations.ContractViolation` whose message lists every
 finding (rule code, pointer, message, value), which schemathesis prints as is.
 
@@ -39,10 +35,11 @@ from typing import Any, Final
 
 import schemathesis
 
+from ciba_contracts.check.exchange import check_exchange
+from ciba_contracts.contract.apis import ISSUE_API
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.selection import is_issue_call, kind_for_status
-from ciba_contracts.testing.checking import response_info
-from ciba_contracts.validate.engine import get_validator
+from ciba_contracts.selection import is_issue_call
+from ciba_contracts.testing.checking import answer_kind, response_info
 from ciba_contracts.violations import ContractViolation
 
 __all__ = [
@@ -50,8 +47,7 @@ __all__ = [
     "PATH_ENV",
     "PROFILE_ENV",
     "SELECT_ENV",
-    "ciba_issue_response_contract",
-    "ciba_result_contract",
+    "ciba_contract",
 ]
 
 PROFILE_ENV: Final = "CIBA_CONTRACTS_PROFILE"
@@ -71,34 +67,21 @@ def _env(name: str) -> str | None:
     return value or None
 
 
-def _check(response: Any, expected_kind: str) -> bool | None:
-    """Run the shared validator on one schemathesis response; True means "not applicable"."""
+@schemathesis.check
+def ciba_contract(ctx: Any, response: Any, case: Any) -> bool | None:
+    """An issue-API answer keeps the CIBA contract: status, media type and body."""
     __tracebackhide__ = True
     info = response_info(response)
     if not is_issue_call(info.method or "", info.url or "", _pattern(_env(PATH_ENV) or "")):
         return True
-    if kind_for_status(info.status) != expected_kind:
-        return True
-    profile = _env(PROFILE_ENV) or DEFAULT_PROFILE
-    validator = get_validator(profile, _env(SELECT_ENV), _env(IGNORE_ENV), kind=expected_kind)
-    findings = validator.validate(info.body)
+    profile = Profile.parse(_env(PROFILE_ENV) or DEFAULT_PROFILE)
+    exchange = info.exchange()
+    findings = check_exchange(exchange, profile, _env(SELECT_ENV), _env(IGNORE_ENV), api=ISSUE_API)
     if any(f.is_error for f in findings):
         raise ContractViolation(
             findings,
-            kind=expected_kind,
-            profile=validator.profile.value,
+            kind=answer_kind(exchange, ISSUE_API),
+            profile=profile.value,
             subject=info.describe(),
         )
     return None
-
-
-@schemathesis.check
-def ciba_issue_response_contract(ctx: Any, response: Any, case: Any) -> bool | None:
-    """A 200 answer of the issue API holds an issue response that keeps the CIBA contract."""
-    return _check(response, "issue-response")
-
-
-@schemathesis.check
-def ciba_result_contract(ctx: Any, response: Any, case: Any) -> bool | None:
-    """A 400/401/403/500 answer of the issue API holds a ``result`` object keeping the contract."""
-    return _check(response, "result")

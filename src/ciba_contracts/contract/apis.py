@@ -1,0 +1,152 @@
+"""The APIs the contract covers, read from the OpenAPI document: paths, statuses, media types.
+
+Each operation of ``schemas/openapi/`` names its API with ``x-ciba-api``
+(``issue``, ``authentication``...); the v3 and v2 paths of one API are one
+:class:`Api`. What an answer may be (its documented statuses, the media types
+of each, and which payload kind its body holds) is read from the operation's
+``responses``, so a status or media type is stated once, in the document.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from ciba_contracts.contract.schemas import ISSUE_RESPONSE_FILES, RESULT_FILES, openapi_document
+
+__all__ = [
+    "API_EXTENSION",
+    "ISSUE_API",
+    "Answer",
+    "Api",
+    "apis",
+    "get_api",
+    "payload_kind",
+]
+
+#: The OpenAPI extension naming the API an operation belongs to.
+API_EXTENSION = "x-ciba-api"
+#: The API the project began with, and the default wherever an API is not named.
+ISSUE_API = "issue"
+
+#: Schema file name (as the OpenAPI document ``$ref``s it) -> validator kind.
+_KIND_BY_FILE = {
+    **dict.fromkeys(ISSUE_RESPONSE_FILES.values(), "issue-response"),
+    **dict.fromkeys(RESULT_FILES.values(), "result"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A documented answer: the payload kind its body holds and its media types.
+
+    ``kind`` is a validator kind (``issue-response``, ``result``) or None when
+    the project has no validator for that body yet.
+    """
+
+    kind: str | None
+    media_types: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Api:
+    """One API of the family, over its paths of every API version."""
+
+    name: str
+    method: str
+    #: The OpenAPI path templates (``/api/{serviceId}/...`` and ``/api/...``).
+    paths: tuple[str, ...]
+    #: Status -> documented answer.
+    answers: Mapping[int, Answer]
+    #: Matches the request paths of the API (templates turned into a pattern).
+    pattern: re.Pattern[str]
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """The documented statuses, in order."""
+        return tuple(sorted(self.answers))
+
+    def answer(self, status: int) -> Answer | None:
+        """The documented answer with ``status``, or None."""
+        return self.answers.get(status)
+
+
+def payload_kind(api: str, status: int) -> str | None:
+    """The payload kind of ``api``'s documented answer with ``status`` (None otherwise)."""
+    answer = get_api(api).answer(status)
+    return None if answer is None else answer.kind
+
+
+@functools.cache
+def apis() -> Mapping[str, Api]:
+    """Every API the OpenAPI document names, by name."""
+    doc = openapi_document()
+    components = doc.get("components", {}).get("responses", {})
+    found: dict[str, tuple[str, list[str], dict[int, Answer]]] = {}
+    for path, item in doc.get("paths", {}).items():
+        if not isinstance(item, Mapping):
+            continue
+        for method, operation in item.items():
+            if not isinstance(operation, Mapping) or API_EXTENSION not in operation:
+                continue
+            name = str(operation[API_EXTENSION])
+            _, paths, answers = found.setdefault(name, (method.upper(), [], {}))
+            paths.append(str(path))
+            for code, response in operation.get("responses", {}).items():
+                if str(code).isdigit():
+                    answers[int(code)] = _answer(_deref(response, components))
+    if ISSUE_API not in found:
+        raise ValueError("the OpenAPI document names no operation of the issue API")
+    return MappingProxyType(
+        {
+            name: Api(
+                name,
+                method,
+                tuple(paths),
+                MappingProxyType(dict(sorted(answers.items()))),
+                _pattern(paths),
+            )
+            for name, (method, paths, answers) in found.items()
+        }
+    )
+
+
+def get_api(name: str) -> Api:
+    """The API called ``name``; ValueError names the known ones otherwise."""
+    known = apis()
+    try:
+        return known[name]
+    except KeyError:
+        raise ValueError(f"unknown API {name!r}; expected one of {', '.join(known)}") from None
+
+
+def _pattern(templates: list[str]) -> re.Pattern[str]:
+    # A template's parameters match one path segment; a trailing slash is tolerated,
+    # as servers route it to the same operation.
+    parts = []
+    for template in templates:
+        pieces = re.split(r"\{[^}/]+\}", template.rstrip("/"))
+        parts.append("[^/]+".join(re.escape(piece) for piece in pieces))
+    return re.compile("^(?:" + "|".join(parts) + ")/?$")
+
+
+def _deref(node: Any, components: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = node.get("$ref") if isinstance(node, Mapping) else None
+    if isinstance(ref, str) and ref.startswith("#/components/responses/"):
+        return _deref(components[ref.rsplit("/", 1)[1]], components)
+    return node if isinstance(node, Mapping) else {}
+
+
+def _answer(response: Mapping[str, Any]) -> Answer:
+    content = response.get("content", {})
+    kind = None
+    for media in content.values():
+        ref = media.get("schema", {}).get("$ref", "") if isinstance(media, Mapping) else ""
+        kind = _KIND_BY_FILE.get(str(ref).rsplit("/", 1)[-1])
+        if kind is not None:
+            break
+    return Answer(kind, frozenset(str(m).lower() for m in content))
