@@ -83,6 +83,9 @@ class StandIn:
     issued: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     fixed_id: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    #: How a request without a usable ticket is refused: "400" (a result object), or a
+    #: 200 with this action. Authlete documents the fault (A182201), not the status.
+    bad_request: str = "400"
 
     def __post_init__(self) -> None:
         unknown = set(self.faults) - FAULTS
@@ -211,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
             except (UnicodeDecodeError, ValueError):
                 pairs = None
             if pairs is None or len({k for k, _ in pairs}) != len(pairs):
-                self._send(400, _result("A999201", "The form is malformed."))
+                self._bad_request("A999201", "The form is malformed.", is_issue=is_issue)
                 return None
             return dict(pairs)
         if "forms-only" in faults:
@@ -224,12 +227,24 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return None
-            self._send(400, _result("A999202", "The body is not JSON."))
+            self._bad_request("A999202", "The body is not JSON.", is_issue=is_issue)
             return None
         if not isinstance(body, dict):
-            self._send(400, _result("A999203", "The body is not a JSON object."))
+            self._bad_request("A999203", "The body is not a JSON object.", is_issue=is_issue)
             return None
         return body
+
+    def _bad_request(self, code: str, text: str, *, is_issue: bool = True) -> None:
+        """Refuse a request without a usable ticket, the way this stand-in is set to."""
+        action = self.state.bad_request
+        if not is_issue or action == "400":
+            self._send(400, _result(code, text))
+            return
+        self._refuse(
+            _result("A182201", "The request does not contain a usable 'ticket'."),
+            action,
+            {"error": "server_error", "error_description": text},
+        )
 
     def _refuse(self, result: dict[str, Any], action: str, error: dict[str, str]) -> None:
         """A 200 answer whose action refuses the request, with ``error`` as its body."""
@@ -284,7 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._ok(ticket)
             return
         if not isinstance(ticket, str) or not ticket:
-            self._send(400, _result("A183201", "The request has no valid 'ticket'."))
+            self._bad_request("A183201", "The request has no valid 'ticket'.")
             return
         if "issue-500-html" in faults:
             self._send(500, None, raw=b"<h1>Internal error</h1>", content_type="text/html")

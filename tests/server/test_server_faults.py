@@ -21,6 +21,7 @@ from server_support import (
     json_of,
 )
 
+from ciba_contracts.contract.rules import RULES
 from ciba_contracts.server import (
     FAULTS,
     Fault,
@@ -33,7 +34,7 @@ from ciba_contracts.server import (
 )
 
 CIBA_ALPHABET = re.compile(r"^[A-Za-z0-9._-]*$")
-RULE = re.compile(r"^([SAC][0-9]{3}|(http|state):[a-z-]+)$")
+RULE = re.compile(r"^[SACHL][0-9]{3}$")
 
 
 def client_with(*faults: str, clock: FakeClock | None = None) -> AsgiClient:
@@ -311,7 +312,7 @@ def test_clean_server_passes_every_check_negatively() -> None:
     assert len(body["authReqId"]) == 43
 
 
-PAYLOAD_FAULTS = [f.name for f in iter_faults() if f.level in {"sdk", "authlete", "ciba"}]
+PAYLOAD_FAULTS = [f.name for f in iter_faults() if f.rule[0] in "SAC"]
 
 
 @pytest.mark.parametrize("name", PAYLOAD_FAULTS)
@@ -331,7 +332,8 @@ def test_catalog_entries_are_well_formed(name: str) -> None:
     assert RULE.match(fault.rule), fault.rule
     assert fault.breaks
     assert fault.scope
-    assert fault.level in {"sdk", "authlete", "ciba", "http", "state"}
+    assert fault.level in {"sdk", "authlete", "ciba"}
+    assert RULES[fault.rule].name == fault.rule_name
 
 
 def test_brief_rules_are_all_covered() -> None:

@@ -96,6 +96,24 @@ def _write_har(report: SuiteReport, path: Path) -> None:
     help="Strictness level of the payload rules. [env: CIBA_PROFILE]",
 )
 @click.option(
+    "--strict-requests",
+    is_flag=True,
+    envvar="CIBA_STRICT_REQUESTS",
+    help=(
+        "Also hold the target to the project's own request expectations, beyond the vendor's: "
+        "malformed requests answered 400 (L408), a non-empty ticket in the OpenAPI document, "
+        "schemathesis' positive_data_acceptance and negative_data_rejection. "
+        "[env: CIBA_STRICT_REQUESTS]"
+    ),
+)
+@click.option(
+    "--select",
+    metavar="CODES",
+    help="Only these rules (codes, prefixes or names, comma-separated); opt-in rules by code. "
+    "[env: CIBA_SELECT]",
+)
+@click.option("--ignore", metavar="CODES", help="Leave these rules out. [env: CIBA_IGNORE]")
+@click.option(
     "--max-examples",
     type=click.IntRange(min=0),
     default=25,
@@ -133,6 +151,9 @@ def test(
     client_secret: str | None,
     login_hint: str | None,
     profile: str,
+    strict_requests: bool,
+    select: str | None,
+    ignore: str | None,
     max_examples: int,
     seed: int | None,
     ticket_ttl: float | None,
@@ -144,9 +165,11 @@ def test(
 
     Explicit scenarios (authentication -> issue, ticket reuse, unknown tickets,
     malformed bodies, credentials) and schemathesis-generated requests; every
-    issue-API answer is validated at --profile. Without --base-url the bundled
-    reference server is started on 127.0.0.1. Exit 0: the contract holds;
-    1: it is broken; 2: wrong options or unreachable target.
+    issue-API answer goes to the same exchange checker as recorded traffic, at
+    --profile. Only what the vendor states is expected, unless --strict-requests.
+    Without --base-url the bundled reference server is started on 127.0.0.1.
+    Exit 0: the contract holds; 1: it is broken; 2: wrong options or
+    unreachable target.
     """
     from ciba_contracts.suite.runner import TargetUnreachableError, resolve_target, run_suite
 
@@ -160,6 +183,9 @@ def test(
         "login_hint": login_hint,
         "api_version": api_version,
         "profile": profile,
+        "strict_requests": "1" if strict_requests else None,
+        "select": select,
+        "ignore": ignore,
     }
     try:
         with resolve_target(options, announce=lambda note: click.echo(note, err=True)) as target:

@@ -1,9 +1,9 @@
 """Named faults: each makes the reference server break one promise of the contract.
 
 A fault exists to prove that a check catches it, so each one changes exactly one
-observable thing and names the rule it is meant to trip: a rule code of the
-project's catalog (``S003``, ``A109``, ``C201``...) or, for promises no payload
-rule covers, a tag such as ``http:status`` or ``state:ticket-reuse``.
+observable thing and names the rule of the project's catalog it is meant to
+trip, by the rule's name (``expires-in-type``, ``ticket-redeemed-twice``...):
+payload rules, the HTTP layer's and the live family's alike.
 Where a fault necessarily breaks a second rule too, the project's catalog marks
 that rule ``implied_by`` the first, so a checker reports one finding per fault.
 """
@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from ciba_contracts.contract.rules import Rule
 
 __all__ = [
     "FAULTS",
@@ -30,25 +33,37 @@ __all__ = [
 class Fault:
     """One way of breaking the contract.
 
-    ``rule`` is the rule code (or ``http:``/``state:`` tag) the fault is meant to
-    trip; ``breaks`` says what changes; ``scope`` says which responses change.
+    ``rule_name`` names the catalog rule the fault is meant to trip; ``breaks``
+    says what changes; ``scope`` says which responses change.
     """
 
     name: str
-    rule: str
+    rule_name: str
     breaks: str
     scope: str
 
     @property
-    def level(self) -> str:
-        """Where the rule lives: ``sdk``, ``authlete``, ``ciba``, ``http`` or ``state``."""
-        if ":" in self.rule:
-            return self.rule.split(":", 1)[0]
-        # Imported here: the catalog is read from rules.yaml, which listing or
-        # choosing faults (the serve command's start-up) never needs.
-        from ciba_contracts.contract.rules import RULES
+    def rule(self) -> str:
+        """The code of the rule the fault trips (``S003``, ``L402``...)."""
+        return _catalog_rule(self.rule_name).code
 
-        return RULES[self.rule].level.value
+    @property
+    def level(self) -> str:
+        """The lowest level whose checks catch it: ``sdk``, ``authlete`` or ``ciba``."""
+        return _catalog_rule(self.rule_name).level.value
+
+    @property
+    def opt_in(self) -> bool:
+        """Whether the rule is the project's own opinion, reported only when selected."""
+        return _catalog_rule(self.rule_name).opt_in
+
+
+def _catalog_rule(name: str) -> Rule:
+    # Imported here: the catalog is read from rules.yaml, which listing or choosing
+    # faults (the serve command's start-up) never needs.
+    from ciba_contracts.contract.rules import rule_named
+
+    return rule_named(name)
 
 
 class UnknownFaultError(ValueError):
@@ -63,145 +78,162 @@ _BOTH = "both APIs"
 
 _CATALOG: Final[tuple[Fault, ...]] = (
     # Payload shape (sdk level).
-    Fault("payload-not-json", "S001", "the 200 body is truncated JSON", _ISSUE_ALL),
+    Fault("payload-not-json", "payload-not-json", "the 200 body is truncated JSON", _ISSUE_ALL),
     Fault(
-        "payload-not-object", "S002", "the 200 body is a JSON array holding the object", _ISSUE_ALL
+        "payload-not-object",
+        "payload-not-object",
+        "the 200 body is a JSON array holding the object",
+        _ISSUE_ALL,
     ),
     Fault(
         "expires-in-string",
-        "S003",
+        "wrong-type",
         'expiresIn (and expires_in) is a string such as "600"',
         _ISSUE_OK,
     ),
     Fault(
         "expires-in-int32-overflow",
-        "S004",
+        "int32-range",
         "expiresIn (and expires_in) is 2147483648, outside int32",
         _ISSUE_OK,
     ),
-    Fault("unknown-action", "S005", 'action is "ISSUED", not one of the enum', _ISSUE_ALL),
+    Fault(
+        "unknown-action", "unknown-action", 'action is "ISSUED", not one of the enum', _ISSUE_ALL
+    ),
     # Documented behaviour (authlete level).
-    Fault("missing-action", "A101", "action is absent", _ISSUE_ALL),
-    Fault("missing-result-code", "A102", "resultCode is absent", _ISSUE_ALL),
-    Fault("missing-result-message", "A103", "resultMessage is absent", _ISSUE_ALL),
+    Fault("missing-action", "action-missing", "action is absent", _ISSUE_ALL),
+    Fault("missing-result-code", "result-code-missing", "resultCode is absent", _ISSUE_ALL),
+    Fault(
+        "missing-result-message", "result-message-missing", "resultMessage is absent", _ISSUE_ALL
+    ),
     Fault(
         "malformed-result-code",
-        "A104",
+        "result-code-format",
         "resultCode loses its last digit (A183001 becomes A18300); the message prefix follows it",
         _ISSUE_ALL,
     ),
     Fault(
         "unprefixed-result-message",
-        "A105",
+        "result-message-prefix",
         "resultMessage does not start with [resultCode]",
         _ISSUE_ALL,
     ),
-    Fault("missing-auth-req-id", "A106", "authReqId is absent on OK", _ISSUE_OK),
-    Fault("missing-expires-in", "A107", "expiresIn is absent on OK", _ISSUE_OK),
-    Fault("missing-response-content", "A108", "responseContent is absent on OK", _ISSUE_OK),
+    Fault("missing-auth-req-id", "auth-req-id-missing", "authReqId is absent on OK", _ISSUE_OK),
+    Fault("missing-expires-in", "expires-in-missing", "expiresIn is absent on OK", _ISSUE_OK),
+    Fault(
+        "missing-response-content",
+        "response-content-missing",
+        "responseContent is absent on OK",
+        _ISSUE_OK,
+    ),
     Fault(
         "zero-expires-in",
-        "A109",
+        "expires-in-not-positive",
         "expiresIn and expires_in are 0",
         _ISSUE_OK,
     ),
     Fault(
         "negative-interval",
-        "A110",
+        "interval-negative",
         "interval and interval in responseContent are -1",
         _ISSUE_OK,
     ),
     Fault(
         "response-content-backslashes",
-        "A111",
+        "response-content-not-json",
         "responseContent has literal backslashes before quotes, like the vendor's example",
         _ISSUE_OK,
     ),
     Fault(
         "response-content-mismatch",
-        "A112",
+        "response-content-mismatch",
         "responseContent's auth_req_id differs from authReqId",
         _ISSUE_OK,
     ),
     Fault(
         "acknowledgement-missing-expires-in",
-        "A113",
+        "acknowledgement-malformed",
         "responseContent is a JSON object without expires_in",
         _ISSUE_OK,
     ),
     Fault(
         "internal-error-without-content",
-        "A114",
+        "error-content-missing",
         "an invalid ticket answers INTERNAL_SERVER_ERROR without responseContent",
         _ISSUE_ERR,
     ),
     Fault(
         "error-content-not-oauth",
-        "A115",
+        "error-body-invalid",
         'error responseContent is {"message": ...}, not an OAuth error object',
         _ISSUE_ERR,
     ),
     # CIBA Core 1.0 §7.3 (ciba level).
     Fault(
         "auth-req-id-charset",
-        "C201",
+        "auth-req-id-charset",
         "authReqId uses standard base64 (+, / and = padding)",
         _ISSUE_OK,
     ),
     Fault(
         "short-auth-req-id",
-        "C202",
+        "auth-req-id-entropy",
         "authReqId has 16 characters (96 bits), below 128 bits of entropy",
         _ISSUE_OK,
     ),
-    Fault("zero-interval", "C203", "interval and interval in responseContent are 0", _ISSUE_OK),
+    Fault(
+        "zero-interval",
+        "interval-not-positive",
+        "interval and interval in responseContent are 0",
+        _ISSUE_OK,
+    ),
     # HTTP-level promises.
     Fault(
         "crash-on-bad-body",
-        "http:status",
+        "content-type-not-json",
         "a malformed body answers 500 text/plain with a traceback instead of 400 JSON",
         _BOTH,
     ),
     Fault(
         "status-422",
-        "http:status",
+        "status-undocumented",
         "a malformed body answers 422, a status the API does not document",
         _BOTH,
     ),
     Fault(
         "html-content-type",
-        "http:content-type",
+        "content-type-not-json",
         "200 answers carry Content-Type text/html;charset=UTF-8",
         _BOTH,
     ),
     Fault(
         "missing-no-store",
-        "http:cache-control",
+        "no-store-missing",
         "answers carry neither Cache-Control: no-store nor Pragma: no-cache",
         _BOTH,
     ),
     Fault(
         "ignore-credentials",
-        "http:auth",
+        "credentials-not-refused",
         "missing or wrong credentials are accepted (no 401)",
         _BOTH,
     ),
     # Ticket state.
     Fault(
         "ticket-reuse",
-        "state:ticket-reuse",
+        "ticket-redeemed-twice",
         "a ticket stays valid after it was redeemed",
         _ISSUE_STATE,
     ),
     Fault(
         "accept-unknown-ticket",
-        "state:unknown-ticket",
+        "unknown-ticket-accepted",
         "a ticket that was never issued is accepted",
         _ISSUE_STATE,
     ),
     Fault(
         "accept-expired-ticket",
-        "state:ticket-expiry",
+        "expired-ticket-accepted",
         "an expired ticket is accepted",
         _ISSUE_STATE,
     ),

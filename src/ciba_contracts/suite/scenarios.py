@@ -29,6 +29,7 @@ from ciba_contracts.exchange import Exchange, Location, header_pairs
 from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location
 from ciba_contracts.suite.target import Target
 from ciba_contracts.traffic.redact import redact_finding
+from ciba_contracts.validate.finding import Finding
 
 __all__ = ["SCENARIOS", "Probe", "Scenario", "run_scenarios"]
 
@@ -101,10 +102,14 @@ class Probe:
             )
             raise _Stop from None
         if url == self.target.issue_url:
-            self._check_answer(response, recorded)
+            self.check_answer(response, recorded)
         return response, recorded
 
-    def _check_answer(self, response: httpx.Response, recorded: RecordedRequest) -> None:
+    def check_answer(self, response: httpx.Response, recorded: RecordedRequest) -> list[Finding]:
+        """Hand one issue-API answer to the exchange checker; record its errors as failures.
+
+        Returns every finding, warnings included, as the checker gave them.
+        """
         exchange = Exchange(
             location=Location(f"POST {recorded.safe_url()}"),
             method="POST",
@@ -118,7 +123,8 @@ class Probe:
         checker = self._checker()
         answer = checker.answer(exchange)
         what = answer.kind if answer is not None and answer.kind else "answer"
-        for finding in checker.check(exchange):
+        findings = checker.check(exchange)
+        for finding in findings:
             if finding.is_error:
                 # The target's answer may carry credentials, and the report is output.
                 finding = redact_finding(finding)
@@ -131,6 +137,7 @@ class Probe:
                     recorded,
                     response.status_code,
                 )
+        return findings
 
     def _checker(self) -> ExchangeChecker:
         target = self.target

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.contract.rules import enabled_rules
+from ciba_contracts.contract.rules import enabled_rules, rule_named
 
 __all__ = ["DEFAULT_TIME_BUDGET", "ENV_VARS", "Target", "TargetError"]
 
@@ -32,6 +32,9 @@ ENV_VARS: Final[Mapping[str, str]] = {
     "select": "CIBA_SELECT",
     "ignore": "CIBA_IGNORE",
 }
+
+#: The opt-in rule ``--strict-requests`` turns on.
+STRICT_REQUEST_RULE: Final = "bad-request-not-400"
 
 TRUE_WORDS: Final = frozenset({"1", "true", "yes", "on"})
 
@@ -82,8 +85,14 @@ class Target:
             raise TargetError(str(exc)) from None
 
     def reports(self, code: str) -> bool:
-        """Whether a failure of rule ``code`` is reported against this target."""
-        return code in enabled_rules(self.profile, self.select, self.ignore)
+        """Whether a failure of rule ``code`` is reported against this target.
+
+        Strict requests turn on the project's own request rule, as selecting it would.
+        """
+        if code in enabled_rules(self.profile, self.select, self.ignore):
+            return True
+        strict = self.strict_requests and code == rule_named(STRICT_REQUEST_RULE).code
+        return strict and code in enabled_rules(self.profile, code, self.ignore)
 
     @classmethod
     def build(
