@@ -42,7 +42,9 @@ __all__ = [
     "ciba_issue_contract",
     "load_schema",
     "run_generated",
+    "excluded_checks",
     "set_profile",
+    "set_target",
 ]
 
 #: Built-in checks that judge what the exchange checker's rules judge (status, media type,
@@ -202,6 +204,14 @@ def _foreign_checks() -> list[Any]:
     return [hooks.ciba_contract]
 
 
+def excluded_checks(target: Target) -> list[Any]:
+    """The checks a run against ``target`` leaves out (see the module's docstring)."""
+    excluded = [*_foreign_checks(), *_builtin_checks(SAME_AS_RULES)]
+    if not target.strict_requests:
+        excluded.extend(_builtin_checks(STRICT_ONLY))
+    return excluded
+
+
 def _builtin_checks(names: tuple[str, ...]) -> list[Any]:
     """schemathesis' own check functions of these names (those this version has)."""
     # Importing the OpenAPI checks registers them, as loading a schema does.
@@ -248,9 +258,7 @@ def run_generated(
     then receives a line saying so. ``timeout`` bounds each request.
     """
     set_target(target)
-    excluded = [*_foreign_checks(), *_builtin_checks(SAME_AS_RULES)]
-    if not target.strict_requests:
-        excluded.extend(_builtin_checks(STRICT_ONLY))
+    excluded = excluded_checks(target)
     deadline = None if budget is None else time.monotonic() + budget
     stopped = [False]
     schema = load_schema(target)
