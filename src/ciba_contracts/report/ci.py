@@ -42,7 +42,7 @@ def project_url() -> str:
     except metadata.PackageNotFoundError:
         urls = []
     for entry in urls:
-        label, _, url = entry.partition(",")
+        label, _, url = str(entry).partition(",")
         if label.strip().lower() in {"repository", "source", "homepage"} and url.strip():
             return url.strip().rstrip("/")
     return _DEFAULT_URL
