@@ -115,11 +115,15 @@ class Issue:
     logical: str | None = None
     logical_kind: str = "member"
     extra: dict[str, str] = field(default_factory=dict)
+    #: The producer masked the texts itself. A curl line must not go through
+    #: :func:`redact_text` again: its header rule masks to the end of the line,
+    #: which would take the URL with it.
+    redacted: bool = False
 
 
-def clean_text(text: str, limit: int = MAX_MESSAGE) -> str:
-    """Redacted, encodable as UTF-8, and at most ``limit`` characters."""
-    text = encodable(redact_text(text))
+def clean_text(text: str, limit: int = MAX_MESSAGE, *, redact: bool = True) -> str:
+    """Redacted (unless already done), encodable as UTF-8, and at most ``limit`` characters."""
+    text = encodable(redact_text(text) if redact else text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text

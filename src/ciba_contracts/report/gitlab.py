@@ -39,7 +39,7 @@ def gitlab_issue(issue: Issue, fingerprint: str) -> dict[str, Any]:
         "type": "issue",
         "engine_name": TOOL_NAME,
         "check_name": issue.rule_id,
-        "description": clean_text(f"{issue.rule_id}: {issue.message}"),
+        "description": clean_text(f"{issue.rule_id}: {issue.message}", redact=not issue.redacted),
         "categories": ["Compatibility"],
         "fingerprint": fingerprint,
         "severity": UNREADABLE_SEVERITY

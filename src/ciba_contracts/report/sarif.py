@@ -165,14 +165,16 @@ def _result(issue: Issue, print_: str, index: dict[str, int]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": issue.rule_id,
         "level": issue.level,
-        "message": {"text": clean_text(issue.message)},
+        "message": {"text": clean_text(issue.message, redact=not issue.redacted)},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: print_},
     }
     if issue.rule_id in index:
         result["ruleIndex"] = index[issue.rule_id]
     if issue.extra:
-        result["properties"] = {k: clean_text(v) for k, v in issue.extra.items()}
+        result["properties"] = {
+            k: clean_text(v, redact=not issue.redacted) for k, v in issue.extra.items()
+        }
     return result
 
 
