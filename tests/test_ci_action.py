@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,29 @@ def test_action_step_fails_on_an_unreadable_input(tmp_path: Path) -> None:
     code, outputs, _ = _run_step(tmp_path, paths="missing.json", fail_on_findings="false")
     assert code == 2
     assert outputs["exit-code"] == "2"
+
+
+DOC = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+_FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```$", re.S | re.M)
+
+
+def test_ci_page_examples_parse_and_use_real_options() -> None:
+    blocks: dict[str, list[str]] = {}
+    for m in _FENCE.finditer(DOC):
+        blocks.setdefault(m["info"], []).append(m["body"])
+    yaml_text = "\n".join(blocks["yaml"])
+    for body in blocks["yaml"]:
+        # Fragments of a workflow's steps are indented as in the job; dedent to parse them.
+        assert yaml.safe_load(textwrap.dedent(body)) is not None
+    assert "github/codeql-action/upload-sarif@" in yaml_text
+    assert "codequality: gl-code-quality.json" in yaml_text
+    assert "id: ciba-contracts" in yaml_text
+    commands = {
+        "validate": CliRunner().invoke(main, ["validate", "--help"]).output,
+        "test": CliRunner().invoke(main, ["test", "--help"]).output,
+    }
+    lines = re.findall(r"ciba-contracts (validate|test) ([^\n]*)", DOC)
+    assert lines
+    for command, rest in lines:
+        for option in re.findall(r"(?<![\w-])--[a-z][a-z-]*", rest):
+            assert option in commands[command], (command, option)
