@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 import click
@@ -16,7 +17,15 @@ from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, TargetError
 __all__ = ["test"]
 
 
+#: Report formats of the command; sarif and gitlab are written by suite.ci_reports.
+FORMATS = ("text", "json", "junit", "sarif", "gitlab")
+
+
 def _write_junit(report: SuiteReport, path: Path) -> None:
+    path.write_text(_junit_text(report), encoding="utf-8")
+
+
+def _junit_text(report: SuiteReport) -> str:
     cases: list[str] = []
     if report.ok:
         cases.append('<testcase classname="ciba-contracts" name="contract"/>')
@@ -29,12 +38,11 @@ def _write_junit(report: SuiteReport, path: Path) -> None:
             f"{escape(message)}\n{escape(curl)}</failure></testcase>"
         )
     failures = len(report.failures)
-    path.write_text(
+    return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<testsuite name="ciba-contracts" tests="{max(failures, 1)}" failures="{failures}">'
         + "".join(cases)
-        + "</testsuite>\n",
-        encoding="utf-8",
+        + "</testsuite>\n"
     )
 
 
@@ -70,6 +78,33 @@ def _write_har(report: SuiteReport, path: Path) -> None:
         )
     har = {"log": {"version": "1.2", "creator": {"name": "ciba-contracts"}, "entries": entries}}
     path.write_text(json.dumps(har, indent=2), encoding="utf-8")
+
+
+def _render(report: SuiteReport, fmt: str, out: TextIO) -> None:
+    if fmt == "text":
+        out.write(report.render() + "\n")
+    elif fmt == "json":
+        out.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    elif fmt == "junit":
+        out.write(_junit_text(report))
+    else:
+        from ciba_contracts.suite.ci_reports import write_suite_report
+
+        write_suite_report(report, fmt, out)
+
+
+def _emit(report: SuiteReport, fmt: str, output: Path | None) -> None:
+    if output is None:
+        _render(report, fmt, sys.stdout)
+        return
+    try:
+        with output.open("w", encoding="utf-8") as handle:
+            _render(report, fmt, handle)
+    except OSError as exc:
+        raise click.FileError(str(output), hint=exc.strerror) from None
+    if fmt != "text":
+        # The file is for the CI platform; the person watching the job still reads the verdict.
+        click.echo(report.render())
 
 
 @click.command("test")
@@ -134,6 +169,21 @@ def _write_har(report: SuiteReport, path: Path) -> None:
     help="Seconds after which generated requests stop (a slow target); the scenarios always run.",
 )
 @click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format: sarif (code scanning) and gitlab (Code Quality) place each failure "
+    "on the contract file and operation, with its curl line.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
     "--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report."
 )
 @click.option(
@@ -158,6 +208,8 @@ def test(
     seed: int | None,
     ticket_ttl: float | None,
     time_budget: float,
+    fmt: str,
+    output: Path | None,
     junit: Path | None,
     har: Path | None,
 ) -> None:
@@ -200,7 +252,7 @@ def test(
     except (TargetError, TargetUnreachableError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    click.echo(report.render())
+    _emit(report, fmt, output)
     if junit is not None:
         _write_junit(report, junit)
     if har is not None:

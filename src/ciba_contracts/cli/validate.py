@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+import orjson
 
 from ciba_contracts.cli.progress import ProgressBar
 from ciba_contracts.cli.progress import wanted as progress_wanted
@@ -15,6 +16,7 @@ from ciba_contracts.config import FORMATS, ConfigError, Settings, check_rules, l
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import split_codes
 from ciba_contracts.pipeline import AUTO_JOBS, AUTO_MIN_MB, WorkersUnavailable, run
+from ciba_contracts.report.json_report import summary_document
 from ciba_contracts.report.render import write_report
 from ciba_contracts.report.safe import printable
 
@@ -65,6 +67,12 @@ def use_color(stream: object) -> bool:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Report format (default: text).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE.")
 @click.option(
+    "--summary-file",
+    type=click.Path(dir_okay=False),
+    help="Also write the run's counts and exit status as JSON to FILE, whatever the report "
+    "format (for CI steps that read the numbers).",
+)
+@click.option(
     "--path-pattern",
     metavar="REGEX",
     help="Which recorded requests are issue-API calls: a regular expression searched in the "
@@ -92,6 +100,7 @@ def validate(
     ignore: str | None,
     fmt: str | None,
     output: str | None,
+    summary_file: str | None,
     path_pattern: str | None,
     jobs: int | None,
     config: Path | None,
@@ -138,6 +147,12 @@ def validate(
             raise click.FileError(settings.output, hint=exc.strerror) from None
     else:
         write_report(report, settings.format, sys.stdout, color=use_color(sys.stdout))
+    if summary_file:
+        try:
+            with open(summary_file, "wb") as handle:
+                handle.write(orjson.dumps(summary_document(report), option=orjson.OPT_INDENT_2))
+        except OSError as exc:
+            raise click.FileError(summary_file, hint=exc.strerror) from None
     for path, cause in report.unreadable:
         click.echo(f"error: cannot read {printable(path)}: {printable(cause)}", err=True)
     if report.nothing_read:

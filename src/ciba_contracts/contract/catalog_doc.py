@@ -27,6 +27,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def rule_anchor(rule: Rule) -> str:
+    """The anchor of ``rule``'s section in the generated page (``a109-expires-in-not-positive``)."""
+    return f"{rule.code.lower()}-{rule.name}"
+
+
 def rule_markdown(rule: Rule) -> str:
     """One rule's section: code, name, facts, doc and references."""
     refs = "\n".join(f"- [{r.title}]({r.url})" for r in rule.references)
@@ -62,7 +67,7 @@ def catalog_markdown(rules: Iterable[Rule] | None = None) -> str:
         "| code | name | severity | level | summary |\n|---|---|---|---|---|",
     ]
     out.extend(
-        f"| [{r.code}](#{r.code.lower()}-{r.name}) | `{r.name}` | {r.severity.value} | "
+        f"| [{r.code}](#{rule_anchor(r)}) | `{r.name}` | {r.severity.value} | "
         f"{r.level.value} | {_cell(r.summary)} |"
         for r in items
     )

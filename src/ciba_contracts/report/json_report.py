@@ -46,6 +46,22 @@ def write_json(report: RunReport, out: TextIO, *, color: bool = False) -> None:
     out.write("\n  ]\n}\n")
 
 
+def summary_document(report: RunReport) -> dict[str, Any]:
+    """The counts of a run and its exit status, for CI steps (``validate --summary-file``)."""
+    s = report.summary
+    return {
+        "version": VERSION,
+        "profile": report.profile.value,
+        "inputs": s.inputs,
+        "checked": s.checked,
+        "errors": s.errors,
+        "warnings": s.warnings,
+        "skipped": s.skipped,
+        "unreadable": len(report.unreadable),
+        "exit_code": report.exit_code,
+    }
+
+
 def _dumps(item: dict[str, Any]) -> str:
     try:
         return orjson.dumps(item, option=orjson.OPT_INDENT_2).decode()

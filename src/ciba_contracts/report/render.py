@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import TextIO
 
 from ciba_contracts.report.github import write_github
+from ciba_contracts.report.gitlab import write_gitlab
 from ciba_contracts.report.json_report import write_json
 from ciba_contracts.report.junit import write_junit
 from ciba_contracts.report.model import RunReport
+from ciba_contracts.report.sarif import write_sarif
 from ciba_contracts.report.text import write_text
 
 Reporter = Callable[..., None]
@@ -19,6 +21,8 @@ REPORTERS: dict[str, Reporter] = {
     "json": write_json,
     "junit": write_junit,
     "github": write_github,
+    "sarif": write_sarif,
+    "gitlab": write_gitlab,
 }
 
 
