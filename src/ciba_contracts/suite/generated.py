@@ -40,9 +40,9 @@ __all__ = [
     "STRICT_ONLY",
     "CibaRuleFailure",
     "ciba_issue_contract",
+    "excluded_checks",
     "load_schema",
     "run_generated",
-    "excluded_checks",
     "set_profile",
     "set_target",
 ]
