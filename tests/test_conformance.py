@@ -26,13 +26,13 @@ from click.testing import CliRunner
 
 from builders import error, ok
 from ciba_contracts.cli import main
-from ciba_contracts.contract.rules import RULES
+from ciba_contracts.contract.rules import RULES, enabled_rules
 from ciba_contracts.hooks import httpx_hook, requests_hook
 from ciba_contracts.suite.findings import RecordedRequest
 from ciba_contracts.suite.scenarios import Probe
 from ciba_contracts.suite.target import Target
 from ciba_contracts.testing.checking import ContractChecker
-from ciba_contracts.testing.schemathesis_hooks import PROFILE_ENV, ciba_contract
+from ciba_contracts.testing.schemathesis_hooks import PROFILE_ENV, SELECT_ENV, ciba_contract
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.violations import ContractViolation
 from loopback import serve_handler
@@ -193,10 +193,9 @@ def _exchange_log(responses: list[httpx.Response], path: Path) -> Path:
     return path
 
 
-def _from_validate(log: Path, profile: str) -> list[list[Key]]:
-    result = CliRunner().invoke(
-        main, ["validate", str(log), "--format", "json", "--profile", profile, "--jobs", "1"]
-    )
+def _from_validate(log: Path, profile: str, select: str | None) -> list[list[Key]]:
+    args = ["validate", str(log), "--format", "json", "--profile", profile, "--jobs", "1"]
+    result = CliRunner().invoke(main, [*args, *(["--select", select] if select else [])])
     assert result.exit_code in (0, 1), result.output
     report = json.loads(result.output)
     per_entry: list[list[Key]] = [[] for _ in CORPUS]
@@ -207,8 +206,8 @@ def _from_validate(log: Path, profile: str) -> list[list[Key]]:
     return [sorted(keys) for keys in per_entry]
 
 
-def _from_httpx_hook(server: str, profile: str) -> list[list[Key]]:
-    hook = httpx_hook(profile, policy="collect")
+def _from_httpx_hook(server: str, profile: str, select: str | None) -> list[list[Key]]:
+    hook = httpx_hook(profile, policy="collect", select=select)
     with httpx.Client(event_hooks={"response": [hook]}) as client:
         for i in range(len(CORPUS)):
             client.post(_url(server, i), content=REQUEST_BODY, headers=_post_headers())
@@ -217,8 +216,8 @@ def _from_httpx_hook(server: str, profile: str) -> list[list[Key]]:
     return [_keys(list(record.findings)) for record in records]
 
 
-def _from_requests_hook(server: str, profile: str) -> list[list[Key]]:
-    hook = requests_hook(profile, policy="collect")
+def _from_requests_hook(server: str, profile: str, select: str | None) -> list[list[Key]]:
+    hook = requests_hook(profile, policy="collect", select=select)
     with requests.Session() as session:
         session.hooks["response"].append(hook)
         for i in range(len(CORPUS)):
@@ -228,15 +227,19 @@ def _from_requests_hook(server: str, profile: str) -> list[list[Key]]:
     return [_keys(list(record.findings)) for record in records]
 
 
-def _from_fixture(responses: list[httpx.Response], profile: str) -> list[list[Key]]:
-    checker = ContractChecker(profile)
+def _from_fixture(
+    responses: list[httpx.Response], profile: str, select: str | None
+) -> list[list[Key]]:
+    checker = ContractChecker(profile, select=select)
     return [_keys(checker.check(response)) for response in responses]
 
 
 def _from_schemathesis(
-    server: str, profile: str, monkeypatch: pytest.MonkeyPatch
+    server: str, profile: str, select: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> list[list[Key]]:
     monkeypatch.setenv(PROFILE_ENV, profile)
+    if select:
+        monkeypatch.setenv(SELECT_ENV, select)
     out: list[list[Key]] = []
     with requests.Session() as session:
         for i in range(len(CORPUS)):
@@ -251,8 +254,10 @@ def _from_schemathesis(
     return out
 
 
-def _from_live_probe(server: str, profile: str) -> list[list[Key]]:
-    target = Target(base_url=server, token="secret-token", service_id="77", profile=profile)
+def _from_live_probe(server: str, profile: str, select: str | None) -> list[list[Key]]:
+    target = Target(
+        base_url=server, token="secret-token", service_id="77", profile=profile, select=select
+    )
     out: list[list[Key]] = []
     with httpx.Client() as client:
         probe = Probe(target, client)
@@ -272,25 +277,31 @@ def test_the_corpus_is_large_and_covers_every_http_and_payload_rule() -> None:
     assert statuses == {2, 3, 4, 5}
 
 
-@pytest.mark.parametrize("profile", ["authlete", "ciba"])
+#: The opt-in HTTP rule (no-store), selected with every rule of the vendor's.
+WITH_OPT_IN = "S,A,C,H,I,H303"
+
+
+@pytest.mark.parametrize(("profile", "select"), [("authlete", None), ("ciba", WITH_OPT_IN)])
 def test_every_entry_point_gives_the_same_findings(
     server: str,
     received: list[httpx.Response],
     tmp_path: Path,
     profile: str,
+    select: str | None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    expected = _from_validate(_exchange_log(received, tmp_path / "exchanges.jsonl"), profile)
+    log = _exchange_log(received, tmp_path / "exchanges.jsonl")
+    expected = _from_validate(log, profile, select)
     fired = {key[0] for keys in expected for key in keys}
     # The corpus makes every HTTP rule and every payload rule of the level fire.
-    wanted = {code for code in RULES if code[0] in "SAC" and code in _level(profile)}
+    wanted = {code for code in RULES if code[0] in "SACH" and code in _level(profile, select)}
     assert wanted | {"H301", "H302"} <= fired, sorted(wanted - fired)
     others = {
-        "httpx hook": _from_httpx_hook(server, profile),
-        "requests hook": _from_requests_hook(server, profile),
-        "pytest fixture": _from_fixture(received, profile),
-        "schemathesis check": _from_schemathesis(server, profile, monkeypatch),
-        "live suite": _from_live_probe(server, profile),
+        "httpx hook": _from_httpx_hook(server, profile, select),
+        "requests hook": _from_requests_hook(server, profile, select),
+        "pytest fixture": _from_fixture(received, profile, select),
+        "schemathesis check": _from_schemathesis(server, profile, select, monkeypatch),
+        "live suite": _from_live_probe(server, profile, select),
     }
     for name, got in others.items():
         if name == "schemathesis check":
@@ -304,10 +315,8 @@ def test_every_entry_point_gives_the_same_findings(
         assert not mismatched, f"{name} disagrees with validate: {mismatched[:3]}"
 
 
-def _level(profile: str) -> frozenset[str]:
-    from ciba_contracts.contract.rules import enabled_rules
-
-    return enabled_rules(profile)
+def _level(profile: str, select: str | None) -> frozenset[str]:
+    return enabled_rules(profile, select)
 
 
 def _has_error(keys: list[Key]) -> bool:
