@@ -11,7 +11,12 @@ import yaml
 
 from ciba_contracts.contract.catalog_doc import catalog_markdown, rule_markdown
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.contract.rules import RULES, Rule, UnknownRuleError, enabled_rules
+from ciba_contracts.contract.rules import (
+    RULES,
+    Rule,
+    UnknownRuleError,
+    catalog_rules,
+)
 from ciba_contracts.contract.schemas import (
     ACKNOWLEDGEMENT_FILE,
     OAUTH_ERROR_FILE,
@@ -92,6 +97,7 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
         "doc": rule.doc,
         "references": [{"title": r.title, "url": r.url} for r in rule.references],
         "implied_by": list(rule.implied_by),
+        "opt_in": rule.opt_in,
     }
 
 
@@ -113,7 +119,7 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
 def rules(codes: tuple[str, ...], profile: str | None, fmt: str) -> None:
     """List the rule catalog, or explain the rules named by CODES."""
     try:
-        selected = enabled_rules(profile or Profile.CIBA, codes or None)
+        selected = catalog_rules(profile or Profile.CIBA, codes or None)
     except UnknownRuleError as exc:
         raise click.UsageError(str(exc)) from None
     items = [r for code, r in RULES.items() if code in selected]
@@ -128,7 +134,8 @@ def rules(codes: tuple[str, ...], profile: str | None, fmt: str) -> None:
         )
     elif codes:
         for r in items:
-            click.echo(f"{r.code} {r.name} ({r.severity.value}, level {r.level.value})")
+            opt_in = ", opt-in" if r.opt_in else ""
+            click.echo(f"{r.code} {r.name} ({r.severity.value}, level {r.level.value}{opt_in})")
             click.echo(f"  {r.summary}\n")
             click.echo("  " + r.doc.replace("\n", "\n  ") + "\n")
             for ref in r.references:

@@ -135,6 +135,21 @@ def _matches(selector: str) -> list[str]:
     return found
 
 
+def catalog_rules(
+    profile: Profile | str = Profile.CIBA, select: str | Iterable[str] | None = None
+) -> frozenset[str]:
+    """Codes the catalog lists for ``profile`` and ``select``: opt-in rules included."""
+    level = Profile.parse(profile)
+    codes = {code for code, rule in RULES.items() if level.includes(rule.level)}
+    selected = split_codes(select)
+    if selected:
+        wanted: set[str] = set()
+        for s in selected:
+            wanted.update(_matches(s))
+        codes &= wanted
+    return frozenset(codes)
+
+
 def split_codes(value: str | Iterable[str] | None) -> tuple[str, ...]:
     """Normalise ``"A101, C2"`` or ``["A101", "C2"]`` into a tuple of selectors."""
     if value is None:
