@@ -26,6 +26,7 @@ __all__ = [
     "apis",
     "get_api",
     "payload_kind",
+    "request_schema",
 ]
 
 #: The OpenAPI extension naming the API an operation belongs to.
@@ -113,6 +114,34 @@ def apis() -> Mapping[str, Api]:
             for name, (method, paths, answers) in found.items()
         }
     )
+
+
+@functools.cache
+def request_schema(api: str, media_type: str = "application/json") -> Mapping[str, Any]:
+    """The schema of ``api``'s request body in ``media_type``, as the vendor states it.
+
+    Read from the OpenAPI document (``#/components/schemas/...`` references
+    resolved one level), so the members a request holds and their types are
+    stated once, there.
+    """
+    doc = openapi_document()
+    components = doc.get("components", {})
+    for item in doc.get("paths", {}).values():
+        for operation in item.values() if isinstance(item, Mapping) else ():
+            if not isinstance(operation, Mapping) or operation.get(API_EXTENSION) != api:
+                continue
+            body = _resolve(operation.get("requestBody", {}), components)
+            media = body.get("content", {}).get(media_type, {})
+            return MappingProxyType(dict(_resolve(media.get("schema", {}), components)))
+    raise ValueError(f"the OpenAPI document states no {media_type} request body for {api!r}")
+
+
+def _resolve(node: Any, components: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = node.get("$ref") if isinstance(node, Mapping) else None
+    if isinstance(ref, str) and ref.startswith("#/components/"):
+        _, _, section, name = ref.split("/", 3)
+        return _resolve(components.get(section, {}).get(name, {}), components)
+    return node if isinstance(node, Mapping) else {}
 
 
 def get_api(name: str) -> Api:

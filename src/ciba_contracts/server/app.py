@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from ciba_contracts.contract.apis import request_schema
 from ciba_contracts.contract.model import Action
 from ciba_contracts.server.authentication import process_authentication_request
 from ciba_contracts.server.config import ServerConfig
@@ -245,6 +246,17 @@ def _endpoint(
     return endpoint
 
 
+def _has_type(value: Any, member: Mapping[str, Any]) -> bool:
+    """Whether ``value`` has the JSON type ``member`` states (strings, arrays of strings)."""
+    kind = member.get("type")
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "array":
+        items = member.get("items", {})
+        return isinstance(value, list) and all(_has_type(item, items) for item in value)
+    return True
+
+
 def create_app(
     config: ServerConfig | None = None, *, store: TicketStore | None = None
 ) -> Starlette:
@@ -260,17 +272,16 @@ def create_app(
     respond = _Responder(config)
 
     async def authenticate(request: Request, fields: dict[str, Any]) -> Response:
-        if "parameters" not in fields:
+        # The members and their types are the OpenAPI document's request schema.
+        schema = request_schema("authentication")
+        required = schema.get("required", ())
+        if any(name not in fields for name in required):
             raise _BodyError(Result.AUTHENTICATION_PARAMETERS_MISSING)
-        for name in ("parameters", "clientId", "clientSecret", "clientCertificate"):
-            if name in fields and not isinstance(fields[name], str):
+        for name, member in schema.get("properties", {}).items():
+            # An optional member sent as null is read as absent, as Authlete reads it.
+            absent = fields.get(name) is None and name not in required
+            if name in fields and not absent and not _has_type(fields[name], member):
                 raise _BodyError(Result.AUTHENTICATION_FIELD_TYPE, name)
-        path = fields.get("clientCertificatePath")
-        # Authlete reads the certificate chain as strings; anything else is a bad request.
-        if path is not None and not (
-            isinstance(path, list) and all(isinstance(item, str) for item in path)
-        ):
-            raise _BodyError(Result.AUTHENTICATION_FIELD_TYPE, "clientCertificatePath")
         outcome = process_authentication_request(
             fields["parameters"], fields.get("clientId"), fields.get("clientSecret")
         )
