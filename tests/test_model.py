@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from ciba_contracts import Action, BackchannelAuthenticationIssueResponse, validate
-from ciba_contracts.contract.model import ModelError
+from ciba_contracts.models import ModelError
 
 Model = BackchannelAuthenticationIssueResponse
 SDK_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "issue-response.sdk.json"

@@ -5,14 +5,10 @@
 []
 """
 
-from ciba_contracts.contract import (
-    RULES,
-    Action,
-    BackchannelAuthenticationIssueResponse,
-    Profile,
-    Rule,
-    Severity,
-)
+from ciba_contracts.check import check_exchange
+from ciba_contracts.contract import RULES, Action, Profile, Rule, Severity
+from ciba_contracts.exchange import Exchange, Location
+from ciba_contracts.models import BackchannelAuthenticationIssueResponse
 from ciba_contracts.validate import Finding, Validator, get_validator, validate, validate_result
 
 __version__ = "0.1.0"
@@ -21,12 +17,15 @@ __all__ = [
     "RULES",
     "Action",
     "BackchannelAuthenticationIssueResponse",
+    "Exchange",
     "Finding",
+    "Location",
     "Profile",
     "Rule",
     "Severity",
     "Validator",
     "__version__",
+    "check_exchange",
     "get_validator",
     "validate",
     "validate_result",

@@ -1,6 +1,6 @@
 """The contract as data: schema files, strictness levels and the rule catalog."""
 
-from ciba_contracts.contract.model import Action, BackchannelAuthenticationIssueResponse
+from ciba_contracts.contract.actions import Action
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, Rule, Severity, UnknownRuleError, enabled_rules
 from ciba_contracts.contract.schemas import (
@@ -15,7 +15,6 @@ __all__ = [
     "RULES",
     "SCHEMA_BASE_URI",
     "Action",
-    "BackchannelAuthenticationIssueResponse",
     "Profile",
     "Rule",
     "Severity",

@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from ciba_contracts.contract.actions import Action
 from ciba_contracts.contract.apis import request_schema
-from ciba_contracts.contract.model import Action
 from ciba_contracts.server.authentication import process_authentication_request
 from ciba_contracts.server.config import ServerConfig
 from ciba_contracts.server.issue import error_payload, ok_payload, render_payload

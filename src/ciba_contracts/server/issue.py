@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from ciba_contracts.contract.model import Action
+from ciba_contracts.contract.actions import Action
 from ciba_contracts.server.config import ServerConfig
 from ciba_contracts.server.results import ISSUE_API, Result
 from ciba_contracts.server.tickets import new_ticket

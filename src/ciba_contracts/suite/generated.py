@@ -24,8 +24,8 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure as _StFailure
 
 from ciba_contracts.check.exchange import check_exchange
+from ciba_contracts.contract.actions import Action
 from ciba_contracts.contract.apis import ISSUE_API
-from ciba_contracts.contract.model import Action
 from ciba_contracts.contract.rules import RULES, rule_named
 from ciba_contracts.contract.schemas import openapi_path, strict_openapi_path
 from ciba_contracts.selection import is_issue_call

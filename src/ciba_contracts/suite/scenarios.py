@@ -22,8 +22,8 @@ import httpx
 import orjson
 
 from ciba_contracts.check.exchange import ExchangeChecker
+from ciba_contracts.contract.actions import Action
 from ciba_contracts.contract.apis import ISSUE_API
-from ciba_contracts.contract.model import Action
 from ciba_contracts.contract.rules import rule_named
 from ciba_contracts.exchange import Exchange, Location, header_pairs
 from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location

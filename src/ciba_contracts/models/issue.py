@@ -1,7 +1,8 @@
-"""A typed model of the response, mirroring the vendor's SDK.
+"""A typed model of the issue response, mirroring the vendor's SDK.
 
 The schema files stay the source of truth; a test holds this model to them
-(same members, same enum values).
+(same members, same enum values). It sits above the validator, which
+:meth:`BackchannelAuthenticationIssueResponse.from_payload` calls.
 """
 
 from __future__ import annotations
@@ -9,18 +10,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from enum import StrEnum
 from typing import Any, Self
 
 import orjson
 
+from ciba_contracts.contract.actions import Action
+from ciba_contracts.validate.engine import get_validator
+from ciba_contracts.validate.parse import NotJson, parse_json
 
-class Action(StrEnum):
-    """What the authorization server does next (``action``)."""
-
-    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
-    INVALID_TICKET = "INVALID_TICKET"
-    OK = "OK"
+__all__ = ["Action", "BackchannelAuthenticationIssueResponse", "ModelError"]
 
 
 class ModelError(ValueError):
@@ -51,9 +49,6 @@ class BackchannelAuthenticationIssueResponse:
     @classmethod
     def from_payload(cls, payload: bytes | str | Mapping[str, Any]) -> Self:
         """Read a payload; raises :class:`ModelError` listing sdk-level findings."""
-        from ciba_contracts.validate.engine import get_validator
-        from ciba_contracts.validate.parse import NotJson, parse_json
-
         data: Any = payload
         if isinstance(payload, bytes | str):
             # Parsed once here; the validator then judges the object itself. Anything
