@@ -34,7 +34,15 @@ from ciba_contracts.traffic.redact import redact_url
 LOCAL = "local"
 #: Seconds to wait for the scheduler before giving up.
 CONNECT_TIMEOUT = 10.0
-_QUIET = ("distributed", "distributed.core", "distributed.worker", "distributed.nanny")
+_QUIET = (
+    "distributed",
+    "distributed.client",
+    "distributed.core",
+    "distributed.comm",
+    "distributed.worker",
+    "distributed.nanny",
+    "distributed.scheduler",
+)
 
 
 class ClusterUnavailable(RuntimeError):
@@ -118,12 +126,13 @@ def _connect(address: str, client_type: Any) -> Iterator[Any]:
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """Dask logs workers it restarts and connections it retries; the run's report says
-    what matters, so its loggers say only errors while the run lasts."""
+    """Dask logs workers it restarts and connections it retries or loses; the run's
+    report and its one error line say what matters, so Dask's loggers keep quiet while
+    the run lasts."""
     loggers = [logging.getLogger(name) for name in _QUIET]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
-        logger.setLevel(logging.ERROR)
+        logger.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
