@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test docs bench bench-traffic clean
+.PHONY: run test docs bench bench-traffic bench-cluster clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench: $(VENV)/.installed
 
 bench-traffic: $(VENV)/.installed
 	$(BIN)/python benchmarks/traffic.py
+
+bench-cluster: $(VENV)/.installed
+	$(BIN)/python benchmarks/cluster.py
 
 clean:
 	rm -rf $(VENV) dist build

@@ -34,6 +34,10 @@ class Settings:
     path_pattern: str | None = None
     #: Processes; 0 is "auto": more than one only for large inputs (see ``pipeline``).
     jobs: int = 0
+    #: ``--storage-option`` pairs for URL inputs (credentials, maybe: never shown).
+    storage_options: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    #: ``--scheduler``: a Dask scheduler's address, or ``local``; None runs here.
+    scheduler: str | None = None
     #: The pyproject.toml the settings came from, if any.
     origin: Path | None = field(default=None, compare=False)
 

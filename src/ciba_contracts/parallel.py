@@ -19,12 +19,12 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from ciba_contracts.config import Settings
 from ciba_contracts.pipeline import Checks, Partial, Progress, Task, check_task
 from ciba_contracts.report.model import Checked, Located
+from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import HAR, open_input
 from ciba_contracts.traffic.jsonstream import ArrayStream
 
@@ -41,7 +41,7 @@ def run_tasks(
     tasks: Sequence[Task], settings: Settings, progress: Progress | None
 ) -> list[Partial]:
     """Partial results of ``tasks``, in task order, computed by ``settings.jobs`` processes."""
-    groups = [_slices(task, settings.jobs) for task in tasks]
+    groups = plan(tasks, settings.jobs)
     flat = [piece for group in groups for piece in group]
     total = sum(_size(task.name) for task in tasks)
     counter = multiprocessing.Value("q", 0)
@@ -52,13 +52,29 @@ def run_tasks(
         if progress is not None:
             _watch(futures, counter, total, progress)
         results = [future.result() for future in futures]
+    return assemble(tasks, groups, results, settings)
+
+
+def plan(tasks: Sequence[Task], jobs: int) -> list[list[Task]]:
+    """For each task, the pieces ``jobs`` workers share: the task, or slices of it."""
+    return [_slices(task, jobs) for task in tasks]
+
+
+def assemble(
+    tasks: Sequence[Task],
+    groups: Sequence[Sequence[Task]],
+    results: Sequence[Partial],
+    settings: Settings,
+) -> list[Partial]:
+    """The partial results of ``tasks`` from those of their pieces (``results``, in the
+    order of the flattened ``groups``), slices joined as one read would give them."""
     out: list[Partial] = []
     at = 0
     # Built only if a slice has to be read again here: it loads every schema and the
     # OpenAPI document, which the workers have done and this process has not.
     checks = functools.cache(lambda: Checks(settings))
     for task, group in zip(tasks, groups, strict=True):
-        parts = results[at : at + len(group)]
+        parts = list(results[at : at + len(group)])
         at += len(group)
         if len(group) == 1 and group[0].start is None and group[0].stop is None:
             out.append(parts[0])
@@ -75,13 +91,14 @@ def pieces(task: Task, jobs: int) -> int:
 
 def _size(name: str) -> int:
     try:
-        return Path(name).stat().st_size
+        return storage.stat(name)[0]
     except OSError:
         return 0
 
 
 def _start(settings: Settings, counter: Any) -> None:
     global _checks, _counter
+    storage.configure(settings.storage_options)
     _checks = Checks(settings)
     _counter = counter
 
@@ -113,13 +130,13 @@ def _watch(futures: list[Future[Partial]], counter: Any, total: int, progress: P
 def _slices(task: Task, jobs: int) -> list[Task]:
     """The task itself, or slices of a large pretty-printed HAR file."""
     try:
-        stat = Path(task.name).stat()
+        size, version = storage.stat(task.name)
     except OSError:
         return [task]
-    if stat.st_size < SPLIT_MIN:
+    if size < SPLIT_MIN:
         return [task]
     try:
-        cuts = _known_cut_points(task.name, stat.st_size, stat.st_mtime_ns, jobs * SLICES_PER_JOB)
+        cuts = _known_cut_points(task.name, size, version, jobs * SLICES_PER_JOB)
     except OSError:
         return [task]
     if not cuts:
@@ -129,7 +146,7 @@ def _slices(task: Task, jobs: int) -> list[Task]:
 
 
 @functools.lru_cache(maxsize=16)
-def _known_cut_points(name: str, size: int, mtime_ns: int, parts: int) -> list[int]:
+def _known_cut_points(name: str, size: int, version: object, parts: int) -> list[int]:
     # --jobs auto asks whether a file can be cut before the run cuts it: search once. The
     # size and modification time in the key keep a changed file from reusing old cuts.
     return _cut_points(name, size, parts)
@@ -147,7 +164,8 @@ def _cut_points(name: str, size: int, parts: int) -> list[int]:
         start = first.offset
     finally:
         opened.close()
-    with open(name, "rb") as handle:
+    handle, _ = storage.open_binary(name)
+    with handle:
         handle.seek(max(0, start - 256))
         before = handle.read(start - max(0, start - 256))
         newline = before.rfind(b"\n")

@@ -22,6 +22,7 @@ from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.report.model import Checked, Located, RunReport, Summary, findings_store
 from ciba_contracts.report.store import SpillingList
 from ciba_contracts.selection import is_issue_call
+from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import (
     CASSETTE,
     EXCHANGES,
@@ -181,10 +182,15 @@ def run(
     progress: Progress | None = None,
 ) -> RunReport:
     """Check every payload and recorded issue-API exchange of ``inputs``."""
+    storage.configure(settings.storage_options)
     tasks = list(expand(inputs))
     partials: list[Partial] | None = None
     jobs = settings.jobs or auto_jobs(tasks)
-    if jobs > 1 and STDIN not in inputs:
+    if settings.scheduler is not None and STDIN not in inputs:
+        from ciba_contracts.cluster import run_on_cluster
+
+        partials = run_on_cluster(tasks, settings, progress)
+    elif jobs > 1 and STDIN not in inputs:
         from ciba_contracts.parallel import run_tasks
 
         try:
@@ -233,12 +239,12 @@ def check_task(
         opened = open_input(task.name, stdin, start=task.start)
     except OSError as exc:
         partial.summary.inputs = 1
-        partial.unreadable.append((task.name, exc.strerror or str(exc)))
+        partial.unreadable.append((storage.display_name(task.name), exc.strerror or str(exc)))
         return partial
     try:
         _check_opened(task, opened, checks, partial, progress)
     except OSError as exc:
-        partial.unreadable.append((task.name, exc.strerror or str(exc)))
+        partial.unreadable.append((storage.display_name(task.name), exc.strerror or str(exc)))
     finally:
         opened.close()
     return partial

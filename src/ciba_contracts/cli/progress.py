@@ -40,6 +40,7 @@ class ProgressBar:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._source: str | None = None
+        self._total: int | None = None
 
     def __enter__(self) -> ProgressBar:
         return self
@@ -77,9 +78,15 @@ class ProgressBar:
                 transient=True,
             )
             self._progress.start()
-        if self._task is None or source != self._source:
+        if self._task is not None and source != self._source and total == self._total:
+            # The same run under a new label (a cluster run counts its tasks in it): keep
+            # the bar, so its speed and time left stay.
+            self._progress.update(self._task, description=source or "recordings")
+            self._source = source
+        elif self._task is None or source != self._source:
             if self._task is not None:
                 self._progress.remove_task(self._task)
             self._task = self._progress.add_task(source or "recordings", total=total)
             self._source = source
+        self._total = total
         self._progress.update(self._task, completed=done, total=total)

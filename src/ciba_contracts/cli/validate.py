@@ -12,6 +12,7 @@ import orjson
 
 from ciba_contracts.cli.progress import ProgressBar
 from ciba_contracts.cli.progress import wanted as progress_wanted
+from ciba_contracts.cluster import ClusterUnavailable
 from ciba_contracts.config import FORMATS, ConfigError, Settings, check_rules, load_settings
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import split_codes
@@ -19,6 +20,7 @@ from ciba_contracts.pipeline import AUTO_JOBS, AUTO_MIN_MB, WorkersUnavailable, 
 from ciba_contracts.report.json_report import summary_document
 from ciba_contracts.report.render import write_report
 from ciba_contracts.report.safe import printable
+from ciba_contracts.traffic.storage import StorageError
 
 PROFILES = [p.value for p in Profile]
 
@@ -36,6 +38,20 @@ def parse_jobs(ctx: click.Context, param: click.Parameter, value: str | None) ->
     if number < 1:
         raise click.BadParameter(f"{number} is not a positive number of processes")
     return number
+
+
+def parse_storage_options(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    """``--storage-option KEY=VALUE`` pairs."""
+    pairs = []
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip():
+            # The value may be a secret: name the key only.
+            raise click.BadParameter(f"expected KEY=VALUE, got {key.strip()[:40]!r} without '='")
+        pairs.append((key.strip(), rest))
+    return tuple(pairs)
 
 
 def resolve_settings(config: Path | None, **flags: object) -> Settings:
@@ -89,6 +105,21 @@ def use_color(stream: object) -> bool:
     "The report is the same whatever the number.",
 )
 @click.option(
+    "--scheduler",
+    metavar="ADDRESS|local",
+    help="Run the work on a Dask cluster: a scheduler's address (tcp://host:8786), or local "
+    "for a cluster of this machine's cores. Needs ciba-contracts[cluster]; see docs/cluster.md.",
+)
+@click.option(
+    "--storage-option",
+    "storage_options",
+    metavar="KEY=VALUE",
+    multiple=True,
+    callback=parse_storage_options,
+    help="An option of the filesystem that reads URL inputs (s3://, gs://, az://, ...), such "
+    "as anon=true or client_kwargs.region_name=eu-west-1; repeatable.",
+)
+@click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Read [tool.ciba-contracts] from this file instead of the nearest pyproject.toml.",
@@ -103,11 +134,14 @@ def validate(
     summary_file: str | None,
     path_pattern: str | None,
     jobs: int | None,
+    scheduler: str | None,
+    storage_options: tuple[tuple[str, str], ...],
     config: Path | None,
 ) -> None:
-    """Check payloads and recorded traffic in PATHs (files, directories, or - for
-    standard input): plain JSON/JSON lines payloads, HAR files, VCR.py and
-    schemathesis cassettes, JSON lines of exchanges, any of them gzip-compressed.
+    """Check payloads and recorded traffic in PATHs (files, directories, URLs such as
+    s3://bucket/prefix/ or globs of them, or - for standard input): plain JSON/JSON
+    lines payloads, HAR files, VCR.py and schemathesis cassettes, JSON lines of
+    exchanges, any of them gzip-compressed.
 
     Exit status: 0 no error finding, 1 error findings, 2 usage error or an
     input that cannot be read.
@@ -121,6 +155,8 @@ def validate(
         output=output,
         path_pattern=path_pattern,
         jobs=jobs,
+        scheduler=scheduler,
+        storage_options=storage_options or None,
     )
     if path_pattern is not None:
         # The configuration file's pattern was checked when it was read.
@@ -136,7 +172,7 @@ def validate(
                 report = run(inputs, settings, progress=bar)
         else:
             report = run(inputs, settings)
-    except WorkersUnavailable as exc:
+    except (WorkersUnavailable, ClusterUnavailable, StorageError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     if settings.output:

@@ -1,6 +1,6 @@
 """Opening an input and telling its format from its content.
 
-An input is a path or ``-`` (standard input). gzip compression, and zlib
+An input is a path, a URL (see :mod:`storage`) or ``-`` (standard input). gzip compression, and zlib
 (mitmproxy's ``.zhar``), are recognised by their magic bytes, whatever the
 name, and undone while reading. The format
 is then told from the first bytes of the content: a JSON object whose first
@@ -22,11 +22,13 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 import orjson
 
 from ciba_contracts.traffic.exchange_jsonl import is_exchange_line
 from ciba_contracts.traffic.payloads import PAYLOAD_SUFFIXES
+from ciba_contracts.traffic.storage import display_name, is_url, open_binary
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -193,7 +195,7 @@ class Opened:
 
 def logical_suffix(name: str) -> str:
     """The suffix that names the content: ``a.har.gz`` -> ``.har``."""
-    path = Path(name)
+    path = Path(urlsplit(name).path if is_url(name) else name)
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in (".gz", ".gzip"):
         suffixes.pop()
@@ -210,23 +212,18 @@ def open_input(name: str, stdin: BinaryIO | None = None, start: int | None = Non
     OSError when the file cannot be opened or read at all.
     """
     if start is not None:
-        handle = open(name, "rb")  # noqa: SIM115 - closed by Opened.close
+        handle, whole = open_binary(name)
         handle.seek(start)
-        whole = Path(name).stat().st_size
-        return Opened(name, handle, HAR, handle, whole, _owned=handle)
+        return Opened(display_name(name), handle, HAR, handle, whole, _owned=handle)
     owned: BinaryIO | None = None
     if name == STDIN:
         raw = stdin if stdin is not None else sys.stdin.buffer
         source = STDIN_NAME
         size = None
     else:
-        raw = open(name, "rb")  # noqa: SIM115 - closed by Opened.close
+        raw, size = open_binary(name)
         owned = raw
-        source = name
-        try:
-            size = Path(name).stat().st_size
-        except OSError:
-            size = None
+        source = display_name(name)
     try:
         prefix = raw.read(SNIFF)
         stream: BinaryIO

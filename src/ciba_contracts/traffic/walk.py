@@ -1,10 +1,13 @@
-"""Walking directories for inputs, in a stable order."""
+"""Walking directories (and, through :mod:`storage`, prefixes and globs of URLs) for
+inputs, in a stable order."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
+from ciba_contracts.traffic import storage
 
 
 def walk(root: str) -> Iterator[str]:
@@ -13,6 +16,9 @@ def walk(root: str) -> Iterator[str]:
     Hidden entries (a leading dot, such as ``.git``) are left out, and
     symbolic links to directories are not followed, so a walk cannot loop.
     """
+    if storage.is_url(root):
+        yield from storage.walk(root)
+        return
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError:
@@ -27,5 +33,7 @@ def walk(root: str) -> Iterator[str]:
 
 
 def is_directory(name: str) -> bool:
-    """Whether ``name`` is a directory to walk."""
+    """Whether ``name`` is a directory (or a URL's prefix or glob) to walk."""
+    if storage.is_url(name):
+        return storage.is_collection(name)
     return Path(name).is_dir()
