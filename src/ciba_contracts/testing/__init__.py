@@ -6,10 +6,13 @@
   checks outside pytest.
 - :mod:`ciba_contracts.testing.schemathesis_hooks`: the rules as schemathesis
   checks (``SCHEMATHESIS_HOOKS=ciba_contracts.testing.schemathesis_hooks``).
+- :mod:`ciba_contracts.testing.hooks`: HTTP client hooks for httpx and requests
+  (also importable as :mod:`ciba_contracts.hooks`).
 
-Hypothesis strategies live in :mod:`ciba_contracts.strategies` and HTTP client
-hooks in :mod:`ciba_contracts.hooks`. Nothing is imported eagerly: pytest
-imports this package in every session, used or not.
+Each of them builds an :class:`~ciba_contracts.exchange.Exchange` and hands it
+to the one exchange checker. Hypothesis strategies live in
+:mod:`ciba_contracts.strategies`. Nothing is imported eagerly: pytest imports
+this package in every session, used or not.
 """
 
 from __future__ import annotations
