@@ -131,6 +131,15 @@ class RecordingMiddleware:
         status: list[int] = []
         headers: list[tuple[str, str]] = []
         body = bytearray()
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                self.script.record(
+                    _exchange(scope, bytes(request_body), status, headers, bytes(body))
+                )
 
         async def receiving() -> Message:
             message = await receive()
@@ -146,25 +155,37 @@ class RecordingMiddleware:
                 )
             elif message["type"] == "http.response.body":
                 body.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Recorded before the last byte leaves: whoever got the answer finds
+                    # the call in the log.
+                    record()
             await send(message)
 
         try:
             await self.app(scope, receiving, sending)
         finally:
-            query = scope.get("query_string", b"").decode("latin-1")
-            host = dict(scope.get("headers", ())).get(b"host", b"").decode("latin-1")
-            url = f"http://{host}{scope['path']}" + (f"?{query}" if query else "")
-            self.script.record(
-                Exchange(
-                    location=Location("stand-in"),
-                    method=str(scope["method"]),
-                    url=url,
-                    status=status[0] if status else None,
-                    request_headers=tuple(
-                        (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
-                    ),
-                    response_headers=tuple(headers),
-                    body=bytes(body),
-                    request_body=bytes(request_body),
-                )
-            )
+            record()
+
+
+def _exchange(
+    scope: Scope,
+    request_body: bytes,
+    status: list[int],
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> Exchange:
+    query = scope.get("query_string", b"").decode("latin-1")
+    host = dict(scope.get("headers", ())).get(b"host", b"").decode("latin-1")
+    url = f"http://{host}{scope['path']}" + (f"?{query}" if query else "")
+    return Exchange(
+        location=Location("stand-in"),
+        method=str(scope["method"]),
+        url=url,
+        status=status[0] if status else None,
+        request_headers=tuple(
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
+        ),
+        response_headers=tuple(headers),
+        body=body,
+        request_body=request_body,
+    )
