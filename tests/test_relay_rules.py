@@ -77,7 +77,8 @@ TABLE = {
         authlete("OK"),
         client(body=b'{"auth_req_id":"abcdefghijklmnopqrstuvwxyz","expires_in":600}'),
         client(
-            body=b'{ "interval": 5.0, "expires_in": 600, "auth_req_id": "abcdefghijklmnopqrstuvwxyz"}'
+            body=b'{ "interval": 5.0, "expires_in": 600, '
+            b'"auth_req_id": "abcdefghijklmnopqrstuvwxyz"}'
         ),
     ),
     "R506": Row(
@@ -88,7 +89,7 @@ TABLE = {
     "R507": Row(
         UNAUTHORIZED,
         client(401, ERROR.encode(), request=BASIC),
-        client(401, ERROR.encode(), JSON + (("WWW-Authenticate", "Basic"),), BASIC),
+        client(401, ERROR.encode(), (*JSON, ("WWW-Authenticate", "Basic")), BASIC),
     ),
     "R508": Row(authlete("OK"), client(None, None), client()),
     "R509": Row(
@@ -139,7 +140,8 @@ def test_relay_rules_follow_select_and_ignore() -> None:
 def test_double_encoding_is_named() -> None:
     body = json.dumps(ACK).encode()
     (finding,) = check_relay(authlete("OK"), client(body=body))
-    assert finding.rule == "R505" and "encoded a second time" in finding.message
+    assert finding.rule == "R505"
+    assert "encoded a second time" in finding.message
 
 
 def test_error_relays_use_the_authentication_table() -> None:

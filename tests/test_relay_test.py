@@ -42,7 +42,8 @@ CAUGHT_BY = {
 
 def _example() -> ModuleType:
     spec = importlib.util.spec_from_file_location("example_authorization_server", EXAMPLE)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -121,7 +122,8 @@ def test_cli_exits_0_on_a_right_relay_and_1_on_a_wrong_one() -> None:
         assert SECRET not in result.output
         if code:
             (failure,) = {f["check"]: f for f in report["failures"]}.values()
-            assert failure["check"] == "R503" and failure["curl"].startswith("curl ")
+            assert failure["check"] == "R503"
+            assert failure["curl"].startswith("curl ")
             assert "Basic ***" in failure["curl"]
 
 
@@ -138,13 +140,14 @@ def test_cli_exits_2_when_the_as_is_unreachable() -> None:
 def test_cli_exits_2_on_bad_options() -> None:
     args = ["relay-test", "--as-url", "ftp://x", "--client-id", "1", "--client-secret", "s"]
     result = CliRunner().invoke(main, [*args, "--login-hint", "a"])
-    assert result.exit_code == 2 and "--as-url" in result.output
+    assert result.exit_code == 2
+    assert "--as-url" in result.output
 
 
 def test_a_misconfigured_as_is_a_usage_problem() -> None:
-    with example_as(token="another-token") as (url, port):
-        with pytest.raises(RelayTestError, match="refused the AS's credentials"):
-            run_relay_test(options(url, port))
-    with example_as() as (url, port):
-        with pytest.raises(RelayTestError, match="not the --service-id"):
-            run_relay_test(options(url, port, service_id="12"))
+    refused = pytest.raises(RelayTestError, match="refused the AS's credentials")
+    with example_as(token="another-token") as (url, port), refused:
+        run_relay_test(options(url, port))
+    other_service = pytest.raises(RelayTestError, match="not the --service-id")
+    with example_as() as (url, port), other_service:
+        run_relay_test(options(url, port, service_id="12"))

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import jsonschema_rs
+import orjson
 
 from ciba_contracts.check.exchange import media_type
 from ciba_contracts.contract.profiles import Profile
