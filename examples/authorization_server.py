@@ -70,7 +70,10 @@ def create_app(
             pair = base64.b64decode(header[6:]).decode()
             client_id, _, secret = pair.partition(":")
             call |= {"clientId": unquote(client_id), "clientSecret": unquote(secret)}
-        async with httpx.AsyncClient(headers=auth, timeout=10) as authlete:
+        # The trace context travels on, so a recording of both legs can pair them.
+        parent = request.headers.get("traceparent")
+        trace = {"traceparent": parent} if parent else {}
+        async with httpx.AsyncClient(headers=auth | trace, timeout=10) as authlete:
             data = (await authlete.post(api, json=call)).json()
             action = data.get("action")
             if action == "USER_IDENTIFICATION":

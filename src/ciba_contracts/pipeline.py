@@ -333,7 +333,10 @@ def _check_opened(
             partial.summary.skipped += record.count
     _compression_problem(partial, checks, opened, truncated)
     if pairer is not None:
-        relay_note = pairer.finish().describe(source)
+        counts = pairer.finish()
+        partial.summary.relay_pairs += counts.pairs
+        partial.summary.relay_unpaired += counts.unpaired_authlete + counts.unpaired_client
+        relay_note = counts.describe(source)
         if relay_note is not None:
             partial.summary.notes.append(relay_note)
     if progress is not None:

@@ -62,8 +62,12 @@ class RelayCase:
 
     @property
     def label(self) -> str:
-        """How findings name the action that decided them: ``INVALID_TICKET (issue)``."""
-        return f"{self.relay.action} ({self.relay.api})"
+        """How findings name the action that decided them: ``action INVALID_TICKET``.
+
+        The API is left out: a bare payload names none, and an action both APIs
+        share is relayed the same way in both, so every entry point says the same.
+        """
+        return f"action {self.relay.action}"
 
 
 def relay_case(authlete: Exchange, api: str | None = None) -> RelayCase | str:
