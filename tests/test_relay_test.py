@@ -151,3 +151,14 @@ def test_a_misconfigured_as_is_a_usage_problem() -> None:
     other_service = pytest.raises(RelayTestError, match="not the --service-id")
     with example_as() as (url, port), other_service:
         run_relay_test(options(url, port, service_id="12"))
+
+
+@pytest.mark.parametrize("fmt", ["junit", "sarif", "gitlab"])
+def test_ci_formats_carry_the_failures(fmt: str) -> None:
+    with example_as("text-html") as (url, port):
+        args = ["relay-test", "--as-url", url, "--client-id", "1234", "--client-secret", SECRET]
+        args += ["--login-hint", "alice", "--authlete-port", str(port), "--format", fmt]
+        result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "R502" in result.output
+    assert SECRET not in result.output
