@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from ciba_contracts.check.exchange import ExchangeChecker, input_finding
 from ciba_contracts.check.relay import RelayChecker
-from ciba_contracts.check.relay_pairs import RelayPairer
+from ciba_contracts.check.relay_pairs import DEFAULT_RELAY_MARKERS, RelayPairer
 from ciba_contracts.config import Settings
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.report.model import Checked, Located, RunReport, Summary, findings_store
@@ -130,8 +130,8 @@ class Checks:
             issue_call = self.issue_call
             self.wanted = lambda method, url: issue_call(method, url) or leg(method, url)
             if self.candidate is not None:
-                # Raw markers of the relay legs' paths; a custom --relay-path has none.
-                markers = (b"backchannel", b"bc-authori", b"ciba/auth")
+                # A custom --relay-path has no raw marker: every entry is parsed then.
+                markers = DEFAULT_RELAY_MARKERS
                 self.candidate = None if settings.relay_path else (*self.candidate, *markers)
 
     def pairer(self) -> RelayPairer:

@@ -31,12 +31,34 @@ from ciba_contracts.exchange import Exchange, find_header
 from ciba_contracts.selection import api_of, matched_paths
 from ciba_contracts.validate.finding import Finding
 
-__all__ = ["DEFAULT_PENDING_LIMIT", "DEFAULT_RELAY_PATH", "RelayCounts", "RelayPairer"]
+__all__ = [
+    "DEFAULT_PENDING_LIMIT",
+    "DEFAULT_RELAY_MARKERS",
+    "DEFAULT_RELAY_PATH",
+    "RelayCounts",
+    "RelayPairer",
+]
 
 #: Paths of an AS's backchannel authentication endpoint, when ``--relay-path`` is not given:
-#: ``/bc-authorize`` (a common name), ``/backchannel``, ``/backchannel-authentication`` and
-#: ``/ciba/auth...``. Authlete's own API paths are recognised first and never taken for it.
-DEFAULT_RELAY_PATH = r"/(?:bc-authori[sz]e|backchannel(?:[-_/]?auth\w*)?|ciba/auth\w*)/?$"
+#: ``/bc-authorize`` (a common name), ``/backchannel`` and ``/backchannel-authentication``
+#: (or ``_auth...``). Authlete's own API paths are recognised first and never taken for it.
+DEFAULT_RELAY_PATH = r"/(?:bc-authori[sz]e|backchannel(?:[-_]?auth\w*)?)/?$"
+#: Raw bytes one of which every entry a relay needs holds, for readers that turn entries
+#: away unparsed: the default client paths as a URL ends them (``"`` or ``?`` after
+#: ``/backchannel``), and the error actions of Authlete's answers (an ``OK`` is an issue
+#: call, which ``/issue`` already brings). Authentication calls answered
+#: ``USER_IDENTIFICATION`` relay nothing and stay unparsed.
+DEFAULT_RELAY_MARKERS = (
+    b"bc-authori",
+    b'backchannel"',
+    b"backchannel?",
+    b"backchannel-auth",
+    b"backchannel_auth",
+    b"backchannelauth",
+    b"BAD_REQUEST",
+    b"UNAUTHORIZED",
+    b"INTERNAL_SERVER_ERROR",
+)
 #: Pending legs kept per side before the oldest is dropped (counted unpaired).
 DEFAULT_PENDING_LIMIT = 10_000
 

@@ -100,7 +100,7 @@ def use_color(stream: object) -> bool:
     metavar="REGEX",
     help="The authorization server's backchannel authentication endpoint in recordings that "
     "hold both legs of a relay, searched in the request path (default: /bc-authorize, "
-    "/backchannel, /backchannel-authentication, /ciba/auth...).",
+    "/backchannel, /backchannel-authentication).",
 )
 @click.option(
     "--correlate",
