@@ -38,6 +38,12 @@ class Settings:
     storage_options: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     #: ``--scheduler``: a Dask scheduler's address, or ``local``; None runs here.
     scheduler: str | None = None
+    #: Pair the legs of relays in recordings and apply the relay rules (``--no-relay``: off).
+    relay: bool = True
+    #: ``--relay-path``: the AS's backchannel authentication endpoint, searched in paths.
+    relay_path: str | None = None
+    #: ``--correlate``: a request header whose value pairs the two legs of a relay.
+    correlate: str | None = None
     #: The pyproject.toml the settings came from, if any.
     origin: Path | None = field(default=None, compare=False)
 

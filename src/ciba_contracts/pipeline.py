@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from ciba_contracts.check.exchange import ExchangeChecker, input_finding
+from ciba_contracts.check.relay import RelayChecker
+from ciba_contracts.check.relay_pairs import DEFAULT_RELAY_MARKERS, RelayPairer
 from ciba_contracts.config import Settings
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.report.model import Checked, Located, RunReport, Summary, findings_store
@@ -119,6 +121,23 @@ class Checks:
             self.wanted = lambda method, url: "/issue" in url and test(method, url)
         #: Whether to list every checked item (the JUnit report has a test case for each).
         self.list_items = settings.format == "junit"
+        #: Issue-API calls, checked one by one; ``wanted`` adds the legs of relays.
+        self.issue_call: Wanted = self.wanted
+        self.relays: RelayChecker | None = None
+        if settings.relay:
+            self.relays = RelayChecker(settings.profile, select, ignore)
+            leg = _remembered(self.pairer().is_leg)
+            issue_call = self.issue_call
+            self.wanted = lambda method, url: issue_call(method, url) or leg(method, url)
+            if self.candidate is not None:
+                # A custom --relay-path has no raw marker: every entry is parsed then.
+                markers = DEFAULT_RELAY_MARKERS
+                self.candidate = None if settings.relay_path else (*self.candidate, *markers)
+
+    def pairer(self) -> RelayPairer:
+        """A pairer of relay legs for one input (legs pair within one input only)."""
+        assert self.relays is not None
+        return RelayPairer(self.relays, self.settings.relay_path, self.settings.correlate)
 
 
 def _remembered(test: Wanted) -> Wanted:
@@ -284,9 +303,16 @@ def _check_opened(
         records = _READERS[fmt](opened.stream, source, checks.wanted)
     truncated = False
     size = opened.size
+    pairer = checks.pairer() if checks.relays is not None else None
     for count, record in enumerate(records, 1):
         if progress is not None and count % _TICK == 0:
             progress(source, _position(opened), size)
+        if pairer is not None and isinstance(record, Exchange):
+            _pair(pairer, record, checks, partial)
+            if not checks.issue_call(record.method, record.url):
+                # A relay leg only: counted as before, as an exchange that is no issue call.
+                partial.summary.skipped += 1
+                continue
         if isinstance(record, Exchange):
             partial.read_anything = True
             partial.summary.checked += 1
@@ -306,8 +332,24 @@ def _check_opened(
             partial.read_anything = True
             partial.summary.skipped += record.count
     _compression_problem(partial, checks, opened, truncated)
+    if pairer is not None:
+        counts = pairer.finish()
+        partial.summary.relay_pairs += counts.pairs
+        partial.summary.relay_unpaired += counts.unpaired_authlete + counts.unpaired_client
+        relay_note = counts.describe(source)
+        if relay_note is not None:
+            partial.summary.notes.append(relay_note)
     if progress is not None:
         progress(source, _position(opened), size)
+
+
+def _pair(pairer: RelayPairer, record: Exchange, checks: Checks, partial: Partial) -> None:
+    """Offer one exchange to the relay pairer; report the findings of a pair it completes."""
+    authlete = True if checks.issue_call(record.method, record.url) else None
+    for client, found in pairer.feed(record, authlete=authlete):
+        description = _describe(client) if found else None
+        for finding in found:
+            partial.add(_locate(finding, client.location, description))
 
 
 def _compression_problem(partial: Partial, checks: Checks, opened: Opened, truncated: bool) -> None:

@@ -27,6 +27,7 @@ KIND_NAMES: Final = {
     "issue-response": "issue response",
     "result": "result object",
     "answer": "issue API answer",
+    "relay": "the authorization server's relay of Authlete's answer",
 }
 
 

@@ -15,6 +15,7 @@ from ciba_contracts.cli.validate import validate
 _LAZY = {
     "serve": ("ciba_contracts.cli.serve", "serve"),
     "test": ("ciba_contracts.cli.contract_test", "test"),
+    "relay-test": ("ciba_contracts.cli.relay_test", "relay_test"),
 }
 
 

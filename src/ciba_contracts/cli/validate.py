@@ -96,6 +96,24 @@ def use_color(stream: object) -> bool:
     "/api/backchannel/authentication/issue).",
 )
 @click.option(
+    "--relay-path",
+    metavar="REGEX",
+    help="The authorization server's backchannel authentication endpoint in recordings that "
+    "hold both legs of a relay, searched in the request path (default: /bc-authorize, "
+    "/backchannel, /backchannel-authentication).",
+)
+@click.option(
+    "--correlate",
+    metavar="HEADER",
+    help="A request header (X-Request-ID...) whose value pairs the AS's call of Authlete with "
+    "its answer to the client, besides auth_req_id and W3C traceparent.",
+)
+@click.option(
+    "--no-relay",
+    is_flag=True,
+    help="Do not pair the legs of relays in recordings (the relay rules R5xx stay unchecked).",
+)
+@click.option(
     "--jobs",
     "-j",
     metavar="N|auto",
@@ -133,6 +151,9 @@ def validate(
     output: str | None,
     summary_file: str | None,
     path_pattern: str | None,
+    relay_path: str | None,
+    correlate: str | None,
+    no_relay: bool,
     jobs: int | None,
     scheduler: str | None,
     storage_options: tuple[tuple[str, str], ...],
@@ -154,6 +175,9 @@ def validate(
         format=fmt,
         output=output,
         path_pattern=path_pattern,
+        relay=False if no_relay else None,
+        relay_path=relay_path,
+        correlate=correlate,
         jobs=jobs,
         scheduler=scheduler,
         storage_options=storage_options or None,
@@ -165,6 +189,13 @@ def validate(
         except re.error as exc:
             raise click.UsageError(
                 f"--path-pattern is not a valid regular expression: {exc}"
+            ) from None
+    if relay_path is not None:
+        try:
+            re.compile(relay_path)
+        except re.error as exc:
+            raise click.UsageError(
+                f"--relay-path is not a valid regular expression: {exc}"
             ) from None
     try:
         if progress_wanted():

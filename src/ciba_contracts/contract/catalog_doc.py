@@ -19,6 +19,7 @@ _GROUPS = {
     "C": "CIBA Core 1.0 §7.3 (ciba level)",
     "H": "HTTP layer of the API's answer",
     "L": "Live behaviour (checked by `ciba-contracts test`)",
+    "R": "Relay: what the authorization server returns to its client",
     "I": "Input",
 }
 

@@ -29,6 +29,8 @@ def write_json(report: RunReport, out: TextIO, *, color: bool = False) -> None:
             "errors": s.errors,
             "warnings": s.warnings,
             "skipped": s.skipped,
+            "relay_pairs": s.relay_pairs,
+            "relay_unpaired": s.relay_unpaired,
         },
         "findings": [],
     }
@@ -57,6 +59,8 @@ def summary_document(report: RunReport) -> dict[str, Any]:
         "errors": s.errors,
         "warnings": s.warnings,
         "skipped": s.skipped,
+        "relay_pairs": s.relay_pairs,
+        "relay_unpaired": s.relay_unpaired,
         "unreadable": len(report.unreadable),
         "exit_code": report.exit_code,
     }

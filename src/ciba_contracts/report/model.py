@@ -125,6 +125,9 @@ class Summary:
     warnings: int = 0
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    #: Relays in recordings: pairs of legs checked, and legs that could not be paired.
+    relay_pairs: int = 0
+    relay_unpaired: int = 0
 
     def count(self, finding: Finding) -> None:
         """Count one finding as an error or a warning."""
@@ -141,6 +144,8 @@ class Summary:
         self.warnings += other.warnings
         self.skipped += other.skipped
         self.notes.extend(other.notes)
+        self.relay_pairs += other.relay_pairs
+        self.relay_unpaired += other.relay_unpaired
 
 
 @dataclass(slots=True)

@@ -56,6 +56,8 @@ def write_text(report: RunReport, out: TextIO, *, color: bool = False) -> None:
     )
     if s.skipped:
         line += f", {s.skipped} skipped"
+    if s.relay_pairs or s.relay_unpaired:
+        line += f", {s.relay_pairs} relay pair(s) checked, {s.relay_unpaired} leg(s) unpaired"
     line += "."
     fg = "red" if s.errors or report.unreadable else "green"
     out.write(_style(line, color, fg=fg, bold=True) + "\n")

@@ -27,6 +27,7 @@ from ciba_contracts.server.authentication import process_authentication_request
 from ciba_contracts.server.config import ServerConfig
 from ciba_contracts.server.issue import error_payload, ok_payload, render_payload
 from ciba_contracts.server.results import AUTHENTICATION_API, ISSUE_API, Result
+from ciba_contracts.server.script import AnswerScript, RecordingMiddleware
 from ciba_contracts.server.tickets import (
     MemoryTicketStore,
     SqliteTicketStore,
@@ -258,20 +259,31 @@ def _has_type(value: Any, member: Mapping[str, Any]) -> bool:
 
 
 def create_app(
-    config: ServerConfig | None = None, *, store: TicketStore | None = None
+    config: ServerConfig | None = None,
+    *,
+    store: TicketStore | None = None,
+    script: AnswerScript | None = None,
 ) -> Starlette:
     """Build the reference server.
 
     ``store`` overrides the ticket store ``config`` would create (the app then
     leaves closing it to the caller). The store is reachable as
-    ``app.state.tickets`` and the config as ``app.state.config``.
+    ``app.state.tickets`` and the config as ``app.state.config``. ``script``
+    forces the action of chosen answers and records every call (``relay-test``).
     """
     config = config or ServerConfig()
     owns_store = store is None
     tickets: TicketStore = store if store is not None else make_store(config)
     respond = _Responder(config)
 
+    def forced(api: str) -> Response | None:
+        payload = None if script is None else script.forced_payload(api, config)
+        return None if payload is None else respond.payload(orjson.dumps(payload))
+
     async def authenticate(request: Request, fields: dict[str, Any]) -> Response:
+        scripted = forced(AUTHENTICATION_API)
+        if scripted is not None:
+            return scripted
         # The members and their types are the OpenAPI document's request schema.
         schema = request_schema("authentication")
         required = schema.get("required", ())
@@ -296,6 +308,9 @@ def create_app(
         ticket = fields["ticket"]
         if not isinstance(ticket, str) or not ticket:
             raise _BodyError(Result.ISSUE_TICKET_TYPE)
+        scripted = forced(ISSUE_API)
+        if scripted is not None:
+            return scripted
         consume = not config.has_fault("ticket-reuse")
         try:
             status = await run_in_threadpool(tickets.redeem, ticket, consume=consume)
@@ -362,6 +377,8 @@ def create_app(
     app.router.redirect_slashes = False
     app.state.config = config
     app.state.tickets = tickets
+    if script is not None:
+        app.add_middleware(RecordingMiddleware, script=script)
     return app
 
 

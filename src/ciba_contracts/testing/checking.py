@@ -324,6 +324,66 @@ class ContractChecker:
             )
         return findings
 
+    def check_relay(
+        self,
+        authlete_answer: Any,
+        client_answer: Any,
+        *,
+        api: str | None = None,
+        profile: Profile | str | None = None,
+        select: Selection = None,
+        ignore: Selection = None,
+    ) -> list[Finding]:
+        """The relay findings (R5xx) on the AS's answer to its client, without asserting.
+
+        ``authlete_answer`` is what Authlete (or the stand-in) answered the AS: a
+        dict, bytes, str, HTTP response or Exchange; ``client_answer`` is the AS's
+        HTTP response to its client. ``api`` (``issue``, ``authentication``)
+        names the API called when the Authlete answer cannot say. The verdict is
+        that of ``relay-test`` and of ``validate`` on recordings.
+        """
+        # Imported here: the relay adapters build on this module's response readers.
+        from ciba_contracts.check.relay import check_relay
+        from ciba_contracts.testing.relaying import authlete_exchange, client_exchange
+
+        level = self.profile if profile is None else Profile.parse(profile)
+        return check_relay(
+            authlete_exchange(authlete_answer),
+            client_exchange(client_answer),
+            level,
+            self.select if select is None else select,
+            self.ignore if ignore is None else ignore,
+            api=api,
+        )
+
+    def assert_relayed(
+        self,
+        authlete_answer: Any,
+        client_answer: Any,
+        *,
+        api: str | None = None,
+        profile: Profile | str | None = None,
+        select: Selection = None,
+        ignore: Selection = None,
+    ) -> list[Finding]:
+        """Fail unless the AS returned to its client what Authlete's ``action`` says.
+
+        Raises :class:`~ciba_contracts.violations.ContractViolation` listing every
+        relay finding; arguments as for :meth:`check_relay`.
+        """
+        __tracebackhide__ = True
+        findings = self.check_relay(
+            authlete_answer, client_answer, api=api, profile=profile, select=select, ignore=ignore
+        )
+        if any(f.is_error for f in findings):
+            from ciba_contracts.testing.relaying import client_exchange
+
+            level = self.profile if profile is None else Profile.parse(profile)
+            client = client_exchange(client_answer)
+            subject = describe_exchange(client.method, client.url, client.status or 0)
+            raise ContractViolation(findings, kind="relay", profile=level.value, subject=subject)
+        return findings
+
     def _run(
         self,
         target: Any,

@@ -1,0 +1,238 @@
+"""Pairing the two legs of a relay in a recording, with bounded memory.
+
+A recording made between a client, its authorization server (AS) and Authlete
+may hold both legs of a relay: the AS's call of Authlete (whose answer holds
+``action``) and the AS's answer to its client (a POST to its backchannel
+authentication endpoint, told by ``relay_path``). :class:`RelayPairer` sees the
+exchanges in recording order and pairs them:
+
+- an ``OK`` answer with the client answer carrying the same ``auth_req_id``;
+- otherwise by the trace ID of a W3C ``traceparent`` request header, or by the
+  value of a correlation header (``correlate``), on both requests.
+
+A leg it cannot pair is counted, never guessed. Only pending legs are kept, at
+most ``limit`` per side; beyond that the oldest is dropped and counted as
+unpaired, so memory stays bounded whatever the recording's size. A later leg
+with a key an earlier pending leg of the same side holds replaces it (the
+earlier one is counted unpaired): two candidates are never chosen between.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+import orjson
+
+from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_case
+from ciba_contracts.exchange import Exchange, find_header
+from ciba_contracts.selection import api_of, matched_paths
+from ciba_contracts.validate.finding import Finding
+
+__all__ = [
+    "DEFAULT_PENDING_LIMIT",
+    "DEFAULT_RELAY_MARKERS",
+    "DEFAULT_RELAY_PATH",
+    "RelayCounts",
+    "RelayPairer",
+]
+
+#: Paths of an AS's backchannel authentication endpoint, when ``--relay-path`` is not given:
+#: ``/bc-authorize`` (a common name), ``/backchannel`` and ``/backchannel-authentication``
+#: (or ``_auth...``). Authlete's own API paths are recognised first and never taken for it.
+DEFAULT_RELAY_PATH = r"/(?:bc-authori[sz]e|backchannel(?:[-_]?auth\w*)?)/?$"
+#: Raw bytes one of which every entry a relay needs holds, for readers that turn entries
+#: away unparsed: the default client paths as a URL ends them (``"`` or ``?`` after
+#: ``/backchannel``), and the error actions of Authlete's answers (an ``OK`` is an issue
+#: call, which ``/issue`` already brings). Authentication calls answered
+#: ``USER_IDENTIFICATION`` relay nothing and stay unparsed.
+DEFAULT_RELAY_MARKERS = (
+    b"bc-authori",
+    b'backchannel"',
+    b"backchannel?",
+    b"backchannel-auth",
+    b"backchannel_auth",
+    b"backchannelauth",
+    b"BAD_REQUEST",
+    b"UNAUTHORIZED",
+    b"INTERNAL_SERVER_ERROR",
+)
+#: Pending legs kept per side before the oldest is dropped (counted unpaired).
+DEFAULT_PENDING_LIMIT = 10_000
+
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+Key = tuple[str, str]
+
+
+@dataclass(slots=True)
+class RelayCounts:
+    """What the pairer did: pairs checked, legs left unpaired on each side."""
+
+    pairs: int = 0
+    unpaired_authlete: int = 0
+    unpaired_client: int = 0
+    dropped: int = 0
+
+    def describe(self, source: str) -> str | None:
+        """A summary note, or None when the recording held no relay leg."""
+        unpaired = self.unpaired_authlete + self.unpaired_client
+        if not self.pairs and not unpaired:
+            return None
+        note = (
+            f"relay in {source}: {self.pairs} pair(s) checked, {unpaired} leg(s) unpaired "
+            f"({self.unpaired_authlete} Authlete answer(s), {self.unpaired_client} client "
+            "answer(s))"
+        )
+        if self.dropped:
+            note += f"; {self.dropped} dropped past the limit of pending legs"
+        return note
+
+
+@dataclass(slots=True)
+class _Side:
+    legs: OrderedDict[int, tuple[Exchange, tuple[Key, ...], RelayCase | None]] = field(
+        default_factory=OrderedDict
+    )
+    index: dict[Key, int] = field(default_factory=dict)
+
+    def remove(self, leg_id: int) -> tuple[Exchange, tuple[Key, ...], RelayCase | None]:
+        leg = self.legs.pop(leg_id)
+        for key in leg[1]:
+            if self.index.get(key) == leg_id:
+                del self.index[key]
+        return leg
+
+
+class RelayPairer:
+    """Pairs relay legs of one recording and checks each pair with the relay checker."""
+
+    def __init__(
+        self,
+        checker: RelayChecker,
+        relay_path: str | None = None,
+        correlate: str | None = None,
+        limit: int = DEFAULT_PENDING_LIMIT,
+    ) -> None:
+        self.checker = checker
+        self.path = re.compile(relay_path or DEFAULT_RELAY_PATH)
+        self.correlate = correlate
+        self.limit = limit
+        self.counts = RelayCounts()
+        self._authlete = _Side()
+        self._client = _Side()
+        self._next_id = 0
+
+    def is_leg(self, method: str, url: str) -> bool:
+        """Whether an exchange may be a relay leg (an Authlete call, or the AS's endpoint)."""
+        if api_of(method, url) is not None:
+            return True
+        return method.upper() == "POST" and any(self.path.search(p) for p in matched_paths(url))
+
+    def feed(
+        self, exchange: Exchange, authlete: bool | None = None
+    ) -> Iterator[tuple[Exchange, list[Finding]]]:
+        """Take one exchange; yield ``(client leg, findings)`` for a pair it completes.
+
+        ``authlete`` says the exchange is a call of Authlete (an issue call under a
+        gateway path of ``--path-pattern``); by default its URL tells.
+        """
+        if authlete is None:
+            authlete = api_of(exchange.method, exchange.url) is not None
+        if authlete:
+            case = relay_case(exchange)
+            if isinstance(case, str) or not case.relay.answers_client:
+                return  # nothing to relay (no action, or USER_IDENTIFICATION)
+            keys = self._trace_keys(exchange)
+            auth_req_id = case.payload.get("authReqId")
+            if case.relay.action == "OK" and isinstance(auth_req_id, str):
+                keys = (("id", auth_req_id), *keys)
+            stored = replace(exchange, request_body=None)
+            yield from self._arrive(stored, keys, case, self._authlete, self._client)
+        elif self.is_leg(exchange.method, exchange.url):
+            keys = self._trace_keys(exchange)
+            auth_req_id = _auth_req_id(exchange.body)
+            if auth_req_id is not None:
+                keys = (("id", auth_req_id), *keys)
+            yield from self._arrive(exchange, keys, None, self._client, self._authlete)
+
+    def finish(self) -> RelayCounts:
+        """Count the legs still pending as unpaired; return the counts."""
+        self.counts.unpaired_authlete += len(self._authlete.legs)
+        self.counts.unpaired_client += len(self._client.legs)
+        self._authlete = _Side()
+        self._client = _Side()
+        return self.counts
+
+    def _arrive(
+        self,
+        exchange: Exchange,
+        keys: tuple[Key, ...],
+        case: RelayCase | None,
+        mine: _Side,
+        theirs: _Side,
+    ) -> Iterator[tuple[Exchange, list[Finding]]]:
+        if not keys:
+            self._count_unpaired(mine)
+            return
+        for key in keys:
+            other_id = theirs.index.get(key)
+            if other_id is None:
+                continue
+            other, _, other_case = theirs.remove(other_id)
+            authlete_case = case if case is not None else other_case
+            client = other if case is not None else exchange
+            assert authlete_case is not None
+            self.counts.pairs += 1
+            yield client, self.checker.check(authlete_case, client)
+            return
+        leg_id = self._next_id
+        self._next_id += 1
+        for key in keys:
+            earlier = mine.index.get(key)
+            if earlier is not None and earlier in mine.legs:
+                mine.remove(earlier)
+                self._count_unpaired(mine)
+            mine.index[key] = leg_id
+        mine.legs[leg_id] = (exchange, keys, case)
+        if len(mine.legs) > self.limit:
+            oldest = next(iter(mine.legs))
+            mine.remove(oldest)
+            self._count_unpaired(mine)
+            self.counts.dropped += 1
+
+    def _count_unpaired(self, side: _Side) -> None:
+        if side is self._authlete:
+            self.counts.unpaired_authlete += 1
+        else:
+            self.counts.unpaired_client += 1
+
+    def _trace_keys(self, exchange: Exchange) -> tuple[Key, ...]:
+        keys: list[Key] = []
+        parent = find_header(exchange.request_headers, "traceparent")
+        if parent is not None:
+            match = _TRACEPARENT.match(parent.strip().lower())
+            if match is not None:
+                keys.append(("trace", match.group(1)))
+        if self.correlate:
+            value = find_header(exchange.request_headers, self.correlate)
+            if value:
+                keys.append(("corr", value.strip()))
+        return tuple(keys)
+
+
+def _auth_req_id(body: bytes | None) -> str | None:
+    if not body or b"auth_req_id" not in body:
+        return None
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(value, str):
+        # A body encoded twice still names its auth_req_id: the pair is found, and the
+        # relay checker says what is wrong with it.
+        return _auth_req_id(value.encode())
+    found = value.get("auth_req_id") if isinstance(value, dict) else None
+    return found if isinstance(found, str) else None
