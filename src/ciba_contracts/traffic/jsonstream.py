@@ -30,6 +30,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from ciba_contracts.traffic.jsonvalue import END_FINDER, loads, loads_as_json, refusal
+
 #: Byte strings one of which every element the caller may want holds in its raw text.
 Candidate = tuple[bytes, ...]
 
@@ -285,7 +287,7 @@ class ArrayStream:
                 )
             pos -= shift
         try:
-            key = orjson.loads(m.group())
+            key = loads(m.group())
         except orjson.JSONDecodeError:
             key = m.group()[1:-1].decode("utf-8", "replace")
         return str(key), m.end()
@@ -616,12 +618,25 @@ class ArrayStream:
                     value, problem = self._not_utf8(raw, pos)
                     return _Parsed(value, pos, end, problem)
                 if not exc.msg.startswith(("unexpected content", "unexpected end of data")):
-                    # The layout says where the element ends; what is inside is broken. (Data
-                    # ending early, or going on, means the layout misled: orjson decides.)
-                    where = self._abs(pos) + _char_to_byte(raw, exc.pos)
-                    return _Parsed(
-                        None, pos, end, StreamProblem("corrupt", _json_error(exc, where), where)
-                    )
+                    # The layout says where the element ends. orjson refused what is inside:
+                    # JSON that Python's json reads (a lone surrogate, 1e400), or broken.
+                    try:
+                        return _Parsed(loads_as_json(raw), pos, end)
+                    except json.JSONDecodeError as slow:
+                        misled = slow.msg.startswith("Extra data") or slow.pos >= len(
+                            slow.doc.rstrip()
+                        )
+                    except UnicodeDecodeError:
+                        # orjson stopped at a surrogate before it met bytes that are not UTF-8.
+                        value, problem = self._not_utf8(raw, pos)
+                        return _Parsed(value, pos, end, problem)
+                    except ValueError:
+                        misled = False
+                    if not misled:
+                        where = self._abs(pos) + _char_to_byte(raw, exc.pos)
+                        return _Parsed(
+                            None, pos, end, StreamProblem("corrupt", refusal(exc, where), where)
+                        )
         return self._general(pos)
 
     def _pretty_end(self, pos: int) -> tuple[int, int | None]:
@@ -695,15 +710,9 @@ class ArrayStream:
                 if msg.startswith("str is not valid UTF-8"):
                     return self._general_not_utf8(pos, width)
                 if not msg.startswith(("unexpected end of data", "input data is empty")):
-                    where = pos + _char_to_byte(window, exc.pos)
-                    return _Parsed(
-                        None,
-                        pos,
-                        None,
-                        StreamProblem(
-                            "corrupt", _json_error(exc, self._abs(where)), self._abs(where)
-                        ),
-                    )
+                    where = self._abs(pos + _char_to_byte(window, exc.pos))
+                    refused = StreamProblem("corrupt", refusal(exc, where), where)
+                    return self._general_slow(pos, width, refused)
                 if not at_end:
                     width *= 2
                     continue
@@ -730,12 +739,44 @@ class ArrayStream:
     def _finish(self, pos: int, end: int) -> _Parsed:
         raw = self._buf.data[pos:end]
         try:
-            return _Parsed(orjson.loads(raw), pos, end)
+            return _Parsed(loads(raw), pos, end)
         except orjson.JSONDecodeError as exc:
             where = self._abs(pos) + _char_to_byte(raw, exc.pos)
-            return _Parsed(
-                None, pos, None, StreamProblem("corrupt", _json_error(exc, where), where)
-            )
+            return _Parsed(None, pos, None, StreamProblem("corrupt", refusal(exc, where), where))
+
+    def _general_slow(self, pos: int, width: int, refused: StreamProblem) -> _Parsed:
+        """orjson refused a value it has not seen the end of: Python's json finds it and reads it.
+
+        What both refuse keeps orjson's words (``refused``), and its end stays unknown.
+        """
+        buf = self._buf
+        while True:
+            window = buf.data[pos : pos + width]
+            text = window.decode("utf-8", "surrogateescape")
+            try:
+                _, end_char = END_FINDER.raw_decode(text)
+            except RecursionError:
+                return _Parsed(None, pos, None, refused)
+            except json.JSONDecodeError as exc:
+                # Only a window that ends too soon is worth widening; a fault inside it stays.
+                if not exc.msg.startswith("Unterminated string") and exc.pos < len(text.rstrip()):
+                    return _Parsed(None, pos, None, refused)
+                if pos + width < len(buf.data):
+                    width *= 2
+                    continue
+                if len(buf.data) - pos > MAX_ELEMENT:
+                    return _Parsed(None, pos, None, _too_large(self._abs(pos)))
+                shift = buf.more(pos)
+                if shift is None:
+                    return _Parsed(None, pos, None, refused)
+                pos -= shift
+                width *= 2
+                continue
+            end = pos + len(text[:end_char].encode("utf-8", "surrogateescape"))
+            value, problem = self._not_utf8(buf.data[pos:end], pos)
+            if value is None:
+                return _Parsed(None, pos, None, refused)
+            return _Parsed(value, pos, end, problem)
 
     def _general_not_utf8(self, pos: int, width: int) -> _Parsed:
         """The window holds bytes that are not UTF-8: find the value's end with the stdlib."""
@@ -795,18 +836,18 @@ class ArrayStream:
             where = problem.offset
             assert where is not None
             try:
-                return orjson.loads(raw.decode("utf-8", "replace")), problem
+                return loads(raw.decode("utf-8", "replace")), problem
             except orjson.JSONDecodeError as inner:
                 return None, StreamProblem(
                     "corrupt",
-                    f"{_json_error(inner, where)}; it also holds bytes that are not UTF-8",
+                    f"{refusal(inner, where)}; it also holds bytes that are not UTF-8",
                     where,
                 )
         try:
-            return orjson.loads(raw), None
+            return loads(raw), None
         except orjson.JSONDecodeError as exc:
             where = self._abs(pos) + _char_to_byte(raw, exc.pos)
-            return None, StreamProblem("corrupt", _json_error(exc, where), where)
+            return None, StreamProblem("corrupt", refusal(exc, where), where)
 
 
 def _lead_before(stream: BinaryIO, start: int) -> bytes:
@@ -855,7 +896,3 @@ def _char_to_byte(raw: bytes, char_pos: int) -> int:
     if raw.isascii():
         return char_pos
     return len(raw.decode("utf-8", "replace")[:char_pos].encode("utf-8"))
-
-
-def _json_error(exc: orjson.JSONDecodeError, offset: int) -> str:
-    return f"not valid JSON: {exc.msg} at byte {offset}"
