@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from ciba_contracts.traffic.jsonvalue import END_FINDER, loads, loads_as_json, refusal
+from ciba_contracts.traffic.markers import MarkerSearch
 
 #: Byte strings one of which every element the caller may want holds in its raw text.
 Candidate = tuple[bytes, ...]
@@ -157,8 +158,9 @@ class ArrayStream:
 
     ``candidate`` lists byte strings of which an element the caller may want
     holds at least one in its raw text (for HAR entries and the issue API:
-    ``b"/issue"``, which every issue path ends in). An element without any,
-    when the layout gives its end, is not parsed: its bytes are checked to be
+    ``b"/issue"``, which every issue path ends in), as it is or spelt with
+    JSON escapes (see :mod:`~ciba_contracts.traffic.markers`). An element
+    without any, when the layout gives its end, is not parsed: its bytes are checked to be
     UTF-8, it is counted in :attr:`unparsed` and not yielded. That is what
     makes large recordings fast: most of their entries are other traffic, and
     finding the next occurrence of a marker is one pass over the bytes, not
@@ -222,9 +224,7 @@ class ArrayStream:
         # Elements that ``candidate`` turned away unparsed (counted, not yielded).
         self._candidate = candidate
         self.unparsed = 0
-        # Per marker: absolute offset of its next occurrence (-1: none in what has been read)
-        # and the offset its search goes on from, so no byte is searched twice.
-        self._hits = dict.fromkeys(candidate or (), (-1, 0))
+        self._markers = MarkerSearch(candidate or ())
 
     def __iter__(self) -> Iterator[Element]:
         try:
@@ -487,32 +487,9 @@ class ArrayStream:
             pos = resumed
             expect_separator = False
 
-    def _hit(self, marker: bytes, data: bytes, pos: int) -> int | None:
-        """Position of the first occurrence of ``marker`` at or after ``pos``, None if unread."""
-        base = self._buf.base
-        found, resume = self._hits[marker]
-        if found < base + pos:
-            start = max(pos, resume - base)
-            at = data.find(marker, start)
-            if at >= 0:
-                found = base + at
-                resume = found + 1
-            else:
-                # Not in what has been read: go on from where one could still begin.
-                found = -1
-                resume = base + max(start, len(data) - len(marker) + 1)
-            self._hits[marker] = (found, resume)
-            if found < 0:
-                return None
-        return found - base
-
     def _may_want(self, data: bytes, pos: int, end: int) -> bool:
-        """Whether ``data[pos:end]`` holds a candidate marker."""
-        for marker in self._hits:
-            at = self._hit(marker, data, pos)
-            if at is not None and at + len(marker) <= end:
-                return True
-        return False
+        """Whether ``data[pos:end]`` holds a candidate marker, as it is or written with escapes."""
+        return self._markers.within(data, self._buf.base, pos, end)
 
     def _learn_boundary(self, data: bytes, pos: int) -> None:
         """Remember the bytes between two elements, once seen: ``}``, ``,``, line break, ``{``."""
@@ -553,10 +530,9 @@ class ArrayStream:
         boundary = self._boundary
         assert boundary is not None
         limit = len(data)
-        for marker in self._hits:
-            at = self._hit(marker, data, pos)
-            if at is not None:
-                limit = min(limit, at)
+        at = self._markers.first(data, base, pos)
+        if at is not None:
+            limit = min(limit, at)
         if self._stop is not None:
             limit = min(limit, self._stop - base)
         if limit - pos <= len(boundary):
