@@ -27,6 +27,7 @@ from traffic_support import (
 
 from ciba_contracts import validate
 from ciba_contracts.config import FORMATS
+from ciba_contracts.traffic import jsonstream
 from ciba_contracts.traffic.bodies import text_bytes
 from ciba_contracts.traffic.exchange import Exchange
 from ciba_contracts.traffic.exchange_jsonl import read_exchange_lines
@@ -52,7 +53,7 @@ def _har_text(indent: int | None) -> str:
     broken["response"]["content"]["text"] = BROKEN_ANSWER
     entries = [
         _post(har_entry(body=ok_body(interval=-1)), MITM_TICKET),
-        har_entry(body=ok_body(expiresIn=0), extra={"time": "__INF__"}),
+        har_entry(body=ok_body(expiresIn=0), extra={"time": "__INF__", "_note": "é" * 300}),
         har_entry(body=ok_body(interval=-1), extra={"_deep": "__DEEP500__"}),
         har_entry(body=ok_body(), extra={"_deep": "__DEEP2000__"}),
         broken,
@@ -76,8 +77,14 @@ EXPECTED_HAR = {
 }
 
 
+@pytest.mark.parametrize("chunk", [None, 64], ids=["default-chunk", "64-byte-chunk"])
 @pytest.mark.parametrize("indent", [2, None], ids=["pretty", "minified"])
-def test_har_entries_only_orjson_refuses_are_checked(tmp_path: Path, indent: int | None) -> None:
+def test_har_entries_only_orjson_refuses_are_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indent: int | None, chunk: int | None
+) -> None:
+    # Small blocks: the window orjson refused is widened across escapes cut in two.
+    if chunk is not None:
+        monkeypatch.setattr(jsonstream, "CHUNK", chunk)
     har = tmp_path / "mitm.har"
     har.write_text(_har_text(indent), encoding="ascii")
     code, report = json_report(str(har))

@@ -31,6 +31,8 @@ from ciba_contracts.traffic.streamproblems import (
 )
 
 _WS = b" \t\r\n"
+#: How near its end a window may be faulted for cutting something in two ("\ud83d\ude00").
+_CUT = 16
 
 
 @dataclass(slots=True)
@@ -215,8 +217,10 @@ class ValueScanner:
             except RecursionError:
                 return Parsed(None, pos, None, refused)
             except json.JSONDecodeError as exc:
-                # Only a window that ends too soon is worth widening; a fault inside it stays.
-                if not exc.msg.startswith("Unterminated string") and exc.pos < len(text.rstrip()):
+                # Only a window that ends too soon is worth widening (it may cut a string, a
+                # number or an escape pair in two); a fault well inside it stays.
+                cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(text) - _CUT
+                if not cut:
                     return Parsed(None, pos, None, refused)
                 if pos + width < len(buf.data):
                     width *= 2
