@@ -175,3 +175,13 @@ def test_escape_markers_and_the_closer_look() -> None:
     assert holds_escaped(b'"url": "https:\\/\\/x\\/\\u0069ssue"', (b"/issue",))
     assert holds_escaped(b'"\\u002FISSUE\\u002f\\u0069\\u0073sue"', (b"/issue",))
     assert not holds_escaped(b'"caf\\u00e9 \\u003c/issu\\u00e9"', (b"/issue",))
+
+
+def test_a_har_whose_keys_are_escaped_is_told_apart_by_content(tmp_path: Path) -> None:
+    text, wanted = _har_text(2)
+    assert text.startswith('{\n  "log"')
+    path = tmp_path / "capture.json"
+    path.write_text(text.replace('"log"', '"\\u006cog"', 1), encoding="ascii")
+    code, report = json_report(str(path))
+    assert code == 1
+    assert {entry for (_, entry) in rules_by_entry(report)} == wanted
