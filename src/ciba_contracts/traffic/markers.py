@@ -79,14 +79,18 @@ class MarkerSearch:
     def hit(self, marker: bytes, data: bytes, base: int, pos: int) -> int | None:
         """Position of the first occurrence of ``marker`` at or after ``pos``, None if unread.
 
-        For ``\\u00`` only the escape of an ASCII character counts.
+        An escape counts only where it may spell a marker: the escape of an ASCII
+        character, with a marker spelt within reach of it (or bytes within reach
+        not read yet). So a recording full of escaped characters (``\\u003c`` in
+        HTML bodies) is still skipped in runs.
         """
         found, resume = self._hits[marker]
         if found < base + pos:
             start = max(pos, resume - base)
+            escape = marker in self._escapes
             while True:
                 at = find_marker(data, marker, start)
-                if at >= 0 and marker == b"\\u00" and not self._ascii_escape(data, at):
+                if at >= 0 and escape and not self._may_spell(data, at):
                     start = at + 1
                     continue
                 break
@@ -127,7 +131,10 @@ class MarkerSearch:
                 at = find_marker(data, escape, at + 1, end)
         return False
 
-    @staticmethod
-    def _ascii_escape(data: bytes, at: int) -> bool:
-        # The digit after "\u00" may not be read yet: then it may be one.
-        return at + 4 >= len(data) or data[at + 4] in _ASCII_HIGH_DIGITS
+    def _may_spell(self, data: bytes, at: int) -> bool:
+        """Whether the escape at ``at`` may be part of a marker spelt with escapes."""
+        if at + self._reach > len(data):
+            return True  # what follows is not read yet
+        if data[at + 1] == 117 and data[at + 4] not in _ASCII_HIGH_DIGITS:  # "u"
+            return False  # a character beyond ASCII
+        return holds_escaped(data[max(0, at - self._reach) : at + self._reach], self.markers)
