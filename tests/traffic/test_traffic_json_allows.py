@@ -53,7 +53,10 @@ def _har_text(indent: int | None) -> str:
     broken["response"]["content"]["text"] = BROKEN_ANSWER
     entries = [
         _post(har_entry(body=ok_body(interval=-1)), MITM_TICKET),
-        har_entry(body=ok_body(expiresIn=0), extra={"time": "__INF__", "_note": "é" * 300}),
+        har_entry(
+            body=ok_body(expiresIn=0),
+            extra={"time": "__INF__", "_note": "é" * 300 + "\U0001f600" * 100},
+        ),
         har_entry(body=ok_body(interval=-1), extra={"_deep": "__DEEP500__"}),
         har_entry(body=ok_body(), extra={"_deep": "__DEEP2000__"}),
         broken,
@@ -77,7 +80,7 @@ EXPECTED_HAR = {
 }
 
 
-@pytest.mark.parametrize("chunk", [None, 64], ids=["default-chunk", "64-byte-chunk"])
+@pytest.mark.parametrize("chunk", [None, 61, 64, 67, 97])
 @pytest.mark.parametrize("indent", [2, None], ids=["pretty", "minified"])
 def test_har_entries_only_orjson_refuses_are_checked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indent: int | None, chunk: int | None
