@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import zlib
 
 #: A decompressed body larger than this is cut off: the checked payloads are a
@@ -91,3 +92,40 @@ def _inflate(body: bytes, wbits: int, coding: str) -> bytes:
     if not inflater.eof:
         raise BodyError(f"{coding} body is cut short")
     return out
+
+
+def text_bytes(text: str) -> bytes:
+    """A body recorded as text, as the bytes it stands for: UTF-8, lone surrogates included.
+
+    A lone surrogate in recorded text is no character: Python tools (mitmproxy
+    among them) decode bytes that are not UTF-8 with the ``surrogateescape``
+    error handler, which turns byte 0xNN into U+DCNN (0x80-0xFF), and write
+    that to the recording. Such a surrogate becomes its byte again, so the
+    body is the one on the wire. Any other lone surrogate (U+D800-U+DC7F,
+    U+DD00-U+DFFF) has no byte it stands for and is kept in its three-byte
+    ``surrogatepass`` form. Either way the body is not UTF-8, and whoever
+    checks it says so as for any body that is not.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", _SURROGATES)
+
+
+def _lone_surrogates(exc: UnicodeError) -> tuple[bytes, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = bytearray()
+    for char in exc.object[exc.start : exc.end]:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(code - 0xDC00)
+        elif 0xD800 <= code <= 0xDFFF:
+            out += char.encode("utf-8", "surrogatepass")
+        else:
+            raise exc
+    return bytes(out), exc.end
+
+
+_SURROGATES = "ciba_contracts.lone_surrogates"
+codecs.register_error(_SURROGATES, _lone_surrogates)

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from ciba_contracts.traffic.exchange_jsonl import is_exchange_line
+from ciba_contracts.traffic.jsonvalue import loads
 from ciba_contracts.traffic.payloads import PAYLOAD_SUFFIXES
 from ciba_contracts.traffic.storage import display_name, is_url, open_binary
 
@@ -280,7 +281,7 @@ def sniff(prefix: bytes, suffix: str = "") -> str | None:
     head = text.lstrip()
     if head.startswith(b"{"):
         m = _FIRST_KEY.match(head)
-        key = m.group(1) if m else b""
+        key = _key_text(m.group(1)) if m else b""
         if key == b"log":
             return HAR
         first_line = head.split(b"\n", 1)[0]
@@ -327,6 +328,16 @@ def sniff(prefix: bytes, suffix: str = "") -> str | None:
         # Named as payloads: let the payload check say what is wrong with it.
         return PAYLOADS
     return None
+
+
+def _key_text(raw: bytes) -> bytes:
+    """A JSON key's raw text with its escapes undone (``\\u006cog`` is ``log``)."""
+    if b"\\" not in raw:
+        return raw
+    try:
+        return str(loads(b'"' + raw + b'"')).encode("utf-8", "surrogatepass")
+    except orjson.JSONDecodeError:
+        return raw
 
 
 def _lenient(line: bytes) -> Any:

@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from ciba_contracts.traffic.bodies import BodyError, from_base64
+from ciba_contracts.traffic.bodies import BodyError, from_base64, text_bytes
 from ciba_contracts.traffic.common import (
     RecordedRequest,
     read_request,
@@ -172,7 +172,7 @@ def _body(message: Mapping[str, Any], exact: bool = True) -> bytes | None:
     if isinstance(body, str):
         if message.get("encoding") == "base64":
             return from_base64(body)
-        return body.encode("utf-8", "surrogatepass")
+        return text_bytes(body)
     # A logger that stored the parsed body: check what it serialises to.
     if not exact:
         try:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from ciba_contracts.traffic.bodies import BodyError, from_base64
+from ciba_contracts.traffic.bodies import BodyError, from_base64, text_bytes
 from ciba_contracts.traffic.common import (
     PROBLEM_RULES,
     RecordedRequest,
@@ -205,7 +205,7 @@ def _decoded(holder: dict[str, Any], text: str) -> bytes:
     """The ``text`` of a ``postData`` or ``content`` object as bytes (base64 when it says so)."""
     if holder.get("encoding") == "base64":
         return from_base64(text)
-    return text.encode("utf-8", "surrogatepass")
+    return text_bytes(text)
 
 
 def _bad(location: Location, why: str) -> InputProblem:

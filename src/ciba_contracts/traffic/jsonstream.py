@@ -10,19 +10,18 @@ Why not a streaming tokenizer (ijson) for the elements: measured on HAR files,
 cutting the stream at element boundaries and parsing each element with orjson
 is faster than ijson's C backend building the same objects, it gives exact
 byte offsets and lines, and it can go on after a corrupt element or bytes
-that are not UTF-8, where a tokenizer has to stop. Boundaries are found in two
-ways. Pretty-printed files (what browsers, mitmproxy, harfile and
-``json.dumps(indent=...)`` write) close an element with a line holding only
-its closing brace at the element's own indentation; JSON strings cannot hold
-a raw newline, so that line is found with one ``bytes.find``. The candidate is
-then parsed, which proves it. Anything else (minified files, odd layouts)
-falls back to letting orjson find the end of the value itself.
+that are not UTF-8, where a tokenizer has to stop.
+
+The parts: :mod:`~ciba_contracts.traffic.streambuffer` (the sliding window,
+offsets and lines), :mod:`~ciba_contracts.traffic.streamvalues` (where one
+value ends and what it holds), :mod:`~ciba_contracts.traffic.streamskip`
+(elements left unparsed), :mod:`~ciba_contracts.traffic.streamproblems` (what
+can be wrong); this module walks the document around the array and yields
+its elements.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,33 +29,31 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from ciba_contracts.traffic.jsonvalue import loads
+from ciba_contracts.traffic.streambuffer import Buffer, lead_before
+from ciba_contracts.traffic.streamproblems import MAX_ELEMENT, StreamProblem
+from ciba_contracts.traffic.streamskip import OPENS_BLOCK, RunSkipper
+
+__all__ = [
+    "CHUNK",
+    "HEARTBEAT",
+    "MAX_ELEMENT",
+    "ArrayStream",
+    "Candidate",
+    "Element",
+    "StreamProblem",
+]
+
 #: Byte strings one of which every element the caller may want holds in its raw text.
 Candidate = tuple[bytes, ...]
 
 #: Bytes read per call; also the granularity of progress reports.
 CHUNK = 1024 * 1024
-#: An element larger than this is reported and skipped instead of buffered whole.
-MAX_ELEMENT = 96 * 1024 * 1024
 
-_WS = b" \t\r\n"
 _SKIP_WS = re.compile(rb"[ \t\r\n]*")
 _SKIP_SEP = re.compile(rb"[ \t\r\n]*(,)?[ \t\r\n]*")
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _RESYNC = re.compile(rb"[,\[][ \t\r\n]*\{")
-#: An opening brace that ends its line: the element is laid out one member a line, so its
-#: closing brace alone at the same indentation ends it (not so for an element on one line).
-_OPENS_BLOCK = re.compile(rb"\{[ \t]*\r?\n")
-
-
-class StreamProblem(Exception):
-    """Something about the input, raised inside this module and turned into a record."""
-
-    def __init__(self, kind: str, message: str, offset: int | None, fatal: bool = False) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.offset = offset
-        self.fatal = fatal
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,74 +75,7 @@ class Element:
 HEARTBEAT = Element(-1, -1, -1, None)
 
 
-class _Buffer:
-    """A sliding window over a binary stream with absolute offsets and line numbers."""
-
-    def __init__(self, stream: BinaryIO, chunk: int | None = None) -> None:
-        self.stream = stream
-        self.chunk = chunk or CHUNK
-        self.data = b""
-        self.base = 0  # absolute offset of data[0]
-        self.eof = False
-        self._newlines = 0  # newlines in the stream before data[_counted]
-        self._counted = 0
-        # Absolute offset from which every byte read so far is ASCII (the end of the last
-        # block that was not): one check per block instead of one per skipped range.
-        self.clean_from = 0
-
-    def more(self, keep_from: int) -> int | None:
-        """Read another chunk, dropping the bytes before ``keep_from``.
-
-        Returns how many bytes were dropped (callers shift their positions by
-        it), or None at the end of the input.
-        """
-        if self.eof:
-            return None
-        block = self.stream.read(self.chunk)
-        if not block:
-            self.eof = True
-            return None
-        if not block.isascii():
-            self.clean_from = self.base + len(self.data) + len(block)
-        keep_from = max(0, min(keep_from, len(self.data)))
-        if keep_from:
-            if keep_from > self._counted:
-                self._newlines += self.data.count(b"\n", self._counted, keep_from)
-                self._counted = keep_from
-            self._counted -= keep_from
-            self.data = b"".join((memoryview(self.data)[keep_from:], block))
-            self.base += keep_from
-        else:
-            self.data += block
-        return keep_from
-
-    def skip_newlines(self, upto: int) -> None:
-        """Leave the line breaks before ``data[upto]`` uncounted (bytes before the start)."""
-        self._counted = upto
-
-    def line_at(self, pos: int) -> int:
-        """1-based line of ``data[pos]``; positions asked for must not go backwards."""
-        if pos > self._counted:
-            self._newlines += self.data.count(b"\n", self._counted, pos)
-            self._counted = pos
-        return self._newlines + 1
-
-
-@dataclass(slots=True)
-class _Parsed:
-    """Outcome of parsing one value: positions are in the buffer as it is afterwards.
-
-    ``resume`` is where reading goes on; it is None when the value was corrupt
-    and its end is unknown, so the reader has to look for the next element.
-    """
-
-    value: Any
-    start: int
-    resume: int | None
-    problem: StreamProblem | None = None
-
-
-class ArrayStream:
+class ArrayStream(RunSkipper):
     """The elements of the array at ``path`` (object keys from the root).
 
     Iterate it for :class:`Element` records. Problems with the document
@@ -155,8 +85,9 @@ class ArrayStream:
 
     ``candidate`` lists byte strings of which an element the caller may want
     holds at least one in its raw text (for HAR entries and the issue API:
-    ``b"/issue"``, which every issue path ends in). An element without any,
-    when the layout gives its end, is not parsed: its bytes are checked to be
+    ``b"/issue"``, which every issue path ends in), as it is or spelt with
+    JSON escapes (see :mod:`~ciba_contracts.traffic.markers`). An element
+    without any, when the layout gives its end, is not parsed: its bytes are checked to be
     UTF-8, it is counted in :attr:`unparsed` and not yielded. That is what
     makes large recordings fast: most of their entries are other traffic, and
     finding the next occurrence of a marker is one pass over the bytes, not
@@ -174,33 +105,18 @@ class ArrayStream:
         stop: int | None = None,
         candidate: Candidate | None = None,
     ) -> None:
-        self._buf = _Buffer(stream, chunk)
+        super().__init__(Buffer(stream, chunk or CHUNK), candidate, stop)
         self._path = tuple(path)
         self._element_keys = tuple(element_keys)
         self.problems: list[StreamProblem] = []
-        self._guess = 16 * 1024
         self._depth_left = 0
-        # The line break and indentation before the last element, and the line closing it.
-        self._lead = b""
-        self._closer = b""
-        # A regex, not bytes.find: for a needle of blanks, which pretty-printed JSON is full
-        # of, the regex engine's scan is several times faster.
-        self._closer_search = re.compile(b"^$").search
-        # The bytes from one element's closing line to the next one's opening line break
-        # (``}``, ``,``, line break, indentation, ``{``, line break), once seen, and where
-        # the last element ended (absolute), for skipping many at once.
-        self._boundary: bytes | None = None
-        self._between = 0  # bytes from the end of one element to the start of the next
-        self._ends = re.compile(b"^$").findall
-        self._last_end = -1
         # A slice: ``stream`` is positioned at ``start``, the first byte of an element of
         # the array; reading stops before the first element at or after ``stop``.
         self._start = start
-        self._stop = stop
         self._first = 0
         if start is not None:
             self._buf.base = start
-            lead = _lead_before(stream, start)
+            lead = lead_before(stream, start)
             if lead:
                 # The line break and indentation before the slice's first element, as they
                 # are in the file: that element is then read as a whole-file reading reads
@@ -217,12 +133,6 @@ class ArrayStream:
         #: Elements read, and newlines before ``next_start`` (counted from ``start``).
         self.elements = 0
         self.newlines = 0
-        # Elements that ``candidate`` turned away unparsed (counted, not yielded).
-        self._candidate = candidate
-        self.unparsed = 0
-        # Per marker: absolute offset of its next occurrence (-1: none in what has been read)
-        # and the offset its search goes on from, so no byte is searched twice.
-        self._hits = dict.fromkeys(candidate or (), (-1, 0))
 
     def __iter__(self) -> Iterator[Element]:
         try:
@@ -240,9 +150,6 @@ class ArrayStream:
             self.problems.append(problem)
 
     # -- small steps ----------------------------------------------------------------
-
-    def _abs(self, pos: int) -> int:
-        return self._buf.base + pos
 
     def _ws(self, pos: int) -> int:
         """Position of the next non-blank byte, reading on as needed (len(data) at the end)."""
@@ -285,7 +192,7 @@ class ArrayStream:
                 )
             pos -= shift
         try:
-            key = orjson.loads(m.group())
+            key = loads(m.group())
         except orjson.JSONDecodeError:
             key = m.group()[1:-1].decode("utf-8", "replace")
         return str(key), m.end()
@@ -414,7 +321,7 @@ class ArrayStream:
                 and lead
                 and pos >= len(lead)
                 and data.startswith(lead, pos - len(lead))
-                and _OPENS_BLOCK.match(data, pos)
+                and OPENS_BLOCK.match(data, pos)
             ):
                 if self._boundary is None:
                     self._learn_boundary(data, pos)
@@ -485,97 +392,6 @@ class ArrayStream:
             pos = resumed
             expect_separator = False
 
-    def _hit(self, marker: bytes, data: bytes, pos: int) -> int | None:
-        """Position of the first occurrence of ``marker`` at or after ``pos``, None if unread."""
-        base = self._buf.base
-        found, resume = self._hits[marker]
-        if found < base + pos:
-            start = max(pos, resume - base)
-            at = data.find(marker, start)
-            if at >= 0:
-                found = base + at
-                resume = found + 1
-            else:
-                # Not in what has been read: go on from where one could still begin.
-                found = -1
-                resume = base + max(start, len(data) - len(marker) + 1)
-            self._hits[marker] = (found, resume)
-            if found < 0:
-                return None
-        return found - base
-
-    def _may_want(self, data: bytes, pos: int, end: int) -> bool:
-        """Whether ``data[pos:end]`` holds a candidate marker."""
-        for marker in self._hits:
-            at = self._hit(marker, data, pos)
-            if at is not None and at + len(marker) <= end:
-                return True
-        return False
-
-    def _learn_boundary(self, data: bytes, pos: int) -> None:
-        """Remember the bytes between two elements, once seen: ``}``, ``,``, line break, ``{``."""
-        last = self._last_end - self._buf.base
-        if last <= 0 or last > pos:
-            return
-        between = data[last:pos]
-        opening = _OPENS_BLOCK.match(data, pos)
-        if opening is not None and between in (b"," + self._lead, b",\r" + self._lead):
-            tail = between + opening.group()
-            self._boundary = self._closer + tail
-            self._between = len(between)
-            # Every closing line at the elements' indentation, with what follows it when
-            # that is the start of the next element: b"" marks one that is not.
-            self._ends = re.compile(
-                re.escape(self._closer) + b"(" + re.escape(tail) + b")?"
-            ).findall
-
-    def _bulk_skip(self, data: bytes, pos: int) -> tuple[int, int]:
-        """Skip, in one go, the elements before the next candidate marker.
-
-        ``pos`` is the opening brace of an element laid out one member a line.
-        Up to the next occurrence of a marker (or the slice's end, or the
-        buffer's), the elements are cut where the one-by-one reading would
-        cut them: at the next closing line at their indentation. While each
-        such line is followed by the next element's opening line (a
-        boundary), none of those elements can be wanted. One regex pass finds
-        every closing line and tells which are boundaries, so the run stops
-        at the first that is not: the array's end (another array may follow
-        with the same layout), or an element in another layout (on one line),
-        which would otherwise be counted with its neighbour.
-
-        Returns the position of the first element not skipped and how many
-        were; (pos, 0) when none can be, or when the bytes are not UTF-8
-        (then checked element by element, to say where).
-        """
-        base = self._buf.base
-        boundary = self._boundary
-        assert boundary is not None
-        limit = len(data)
-        for marker in self._hits:
-            at = self._hit(marker, data, pos)
-            if at is not None:
-                limit = min(limit, at)
-        if self._stop is not None:
-            limit = min(limit, self._stop - base)
-        if limit - pos <= len(boundary):
-            return pos, 0
-        ends = self._ends(data, pos, limit)
-        count = ends.index(b"") if b"" in ends else len(ends)
-        if not count:
-            return pos, 0
-        if count == len(ends) - ends.count(b""):
-            # Every boundary found is in the run (the usual case): the last one ends it.
-            opening = data.rfind(boundary, pos, limit) + len(self._closer) + self._between
-        else:
-            # A boundary beyond the run (after the end of the array, say): count to the run's.
-            boundaries = re.compile(re.escape(boundary)).finditer(data, pos, limit)
-            for _ in range(count):
-                opening = next(boundaries).start() + len(self._closer) + self._between
-        if base + pos < self._buf.clean_from and not _is_utf8(data[pos:opening]):
-            return pos, 0
-        self._last_end = base + opening - self._between
-        return opening, count
-
     def _resync(self, pos: int) -> int | None:
         """Start of the next element after a corrupt one whose end is unknown, or None."""
         buf = self._buf
@@ -601,261 +417,3 @@ class ArrayStream:
             ):
                 return parsed.start
             pos = parsed.start + 1
-
-    # -- one JSON value -------------------------------------------------------------
-
-    def _value(self, pos: int) -> _Parsed:
-        """Parse the value that starts at ``pos``."""
-        pos, end = self._pretty_end(pos)
-        if end is not None:
-            raw = self._buf.data[pos:end]
-            try:
-                return _Parsed(orjson.loads(raw), pos, end)
-            except orjson.JSONDecodeError as exc:
-                if exc.msg.startswith("str is not valid UTF-8"):
-                    value, problem = self._not_utf8(raw, pos)
-                    return _Parsed(value, pos, end, problem)
-                if not exc.msg.startswith(("unexpected content", "unexpected end of data")):
-                    # The layout says where the element ends; what is inside is broken. (Data
-                    # ending early, or going on, means the layout misled: orjson decides.)
-                    where = self._abs(pos) + _char_to_byte(raw, exc.pos)
-                    return _Parsed(
-                        None, pos, end, StreamProblem("corrupt", _json_error(exc, where), where)
-                    )
-        return self._general(pos)
-
-    def _pretty_end(self, pos: int) -> tuple[int, int | None]:
-        """Where a value ends when its closing bracket sits alone at its own indentation.
-
-        Returns (start, end); ``end`` is None when the layout does not tell.
-        ``start`` is ``pos`` shifted by any reading on.
-        """
-        buf = self._buf
-        data = buf.data
-        opener = data[pos]
-        if opener != 123 and opener != 91:  # { or [
-            return pos, None
-        lead = self._lead
-        if lead and opener == 123 and pos >= len(lead) and data.startswith(lead, pos - len(lead)):
-            # The same indentation as the previous element (the usual case).
-            closer = self._closer
-            search = self._closer_search
-            newline = pos - len(lead)
-        else:
-            newline = data.rfind(b"\n", max(0, pos - 256), pos)
-            if newline < 0:
-                return pos, None
-            indent = data[newline + 1 : pos]
-            if indent.strip(_WS):
-                return pos, None
-            closer = b"\n" + indent + (b"}" if opener == 123 else b"]")
-            search = re.compile(re.escape(closer)).search
-            if opener == 123:
-                self._lead = b"\n" + indent
-                self._closer = closer
-                self._closer_search = search
-        searched = pos
-        while True:
-            m = search(data, searched)
-            if m is not None:
-                return pos, m.end()
-            if len(data) - pos > MAX_ELEMENT:
-                return pos, None
-            searched = max(pos, len(data) - len(closer))
-            shift = buf.more(newline)
-            if shift is None:
-                return pos, None
-            pos -= shift
-            newline -= shift
-            searched -= shift
-            data = buf.data
-
-    def _general(self, pos: int) -> _Parsed:
-        """Let orjson find the end of the value in a growing window."""
-        buf = self._buf
-        width = self._guess
-        while True:
-            stop = pos + width
-            at_end = stop >= len(buf.data)
-            if not at_end:
-                # Do not cut a UTF-8 sequence in two: orjson would call the window not UTF-8.
-                while stop > pos and buf.data[stop - 1] >= 0x80:
-                    stop -= 1
-            window = buf.data[pos:stop]
-            try:
-                value = orjson.loads(window)
-            except orjson.JSONDecodeError as exc:
-                msg = exc.msg
-                if msg.startswith("unexpected content"):
-                    end = pos + _char_to_byte(window, exc.pos)
-                    while end > pos and buf.data[end - 1] in _WS:
-                        end -= 1
-                    self._guess = max(4096, 2 * (end - pos))
-                    return self._finish(pos, end)
-                if msg.startswith("str is not valid UTF-8"):
-                    return self._general_not_utf8(pos, width)
-                if not msg.startswith(("unexpected end of data", "input data is empty")):
-                    where = pos + _char_to_byte(window, exc.pos)
-                    return _Parsed(
-                        None,
-                        pos,
-                        None,
-                        StreamProblem(
-                            "corrupt", _json_error(exc, self._abs(where)), self._abs(where)
-                        ),
-                    )
-                if not at_end:
-                    width *= 2
-                    continue
-                if len(buf.data) - pos > MAX_ELEMENT:
-                    return _Parsed(None, pos, None, _too_large(self._abs(pos)))
-                shift = buf.more(pos)
-                if shift is None:
-                    return _Parsed(
-                        None,
-                        pos,
-                        None,
-                        StreamProblem(
-                            "truncated", "the document ends inside a value", self._abs(pos)
-                        ),
-                    )
-                pos -= shift
-                width *= 2
-                continue
-            end = pos + len(window)
-            while end > pos and buf.data[end - 1] in _WS:
-                end -= 1
-            return _Parsed(value, pos, end)
-
-    def _finish(self, pos: int, end: int) -> _Parsed:
-        raw = self._buf.data[pos:end]
-        try:
-            return _Parsed(orjson.loads(raw), pos, end)
-        except orjson.JSONDecodeError as exc:
-            where = self._abs(pos) + _char_to_byte(raw, exc.pos)
-            return _Parsed(
-                None, pos, None, StreamProblem("corrupt", _json_error(exc, where), where)
-            )
-
-    def _general_not_utf8(self, pos: int, width: int) -> _Parsed:
-        """The window holds bytes that are not UTF-8: find the value's end with the stdlib."""
-        buf = self._buf
-        decoder = json.JSONDecoder()
-        while True:
-            window = buf.data[pos : pos + width]
-            text = window.decode("utf-8", "surrogateescape")
-            try:
-                _, end_char = decoder.raw_decode(text)
-            except json.JSONDecodeError as exc:
-                if pos + width < len(buf.data):
-                    width *= 2
-                    continue
-                if len(buf.data) - pos > MAX_ELEMENT:
-                    return _Parsed(None, pos, None, _too_large(self._abs(pos)))
-                shift = buf.more(pos)
-                if shift is not None:
-                    pos -= shift
-                    width *= 2
-                    continue
-                where = pos + len(text[: exc.pos].encode("utf-8", "surrogateescape"))
-                kind = "truncated" if exc.pos >= len(text.rstrip()) - 1 else "corrupt"
-                return _Parsed(
-                    None,
-                    pos,
-                    None,
-                    StreamProblem(
-                        kind,
-                        f"not valid JSON: {exc.msg} at byte {self._abs(where)}",
-                        self._abs(where),
-                    ),
-                )
-            end = pos + len(text[:end_char].encode("utf-8", "surrogateescape"))
-            value, problem = self._not_utf8(buf.data[pos:end], pos)
-            return _Parsed(value, pos, end if value is not None else None, problem)
-
-    def _utf8_problem(self, raw: bytes, pos: int) -> StreamProblem | None:
-        """The problem of the first byte of ``raw`` that is not UTF-8, or None.
-
-        The words are the same whether the element is then read (with U+FFFD)
-        or skipped, so a report does not depend on which entries were parsed.
-        """
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            where = self._abs(pos) + exc.start
-            return StreamProblem(
-                "not-utf8", f"byte 0x{raw[exc.start]:02x} at offset {where} is not UTF-8", where
-            )
-        return None
-
-    def _not_utf8(self, raw: bytes, pos: int) -> tuple[Any, StreamProblem | None]:
-        """Parse ``raw`` with bytes that are not UTF-8 replaced, saying where the first was."""
-        problem = self._utf8_problem(raw, pos)
-        if problem is not None:
-            where = problem.offset
-            assert where is not None
-            try:
-                return orjson.loads(raw.decode("utf-8", "replace")), problem
-            except orjson.JSONDecodeError as inner:
-                return None, StreamProblem(
-                    "corrupt",
-                    f"{_json_error(inner, where)}; it also holds bytes that are not UTF-8",
-                    where,
-                )
-        try:
-            return orjson.loads(raw), None
-        except orjson.JSONDecodeError as exc:
-            where = self._abs(pos) + _char_to_byte(raw, exc.pos)
-            return None, StreamProblem("corrupt", _json_error(exc, where), where)
-
-
-def _lead_before(stream: BinaryIO, start: int) -> bytes:
-    """The line break and blanks right before ``start`` in a seekable stream, else b"".
-
-    The stream is left at ``start``.
-    """
-    back = min(start, 256)
-    if not back:
-        return b""
-    try:
-        stream.seek(start - back)
-        before = stream.read(back)
-    except (OSError, ValueError, AttributeError):
-        before = b""
-    finally:
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            stream.seek(start)
-    newline = before.rfind(b"\n")
-    if newline < 0 or len(before) != back or before[newline + 1 :].strip(b" \t"):
-        return b""
-    return before[newline:]
-
-
-def _is_utf8(raw: bytes) -> bool:
-    if raw.isascii():
-        return True
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _too_large(offset: int) -> StreamProblem:
-    return StreamProblem(
-        "corrupt",
-        f"element larger than {MAX_ELEMENT // (1024 * 1024)} MiB; not read",
-        offset,
-        fatal=True,
-    )
-
-
-def _char_to_byte(raw: bytes, char_pos: int) -> int:
-    """orjson reports positions in characters; turn one into a byte offset in ``raw``."""
-    if raw.isascii():
-        return char_pos
-    return len(raw.decode("utf-8", "replace")[:char_pos].encode("utf-8"))
-
-
-def _json_error(exc: orjson.JSONDecodeError, offset: int) -> str:
-    return f"not valid JSON: {exc.msg} at byte {offset}"

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any, BinaryIO
 
-from ciba_contracts.traffic.bodies import BodyError, from_base64
+from ciba_contracts.traffic.bodies import BodyError, from_base64, text_bytes
 from ciba_contracts.traffic.common import (
     PROBLEM_RULES,
     RecordedRequest,
@@ -161,7 +161,7 @@ def _body(raw: Any) -> bytes | None:
     if isinstance(raw, str):
         # Schemathesis stores the text decoded with the answer's charset; encoding it
         # back with that charset gives the bytes the client received.
-        return raw.encode(encoding, "surrogatepass" if encoding == "utf-8" else "replace")
+        return text_bytes(raw) if encoding == "utf-8" else raw.encode(encoding, "replace")
     raise BodyError(f"the body is {type(raw).__name__}, not text")
 
 

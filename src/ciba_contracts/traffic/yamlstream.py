@@ -42,6 +42,10 @@ class _SafeLoader(_Loader):  # type: ignore[misc]
     """The safe loader, subclassed so nothing here changes PyYAML's global one."""
 
 
+class _PySafeLoader(yaml.SafeLoader):
+    """The pure-Python safe loader, for what libyaml refuses but YAML allows."""
+
+
 class _AnchoredLoader(yaml.SafeLoader):
     """The pure-Python safe loader, resolving aliases to earlier interactions' anchors too.
 
@@ -133,14 +137,26 @@ def safe_load(text: str, first_line: int = 1, anchors: dict[str, yaml.Node] | No
     defines are added to it, and the marks of a ``yaml.MarkedYAMLError`` count
     lines from ``first_line`` (from the start of ``text`` otherwise).
     """
-    loader: _SafeLoader | _AnchoredLoader
+    loader: _SafeLoader | _AnchoredLoader | _PySafeLoader
     if anchors is None:
         loader = _SafeLoader(text)
     else:
         loader = _AnchoredLoader(text, anchors, first_line)
         first_line = 1
     try:
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            # libyaml refuses the escape of a lone surrogate ("\uDCFF", as PyYAML writes a
+            # body byte that is not UTF-8); YAML allows it, and the pure-Python loader reads it.
+            if not isinstance(loader, _SafeLoader) or "escape" not in str(exc.problem):
+                raise
+            loader.dispose()
+            loader = _PySafeLoader(text)
+            try:
+                node = loader.get_single_node()
+            except yaml.YAMLError:
+                raise exc from None
         if anchors is not None:
             anchors.update(loader.anchors)
         if node is None:

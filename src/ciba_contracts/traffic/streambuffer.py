@@ -1,0 +1,98 @@
+"""The bytes of a large JSON document, read a block at a time, with offsets and lines.
+
+The stream readers keep only the bytes from the element they are at onwards;
+this window slides over the input, keeps every position absolute (a byte
+offset and a 1-based line for each element a report names), and remembers
+where the bytes stop being all ASCII, so that checking a skipped range for
+UTF-8 costs one test per block, not one per range.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import BinaryIO
+
+
+class Buffer:
+    """A sliding window over a binary stream with absolute offsets and line numbers."""
+
+    def __init__(self, stream: BinaryIO, chunk: int) -> None:
+        self.stream = stream
+        self.chunk = chunk
+        self.data = b""
+        self.base = 0  # absolute offset of data[0]
+        self.eof = False
+        self._newlines = 0  # newlines in the stream before data[_counted]
+        self._counted = 0
+        # Absolute offset from which every byte read so far is ASCII (the end of the last
+        # block that was not): one check per block instead of one per skipped range.
+        self.clean_from = 0
+
+    def more(self, keep_from: int) -> int | None:
+        """Read another chunk, dropping the bytes before ``keep_from``.
+
+        Returns how many bytes were dropped (callers shift their positions by
+        it), or None at the end of the input.
+        """
+        if self.eof:
+            return None
+        block = self.stream.read(self.chunk)
+        if not block:
+            self.eof = True
+            return None
+        if not block.isascii():
+            self.clean_from = self.base + len(self.data) + len(block)
+        keep_from = max(0, min(keep_from, len(self.data)))
+        if keep_from:
+            if keep_from > self._counted:
+                self._newlines += self.data.count(b"\n", self._counted, keep_from)
+                self._counted = keep_from
+            self._counted -= keep_from
+            self.data = b"".join((memoryview(self.data)[keep_from:], block))
+            self.base += keep_from
+        else:
+            self.data += block
+        return keep_from
+
+    def skip_newlines(self, upto: int) -> None:
+        """Leave the line breaks before ``data[upto]`` uncounted (bytes before the start)."""
+        self._counted = upto
+
+    def line_at(self, pos: int) -> int:
+        """1-based line of ``data[pos]``; positions asked for must not go backwards."""
+        if pos > self._counted:
+            self._newlines += self.data.count(b"\n", self._counted, pos)
+            self._counted = pos
+        return self._newlines + 1
+
+
+def lead_before(stream: BinaryIO, start: int) -> bytes:
+    """The line break and blanks right before ``start`` in a seekable stream, else b"".
+
+    The stream is left at ``start``.
+    """
+    back = min(start, 256)
+    if not back:
+        return b""
+    try:
+        stream.seek(start - back)
+        before = stream.read(back)
+    except (OSError, ValueError, AttributeError):
+        before = b""
+    finally:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.seek(start)
+    newline = before.rfind(b"\n")
+    if newline < 0 or len(before) != back or before[newline + 1 :].strip(b" \t"):
+        return b""
+    return before[newline:]
+
+
+def is_utf8(raw: bytes) -> bool:
+    if raw.isascii():
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -1,0 +1,108 @@
+"""Turning away, unparsed, the elements of a large array the caller cannot want.
+
+Most entries of a large recording are other traffic. An element holding
+none of the caller's markers (:mod:`~ciba_contracts.traffic.markers`) is not
+parsed: when the layout gives its end, only its bytes are checked to be
+UTF-8. Runs of such elements laid out one member a line are skipped in one
+go: one regex pass finds their closing lines, so the cost is a few passes
+over the bytes, not a few calls per element.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ciba_contracts.traffic.markers import MarkerSearch
+from ciba_contracts.traffic.streambuffer import Buffer, is_utf8
+from ciba_contracts.traffic.streamvalues import ValueScanner
+
+#: An opening brace that ends its line: the element is laid out one member a line, so its
+#: closing brace alone at the same indentation ends it (not so for an element on one line).
+OPENS_BLOCK = re.compile(rb"\{[ \t]*\r?\n")
+
+
+class RunSkipper(ValueScanner):
+    """A value scanner that also knows which elements to leave unparsed, and skips runs of them."""
+
+    def __init__(self, buf: Buffer, candidate: tuple[bytes, ...] | None, stop: int | None) -> None:
+        super().__init__(buf)
+        # The bytes from one element's closing line to the next one's opening line break
+        # (``}``, ``,``, line break, indentation, ``{``, line break), once seen, and where
+        # the last element ended (absolute), for skipping many at once.
+        self._boundary: bytes | None = None
+        self._between = 0  # bytes from the end of one element to the start of the next
+        self._ends = re.compile(b"^$").findall
+        self._last_end = -1
+        # Reading stops before the first element at or after ``stop`` (absolute).
+        self._stop = stop
+        # Elements that ``candidate`` turned away unparsed (counted, not yielded).
+        self._candidate = candidate
+        self.unparsed = 0
+        self._markers = MarkerSearch(candidate or ())
+
+    def _may_want(self, data: bytes, pos: int, end: int) -> bool:
+        """Whether ``data[pos:end]`` holds a candidate marker, as it is or written with escapes."""
+        return self._markers.within(data, self._buf.base, pos, end)
+
+    def _learn_boundary(self, data: bytes, pos: int) -> None:
+        """Remember the bytes between two elements, once seen: ``}``, ``,``, line break, ``{``."""
+        last = self._last_end - self._buf.base
+        if last <= 0 or last > pos:
+            return
+        between = data[last:pos]
+        opening = OPENS_BLOCK.match(data, pos)
+        if opening is not None and between in (b"," + self._lead, b",\r" + self._lead):
+            tail = between + opening.group()
+            self._boundary = self._closer + tail
+            self._between = len(between)
+            # Every closing line at the elements' indentation, with what follows it when
+            # that is the start of the next element: b"" marks one that is not.
+            self._ends = re.compile(
+                re.escape(self._closer) + b"(" + re.escape(tail) + b")?"
+            ).findall
+
+    def _bulk_skip(self, data: bytes, pos: int) -> tuple[int, int]:
+        """Skip, in one go, the elements before the next candidate marker.
+
+        ``pos`` is the opening brace of an element laid out one member a line.
+        Up to the next occurrence of a marker (or the slice's end, or the
+        buffer's), the elements are cut where the one-by-one reading would
+        cut them: at the next closing line at their indentation. While each
+        such line is followed by the next element's opening line (a
+        boundary), none of those elements can be wanted. One regex pass finds
+        every closing line and tells which are boundaries, so the run stops
+        at the first that is not: the array's end (another array may follow
+        with the same layout), or an element in another layout (on one line),
+        which would otherwise be counted with its neighbour.
+
+        Returns the position of the first element not skipped and how many
+        were; (pos, 0) when none can be, or when the bytes are not UTF-8
+        (then checked element by element, to say where).
+        """
+        base = self._buf.base
+        boundary = self._boundary
+        assert boundary is not None
+        limit = len(data)
+        at = self._markers.first(data, base, pos)
+        if at is not None:
+            limit = min(limit, at)
+        if self._stop is not None:
+            limit = min(limit, self._stop - base)
+        if limit - pos <= len(boundary):
+            return pos, 0
+        ends = self._ends(data, pos, limit)
+        count = ends.index(b"") if b"" in ends else len(ends)
+        if not count:
+            return pos, 0
+        if count == len(ends) - ends.count(b""):
+            # Every boundary found is in the run (the usual case): the last one ends it.
+            opening = data.rfind(boundary, pos, limit) + len(self._closer) + self._between
+        else:
+            # A boundary beyond the run (after the end of the array, say): count to the run's.
+            boundaries = re.compile(re.escape(boundary)).finditer(data, pos, limit)
+            for _ in range(count):
+                opening = next(boundaries).start() + len(self._closer) + self._between
+        if base + pos < self._buf.clean_from and not is_utf8(data[pos:opening]):
+            return pos, 0
+        self._last_end = base + opening - self._between
+        return opening, count
