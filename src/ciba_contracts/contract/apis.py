@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ciba_contracts.contract.schemas import ISSUE_RESPONSE_FILES, RESULT_FILES, openapi_document
+from ciba_contracts.contract.schemas import KIND_EXTENSION, kinds, openapi_document
 
 __all__ = [
     "API_EXTENSION",
@@ -33,12 +33,6 @@ __all__ = [
 API_EXTENSION = "x-ciba-api"
 #: The API the project began with, and the default wherever an API is not named.
 ISSUE_API = "issue"
-
-#: Schema file name (as the OpenAPI document ``$ref``s it) -> validator kind.
-_KIND_BY_FILE = {
-    **dict.fromkeys(ISSUE_RESPONSE_FILES.values(), "issue-response"),
-    **dict.fromkeys(RESULT_FILES.values(), "result"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +166,7 @@ def _deref(node: Any, components: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _answer(response: Mapping[str, Any]) -> Answer:
     content = response.get("content", {})
-    kind = None
-    for media in content.values():
-        ref = media.get("schema", {}).get("$ref", "") if isinstance(media, Mapping) else ""
-        kind = _KIND_BY_FILE.get(str(ref).rsplit("/", 1)[-1])
-        if kind is not None:
-            break
-    return Answer(kind, frozenset(str(m).lower() for m in content))
+    kind = response.get(KIND_EXTENSION)
+    if kind is not None and str(kind) not in kinds():
+        raise ValueError(f"payload kind {kind!r} has no schema files")
+    return Answer(None if kind is None else str(kind), frozenset(str(m).lower() for m in content))

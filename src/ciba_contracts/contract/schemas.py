@@ -8,8 +8,10 @@ one copy of every file.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -19,18 +21,6 @@ from ciba_contracts.contract.profiles import Profile
 
 SCHEMA_BASE_URI = "https://schemas.ciba-contracts.dev/v1/"
 
-#: Schema file of the issue response at each level.
-ISSUE_RESPONSE_FILES = {
-    Profile.SDK: "issue-response.sdk.json",
-    Profile.AUTHLETE: "issue-response.authlete.json",
-    Profile.CIBA: "issue-response.ciba.json",
-}
-#: Schema file of Authlete's ``result`` object at each level (ciba adds nothing to it).
-RESULT_FILES = {
-    Profile.SDK: "authlete-result.sdk.json",
-    Profile.AUTHLETE: "authlete-result.json",
-    Profile.CIBA: "authlete-result.json",
-}
 ACKNOWLEDGEMENT_FILE = "ciba-acknowledgement.json"
 OAUTH_ERROR_FILE = "oauth-error.json"
 OPENAPI_FILE = "openapi/issue.openapi.yaml"
@@ -156,7 +146,54 @@ def strict_openapi_path() -> Path:
     return target
 
 
+#: The OpenAPI extensions naming a response body's payload kind and its file per level.
+KIND_EXTENSION = "x-ciba-kind"
+LEVELS_EXTENSION = "x-ciba-contracts-levels"
+
+
+@functools.cache
+def kinds() -> Mapping[str, Mapping[Profile, str]]:
+    """Payload kind -> its schema file at each level, as the OpenAPI document states them.
+
+    Every response the project validates carries ``x-ciba-kind`` and
+    ``x-ciba-contracts-levels``; adding an API's payload means adding its files
+    and those two annotations, not code.
+    """
+    responses = openapi_document().get("components", {}).get("responses", {})
+    found: dict[str, Mapping[Profile, str]] = {}
+    for response in responses.values():
+        if not isinstance(response, Mapping) or KIND_EXTENSION not in response:
+            continue
+        name = str(response[KIND_EXTENSION])
+        levels = response.get(LEVELS_EXTENSION)
+        if not isinstance(levels, Mapping) or set(levels) != {p.value for p in Profile}:
+            raise ValueError(f"payload kind {name!r} names no schema file for every level")
+        files = MappingProxyType(
+            {Profile(level): str(ref).rsplit("/", 1)[-1] for level, ref in levels.items()}
+        )
+        if found.setdefault(name, files) != files:
+            raise ValueError(f"payload kind {name!r} has two sets of schema files")
+    return MappingProxyType(found)
+
+
+def kind_files(kind: str) -> Mapping[Profile, str]:
+    """The schema file of payload ``kind`` at each level; ValueError names the known kinds."""
+    known = kinds()
+    try:
+        return known[kind]
+    except KeyError:
+        raise ValueError(
+            f"unknown payload kind {kind!r}; expected one of {', '.join(known)}"
+        ) from None
+
+
 @functools.cache
 def rules_document() -> dict[str, Any]:
     """The rule catalog file, parsed."""
     return _yaml_mapping(RULES_FILE)
+
+
+#: Schema file of the issue response at each level.
+ISSUE_RESPONSE_FILES: Mapping[Profile, str] = kind_files("issue-response")
+#: Schema file of Authlete's ``result`` object at each level (ciba adds nothing to it).
+RESULT_FILES: Mapping[Profile, str] = kind_files("result")
