@@ -66,7 +66,7 @@ from ciba_contracts.contract.schemas import (
     load_schema,
     schema_dir,
 )
-from ciba_contracts.validate.engine import _action_values, _mirror_and_action
+from ciba_contracts.validate.kinds import facts_of
 from ciba_contracts.validate.fast import fast_validators
 from payloads import LEVELS, Mix, Sample, generate, mix_table
 
@@ -120,8 +120,9 @@ def least_work_contender(data: Sequence[bytes]) -> Contender:
     schema_file = ISSUE_RESPONSE_FILES[ciba_contracts.Profile.CIBA]
     # The actions and the mirror as the schema files state them; the same action tuple as the
     # validator's, so the compiled schemas are its very own (one cache entry).
-    fast = fast_validators(schema_file, tuple(_action_values())).__getitem__
-    ok_action, mirror = _mirror_and_action()
+    facts = facts_of("issue-response")
+    fast = fast_validators(schema_file, facts.actions).__getitem__
+    ok_action, mirror = facts.mirror_action, dict(facts.mirror)
     loads = orjson.loads
     content_side = itemgetter(*mirror)
     field_side = itemgetter(*mirror.values())

@@ -26,6 +26,7 @@ from ciba_contracts.contract.schemas import (
     load_schema,
     schema_files,
 )
+from ciba_contracts.validate.keywords import KeywordFindings
 from ciba_contracts.validate.plan import Planner, planner
 
 LEVELS = tuple(level.value for level in Profile)
@@ -60,10 +61,12 @@ _values = st.one_of(
 
 
 def _without_plans(validator: Validator) -> Validator:
+    """The same validator naming failing keywords with ``iter_errors`` only."""
     twin = copy.copy(validator)
-    twin._plans = None
-    twin._content_plans = {}
-    twin._known = {}
+    keywords = KeywordFindings(validator._schema, {})
+    twin._keywords = keywords
+    twin._relation_rules = copy.copy(validator._relation_rules)
+    twin._relation_rules._keywords = keywords
     return twin
 
 
@@ -91,8 +94,8 @@ def test_plans_name_the_same_keywords_as_iter_errors(
 ) -> None:
     planned = Validator(level, kind=kind)
     reported = _without_plans(planned)
-    assert _key(planned._schema_findings(payload, "", original=payload)) == _key(
-        reported._schema_findings(payload, "", original=payload)
+    assert _key(planned._keywords.findings(payload, original=payload)) == _key(
+        reported._keywords.findings(payload, original=payload)
     )
 
 
@@ -103,8 +106,8 @@ def test_content_plans_agree_with_iter_errors(action: str, body: dict[str, Any])
     planned = Validator("ciba")
     reported = _without_plans(planned)
     schema = planned._content[action]
-    assert _key(planned._schema_findings(body, "", schema, content=True)) == _key(
-        reported._schema_findings(body, "", schema, content=True)
+    assert _key(planned._keywords.findings(body, schema, content=True)) == _key(
+        reported._keywords.findings(body, schema, content=True)
     )
 
 

@@ -1,0 +1,237 @@
+"""The relations JSON Schema cannot state, checked in Python.
+
+``resultMessage`` starts with ``[resultCode]``; ``responseContent`` is JSON and
+holds what its action's content schema says; the members it repeats from the
+fields (``x-ciba-mirror``) agree with them. Which content schema and which
+mirror apply is read from the kind's schema files
+(:class:`~ciba_contracts.validate.kinds.KindFacts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
+
+from orjson import JSONDecodeError
+from orjson import loads as _loads
+
+from ciba_contracts.contract.rules import rule_named
+from ciba_contracts.validate.finding import Finding
+from ciba_contracts.validate.keywords import KeywordFindings
+from ciba_contracts.validate.kinds import CONTENT_POINTER, KindFacts
+from ciba_contracts.validate.messages import article
+from ciba_contracts.validate.parse import NotJson, clamp_big_ints, parse_exact
+from ciba_contracts.validate.render import json_equal, json_type, pointer, pointer_tokens, render
+
+__all__ = ["Relations", "mirror_test"]
+
+_PREFIX = rule_named("result-message-prefix")
+_CONTENT_NOT_JSON = rule_named("response-content-not-json")
+_ACK_NOT_OBJECT = rule_named("acknowledgement-malformed")
+_ERROR_NOT_OBJECT = rule_named("error-body-invalid")
+_MISMATCH = rule_named("response-content-mismatch")
+
+
+class Relations:
+    """The relation rules of one kind, with the compiled content schemas they use."""
+
+    def __init__(
+        self, facts: KindFacts, contents: dict[str, Any], keywords: KeywordFindings
+    ) -> None:
+        self._content = contents
+        self._keywords = keywords
+        self._ok_action = facts.mirror_action
+        self._mirror = dict(facts.mirror)
+        self._ack_required = facts.mirror_required
+        self._mirror_items = tuple(
+            (member, field, member in self._ack_required) for member, field in self._mirror.items()
+        )
+        self._ack_shortcut = facts.mirror_only
+        self._mirrors = mirror_test(self._mirror_items)
+        self._mirror_pointers = {member: pointer([member]) for member in self._mirror}
+
+    def build_test(self) -> Callable[[dict[str, Any], Any], bool]:
+        """The relation rules as one conservative yes/no, for payloads the fast schema passed.
+
+        True only when no relation rule can fire: the fast schema made the
+        result members present strings and gave each field its type. Any doubt
+        answers False and the full check decides. A closure over local names,
+        since the hot path calls it for every valid payload.
+        """
+        ok_action = self._ok_action
+        mirrors = self._mirrors if self._ack_shortcut and self._mirror_items else None
+        contents = self._content
+        loads = _loads
+
+        def relations_hold(obj: dict[str, Any], action: Any) -> bool:
+            if not obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
+                return False
+            content = obj.get("responseContent")
+            if content is None:
+                return True
+            try:
+                body = loads(content)
+            except JSONDecodeError:
+                return False
+            if action == ok_action:
+                # Members equal to already-validated fields cannot break the
+                # acknowledgement schema, so it need not run.
+                return mirrors is not None and type(body) is dict and mirrors(obj, body)
+            validator = contents.get(action)
+            return validator is None or bool(validator.is_valid(body))
+
+        return relations_hold
+
+    def findings(self, obj: dict[str, Any]) -> list[Finding] | None:
+        found: list[Finding] | None = None
+        code = obj.get("resultCode")
+        message = obj.get("resultMessage")
+        if type(code) is str and type(message) is str and not message.startswith("[" + code + "]"):
+            found = [
+                Finding.of(
+                    _PREFIX,
+                    "/resultMessage",
+                    value=render(message),
+                    expected=render(code)[1:-1],
+                    member="resultMessage",
+                )
+            ]
+        content = obj.get("responseContent")
+        if type(content) is not str:
+            return found
+        action = obj.get("action")
+        validator = self._content.get(action) if isinstance(action, str) else None
+        if validator is None:
+            return found
+        try:
+            body, exact = parse_exact(content)
+        except NotJson as exc:
+            bad = Finding.of(
+                _CONTENT_NOT_JSON, CONTENT_POINTER, value=render(content), detail=str(exc)
+            )
+            return [bad] if found is None else [*found, bad]
+        body_findings = self._content_findings(obj, str(action), body, validator, exact)
+        if body_findings:
+            return body_findings if found is None else found + body_findings
+        return found
+
+    def _content_findings(
+        self, obj: dict[str, Any], action: str, body: Any, validator: Any, exact: bool = False
+    ) -> list[Finding] | None:
+        is_ack = action == self._ok_action
+        if not isinstance(body, dict):
+            rule = _ACK_NOT_OBJECT if is_ack else _ERROR_NOT_OBJECT
+            return [
+                Finding.of(
+                    rule,
+                    CONTENT_POINTER,
+                    content_pointer="",
+                    value=render(body),
+                    detail=f"it is {article(json_type(body))}, not an object",
+                )
+            ]
+        found: list[Finding] = []
+        checked = body if exact else clamp_big_ints(body)
+        mirrors = is_ack and self._mirrors(obj, body)
+        if mirrors and self._ack_shortcut:
+            # Every finding the schema could give would sit on a member equal to its field.
+            body_ok = True
+        else:
+            try:
+                body_ok = validator.is_valid(checked)
+            except (ValueError, TypeError, OverflowError):
+                body_ok = False
+        if not body_ok:
+            for finding in self._keywords.findings(checked, validator, content=True):
+                if is_ack and self._mirrored_equal(obj, body, finding.content_pointer):
+                    # The same value is in the field, and the field's finding says it.
+                    continue
+                found.append(finding)
+        if is_ack and not mirrors:
+            found.extend(self._mismatches(obj, body))
+        return found or None
+
+    def _mirrored_equal(self, obj: dict[str, Any], body: dict[str, Any], where: str | None) -> bool:
+        tokens = pointer_tokens(where or "")
+        if len(tokens) != 1:
+            return False
+        member = tokens[0]
+        field = self._mirror.get(member)
+        return (
+            field is not None
+            and member in body
+            and field in obj
+            and json_equal(body[member], obj[field])
+        )
+
+    def _mismatches(self, obj: dict[str, Any], body: dict[str, Any]) -> list[Finding]:
+        rule = _MISMATCH
+        found: list[Finding] = []
+        for member, field in self._mirror.items():
+            in_body = member in body
+            in_fields = field in obj
+            if in_body and in_fields:
+                a = body[member]
+                b = obj[field]
+                # Same type and equal is the usual case; json_equal decides the others.
+                if (a == b and type(a) is type(b)) or json_equal(a, b):
+                    continue
+            elif in_body == in_fields or member in self._ack_required:
+                # Absent on both sides, or absence is what a required-member rule reports.
+                continue
+            value = render(body[member]) if in_body else None
+            message = rule.format(
+                member=member,
+                field=field,
+                value=value or "absent",
+                expected=render(obj[field]) if in_fields else "absent",
+            )
+            where = self._mirror_pointers[member]
+            found.append(Finding(rule.code, rule.severity, message, CONTENT_POINTER, where, value))
+        return found
+
+
+def mirror_test(
+    items: tuple[tuple[str, str, bool], ...],
+) -> Callable[[dict[str, Any], dict[str, Any]], bool]:
+    """A test that the acknowledgement's mirrored members equal their fields.
+
+    Strict and conservative: equal JSON values (never a boolean for a number),
+    required members present, optional ones present on both sides or neither.
+    Anything it refuses is judged member by member elsewhere.
+    """
+    # Every member present on both sides (the usual acknowledgement): one tuple comparison.
+    every_member = itemgetter(*[m for m, _, _ in items]) if len(items) > 1 else None
+    every_field = itemgetter(*[f for _, f, _ in items]) if len(items) > 1 else None
+
+    def mirrors(obj: dict[str, Any], body: dict[str, Any]) -> bool:
+        if every_member is not None and every_field is not None:
+            try:
+                mine = every_member(body)
+                theirs = every_field(obj)
+            except KeyError:
+                pass
+            else:
+                return mine == theirs and _no_booleans(mine, theirs)
+        for member, field, needed in items:
+            if member in body:
+                if field not in obj:
+                    return False
+                mine, theirs = (body[member],), (obj[field],)
+                if mine != theirs or not _no_booleans(mine, theirs):
+                    return False
+            elif needed or field in obj:
+                return False
+        return True
+
+    return mirrors
+
+
+def _no_booleans(mine: tuple[Any, ...], theirs: tuple[Any, ...]) -> bool:
+    """Whether two equal tuples hold no boolean: True == 1 and False == 0 in Python,
+    and a boolean is never a mirror of a number."""
+    # Equality to True or False is quick to rule out; only 0 and 1 need their types looked at.
+    if True not in mine and False not in mine:
+        return True
+    return bool not in map(type, mine) and bool not in map(type, theirs)
