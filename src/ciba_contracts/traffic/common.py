@@ -13,6 +13,11 @@ from typing import Any, NamedTuple
 
 from ciba_contracts.traffic.bodies import BodyError, decode_content
 from ciba_contracts.traffic.exchange import (
+    ENTRY_UNREADABLE,
+    INPUT_NOT_UTF8,
+    INPUT_TRUNCATED,
+    UNKNOWN_FORMAT,
+    UNSAFE_YAML,
     Exchange,
     Headers,
     InputProblem,
@@ -25,11 +30,11 @@ from ciba_contracts.traffic.exchange import (
 
 #: The input rule each kind of problem the JSON and YAML stream readers report breaks.
 PROBLEM_RULES = {
-    "corrupt": "I001",
-    "truncated": "I002",
-    "not-utf8": "I003",
-    "format": "I004",
-    "unsafe": "I005",
+    "corrupt": ENTRY_UNREADABLE,
+    "truncated": INPUT_TRUNCATED,
+    "not-utf8": INPUT_NOT_UTF8,
+    "format": UNKNOWN_FORMAT,
+    "unsafe": UNSAFE_YAML,
 }
 
 
@@ -75,7 +80,9 @@ def read_request(
     url = next((request[key] for key in url_keys if key in request), None)
     if not isinstance(method, str) or not isinstance(url, str):
         return InputProblem(
-            location, "I001", f"`request.method` and `request.{url_keys[0]}` must be strings"
+            location,
+            ENTRY_UNREADABLE,
+            f"`request.method` and `request.{url_keys[0]}` must be strings",
         )
     if wanted is not None and not wanted(method, url):
         return Skipped(location, method, url)

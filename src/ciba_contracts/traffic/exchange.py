@@ -11,9 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ciba_contracts.contract.rules import rule_named
 from ciba_contracts.exchange import Exchange, Headers, Location, find_header, header_pairs
 
 __all__ = [
+    "ENTRY_UNREADABLE",
+    "INPUT_NOT_UTF8",
+    "INPUT_TRUNCATED",
+    "INPUT_UNREADABLE",
+    "UNKNOWN_FORMAT",
+    "UNSAFE_YAML",
     "Exchange",
     "Headers",
     "InputProblem",
@@ -24,6 +31,15 @@ __all__ = [
     "find_header",
     "header_pairs",
 ]
+
+
+#: The input rules a reader's problems break (codes of the catalog, looked up by name).
+ENTRY_UNREADABLE = rule_named("entry-unreadable").code
+INPUT_TRUNCATED = rule_named("input-truncated").code
+INPUT_NOT_UTF8 = rule_named("input-not-utf8").code
+UNKNOWN_FORMAT = rule_named("unknown-format").code
+UNSAFE_YAML = rule_named("unsafe-yaml").code
+INPUT_UNREADABLE = rule_named("input-unreadable").code
 
 
 @dataclass(frozen=True, slots=True)

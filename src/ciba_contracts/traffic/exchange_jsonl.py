@@ -33,6 +33,9 @@ from ciba_contracts.traffic.common import (
     recorded_status,
 )
 from ciba_contracts.traffic.exchange import (
+    ENTRY_UNREADABLE,
+    INPUT_NOT_UTF8,
+    INPUT_TRUNCATED,
     InputProblem,
     Location,
     Record,
@@ -82,7 +85,7 @@ def read_exchange_lines(
                 value, exact = read
             elif exc.msg.startswith("unexpected end of data") and not raw.endswith(b"\n"):
                 yield InputProblem(
-                    location, "I002", "the last line is cut short (no closing brace)"
+                    location, INPUT_TRUNCATED, "the last line is cut short (no closing brace)"
                 )
                 continue
             else:
@@ -103,7 +106,7 @@ def _parse_slow(
         return parse_exact(text)
     except NotJson as exc:
         reason = _POSITION.sub(lambda m: f" at column {int(m.group(1)) + lead}", str(exc))
-        yield InputProblem(location, "I001", f"not valid JSON: {reason}")
+        yield InputProblem(location, ENTRY_UNREADABLE, f"not valid JSON: {reason}")
         return None
 
 
@@ -114,7 +117,7 @@ def _not_utf8(text: bytes, location: Location) -> Generator[Record, None, tuple[
         where = (location.offset or 0) + exc.start
         yield InputProblem(
             location,
-            "I003",
+            INPUT_NOT_UTF8,
             f"byte 0x{text[exc.start]:02x} at offset {where} is not UTF-8",
         )
     return (yield from _parse_slow(text.decode("utf-8", "replace"), location))
@@ -132,7 +135,9 @@ def exchange_record(
     """
     if not is_exchange_line(value):
         yield InputProblem(
-            location, "I001", "the line is not an exchange (`request` object and `response`)"
+            location,
+            ENTRY_UNREADABLE,
+            "the line is not an exchange (`request` object and `response`)",
         )
         return
     request = value["request"]
@@ -147,17 +152,17 @@ def exchange_record(
         yield recorded.exchange(location, None)
         return
     if not isinstance(response, dict):
-        yield InputProblem(location, "I001", "`response` must be an object or null")
+        yield InputProblem(location, ENTRY_UNREADABLE, "`response` must be an object or null")
         return
     status = recorded_status(response.get("status", response.get("status_code")))
     if status is None:
-        yield InputProblem(location, "I001", "`response.status` must be an integer")
+        yield InputProblem(location, ENTRY_UNREADABLE, "`response.status` must be an integer")
         return
     headers = header_pairs(response.get("headers"))
     try:
         body = received_body(_body(response, exact), headers)
     except BodyError as exc:
-        yield InputProblem(location, "I001", f"`response.body`: {exc}")
+        yield InputProblem(location, ENTRY_UNREADABLE, f"`response.body`: {exc}")
         return
     note = None if body is not None else "the response has no `body`"
     yield recorded.exchange(location, status, headers, body, note)

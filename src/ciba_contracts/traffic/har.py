@@ -22,6 +22,7 @@ from ciba_contracts.traffic.common import (
     recorded_status,
 )
 from ciba_contracts.traffic.exchange import (
+    ENTRY_UNREADABLE,
     InputProblem,
     Location,
     Record,
@@ -209,4 +210,4 @@ def _decoded(holder: dict[str, Any], text: str) -> bytes:
 
 
 def _bad(location: Location, why: str) -> InputProblem:
-    return InputProblem(location, "I001", why)
+    return InputProblem(location, ENTRY_UNREADABLE, why)

@@ -31,6 +31,8 @@ from ciba_contracts.traffic.common import (
     recorded_status,
 )
 from ciba_contracts.traffic.exchange import (
+    ENTRY_UNREADABLE,
+    INPUT_TRUNCATED,
     InputProblem,
     Location,
     Record,
@@ -82,7 +84,7 @@ def interaction_record(
     there means the file was cut, not that the interaction is malformed.
     """
     if not isinstance(interaction, dict):
-        yield InputProblem(location, "I001", "an interaction must be a mapping")
+        yield InputProblem(location, ENTRY_UNREADABLE, "an interaction must be a mapping")
         return
     request = interaction.get("request")
     if not isinstance(request, dict):
@@ -103,14 +105,16 @@ def interaction_record(
         yield recorded.exchange(location, None)
         return
     if not isinstance(response, dict):
-        yield InputProblem(location, "I001", "`response` must be a mapping")
+        yield InputProblem(location, ENTRY_UNREADABLE, "`response` must be a mapping")
         return
     status = recorded_status(response.get("status"))
     if status is None:
         if last and "status" not in response:
             yield _missing(location, "response.status", last)
         else:
-            yield InputProblem(location, "I001", "`response.status` has no numeric `code`")
+            yield InputProblem(
+                location, ENTRY_UNREADABLE, "`response.status` has no numeric `code`"
+            )
         return
     headers = header_pairs(response.get("headers"))
     note: str | None = None
@@ -121,7 +125,9 @@ def interaction_record(
     elif "body" not in response:
         if last:
             yield InputProblem(
-                location, "I002", "the recording ends inside this interaction (no response body)"
+                location,
+                INPUT_TRUNCATED,
+                "the recording ends inside this interaction (no response body)",
             )
             return
         body, note = None, "the response has no `body`"
@@ -129,7 +135,7 @@ def interaction_record(
         try:
             body = received_body(_body(response.get("body")), headers)
         except BodyError as exc:
-            yield InputProblem(location, "I001", f"`response.body`: {exc}")
+            yield InputProblem(location, ENTRY_UNREADABLE, f"`response.body`: {exc}")
             return
         if body is None:
             note = "the response body is null"
@@ -139,9 +145,9 @@ def interaction_record(
 def _missing(location: Location, what: str, last: bool) -> InputProblem:
     if last:
         return InputProblem(
-            location, "I002", f"the recording ends inside this interaction (no `{what}`)"
+            location, INPUT_TRUNCATED, f"the recording ends inside this interaction (no `{what}`)"
         )
-    return InputProblem(location, "I001", f"the interaction has no `{what}` mapping")
+    return InputProblem(location, ENTRY_UNREADABLE, f"the interaction has no `{what}` mapping")
 
 
 def _body(raw: Any) -> bytes | None:
