@@ -91,6 +91,10 @@ _KEY_INLINE = re.compile(rb"^(interactions|http_interactions)[ \t]*:[ \t]*(\S.*?
 _ITEM = re.compile(rb"^([ \t]*)-(?:[ \t]|\r?\n|$)")
 
 
+class TooDeep(yaml.YAMLError):
+    """The YAML nests deeper than the pure-Python parser can follow."""
+
+
 class UnsafeTag(Exception):
     """A YAML node carries a tag the safe loader must not construct."""
 
@@ -134,6 +138,7 @@ def safe_load(text: str, first_line: int = 1, anchors: dict[str, yaml.Node] | No
     lines from ``first_line`` (from the start of ``text`` otherwise).
     """
     loader: _SafeLoader | _AnchoredLoader
+    written_at = first_line
     if anchors is None:
         loader = _SafeLoader(text)
     else:
@@ -155,6 +160,13 @@ def safe_load(text: str, first_line: int = 1, anchors: dict[str, yaml.Node] | No
             raise yaml.constructor.ConstructorError(
                 None, None, f"a value cannot be read: {problem}", None
             ) from None
+    except RecursionError:
+        # The pure-Python parser (taken for anchors and aliases) recurses once per level.
+        error = TooDeep()
+        error.problem = "it nests too deeply to be read"  # type: ignore[attr-defined]
+        # Where the text starts, counted as the marks of the other errors are.
+        error.problem_mark = yaml.Mark("", 0, written_at - first_line, 0, "", 0)  # type: ignore[attr-defined]
+        raise error from None
     finally:
         loader.dispose()
 
@@ -165,7 +177,7 @@ def _anchors_of(text: str, anchors: dict[str, yaml.Node]) -> None:
     try:
         loader.get_single_node()
         anchors.update(loader.anchors)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         # Only the anchors are wanted here; the header's faults are not the entries'.
         pass
     finally:
