@@ -132,14 +132,18 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # Credentials of an HTTP authentication scheme, wherever they appear.
     (
         re.compile(
-            rf"\b({'|'.join(_SCHEMES)})(\s+|%20|\+)[A-Za-z0-9\-._~+/:%]{{6,}}=*",
+            rf"\b({'|'.join(_SCHEMES)})(\s+|%20|\+)"
+            # Six characters make a credential; fewer, when the text ends there (cut short).
+            rf"(?:[A-Za-z0-9\-._~+/:%]{{6,}}=*|[A-Za-z0-9\-._~+/:%]+=*(?=…|\\*[\"']?$))",
             re.IGNORECASE,
         ),
         rf"\1\2{MASK}",
     ),
-    # JSON Web Tokens (id tokens, JWT access tokens, client assertions).
+    # JSON Web Tokens (id tokens, JWT access tokens, client assertions), known by their
+    # start (base64url of '{"'), so that one cut short, without its payload or signature,
+    # is still masked.
     (
-        re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
+        re.compile(r"\beyJ[A-Za-z0-9_-]{3,}(?:\.[A-Za-z0-9_-]*){0,2}"),
         MASK,
     ),
     # user:password@ in URLs.
