@@ -18,7 +18,14 @@ from typing import BinaryIO
 
 from ciba_contracts.config import Settings
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.report.model import Checked, Located, RunReport, Summary, findings_store
+from ciba_contracts.report.model import (
+    Checked,
+    Located,
+    RunReport,
+    Summary,
+    findings_store,
+    mask_notes,
+)
 from ciba_contracts.report.store import SpillingList
 from ciba_contracts.selection import is_issue_call
 from ciba_contracts.traffic.detect import (
@@ -37,7 +44,7 @@ from ciba_contracts.traffic.exchange_jsonl import read_exchange_lines
 from ciba_contracts.traffic.har import SliceState, read_har
 from ciba_contracts.traffic.jsonstream import Candidate
 from ciba_contracts.traffic.payloads import PAYLOAD_SUFFIXES, read_payload_stream
-from ciba_contracts.traffic.redact import redact_finding, redact_url
+from ciba_contracts.traffic.redact import redact_url
 from ciba_contracts.traffic.vcr import read_cassette_yaml, read_vcr_json
 from ciba_contracts.traffic.walk import is_directory, walk
 from ciba_contracts.validate.engine import get_validator
@@ -205,6 +212,7 @@ def run(
     for name in inputs:
         if name != STDIN and is_directory(name) and name not in found:
             report.summary.notes.append(f"{name}: no input files found")
+    mask_notes(report)
     return report
 
 
@@ -326,7 +334,7 @@ def _check_payloads(opened: Opened, checks: Checks, partial: Partial) -> None:
         if partial.items is not None:
             partial.items.append(Checked(entry.source, entry.entry, entry.line))
         for finding in checks.payloads.validate(entry.body):
-            partial.add(Located(redact_finding(finding), entry.source, entry.entry, entry.line))
+            partial.add(Located(finding, entry.source, entry.entry, entry.line))
 
 
 def _position(opened: Opened) -> int:
@@ -351,7 +359,7 @@ def _add_problem(partial: Partial, checks: Checks, problem: InputProblem) -> Non
 
 def _locate(finding: Finding, location: Location, exchange: str | None) -> Located:
     return Located(
-        redact_finding(finding),
+        finding,
         location.source,
         location.entry,
         location.line,

@@ -21,7 +21,6 @@ from ciba_contracts.report.model import (
     entry_label,
     finding_place,
 )
-from ciba_contracts.traffic.redact import redact_text
 
 _Key = tuple[str, int | None, int | None, int | None]
 
@@ -125,8 +124,8 @@ def _finding_line(located: Located) -> str:
 
 
 def _text(value: str) -> str:
-    """Redacted, and without the characters XML 1.0 cannot hold at all."""
-    return _NOT_XML.sub("\ufffd", redact_text(value))
+    """Without the characters XML 1.0 cannot hold at all (credentials are already masked)."""
+    return _NOT_XML.sub("\ufffd", value)
 
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import Severity
 from ciba_contracts.report.store import SpillingList
+from ciba_contracts.traffic.redact import redact_finding, redact_optional, redact_text
 from ciba_contracts.validate.finding import Finding
+
+
+@functools.lru_cache(maxsize=1024)
+def _masked_name(name: str) -> str:
+    # A source name repeats for every entry of its file.
+    return redact_text(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +34,13 @@ class Located:
     offset: int | None = None
     #: The recorded exchange the finding is about, as ``METHOD URL -> STATUS`` (redacted).
     exchange: str | None = None
+
+    def __post_init__(self) -> None:
+        # The one place credentials are masked: every string a reporter shows of a
+        # finding, or of where it was found, passes here first.
+        object.__setattr__(self, "finding", redact_finding(self.finding))
+        object.__setattr__(self, "source", _masked_name(self.source))
+        object.__setattr__(self, "exchange", redact_optional(self.exchange))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's shape of one finding."""
@@ -84,6 +99,21 @@ class Checked:
     line: int | None = None
     offset: int | None = None
     exchange: str | None = None
+
+    def __post_init__(self) -> None:
+        # Masked as Located is, for the reports that list every checked item.
+        object.__setattr__(self, "source", _masked_name(self.source))
+        object.__setattr__(self, "exchange", redact_optional(self.exchange))
+
+
+def mask_notes(report: RunReport) -> None:
+    """Mask the run-level texts of ``report`` (unreadable inputs and their causes, notes).
+
+    Findings and checked items are masked as they are made (:class:`Located`,
+    :class:`Checked`); these are the report's only other strings from its inputs.
+    """
+    report.unreadable[:] = [(_masked_name(p), redact_text(c)) for p, c in report.unreadable]
+    report.summary.notes[:] = [redact_text(note) for note in report.summary.notes]
 
 
 def place_parts(item: Located | Checked, *, line: bool = True) -> list[str]:
