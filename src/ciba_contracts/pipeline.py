@@ -23,6 +23,7 @@ from ciba_contracts.report.model import (
     Located,
     RunReport,
     Summary,
+    checked_store,
     findings_store,
     mask_notes,
 )
@@ -87,7 +88,7 @@ class Partial:
     read_anything: bool = False
     input_problems: int = 0
     #: Checked payloads and exchanges, kept only when the report lists them.
-    items: list[Checked] | None = None
+    items: SpillingList[Checked] | None = None
     #: For a slice of a HAR file: where the reader stopped and what it saw.
     slice: SliceState | None = None
 
@@ -221,7 +222,10 @@ def merge(partials: Sequence[Partial]) -> RunReport:
     report = RunReport(Profile.AUTHLETE)
     if any(p.items is not None for p in partials):
         # The checks listed the checked items (Checks.list_items): so does the report.
-        report.checked_items = [i for p in partials for i in (p.items or ())]
+        report.checked_items = checked_store()
+        for partial in partials:
+            if partial.items is not None:
+                report.checked_items.adopt(partial.items)
     for partial in partials:
         report.summary.absorb(partial.summary)
         report.unreadable.extend(partial.unreadable)
@@ -236,7 +240,7 @@ def check_task(
     task: Task, checks: Checks, stdin: BinaryIO | None = None, progress: Progress | None = None
 ) -> Partial:
     """Read and check one task; never raises for bad input."""
-    partial = Partial(items=[] if checks.list_items else None)
+    partial = Partial(items=checked_store() if checks.list_items else None)
     try:
         opened = open_input(task.name, stdin, start=task.start)
     except OSError as exc:

@@ -106,6 +106,19 @@ class Checked:
         object.__setattr__(self, "exchange", redact_optional(self.exchange))
 
 
+def checked_store() -> SpillingList[Checked]:
+    """An empty store of checked items, spilling to disk past its memory limit."""
+    return SpillingList(encode=_checked_row, decode=_checked_from_row)
+
+
+def _checked_row(item: Checked) -> tuple[Any, ...]:
+    return (item.source, item.entry, item.line, item.offset, item.exchange)
+
+
+def _checked_from_row(row: tuple[Any, ...]) -> Checked:
+    return Checked(*row)
+
+
 def mask_notes(report: RunReport) -> None:
     """Mask the run-level texts of ``report`` (unreadable inputs and their causes, notes).
 
@@ -186,8 +199,8 @@ class RunReport:
     #: Inputs were given but not one payload or exchange could be read from them: exit 2.
     nothing_read: bool = False
     #: Every checked payload and exchange, in order, when the report format lists them
-    #: (JUnit: one test case each); None otherwise, so memory does not grow with inputs.
-    checked_items: list[Checked] | None = None
+    #: (JUnit: one test case each), spilling to disk as the findings do; None otherwise.
+    checked_items: SpillingList[Checked] | None = None
 
     def add(self, located: Located) -> None:
         """Record one finding and count it."""
