@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test docs bench bench-traffic clean
+.PHONY: run test docs bench bench-traffic fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: $(VENV)/.installed
 
 bench-traffic: $(VENV)/.installed
 	$(BIN)/python benchmarks/traffic.py
+
+# The long fuzz pass (about 15 minutes on one core): FUZZ_ARGS="--minutes 5" shortens it.
+fuzz: $(VENV)/.installed
+	$(BIN)/python -m fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) dist build

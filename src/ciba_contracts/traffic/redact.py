@@ -166,6 +166,21 @@ _TRIGGERS = _fewest(
     (*SECRET_NAMES, *SECRET_SUFFIXES, *SECRET_HEADERS, *_SCHEMES, "eyJ", "@", "code")
 )
 
+_NAME_WORDS = (*SECRET_NAMES, *SECRET_SUFFIXES)
+#: The words each rule of _RULES (same order) needs in a text to find anything in it.
+_RULE_TRIGGERS = (
+    _fewest((*_NAME_WORDS, *SECRET_HEADERS)),  # name/value objects, name first
+    _fewest((*_NAME_WORDS, *SECRET_HEADERS)),  # name/value objects, value first
+    _fewest(_NAME_WORDS),  # "name": "value"
+    _fewest(_NAME_WORDS),  # "name": 123 or [...]
+    _fewest((*_NAME_WORDS, *SECRET_HEADERS)),  # ["name", "value"]
+    _fewest((*_NAME_WORDS, "code")),  # name=value, name: value
+    _fewest(SECRET_HEADERS),  # header lines
+    _fewest(_SCHEMES),  # scheme credentials
+    ("eyj",),  # JWTs
+    ("@",),  # user information in URLs
+)
+
 
 def redact_text(text: str) -> str:
     """``text`` with every credential it holds replaced by ``[REDACTED]``."""
@@ -174,8 +189,11 @@ def redact_text(text: str) -> str:
     lowered = text.lower()
     if not any(trigger in lowered for trigger in _TRIGGERS):
         return text
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
+    for (pattern, replacement), triggers in zip(_RULES, _RULE_TRIGGERS, strict=True):
+        # Only the rules whose own words are there: "resultCode" in a payload asks for
+        # the name=value rule, not for the nine others, each a pass over the text.
+        if any(trigger in lowered for trigger in triggers):
+            text = pattern.sub(replacement, text)
     return text
 
 

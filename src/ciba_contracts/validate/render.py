@@ -12,7 +12,7 @@ from ciba_contracts.traffic.redact import redact_text
 VALUE_LIMIT = 80
 #: How much of a text to be cut is masked first: a credential that starts inside the
 #: part shown is masked whole, and the masking never reads an unbounded text.
-_MASKED_BEFORE_CUT = 8
+_MASKED_BEFORE_CUT = 2
 
 
 def pointer(parts: Iterable[str | int]) -> str:
