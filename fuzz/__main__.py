@@ -170,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=15.0, help="time for the whole pass")
     parser.add_argument("--api", type=int, default=1_000_000, help="validate() inputs")
-    parser.add_argument("--recordings", type=int, default=10_000, help="recordings read")
+    parser.add_argument(
+        "--recordings", type=int, default=10_000, help="recordings read, over all formats"
+    )
     parser.add_argument("--answers", type=int, default=100_000, help="live-suite answers")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--hang", type=float, default=60.0, help="seconds one input may take")
@@ -192,9 +194,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="ciba-fuzz-") as tmp:
         folder = Path(tmp)
-        # Shares of the time: most for the readers, which cost the most per input.
+        # Shares of the time: half for the readers, which cost the most per input.
         plan: list[tuple[str, int, float, Any]] = [
-            ("validate", args.api, 0.35, api_input),
+            ("validate", args.api, 0.45, api_input),
             ("live-answer", args.answers, 0.05, answer),
         ]
         for fmt in inputs.FORMATS:
@@ -206,14 +208,15 @@ def main(argv: list[str] | None = None) -> int:
                 size = inputs.read_size(data)
                 return data, size, lambda: targets.reader(suffix, data, folder)
 
-            plan.append((f"reader:{fmt}", args.recordings, 0.6 / len(inputs.FORMATS), recording))
+            share = 0.5 / len(inputs.FORMATS)
+            each = -(-args.recordings // len(inputs.FORMATS))
+            plan.append((f"reader:{fmt}", each, share, recording))
         for number, (name, count, share, make) in enumerate(plan):
             tally = Tally(name)
             rng = random.Random(args.seed * 1000 + number)
             _drive(tally, count, budget * share, make, rng, watchdog)
             tallies.append(tally)
-            if not args.json:
-                print(f"{name}: {tally.tried} inputs", file=sys.stderr, flush=True)
+            print(f"{name}: {tally.tried} inputs", file=sys.stderr, flush=True)
         rows = [t.summary() for t in tallies]
     failed = sum(r["exceptions"] for r in rows)
     if args.json:
