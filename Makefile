@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test docs bench bench-traffic bench-cluster clean
+.PHONY: run test docs bench bench-traffic bench-cluster fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench-traffic: $(VENV)/.installed
 
 bench-cluster: $(VENV)/.installed
 	$(BIN)/python benchmarks/cluster.py
+
+# The long fuzz pass (about 15 minutes on one core): FUZZ_ARGS="--minutes 5" shortens it.
+fuzz: $(VENV)/.installed
+	$(BIN)/python -m fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) dist build

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from ciba_contracts.config import Settings
 from ciba_contracts.pipeline import Checks, Partial, Progress, Task, check_task
-from ciba_contracts.report.model import Checked, Located
+from ciba_contracts.report.model import Checked, Located, checked_store
 from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import HAR, open_input
 from ciba_contracts.traffic.jsonstream import ArrayStream
@@ -236,7 +236,7 @@ def _absorb(out: Partial, part: Partial, entries: int, lines: int) -> None:
     out.findings.extend(_shifted(located, entries, lines) for located in part.findings)
     if part.items is not None:
         if out.items is None:
-            out.items = []
+            out.items = checked_store()
         out.items.extend(_shifted(item, entries, lines) for item in part.items)
     out.summary.absorb(part.summary)
     out.unreadable.extend(part.unreadable)

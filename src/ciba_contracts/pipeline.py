@@ -21,7 +21,15 @@ from ciba_contracts.check.relay import RelayChecker
 from ciba_contracts.check.relay_pairs import DEFAULT_RELAY_MARKERS, RelayPairer
 from ciba_contracts.config import Settings
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.report.model import Checked, Located, RunReport, Summary, findings_store
+from ciba_contracts.report.model import (
+    Checked,
+    Located,
+    RunReport,
+    Summary,
+    checked_store,
+    findings_store,
+    mask_notes,
+)
 from ciba_contracts.report.store import SpillingList
 from ciba_contracts.selection import is_issue_call
 from ciba_contracts.traffic import storage
@@ -41,7 +49,7 @@ from ciba_contracts.traffic.exchange_jsonl import read_exchange_lines
 from ciba_contracts.traffic.har import SliceState, read_har
 from ciba_contracts.traffic.jsonstream import Candidate
 from ciba_contracts.traffic.payloads import PAYLOAD_SUFFIXES, read_payload_stream
-from ciba_contracts.traffic.redact import redact_finding, redact_url
+from ciba_contracts.traffic.redact import redact_url
 from ciba_contracts.traffic.vcr import read_cassette_yaml, read_vcr_json
 from ciba_contracts.traffic.walk import is_directory, walk
 from ciba_contracts.validate.engine import get_validator
@@ -83,7 +91,7 @@ class Partial:
     read_anything: bool = False
     input_problems: int = 0
     #: Checked payloads and exchanges, kept only when the report lists them.
-    items: list[Checked] | None = None
+    items: SpillingList[Checked] | None = None
     #: For a slice of a HAR file: where the reader stopped and what it saw.
     slice: SliceState | None = None
 
@@ -230,6 +238,7 @@ def run(
     for name in inputs:
         if name != STDIN and is_directory(name) and name not in found:
             report.summary.notes.append(f"{name}: no input files found")
+    mask_notes(report)
     return report
 
 
@@ -238,7 +247,10 @@ def merge(partials: Sequence[Partial]) -> RunReport:
     report = RunReport(Profile.AUTHLETE)
     if any(p.items is not None for p in partials):
         # The checks listed the checked items (Checks.list_items): so does the report.
-        report.checked_items = [i for p in partials for i in (p.items or ())]
+        report.checked_items = checked_store()
+        for partial in partials:
+            if partial.items is not None:
+                report.checked_items.adopt(partial.items)
     for partial in partials:
         report.summary.absorb(partial.summary)
         report.unreadable.extend(partial.unreadable)
@@ -253,7 +265,7 @@ def check_task(
     task: Task, checks: Checks, stdin: BinaryIO | None = None, progress: Progress | None = None
 ) -> Partial:
     """Read and check one task; never raises for bad input."""
-    partial = Partial(items=[] if checks.list_items else None)
+    partial = Partial(items=checked_store() if checks.list_items else None)
     try:
         opened = open_input(task.name, stdin, start=task.start)
     except OSError as exc:
@@ -374,7 +386,7 @@ def _check_payloads(opened: Opened, checks: Checks, partial: Partial) -> None:
         if partial.items is not None:
             partial.items.append(Checked(entry.source, entry.entry, entry.line))
         for finding in checks.payloads.validate(entry.body):
-            partial.add(Located(redact_finding(finding), entry.source, entry.entry, entry.line))
+            partial.add(Located(finding, entry.source, entry.entry, entry.line))
 
 
 def _position(opened: Opened) -> int:
@@ -399,7 +411,7 @@ def _add_problem(partial: Partial, checks: Checks, problem: InputProblem) -> Non
 
 def _locate(finding: Finding, location: Location, exchange: str | None) -> Located:
     return Located(
-        redact_finding(finding),
+        finding,
         location.source,
         location.entry,
         location.line,

@@ -48,7 +48,14 @@ RESULT_STATUSES: Final = frozenset(
 def path_of(url_or_path: str) -> str:
     """The path of an absolute URL or of a path that may carry a query or fragment."""
     if "://" in url_or_path or url_or_path.startswith("//"):
-        return urlsplit(url_or_path).path
+        try:
+            return urlsplit(url_or_path).path
+        except ValueError:
+            # A host urlsplit refuses (an unclosed IPv6 bracket): the path is what
+            # follows the authority, up to a query or fragment.
+            authority_on = url_or_path.split("//", 1)[1]
+            found = re.search(r"[/?#]", authority_on)
+            url_or_path = authority_on[found.start() :] if found else ""
     # A bare path: cut at the first '?' or '#' without urlsplit, which would read
     # a leading '//' as a host.
     return re.split(r"[?#]", url_or_path, maxsplit=1)[0]

@@ -471,3 +471,27 @@ def test_a_value_python_cannot_build_makes_its_interaction_unreadable(
     assert code == 1
     assert rules_by_entry(report) == {("values.yaml", 0): ["I001"], ("values.yaml", 1): ["A110"]}
     assert "a value cannot be read" in report["findings"][0]["message"]
+
+
+@pytest.mark.parametrize(("style", "depth"), [("flow", 300), ("flow", 3000), ("block", 3000)])
+def test_deep_nesting_beside_an_anchor_is_an_unreadable_interaction(
+    tmp_path: Path, style: str, depth: int
+) -> None:
+    # An anchor sends the interaction to the pure-Python parser, which recurses per level
+    # and costs the square of the depth of flow collections.
+    if style == "flow":
+        deep = "\n    deep: " + "[" * depth + "]" * depth
+    else:
+        deep = "\n    deep:" + "".join(f"\n{' ' * (6 + i)}k{i}:" for i in range(depth)) + " 1"
+    anchored = _interaction(deep).replace("- request:", "- request: &req", 1)
+    later = "- request: *req\n" + _interaction().split("\n", 1)[1]
+    text = "interactions:\n" + anchored + _interaction() + later + "version: 1\n"
+    cassette = tmp_path / "deep.yaml"
+    cassette.write_text(text, encoding="utf-8")
+    code, report = json_report(str(cassette))
+    assert code == 1
+    found = rules_by_entry(report)
+    assert found[("deep.yaml", 0)] == ["I001"]
+    assert found[("deep.yaml", 1)] == ["A110"]
+    assert "nests too deeply" in report["findings"][0]["message"]
+    assert report["findings"][0]["line"] == 2

@@ -13,7 +13,6 @@ from typing import TextIO
 
 from ciba_contracts.report.model import Located, RunReport, finding_place, place_parts
 from ciba_contracts.report.safe import printable
-from ciba_contracts.traffic.redact import redact_text
 
 
 def write_github(report: RunReport, out: TextIO, *, color: bool = False) -> None:
@@ -58,9 +57,7 @@ def _annotation(located: Located) -> str:
 
 
 def _data(text: str) -> str:
-    return (
-        printable(redact_text(text)).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    )
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _prop(text: str) -> str:

@@ -11,7 +11,8 @@ read: ``testsuites > testsuite > testcase > failure``.
 from __future__ import annotations
 
 import re
-from typing import TextIO
+from collections.abc import Iterable, Iterator
+from typing import Generic, TextIO, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 from ciba_contracts.report.model import (
@@ -21,52 +22,49 @@ from ciba_contracts.report.model import (
     entry_label,
     finding_place,
 )
-from ciba_contracts.traffic.redact import redact_text
 
 _Key = tuple[str, int | None, int | None, int | None]
+_T = TypeVar("_T")
 
 
 def write_junit(report: RunReport, out: TextIO, *, color: bool = False) -> None:
     """Write ``report`` as a JUnit XML document.
 
-    The test cases are planned first (which item, which findings, in which
-    order) and rendered one at a time while writing, so memory holds the plan,
-    not the XML.
+    Checked items and findings are kept in the run's order (items on disk past a
+    limit, as findings are), so they are joined as they stream: a finding
+    belongs to the test case of the item at its place, and findings on a place
+    no item was checked at (input problems) make a test case of their own.
+    Counts go in the opening tags, so the join runs twice: once to count, once
+    to write. Memory holds one test case and a count per source.
     """
     del color  # XML has no colour
-    by_key: dict[_Key, list[Located]] = {}
-    for located in report.findings:
-        by_key.setdefault(_key(located), []).append(located)
-    plan: dict[str, list[tuple[Checked, list[Located]]]] = {}
-    for item in report.checked_items or ():
-        plan.setdefault(item.source, []).append((item, by_key.pop(_key(item), [])))
-    for key, found in by_key.items():
-        # Findings on something that was not checked (input problems), and every finding
-        # of a report built without its list of checked items: one test case per group.
-        item = Checked(*key, exchange=found[0].exchange)
-        plan.setdefault(item.source, []).append((item, found))
-    tests = 0
-    failures = 0
-    counts: dict[str, tuple[int, int]] = {}
-    for source, cases in plan.items():
-        cases.sort(key=lambda c: _order(c[0]))
-        failing = sum(1 for _, found in cases if any(f.finding.is_error for f in found))
-        counts[source] = (len(cases), failing)
-        tests += len(cases)
-        failures += failing
+    with_items = {item.source for item in report.checked_items or ()}
+    with_findings = {located.source for located in report.findings}
+    counts: dict[str, list[int]] = {}
+    for source, _, found in _cases(report, with_items, with_findings):
+        count = counts.setdefault(source, [0, 0])
+        count[0] += 1
+        count[1] += any(f.finding.is_error for f in found)
+    tests = sum(c[0] for c in counts.values())
+    failures = sum(c[1] for c in counts.values())
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(
         f'<testsuites name="ciba-contracts" tests="{tests}" failures="{failures}"'
         f' errors="0" time="0">\n'
     )
-    for source, cases in plan.items():
-        total, failing = counts[source]
-        out.write(
-            f'  <testsuite name={quoteattr(_text(source))} tests="{total}"'
-            f' failures="{failing}" errors="0" skipped="0" time="0">\n'
-        )
-        for item, found in cases:
-            out.write(_testcase(item, found))
+    current: str | None = None
+    for source, item, found in _cases(report, with_items, with_findings):
+        if source != current:
+            if current is not None:
+                out.write("  </testsuite>\n")
+            current = source
+            total, failing = counts[source]
+            out.write(
+                f'  <testsuite name={quoteattr(_text(source))} tests="{total}"'
+                f' failures="{failing}" errors="0" skipped="0" time="0">\n'
+            )
+        out.write(_testcase(item, found))
+    if current is not None:
         out.write("  </testsuite>\n")
     out.write("</testsuites>\n")
 
@@ -75,13 +73,74 @@ def _key(item: Located | Checked) -> _Key:
     return (item.source, item.entry, item.line, item.offset)
 
 
-def _order(item: Checked) -> tuple[int, int, int]:
-    # Whole-input problems first, then entries in file order; stable sort keeps the rest.
-    return (
-        0 if item.entry is None else 1,
-        -1 if item.entry is None else item.entry,
-        item.offset if item.offset is not None else -1,
-    )
+class _Peek(Generic[_T]):
+    """An iterator whose next item can be looked at first."""
+
+    def __init__(self, items: Iterable[_T]) -> None:
+        self._items = iter(items)
+        self.next: _T | None = next(self._items, None)
+
+    def take(self) -> _T:
+        taken = self.next
+        assert taken is not None
+        self.next = next(self._items, None)
+        return taken
+
+
+def _cases(
+    report: RunReport, with_items: set[str], with_findings: set[str]
+) -> Iterator[tuple[str, Checked, list[Located]]]:
+    """(source, item, its findings) for every test case, sources kept together."""
+    items = _Peek(report.checked_items or ())
+    found = _Peek(report.findings)
+    while items.next is not None or found.next is not None:
+        item, finding = items.next, found.next
+        # Both streams follow the run's order of sources; a source missing from one of
+        # them may come before or after the other's next one.
+        if item is not None and (
+            finding is None or item.source == finding.source or item.source not in with_findings
+        ):
+            source = item.source
+        else:
+            assert finding is not None
+            source = finding.source
+            if source in with_items and item is not None:
+                source = item.source
+        yield from ((source, i, f) for i, f in _source_cases(source, items, found))
+
+
+def _source_cases(
+    source: str, items: _Peek[Checked], found: _Peek[Located]
+) -> Iterator[tuple[Checked, list[Located]]]:
+    while True:
+        item = items.next if items.next is not None and items.next.source == source else None
+        finding = found.next if found.next is not None and found.next.source == source else None
+        if item is None and finding is None:
+            return
+        if finding is not None and (item is None or _before(finding, item)):
+            # Findings on a place no item was checked at: a test case of their own.
+            key = _key(finding)
+            group = [found.take()]
+            while found.next is not None and _key(found.next) == key:
+                group.append(found.take())
+            yield Checked(*key, exchange=group[0].exchange), group
+            continue
+        assert item is not None
+        items.take()
+        key = _key(item)
+        group = []
+        while found.next is not None and _key(found.next) == key:
+            group.append(found.take())
+        yield item, group
+
+
+def _before(finding: Located, item: Checked) -> bool:
+    """Whether ``finding`` comes before ``item`` and is not one of its findings."""
+    if finding.entry is None or item.entry is None:
+        return finding.entry is None and _key(finding) != _key(item)
+    if finding.entry != item.entry:
+        return finding.entry < item.entry
+    return _key(finding) != _key(item)
 
 
 def _testcase(item: Checked, items: list[Located]) -> str:
@@ -125,8 +184,8 @@ def _finding_line(located: Located) -> str:
 
 
 def _text(value: str) -> str:
-    """Redacted, and without the characters XML 1.0 cannot hold at all."""
-    return _NOT_XML.sub("\ufffd", redact_text(value))
+    """Without the characters XML 1.0 cannot hold at all (credentials are already masked)."""
+    return _NOT_XML.sub("\ufffd", value)
 
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import Severity
 from ciba_contracts.report.store import SpillingList
+from ciba_contracts.traffic.redact import redact_finding, redact_optional, redact_text
 from ciba_contracts.validate.finding import Finding
+
+
+@functools.lru_cache(maxsize=1024)
+def _masked_name(name: str) -> str:
+    # A source name repeats for every entry of its file.
+    return redact_text(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +34,13 @@ class Located:
     offset: int | None = None
     #: The recorded exchange the finding is about, as ``METHOD URL -> STATUS`` (redacted).
     exchange: str | None = None
+
+    def __post_init__(self) -> None:
+        # The one place credentials are masked: every string a reporter shows of a
+        # finding, or of where it was found, passes here first.
+        object.__setattr__(self, "finding", redact_finding(self.finding))
+        object.__setattr__(self, "source", _masked_name(self.source))
+        object.__setattr__(self, "exchange", redact_optional(self.exchange))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's shape of one finding."""
@@ -84,6 +99,34 @@ class Checked:
     line: int | None = None
     offset: int | None = None
     exchange: str | None = None
+
+    def __post_init__(self) -> None:
+        # Masked as Located is, for the reports that list every checked item.
+        object.__setattr__(self, "source", _masked_name(self.source))
+        object.__setattr__(self, "exchange", redact_optional(self.exchange))
+
+
+def checked_store() -> SpillingList[Checked]:
+    """An empty store of checked items, spilling to disk past its memory limit."""
+    return SpillingList(encode=_checked_row, decode=_checked_from_row)
+
+
+def _checked_row(item: Checked) -> tuple[Any, ...]:
+    return (item.source, item.entry, item.line, item.offset, item.exchange)
+
+
+def _checked_from_row(row: tuple[Any, ...]) -> Checked:
+    return Checked(*row)
+
+
+def mask_notes(report: RunReport) -> None:
+    """Mask the run-level texts of ``report`` (unreadable inputs and their causes, notes).
+
+    Findings and checked items are masked as they are made (:class:`Located`,
+    :class:`Checked`); these are the report's only other strings from its inputs.
+    """
+    report.unreadable[:] = [(_masked_name(p), redact_text(c)) for p, c in report.unreadable]
+    report.summary.notes[:] = [redact_text(note) for note in report.summary.notes]
 
 
 def place_parts(item: Located | Checked, *, line: bool = True) -> list[str]:
@@ -161,8 +204,8 @@ class RunReport:
     #: Inputs were given but not one payload or exchange could be read from them: exit 2.
     nothing_read: bool = False
     #: Every checked payload and exchange, in order, when the report format lists them
-    #: (JUnit: one test case each); None otherwise, so memory does not grow with inputs.
-    checked_items: list[Checked] | None = None
+    #: (JUnit: one test case each), spilling to disk as the findings do; None otherwise.
+    checked_items: SpillingList[Checked] | None = None
 
     def add(self, located: Located) -> None:
         """Record one finding and count it."""

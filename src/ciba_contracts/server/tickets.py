@@ -133,16 +133,41 @@ class SqliteTicketStore:
         self._lock = threading.Lock()
         self._issued_since_sweep = 0
         self._closed = False
-        conn = self._connection()
-        # WAL lets readers and the single writer overlap, which matters once
-        # several worker processes share the file.
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS tickets ("
-            " ticket TEXT PRIMARY KEY NOT NULL,"
-            " expires_at REAL NOT NULL"
-            ") WITHOUT ROWID"
-        )
+        self._prepare(self._connection())
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL and create the table, whoever else is doing the same.
+
+        Changing the journal mode needs the file to itself, and SQLite answers
+        "database is locked" at once, without its busy handler, while another
+        process is opening it too: every worker of ``serve --workers N`` starts
+        at the same moment on the same fresh file. So this step is retried
+        until ``busy_timeout`` runs out.
+        """
+        deadline = time.monotonic() + self._busy_timeout
+        pause = 0.001
+        while True:
+            try:
+                # WAL lets readers and the single writer overlap, which matters once
+                # several worker processes share the file.
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS tickets ("
+                    " ticket TEXT PRIMARY KEY NOT NULL,"
+                    " expires_at REAL NOT NULL"
+                    ") WITHOUT ROWID"
+                )
+                return
+            except sqlite3.OperationalError as exc:
+                code = getattr(exc, "sqlite_errorcode", None) or 0
+                busy = code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+                if not busy or time.monotonic() + pause > deadline:
+                    raise
+            # Jittered, so processes that collided do not collide again in step.
+            time.sleep(pause * (0.5 + secrets.randbelow(1000) / 1000))
+            pause = min(pause * 2, 0.05)
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -6,7 +6,7 @@ import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ciba_contracts.traffic.redact import SECRET_HEADERS, redact_text, redact_url
+from ciba_contracts.traffic.redact import MASK, SECRET_HEADERS, redact_text, redact_url
 from ciba_contracts.validate.finding import Finding
 
 __all__ = [
@@ -18,11 +18,12 @@ __all__ = [
     "redact",
 ]
 
-REDACTED = "***"
+#: The one mask token of every report (the traffic reports write the same).
+REDACTED = MASK
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value replaced by ``***``."""
+    """``text`` with every secret value replaced by ``[REDACTED]``."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
@@ -46,7 +47,7 @@ class RecordedRequest:
     body: bytes | None = None
 
     def safe_headers(self, secrets: Iterable[str] = ()) -> list[tuple[str, str]]:
-        """The headers with credentials (all but an auth scheme) and secret values as ``***``."""
+        """The headers with credentials (all but an auth scheme) and secret values masked."""
         secrets = tuple(secrets)
         safe = []
         for name, value in self.headers:
@@ -63,7 +64,7 @@ class RecordedRequest:
     def as_curl(self, secrets: Iterable[str] = ()) -> str:
         """A ``curl`` command line; credentials and secret values are masked.
 
-        The configured ``secrets`` become ``***``; other credentials (a
+        The configured ``secrets`` become ``[REDACTED]``; other credentials (a
         ``client_secret`` parameter, tokens) the way the traffic reports mask them.
         """
         secrets = tuple(secrets)

@@ -54,10 +54,13 @@ SECRET_NAMES = (
 #: ``api_key``, ``Access-Token``, ``client%5Fsecret``) holds a credential too.
 SECRET_SUFFIXES = ("secret", "token", "password", "passwd", "assertion", "key")
 
+# A name ending in a suffix: the whole run of name characters, then a look back at its end.
+# Every rule wants a quote, a blank, ':' or '=' after a name, never another name character,
+# so taking the run whole finds the same names without trying each suffix at each length.
 _NAMES = (
     "|".join(sorted(SECRET_NAMES, key=len, reverse=True))
-    + "|[A-Za-z0-9_-]*(?:"
-    + "|".join(SECRET_SUFFIXES)
+    + "|[A-Za-z0-9_-]*+(?:"
+    + "|".join(f"(?<={suffix})" for suffix in SECRET_SUFFIXES)
     + ")"
 )
 _HEADER_NAMES = "|".join(sorted(SECRET_HEADERS, key=len, reverse=True))
@@ -132,14 +135,18 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # Credentials of an HTTP authentication scheme, wherever they appear.
     (
         re.compile(
-            rf"\b({'|'.join(_SCHEMES)})(\s+|%20|\+)[A-Za-z0-9\-._~+/:%]{{6,}}=*",
+            rf"\b({'|'.join(_SCHEMES)})(\s+|%20|\+)"
+            # Six characters make a credential; fewer, when the text ends there (cut short).
+            rf"(?:[A-Za-z0-9\-._~+/:%]{{6,}}=*|[A-Za-z0-9\-._~+/:%]+=*(?=…|\\*[\"']?$))",
             re.IGNORECASE,
         ),
         rf"\1\2{MASK}",
     ),
-    # JSON Web Tokens (id tokens, JWT access tokens, client assertions).
+    # JSON Web Tokens (id tokens, JWT access tokens, client assertions), known by their
+    # start (base64url of '{"'), so that one cut short, without its payload or signature,
+    # is still masked.
     (
-        re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
+        re.compile(r"\beyJ[A-Za-z0-9_-]{3,}(?:\.[A-Za-z0-9_-]*){0,2}"),
         MASK,
     ),
     # user:password@ in URLs.
@@ -162,6 +169,21 @@ _TRIGGERS = _fewest(
     (*SECRET_NAMES, *SECRET_SUFFIXES, *SECRET_HEADERS, *_SCHEMES, "eyJ", "@", "code")
 )
 
+_NAME_WORDS = (*SECRET_NAMES, *SECRET_SUFFIXES)
+#: The words each rule of _RULES (same order) needs in a text to find anything in it.
+_RULE_TRIGGERS = (
+    _fewest((*_NAME_WORDS, *SECRET_HEADERS)),  # name/value objects, name first
+    _fewest((*_NAME_WORDS, *SECRET_HEADERS)),  # name/value objects, value first
+    _fewest(_NAME_WORDS),  # "name": "value"
+    _fewest(_NAME_WORDS),  # "name": 123 or [...]
+    _fewest((*_NAME_WORDS, *SECRET_HEADERS)),  # ["name", "value"]
+    _fewest((*_NAME_WORDS, "code")),  # name=value, name: value
+    _fewest(SECRET_HEADERS),  # header lines
+    _fewest(_SCHEMES),  # scheme credentials
+    ("eyj",),  # JWTs
+    ("@",),  # user information in URLs
+)
+
 
 def redact_text(text: str) -> str:
     """``text`` with every credential it holds replaced by ``[REDACTED]``."""
@@ -170,8 +192,11 @@ def redact_text(text: str) -> str:
     lowered = text.lower()
     if not any(trigger in lowered for trigger in _TRIGGERS):
         return text
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
+    for (pattern, replacement), triggers in zip(_RULES, _RULE_TRIGGERS, strict=True):
+        # Only the rules whose own words are there: "resultCode" in a payload asks for
+        # the name=value rule, not for the nine others, each a pass over the text.
+        if any(trigger in lowered for trigger in triggers):
+            text = pattern.sub(replacement, text)
     return text
 
 

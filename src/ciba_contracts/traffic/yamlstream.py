@@ -88,11 +88,17 @@ _SAFE_TAGS = (frozenset(yaml.SafeLoader.yaml_constructors) - {None}) | {
 }
 #: An anchor or an alias (PyYAML's anchor alphabet); a hit only costs the slower loader.
 _ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][0-9A-Za-z_-]", re.MULTILINE)
+#: Deepest nesting of an interaction read with anchors (by the pure-Python loader).
+MAX_NESTING = 200
 #: Text of the interactions (and header) whose anchors are kept for later aliases.
 MAX_ANCHORED = 16 * 1024 * 1024
 _KEY_LINE = re.compile(rb"^(interactions|http_interactions)[ \t]*:[ \t]*(?:#.*)?\r?\n?$")
 _KEY_INLINE = re.compile(rb"^(interactions|http_interactions)[ \t]*:[ \t]*(\S.*?)\s*$")
 _ITEM = re.compile(rb"^([ \t]*)-(?:[ \t]|\r?\n|$)")
+
+
+class TooDeep(yaml.YAMLError):
+    """The YAML nests deeper than the pure-Python parser can follow."""
 
 
 class UnsafeTag(Exception):
@@ -138,12 +144,15 @@ def safe_load(text: str, first_line: int = 1, anchors: dict[str, yaml.Node] | No
     lines from ``first_line`` (from the start of ``text`` otherwise).
     """
     loader: _SafeLoader | _AnchoredLoader | _PySafeLoader
+    written_at = first_line
     if anchors is None:
         loader = _SafeLoader(text)
     else:
         loader = _AnchoredLoader(text, anchors, first_line)
         first_line = 1
     try:
+        if anchors is not None and _nesting(text) > MAX_NESTING:
+            raise RecursionError
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
@@ -171,8 +180,42 @@ def safe_load(text: str, first_line: int = 1, anchors: dict[str, yaml.Node] | No
             raise yaml.constructor.ConstructorError(
                 None, None, f"a value cannot be read: {problem}", None
             ) from None
+    except RecursionError:
+        # The pure-Python parser (taken for anchors and aliases) recurses once per level.
+        error = TooDeep()
+        error.problem = "it nests too deeply to be read"  # type: ignore[attr-defined]
+        # Where the text starts, counted as the marks of the other errors are.
+        error.problem_mark = yaml.Mark("", 0, written_at - first_line, 0, "", 0)  # type: ignore[attr-defined]
+        raise error from None
     finally:
         loader.dispose()
+
+
+def _nesting(text: str) -> int:
+    """How deep collections nest in ``text`` (up to just past :data:`MAX_NESTING`).
+
+    Read with the C parser where there is one: the pure-Python scanner costs the
+    square of the depth of flow collections, and recurses once per level.
+    """
+    if _Loader is yaml.SafeLoader:
+        return 0
+    depth = deepest = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if deepest > MAX_NESTING:
+                        break
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        if "nesting depth" in str(exc):
+            # libyaml's own limit, met while scanning ahead of the events.
+            return MAX_NESTING + 1
+        # The loader that reads the text says what else is wrong with it.
+    return deepest
 
 
 def _anchors_of(text: str, anchors: dict[str, yaml.Node]) -> None:
@@ -181,7 +224,7 @@ def _anchors_of(text: str, anchors: dict[str, yaml.Node]) -> None:
     try:
         loader.get_single_node()
         anchors.update(loader.anchors)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         # Only the anchors are wanted here; the header's faults are not the entries'.
         pass
     finally:

@@ -7,7 +7,12 @@ from collections.abc import Iterable
 
 import orjson
 
+from ciba_contracts.traffic.redact import redact_text
+
 VALUE_LIMIT = 80
+#: How much of a text to be cut is masked first: a credential that starts inside the
+#: part shown is masked whole, and the masking never reads an unbounded text.
+_MASKED_BEFORE_CUT = 2
 
 
 def pointer(parts: Iterable[str | int]) -> str:
@@ -61,10 +66,14 @@ def render(value: object, limit: int = VALUE_LIMIT) -> str:
 
 
 def truncate(text: str, limit: int = VALUE_LIMIT) -> str:
-    """``text`` cut to ``limit`` characters, marking the cut."""
+    """``text`` cut to ``limit`` characters, marking the cut.
+
+    Credentials are masked before the cut: a cut token (a JWT without its
+    signature, say) may no longer look like one afterwards.
+    """
     if len(text) <= limit:
         return text
-    return text[: limit - 1] + "…"
+    return redact_text(text[: limit * _MASKED_BEFORE_CUT])[: limit - 1] + "…"
 
 
 def json_equal(a: object, b: object) -> bool:
