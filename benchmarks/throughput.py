@@ -66,8 +66,8 @@ from ciba_contracts.contract.schemas import (
     load_schema,
     schema_dir,
 )
-from ciba_contracts.validate.kinds import facts_of
 from ciba_contracts.validate.fast import fast_validators
+from ciba_contracts.validate.kinds import facts_of
 from payloads import LEVELS, Mix, Sample, generate, mix_table
 
 #: Targets of the issue, for the ciba level (all rules, responseContent parsed).

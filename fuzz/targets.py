@@ -81,7 +81,7 @@ def live_answer(status: int, headers: list[tuple[str, str]], body: bytes) -> int
     response = httpx.Response(status, headers=headers, content=body, request=request)
     recorded = RecordedRequest("POST", _ISSUE_URL, (("Authorization", "Bearer fuzz-token"),))
     probe = Probe(_TARGET, client=None)  # type: ignore[arg-type]
-    probe._check_common(response, recorded, is_issue=True)
+    probe.check_answer(response, recorded)
     report = SuiteReport(secrets=("fuzz-token",))
     report.extend(probe.failures)
     text = report.render() + orjson.dumps(report.to_dict()).decode()
