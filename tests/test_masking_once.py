@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -31,7 +32,8 @@ def test_a_file_name_holding_a_credential_is_masked_in_every_format(
     result = CliRunner().invoke(main, ["validate", str(tmp_path), "--format", fmt])
     assert result.exit_code in (1, 2), result.output
     assert SECRET not in result.output
-    assert MASK in result.output
+    # SARIF writes file names as URIs, so the mask appears percent-encoded there.
+    assert MASK in result.output or quote(MASK) in result.output
 
 
 def test_the_model_masks_what_reporters_are_given() -> None:

@@ -124,7 +124,7 @@ def test_cli_exits_0_on_a_right_relay_and_1_on_a_wrong_one() -> None:
             (failure,) = {f["check"]: f for f in report["failures"]}.values()
             assert failure["check"] == "R503"
             assert failure["curl"].startswith("curl ")
-            assert "Basic ***" in failure["curl"]
+            assert "Basic [REDACTED]" in failure["curl"]
 
 
 def test_cli_exits_2_when_the_as_is_unreachable() -> None:
