@@ -48,7 +48,7 @@ import orjson
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from ciba_contracts.pipeline import Task, auto_jobs  # noqa: E402
+from ciba_contracts.run import Task, auto_jobs  # noqa: E402
 from payloads import generate as generate_payloads  # noqa: E402
 
 DATA = HERE / "data"

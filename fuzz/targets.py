@@ -21,8 +21,8 @@ import orjson
 
 from ciba_contracts import validate, validate_result
 from ciba_contracts.config import FORMATS, Settings
-from ciba_contracts.pipeline import run
 from ciba_contracts.report.render import write_report
+from ciba_contracts.run import run
 from ciba_contracts.suite.findings import RecordedRequest, SuiteReport
 from ciba_contracts.suite.scenarios import Probe
 from ciba_contracts.suite.target import Target

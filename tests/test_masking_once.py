@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from ciba_contracts.cli import main
 from ciba_contracts.config import FORMATS
 from ciba_contracts.contract.rules import Severity
+from ciba_contracts.redact import MASK
 from ciba_contracts.report.model import Checked, Located
 from ciba_contracts.suite.findings import REDACTED, RecordedRequest
-from ciba_contracts.traffic.redact import MASK
 from ciba_contracts.validate.finding import Finding
 
 SECRET = "s3cr3t-in-a-file-name"

@@ -15,8 +15,8 @@ import orjson
 import pytest
 
 from ciba_contracts import validate
-from ciba_contracts.traffic.redact import MASK, redact_text
-from ciba_contracts.validate.render import VALUE_LIMIT, render
+from ciba_contracts.jsondoc.render import VALUE_LIMIT, render
+from ciba_contracts.redact import MASK, redact_text
 
 
 def _b64(data: dict[str, str]) -> str:

@@ -12,10 +12,10 @@ import pytest
 
 from ciba_contracts.config import Settings
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.pipeline import run
 from ciba_contracts.report import store
 from ciba_contracts.report.json_report import write_json
 from ciba_contracts.report.store import SpillingList
+from ciba_contracts.run import run
 
 
 def test_order_and_length_survive_spilling(monkeypatch: pytest.MonkeyPatch) -> None:

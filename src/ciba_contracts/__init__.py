@@ -10,8 +10,7 @@ from ciba_contracts.contract import RULES, Action, Profile, Rule, Severity
 from ciba_contracts.exchange import Exchange, Location
 from ciba_contracts.models import BackchannelAuthenticationIssueResponse
 from ciba_contracts.validate import Finding, Validator, get_validator, validate, validate_result
-
-__version__ = "0.1.0"
+from ciba_contracts.version import __version__
 
 __all__ = [
     "RULES",

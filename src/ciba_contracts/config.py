@@ -32,7 +32,7 @@ class Settings:
     format: str = "text"
     output: str | None = None
     path_pattern: str | None = None
-    #: Processes; 0 is "auto": more than one only for large inputs (see ``pipeline``).
+    #: Processes; 0 is "auto": more than one only for large inputs (see ``run.runner``).
     jobs: int = 0
     #: ``--storage-option`` pairs for URL inputs (credentials, maybe: never shown).
     storage_options: tuple[tuple[str, str], ...] = field(default=(), repr=False)

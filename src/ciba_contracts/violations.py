@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-from ciba_contracts.traffic.redact import redact_finding
+from ciba_contracts.redact import redact_finding
 from ciba_contracts.validate.finding import Finding
 
 __all__ = [

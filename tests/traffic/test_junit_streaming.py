@@ -16,9 +16,9 @@ import pytest
 from traffic_support import ok_body
 
 from ciba_contracts.config import FORMATS, Settings
-from ciba_contracts.pipeline import run
 from ciba_contracts.report import store
 from ciba_contracts.report.junit import write_junit
+from ciba_contracts.run import run
 
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "report_memory.py"
 

@@ -41,11 +41,10 @@ from traffic_support import (
     write_har,
 )
 
-from ciba_contracts import cluster as cluster_module
-from ciba_contracts import parallel
+from ciba_contracts.run import cluster as cluster_module
 from ciba_contracts.cli import main
 from ciba_contracts.config import Settings
-from ciba_contracts.pipeline import run
+from ciba_contracts.run import parallel, run
 
 pytestmark = pytest.mark.slow
 

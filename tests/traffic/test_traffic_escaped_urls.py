@@ -22,10 +22,9 @@ from traffic_support import (
     rules_by_entry,
 )
 
-from ciba_contracts import parallel
 from ciba_contracts.config import Settings
-from ciba_contracts.pipeline import run
 from ciba_contracts.report.json_report import write_json
+from ciba_contracts.run import parallel, run
 from ciba_contracts.traffic import jsonstream
 from ciba_contracts.traffic.markers import escape_markers, holds_escaped
 

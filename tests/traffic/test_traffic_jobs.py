@@ -17,13 +17,12 @@ import pytest
 from click.testing import CliRunner
 from traffic_support import AUTH_URL, ISSUE_URL, har_document, har_entry, ok_body, write_har
 
-from ciba_contracts import parallel, pipeline
 from ciba_contracts.cli import main as cli
 from ciba_contracts.config import ConfigError, Settings, load_settings
-from ciba_contracts.pipeline import Task, run
 from ciba_contracts.report import store
 from ciba_contracts.report.json_report import write_json
 from ciba_contracts.report.junit import write_junit
+from ciba_contracts.run import Task, parallel, run, runner
 
 
 def _entries(count: int) -> list[dict[str, object]]:
@@ -74,7 +73,7 @@ def _cores(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
 @pytest.fixture
 def auto_on_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     """``--jobs auto`` on a two-core machine, with the test's small files counted as large."""
-    monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
+    monkeypatch.setattr(runner, "AUTO_MIN_MB", 0)
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     _cores(monkeypatch, 2)
 
@@ -223,8 +222,8 @@ def test_a_truncated_file_says_the_same_whatever_the_slices(
 
 def test_auto_uses_one_process_for_small_inputs_and_stdin(tmp_path: Path) -> None:
     small = write_har(tmp_path / "small.har", _entries(10))
-    assert pipeline.auto_jobs([Task(str(small))]) == 1
-    assert pipeline.auto_jobs([Task("-")]) == 1
+    assert runner.auto_jobs([Task(str(small))]) == 1
+    assert runner.auto_jobs([Task("-")]) == 1
 
 
 @pytest.mark.usefixtures("auto_on_two_cores")
@@ -233,9 +232,9 @@ def test_auto_spreads_large_inputs_over_at_most_two_processes(
 ) -> None:
     path = write_har(tmp_path / "big.har", _entries(200))
     _cores(monkeypatch, 8)
-    assert pipeline.auto_jobs([Task(str(path))]) == 2
+    assert runner.auto_jobs([Task(str(path))]) == 2
     _cores(monkeypatch, 1)
-    assert pipeline.auto_jobs([Task(str(path))]) == 1
+    assert runner.auto_jobs([Task(str(path))]) == 1
 
 
 @pytest.mark.usefixtures("auto_on_two_cores")
@@ -246,10 +245,10 @@ def test_auto_uses_one_process_for_a_single_input_it_cannot_cut(tmp_path: Path) 
     har = write_har(tmp_path / "big.har", _entries(200))
     packed = tmp_path / "big.har.gz"
     packed.write_bytes(gzip.compress(har.read_bytes()))
-    assert pipeline.auto_jobs([Task(str(lines))]) == 1
-    assert pipeline.auto_jobs([Task(str(packed))]) == 1
-    assert pipeline.auto_jobs([Task(str(har))]) == 2
-    assert pipeline.auto_jobs([Task(str(lines)), Task(str(packed))]) == 2
+    assert runner.auto_jobs([Task(str(lines))]) == 1
+    assert runner.auto_jobs([Task(str(packed))]) == 1
+    assert runner.auto_jobs([Task(str(har))]) == 2
+    assert runner.auto_jobs([Task(str(lines)), Task(str(packed))]) == 2
 
 
 @pytest.mark.usefixtures("auto_on_two_cores")
@@ -279,7 +278,7 @@ def test_auto_is_the_default_and_gives_the_same_report(
 def test_without_worker_processes_auto_falls_back_and_asked_for_jobs_fail(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pipeline, "AUTO_MIN_MB", 0)
+    monkeypatch.setattr(runner, "AUTO_MIN_MB", 0)
     _cores(monkeypatch, 2)
 
     def no_workers(*_args: object) -> object:
@@ -289,7 +288,7 @@ def test_without_worker_processes_auto_falls_back_and_asked_for_jobs_fail(
     path = write_har(tmp_path / "f.har", _entries(30))
     report = run([str(path)], Settings(format="json"))
     assert report.summary.checked > 0
-    with pytest.raises(pipeline.WorkersUnavailable, match="try --jobs 1"):
+    with pytest.raises(runner.WorkersUnavailable, match="try --jobs 1"):
         run([str(path)], Settings(jobs=2, format="json"))
     result = CliRunner().invoke(cli, ["validate", "--jobs", "2", str(path)])
     assert result.exit_code == 2

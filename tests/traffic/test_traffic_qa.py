@@ -21,7 +21,7 @@ from traffic_support import (
 )
 
 from ciba_contracts.config import FORMATS
-from ciba_contracts.traffic.redact import redact_text
+from ciba_contracts.redact import redact_text
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file names as bytes are a POSIX matter")

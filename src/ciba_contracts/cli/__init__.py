@@ -6,9 +6,9 @@ import importlib
 
 import click
 
-from ciba_contracts import __version__
 from ciba_contracts.cli.catalog import rules, schema
 from ciba_contracts.cli.validate import validate
+from ciba_contracts.version import __version__
 
 #: Commands imported only when asked for: ``serve`` and ``test`` bring uvicorn, starlette
 #: and an HTTP client, which would add about a third to the start-up of ``validate``.

@@ -32,7 +32,7 @@ def wanted(stream: TextIO | None = None) -> bool:
 
 
 class ProgressBar:
-    """Callable as the pipeline's progress callback: (source, bytes done, bytes total)."""
+    """Callable as a run's progress callback: (source, bytes done, bytes total)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream if stream is not None else sys.stderr

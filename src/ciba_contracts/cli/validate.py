@@ -12,14 +12,14 @@ import orjson
 
 from ciba_contracts.cli.progress import ProgressBar
 from ciba_contracts.cli.progress import wanted as progress_wanted
-from ciba_contracts.cluster import ClusterUnavailable
 from ciba_contracts.config import FORMATS, ConfigError, Settings, check_rules, load_settings
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import split_codes
-from ciba_contracts.pipeline import AUTO_JOBS, AUTO_MIN_MB, WorkersUnavailable, run
 from ciba_contracts.report.json_report import summary_document
 from ciba_contracts.report.render import write_report
 from ciba_contracts.report.safe import printable
+from ciba_contracts.run import AUTO_JOBS, AUTO_MIN_MB, WorkersUnavailable, run
+from ciba_contracts.run.cluster import ClusterUnavailable
 from ciba_contracts.traffic.storage import StorageError
 
 PROFILES = [p.value for p in Profile]

@@ -15,8 +15,8 @@ from typing import Any, Self
 import orjson
 
 from ciba_contracts.contract.actions import Action
+from ciba_contracts.jsondoc.parse import NotJson, parse_json
 from ciba_contracts.validate.engine import get_validator
-from ciba_contracts.validate.parse import NotJson, parse_json
 
 __all__ = ["Action", "BackchannelAuthenticationIssueResponse", "ModelError"]
 

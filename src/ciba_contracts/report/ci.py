@@ -18,12 +18,12 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from ciba_contracts import __version__
 from ciba_contracts.contract.catalog_doc import rule_anchor
 from ciba_contracts.contract.rules import RULES, Rule, Severity
+from ciba_contracts.redact import redact_text
 from ciba_contracts.report.model import Located, RunReport, finding_place, place_parts
 from ciba_contracts.report.safe import encodable
-from ciba_contracts.traffic.redact import redact_text
+from ciba_contracts.version import __version__
 
 TOOL_NAME = "ciba-contracts"
 TOOL_VERSION = __version__

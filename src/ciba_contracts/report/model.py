@@ -8,8 +8,8 @@ from typing import Any
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import Severity
+from ciba_contracts.redact import redact_finding, redact_optional, redact_text
 from ciba_contracts.report.store import SpillingList
-from ciba_contracts.traffic.redact import redact_finding, redact_optional, redact_text
 from ciba_contracts.validate.finding import Finding
 
 

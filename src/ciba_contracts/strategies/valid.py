@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.schemas import load_schema
+from ciba_contracts.jsondoc.parse import NotJson, parse_json
 from ciba_contracts.strategies.schema_facts import (
     ACTION_MEMBER,
     CODE_MEMBER,
@@ -32,7 +33,6 @@ from ciba_contracts.strategies.values import (
     serialize,
     value_strategy,
 )
-from ciba_contracts.validate.parse import NotJson, parse_json
 
 
 def body_of(payload: dict[str, Any], member: str | None) -> dict[str, Any] | None:

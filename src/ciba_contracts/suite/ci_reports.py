@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 
 from ciba_contracts.contract.rules import RULES
 from ciba_contracts.contract.schemas import OPENAPI_FILE, openapi_document, openapi_path
+from ciba_contracts.redact import redact_text
 from ciba_contracts.report.ci import Issue, RuleInfo, docs_url, rule_info
 from ciba_contracts.report.gitlab import write_gitlab_issues
 from ciba_contracts.report.sarif import Invocation, write_sarif_log
 from ciba_contracts.suite.findings import ContractFailure, SuiteReport
-from ciba_contracts.traffic.redact import redact_text
 
 __all__ = ["CONTRACT_FILE", "SUITE_FORMATS", "suite_issues", "suite_rules", "write_suite_report"]
 

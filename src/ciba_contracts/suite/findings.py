@@ -6,7 +6,7 @@ import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ciba_contracts.traffic.redact import MASK, SECRET_HEADERS, redact_text, redact_url
+from ciba_contracts.redact import MASK, SECRET_HEADERS, redact_text, redact_url
 from ciba_contracts.validate.finding import Finding
 
 __all__ = [

@@ -28,11 +28,11 @@ from ciba_contracts.contract.actions import Action
 from ciba_contracts.contract.apis import ISSUE_API
 from ciba_contracts.contract.rules import RULES, rule_named
 from ciba_contracts.contract.schemas import openapi_path, strict_openapi_path
+from ciba_contracts.redact import redact_finding
 from ciba_contracts.selection import is_issue_call
 from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location
 from ciba_contracts.suite.target import Target
 from ciba_contracts.testing.checking import exchange_of
-from ciba_contracts.traffic.redact import redact_finding
 from ciba_contracts.validate.finding import Finding
 
 __all__ = [

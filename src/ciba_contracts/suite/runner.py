@@ -10,6 +10,7 @@ from typing import Final
 
 import httpx
 
+from ciba_contracts.redact import redact_url
 from ciba_contracts.suite.findings import SuiteReport
 from ciba_contracts.suite.scenarios import run_scenarios
 from ciba_contracts.suite.target import (
@@ -19,7 +20,6 @@ from ciba_contracts.suite.target import (
     Target,
     TargetError,
 )
-from ciba_contracts.traffic.redact import redact_url
 
 __all__ = [
     "DEFAULT_TIME_BUDGET",

@@ -26,9 +26,9 @@ from ciba_contracts.contract.actions import Action
 from ciba_contracts.contract.apis import ISSUE_API
 from ciba_contracts.contract.rules import rule_named
 from ciba_contracts.exchange import Exchange, Location, header_pairs
+from ciba_contracts.redact import redact_finding
 from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location
 from ciba_contracts.suite.target import Target
-from ciba_contracts.traffic.redact import redact_finding
 from ciba_contracts.validate.finding import Finding
 
 __all__ = ["SCENARIOS", "Probe", "Scenario", "run_scenarios"]

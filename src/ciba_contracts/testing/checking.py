@@ -19,8 +19,8 @@ from ciba_contracts.contract.apis import ISSUE_API, get_api
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules
 from ciba_contracts.exchange import Exchange, Location, header_pairs
+from ciba_contracts.redact import redact_url
 from ciba_contracts.selection import api_of
-from ciba_contracts.traffic.redact import redact_url
 from ciba_contracts.validate.engine import KINDS, get_validator
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.violations import ContractViolation
@@ -76,7 +76,7 @@ class ResponseInfo:
 def describe_exchange(method: str | None, url: str | None, status: int) -> str:
     """``POST https://host/path -> 200``, or ``HTTP 200`` when the request is unknown.
 
-    The URL is shown through :func:`~ciba_contracts.traffic.redact.redact_url`:
+    The URL is shown through :func:`~ciba_contracts.redact.redact_url`:
     the description ends up in test output and CI logs, where credentials in
     the user information or the query must not.
     """

@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from ciba_contracts.jsondoc.lenient import loads
 from ciba_contracts.traffic.exchange_jsonl import is_exchange_line
-from ciba_contracts.traffic.jsonvalue import loads
 from ciba_contracts.traffic.payloads import PAYLOAD_SUFFIXES
 from ciba_contracts.traffic.storage import display_name, is_url, open_binary
 

@@ -25,6 +25,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from ciba_contracts.jsondoc.parse import NotJson, parse_exact
 from ciba_contracts.traffic.bodies import BodyError, from_base64, text_bytes
 from ciba_contracts.traffic.common import (
     RecordedRequest,
@@ -42,7 +43,6 @@ from ciba_contracts.traffic.exchange import (
     Wanted,
     header_pairs,
 )
-from ciba_contracts.validate.parse import NotJson, parse_exact
 
 #: The position the stdlib parser names; a JSON line is one line, so only the column tells.
 _POSITION = re.compile(r" at line 1 column (\d+)$")

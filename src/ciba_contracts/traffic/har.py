@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from ciba_contracts.jsondoc.render import truncate
 from ciba_contracts.traffic.bodies import BodyError, from_base64, text_bytes
 from ciba_contracts.traffic.common import (
     PROBLEM_RULES,
@@ -31,7 +32,6 @@ from ciba_contracts.traffic.exchange import (
     header_pairs,
 )
 from ciba_contracts.traffic.jsonstream import HEARTBEAT, ArrayStream, Candidate, StreamProblem
-from ciba_contracts.validate.render import truncate
 
 
 def problem_record(problem: StreamProblem, location: Location) -> InputProblem:

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from ciba_contracts.traffic.jsonvalue import loads
+from ciba_contracts.jsondoc.lenient import loads
 from ciba_contracts.traffic.streambuffer import Buffer, lead_before
 from ciba_contracts.traffic.streamproblems import MAX_ELEMENT, StreamProblem
 from ciba_contracts.traffic.streamskip import OPENS_BLOCK, RunSkipper

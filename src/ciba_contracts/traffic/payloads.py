@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ciba_contracts.validate.parse import NotJson, parse_json
+from ciba_contracts.jsondoc.parse import NotJson, parse_json
 
 JSON_SUFFIXES = (".json",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ciba_contracts.traffic.redact import MASK, redact_text, redact_url
+from ciba_contracts.redact import MASK, redact_text, redact_url
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+)://")
 _GLOB = re.compile(r"[*?\[]")

@@ -7,7 +7,7 @@ with one search, and the bytes up to it are parsed, which proves it. Anything
 else (minified files, odd layouts) falls back to letting orjson find the end
 of the value itself in a growing window. Values orjson refuses are read as
 Python's ``json`` reads them where it can (see
-:mod:`~ciba_contracts.traffic.jsonvalue`), and bytes that are not UTF-8 are
+:mod:`~ciba_contracts.jsondoc.lenient`), and bytes that are not UTF-8 are
 replaced, with the place of the first one reported.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from ciba_contracts.traffic.jsonvalue import END_FINDER, loads, loads_as_json, refusal
+from ciba_contracts.jsondoc.lenient import END_FINDER, loads, loads_as_json, refusal
 from ciba_contracts.traffic.streambuffer import Buffer
 from ciba_contracts.traffic.streamproblems import (
     MAX_ELEMENT,

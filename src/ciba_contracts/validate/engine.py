@@ -22,15 +22,15 @@ from orjson import loads as _loads
 from ciba_contracts.contract.apis import ISSUE_API, get_api
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules, rule_named, split_codes
+from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
+from ciba_contracts.jsondoc.render import json_type, render
 from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
 from ciba_contracts.validate.kinds import KINDS, facts_of
 from ciba_contracts.validate.messages import article, finding_order
-from ciba_contracts.validate.parse import NotJson, clamp_big_ints, parse_exact
 from ciba_contracts.validate.plan import planner
 from ciba_contracts.validate.relations import Relations
-from ciba_contracts.validate.render import json_type, render
 from ciba_contracts.validate.schema_map import compiled
 
 __all__ = [

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ciba_contracts.contract.rules import rule_named
+from ciba_contracts.jsondoc.parse import judgeable
+from ciba_contracts.jsondoc.render import pointer, render, truncate
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.kinds import CONTENT_POINTER, known_members
 from ciba_contracts.validate.messages import KNOWN_LIMIT, KnownPart, actual_text
-from ciba_contracts.validate.parse import judgeable
 from ciba_contracts.validate.plan import KeywordCheck, Planner
-from ciba_contracts.validate.render import pointer, render, truncate
 
 __all__ = ["KeywordFindings"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ciba_contracts.contract.rules import RULES, Severity, rule_named
+from ciba_contracts.jsondoc.render import json_type, pointer, render
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.kinds import CONTENT_POINTER
-from ciba_contracts.validate.render import json_type, pointer, render
 from ciba_contracts.validate.schema_map import rule_at
 
 __all__ = [

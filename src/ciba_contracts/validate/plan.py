@@ -26,8 +26,8 @@ from typing import Any
 import jsonschema_rs
 
 from ciba_contracts.contract.schemas import load_schema
+from ciba_contracts.jsondoc.render import pointer
 from ciba_contracts.validate.fast import is_annotation, only_tests_action, resolve_ref
-from ciba_contracts.validate.render import pointer
 
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 # Keywords checked on one value whose verdict depends on nothing else in the schema.

@@ -17,12 +17,12 @@ from orjson import JSONDecodeError
 from orjson import loads as _loads
 
 from ciba_contracts.contract.rules import rule_named
+from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
+from ciba_contracts.jsondoc.render import json_equal, json_type, pointer, pointer_tokens, render
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
 from ciba_contracts.validate.kinds import CONTENT_POINTER, KindFacts
 from ciba_contracts.validate.messages import article
-from ciba_contracts.validate.parse import NotJson, clamp_big_ints, parse_exact
-from ciba_contracts.validate.render import json_equal, json_type, pointer, pointer_tokens, render
 
 __all__ = ["Relations", "mirror_test"]
 

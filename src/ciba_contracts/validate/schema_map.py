@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema_rs
 
 from ciba_contracts.contract.schemas import load_schema, schemas_by_uri
-from ciba_contracts.validate.render import pointer_tokens
+from ciba_contracts.jsondoc.render import pointer_tokens
 
 RULE_KEYWORD = "x-ciba-rule"
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import orjson
 
-from ciba_contracts.traffic.redact import redact_text
+from ciba_contracts.redact import redact_text
 
 VALUE_LIMIT = 80
 #: How much of a text to be cut is masked first: a credential that starts inside the

@@ -1,7 +1,7 @@
 """``--scheduler``: a run's tasks on a dask.distributed cluster, with a local run's report.
 
 The tasks are those of ``--jobs``: one per input file, and byte ranges of a large
-pretty-printed HAR file (:func:`ciba_contracts.parallel.plan`), as many slices as
+pretty-printed HAR file (:func:`ciba_contracts.run.parallel.plan`), as many slices as
 the cluster has worker threads. Each worker reads its input straight from where
 it lives (object storage, a shared file system); the client sends a task's name
 and the run's settings, and receives the findings. Results are put back in task
@@ -24,11 +24,11 @@ from dataclasses import replace
 from typing import Any
 
 from ciba_contracts.config import Settings
-from ciba_contracts.parallel import assemble, plan
-from ciba_contracts.pipeline import Checks, Partial, Progress, Task, check_task
+from ciba_contracts.redact import redact_url
 from ciba_contracts.report.model import findings_store, located_from_row, located_row
+from ciba_contracts.run.parallel import assemble, plan
+from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task
 from ciba_contracts.traffic import storage
-from ciba_contracts.traffic.redact import redact_url
 
 #: ``--scheduler local``: a cluster of this machine's cores, started for the run.
 LOCAL = "local"

@@ -22,8 +22,8 @@ from dataclasses import replace
 from typing import Any, BinaryIO, TypeVar
 
 from ciba_contracts.config import Settings
-from ciba_contracts.pipeline import Checks, Partial, Progress, Task, check_task
 from ciba_contracts.report.model import Checked, Located, checked_store
+from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task
 from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import HAR, open_input
 from ciba_contracts.traffic.jsonstream import ArrayStream

@@ -1,0 +1,29 @@
+"""Running ``validate``: tasks, worker processes, clusters, and the merged report.
+
+- :mod:`~ciba_contracts.run.tasks`: one input (or a slice of one) read and checked;
+- :mod:`~ciba_contracts.run.parallel`: ``--jobs N``, slices of large files over processes;
+- :mod:`~ciba_contracts.run.cluster`: ``--scheduler``, the same tasks on Dask;
+- :mod:`~ciba_contracts.run.runner`: the run itself, which merges what the tasks found.
+"""
+
+from ciba_contracts.run.runner import (
+    AUTO_JOBS,
+    AUTO_MIN_MB,
+    WorkersUnavailable,
+    auto_jobs,
+    expand,
+    merge,
+    run,
+)
+from ciba_contracts.run.tasks import Task
+
+__all__ = [
+    "AUTO_JOBS",
+    "AUTO_MIN_MB",
+    "Task",
+    "WorkersUnavailable",
+    "auto_jobs",
+    "expand",
+    "merge",
+    "run",
+]
