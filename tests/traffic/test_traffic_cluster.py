@@ -41,9 +41,9 @@ from traffic_support import (
     write_har,
 )
 
-from ciba_contracts.run import cluster as cluster_module
 from ciba_contracts.cli import main
 from ciba_contracts.config import Settings
+from ciba_contracts.run import cluster as cluster_module
 from ciba_contracts.run import parallel, run
 
 pytestmark = pytest.mark.slow
