@@ -340,3 +340,46 @@ def test_findings_past_the_memory_limit_cross_processes_intact(
     gc.collect()
     after = set(Path(tempfile.gettempdir()).glob("ciba-contracts-*.findings"))
     assert after <= before
+
+
+def _relay_entries(pairs: int) -> list[dict[str, object]]:
+    """Authlete's OK answers, and each answer to the client ``pairs // 2`` entries later."""
+    authlete = []
+    client = []
+    for i in range(pairs):
+        auth_req_id = f"relay-{i:04d}-" + "x" * 30
+        body = ok_body(authReqId=auth_req_id)
+        authlete.append(har_entry(ISSUE_URL, 200, body))
+        content = json.loads(json.loads(body)["responseContent"])
+        # Every third answer to the client forgets Cache-Control: no-store (a relay fault).
+        headers = [("Content-Type", "application/json")]
+        if i % 3:
+            headers.append(("Cache-Control", "no-store"))
+        client.append(
+            har_entry(
+                "https://as.example/bc-authorize",
+                200,
+                json.dumps(content).encode(),
+                response_headers=headers,
+            )
+        )
+    half = pairs // 2
+    out: list[dict[str, object]] = authlete[:half]
+    for i in range(half, pairs):
+        out += [authlete[i], client[i - half]]
+    return out + client[pairs - half :]
+
+
+def test_relays_pair_across_slices_as_one_read_pairs_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both legs of most relays sit in different slices when the file is cut at every entry.
+    path = write_har(tmp_path / "relays.har", _relay_entries(12))
+    cuts = _cut_at_every_entry(monkeypatch, path)
+    assert len(cuts) == 24
+    single, multi = _reports([str(path)])
+    assert single == multi
+    report = json.loads(single)
+    assert report["summary"]["relay_pairs"] == 12
+    assert report["summary"]["relay_unpaired"] == 0
+    assert [f["rule"] for f in report["findings"]].count("R503") == 4

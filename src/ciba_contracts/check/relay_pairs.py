@@ -15,6 +15,12 @@ most ``limit`` per side; beyond that the oldest is dropped and counted as
 unpaired, so memory stays bounded whatever the recording's size. A later leg
 with a key an earlier pending leg of the same side holds replaces it (the
 earlier one is counted unpaired): two candidates are never chosen between.
+
+A slice of a large recording read by another process ends with its pending
+legs handed over (:meth:`RelayPairer.drain`) instead of counted; the process
+joining the slices offers them, in recording order, to one pairer for the
+whole file (:meth:`RelayPairer.adopt`), so legs pair across slices as one read
+pairs them.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ __all__ = [
     "DEFAULT_PENDING_LIMIT",
     "DEFAULT_RELAY_MARKERS",
     "DEFAULT_RELAY_PATH",
+    "PendingLeg",
     "RelayCounts",
     "RelayPairer",
 ]
@@ -76,6 +83,13 @@ class RelayCounts:
     unpaired_client: int = 0
     dropped: int = 0
 
+    def absorb(self, other: RelayCounts) -> None:
+        """Add ``other``'s counts to these."""
+        self.pairs += other.pairs
+        self.unpaired_authlete += other.unpaired_authlete
+        self.unpaired_client += other.unpaired_client
+        self.dropped += other.dropped
+
     def describe(self, source: str) -> str | None:
         """A summary note, or None when the recording held no relay leg."""
         unpaired = self.unpaired_authlete + self.unpaired_client
@@ -91,14 +105,32 @@ class RelayCounts:
         return note
 
 
+@dataclass(frozen=True, slots=True)
+class PendingLeg:
+    """A leg still waiting for its partner when a slice of a recording ended.
+
+    ``order`` is its place among the slice's legs; ``at`` how many findings the
+    slice had reported when the leg arrived, which is where the findings of a
+    pair it completes belong.
+    """
+
+    order: int
+    authlete: bool
+    exchange: Exchange
+    keys: tuple[Key, ...]
+    case: RelayCase | None
+    at: int
+
+
+_Leg = tuple[Exchange, tuple[Key, ...], RelayCase | None, int]
+
+
 @dataclass(slots=True)
 class _Side:
-    legs: OrderedDict[int, tuple[Exchange, tuple[Key, ...], RelayCase | None]] = field(
-        default_factory=OrderedDict
-    )
+    legs: OrderedDict[int, _Leg] = field(default_factory=OrderedDict)
     index: dict[Key, int] = field(default_factory=dict)
 
-    def remove(self, leg_id: int) -> tuple[Exchange, tuple[Key, ...], RelayCase | None]:
+    def remove(self, leg_id: int) -> _Leg:
         leg = self.legs.pop(leg_id)
         for key in leg[1]:
             if self.index.get(key) == leg_id:
@@ -132,12 +164,13 @@ class RelayPairer:
         return method.upper() == "POST" and any(self.path.search(p) for p in matched_paths(url))
 
     def feed(
-        self, exchange: Exchange, authlete: bool | None = None
+        self, exchange: Exchange, authlete: bool | None = None, at: int = 0
     ) -> Iterator[tuple[Exchange, list[Finding]]]:
         """Take one exchange; yield ``(client leg, findings)`` for a pair it completes.
 
         ``authlete`` says the exchange is a call of Authlete (an issue call under a
-        gateway path of ``--path-pattern``); by default its URL tells.
+        gateway path of ``--path-pattern``); by default its URL tells. ``at`` is
+        kept with a pending leg for :meth:`drain`.
         """
         if authlete is None:
             authlete = api_of(exchange.method, exchange.url) is not None
@@ -150,13 +183,31 @@ class RelayPairer:
             if case.relay.action == "OK" and isinstance(auth_req_id, str):
                 keys = (("id", auth_req_id), *keys)
             stored = replace(exchange, request_body=None)
-            yield from self._arrive(stored, keys, case, self._authlete, self._client)
+            yield from self._arrive(stored, keys, case, self._authlete, self._client, at)
         elif self.is_leg(exchange.method, exchange.url):
             keys = self._trace_keys(exchange)
             auth_req_id = _auth_req_id(exchange.body)
             if auth_req_id is not None:
                 keys = (("id", auth_req_id), *keys)
-            yield from self._arrive(exchange, keys, None, self._client, self._authlete)
+            yield from self._arrive(exchange, keys, None, self._client, self._authlete, at)
+
+    def drain(self) -> list[PendingLeg]:
+        """Hand over the pending legs, in arrival order, without counting them."""
+        legs = [
+            PendingLeg(leg_id, side is self._authlete, *leg)
+            for side in (self._authlete, self._client)
+            for leg_id, leg in side.legs.items()
+        ]
+        self._authlete = _Side()
+        self._client = _Side()
+        return sorted(legs, key=lambda leg: leg.order)
+
+    def adopt(self, leg: PendingLeg) -> Iterator[tuple[Exchange, list[Finding]]]:
+        """Take a leg another pairer drained, as if it arrived now."""
+        mine, theirs = (
+            (self._authlete, self._client) if leg.authlete else (self._client, self._authlete)
+        )
+        yield from self._arrive(leg.exchange, leg.keys, leg.case, mine, theirs, leg.at)
 
     def finish(self) -> RelayCounts:
         """Count the legs still pending as unpaired; return the counts."""
@@ -173,6 +224,7 @@ class RelayPairer:
         case: RelayCase | None,
         mine: _Side,
         theirs: _Side,
+        at: int = 0,
     ) -> Iterator[tuple[Exchange, list[Finding]]]:
         if not keys:
             self._count_unpaired(mine)
@@ -181,7 +233,7 @@ class RelayPairer:
             other_id = theirs.index.get(key)
             if other_id is None:
                 continue
-            other, _, other_case = theirs.remove(other_id)
+            other, _, other_case, _ = theirs.remove(other_id)
             authlete_case = case if case is not None else other_case
             client = other if case is not None else exchange
             assert authlete_case is not None
@@ -196,7 +248,7 @@ class RelayPairer:
                 mine.remove(earlier)
                 self._count_unpaired(mine)
             mine.index[key] = leg_id
-        mine.legs[leg_id] = (exchange, keys, case)
+        mine.legs[leg_id] = (exchange, keys, case, at)
         if len(mine.legs) > self.limit:
             oldest = next(iter(mine.legs))
             mine.remove(oldest)

@@ -21,9 +21,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any, BinaryIO, TypeVar
 
+from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
 from ciba_contracts.config import Settings
 from ciba_contracts.report.model import Checked, Located, checked_store
-from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task
+from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task, relay_located
 from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import HAR, open_input
 from ciba_contracts.traffic.jsonstream import ArrayStream
@@ -210,8 +211,10 @@ def _join(task: Task, parts: list[Partial], checks: Callable[[], Checks]) -> Par
     """One file's slices as the partial result of reading it whole.
 
     ``checks`` gives the checks for reading again what the slices did not cover.
+    Relay legs a slice left waiting are paired here, across slices, in file order.
     """
     out = Partial()
+    relays = _Relays(checks)
     entries = 0
     lines = 0
     expected: int | None = None
@@ -220,20 +223,81 @@ def _join(task: Task, parts: list[Partial], checks: Callable[[], Checks]) -> Par
         if k and (state is None or state.start != expected):
             # A cut that was not where the previous slice stopped: read the rest here.
             rest = check_task(replace(task, start=expected, stop=None), checks())
-            _absorb(out, rest, entries, lines)
-            return out
-        _absorb(out, part, entries, lines)
+            _absorb(out, rest, entries, lines, relays.adopt(rest, entries, lines))
+            break
+        _absorb(out, part, entries, lines, relays.adopt(part, entries, lines))
         if state is None or part.unreadable or state.next_start is None:
-            return out
+            break
         entries += state.elements
         lines += state.newlines
         expected = state.next_start
+    relays.finish(out, task)
     return out
 
 
-def _absorb(out: Partial, part: Partial, entries: int, lines: int) -> None:
-    # Counted already: the counts come with the summary below.
-    out.findings.extend(_shifted(located, entries, lines) for located in part.findings)
+class _Relays:
+    """The relay legs the slices of one file left waiting, paired across the slices."""
+
+    def __init__(self, checks: Callable[[], Checks]) -> None:
+        self._checks = checks
+        self._pairer: RelayPairer | None = None
+        self._counts: RelayCounts | None = None
+
+    def adopt(self, part: Partial, entries: int, lines: int) -> dict[int, list[Located]]:
+        """Offer a slice's waiting legs; the findings of the pairs they complete, by the
+        index among the slice's findings where one read would have reported them."""
+        if part.relay_counts is None:
+            return {}
+        if self._pairer is None:
+            self._pairer = self._checks().pairer()
+            self._counts = RelayCounts()
+        assert self._counts is not None
+        self._counts.absorb(part.relay_counts)
+        inserts: dict[int, list[Located]] = {}
+        for leg in part.relay_pending:
+            where = leg.exchange.location
+            moved = replace(
+                where,
+                entry=None if where.entry is None else where.entry + entries,
+                line=None if where.line is None else where.line + lines,
+            )
+            leg = replace(leg, exchange=replace(leg.exchange, location=moved))
+            for client, found in self._pairer.adopt(leg):
+                inserts.setdefault(leg.at, []).extend(relay_located(client, found))
+        return inserts
+
+    def finish(self, out: Partial, task: Task) -> None:
+        """Count what is still waiting, and say what the relay pairing of the file did."""
+        if self._pairer is None or self._counts is None:
+            return
+        across = self._pairer.finish()
+        out.summary.relay_pairs += across.pairs
+        out.summary.relay_unpaired += across.unpaired_authlete + across.unpaired_client
+        self._counts.absorb(across)
+        note = self._counts.describe(storage.display_name(task.name))
+        if note is not None:
+            out.summary.notes.append(note)
+
+
+def _absorb(
+    out: Partial,
+    part: Partial,
+    entries: int,
+    lines: int,
+    inserts: dict[int, list[Located]] | None = None,
+) -> None:
+    # Counted already: the counts come with the summary below, except the findings of
+    # relay pairs made across slices (``inserts``, already placed in the whole file).
+    if inserts:
+        for index, located in enumerate(part.findings):
+            for extra in inserts.pop(index, ()):
+                out.add(extra)
+            out.findings.append(_shifted(located, entries, lines))
+        for index in sorted(inserts):
+            for extra in inserts[index]:
+                out.add(extra)
+    else:
+        out.findings.extend(_shifted(located, entries, lines) for located in part.findings)
     if part.items is not None:
         if out.items is None:
             out.items = checked_store()

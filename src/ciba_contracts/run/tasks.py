@@ -19,7 +19,12 @@ from typing import BinaryIO
 
 from ciba_contracts.check.exchange import ExchangeChecker, input_finding
 from ciba_contracts.check.relay import RelayChecker
-from ciba_contracts.check.relay_pairs import DEFAULT_RELAY_MARKERS, RelayPairer
+from ciba_contracts.check.relay_pairs import (
+    DEFAULT_RELAY_MARKERS,
+    PendingLeg,
+    RelayCounts,
+    RelayPairer,
+)
 from ciba_contracts.config import Settings
 from ciba_contracts.redact import redact_url
 from ciba_contracts.report.model import (
@@ -90,6 +95,10 @@ class Partial:
     items: SpillingList[Checked] | None = None
     #: For a slice of a HAR file: where the reader stopped and what it saw.
     slice: SliceState | None = None
+    #: For a slice read with relay pairing: what its pairer did, and the legs still
+    #: waiting, which the slices' join pairs across slices.
+    relay_counts: RelayCounts | None = None
+    relay_pending: list[PendingLeg] = field(default_factory=list)
 
     def add(self, located: Located) -> None:
         """Keep one finding and count it."""
@@ -233,10 +242,14 @@ def _check_opened(
             partial.read_anything = True
             partial.summary.skipped += record.count
     _compression_problem(partial, checks, opened, truncated)
-    if pairer is not None:
+    if pairer is not None and partial.slice is not None:
+        # The other slices may hold the partners: the join pairs what is left.
+        partial.relay_pending = pairer.drain()
+        partial.relay_counts = pairer.counts
+        add_relay_counts(partial, pairer.counts)
+    elif pairer is not None:
         counts = pairer.finish()
-        partial.summary.relay_pairs += counts.pairs
-        partial.summary.relay_unpaired += counts.unpaired_authlete + counts.unpaired_client
+        add_relay_counts(partial, counts)
         relay_note = counts.describe(source)
         if relay_note is not None:
             partial.summary.notes.append(relay_note)
@@ -247,10 +260,21 @@ def _check_opened(
 def _pair(pairer: RelayPairer, record: Exchange, checks: Checks, partial: Partial) -> None:
     """Offer one exchange to the relay pairer; report the findings of a pair it completes."""
     authlete = True if checks.issue_call(record.method, record.url) else None
-    for client, found in pairer.feed(record, authlete=authlete):
-        description = _describe(client) if found else None
-        for finding in found:
-            partial.add(_locate(finding, client.location, description))
+    for client, found in pairer.feed(record, authlete=authlete, at=len(partial.findings)):
+        for located in relay_located(client, found):
+            partial.add(located)
+
+
+def relay_located(client: Exchange, found: list[Finding]) -> list[Located]:
+    """The findings of one relay pair, placed at its client leg."""
+    description = _describe(client) if found else None
+    return [_locate(finding, client.location, description) for finding in found]
+
+
+def add_relay_counts(partial: Partial, counts: RelayCounts) -> None:
+    """Count pairs and unpaired legs in a partial's summary."""
+    partial.summary.relay_pairs += counts.pairs
+    partial.summary.relay_unpaired += counts.unpaired_authlete + counts.unpaired_client
 
 
 def _compression_problem(partial: Partial, checks: Checks, opened: Opened, truncated: bool) -> None:
