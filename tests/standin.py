@@ -45,6 +45,7 @@ FAULTS = frozenset(
         "slow",  # every answer takes `delay` seconds
         "hang",  # the issue API never answers a redeemed ticket in time
         "reset",  # the issue API drops the connection on a body that is not JSON
+        "reset-on-bad-ticket",  # ... and on a JSON body whose ticket is no string
         "needs-client-id-param",  # the authentication API wants client_id in parameters too
         "string-interval",  # interval is "5"
         "issue-500-html",  # the issue API answers every ticket with 500 HTML
@@ -295,6 +296,10 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.state
         faults = state.faults
         ticket = body.get("ticket")
+        if "reset-on-bad-ticket" in faults and not isinstance(ticket, str):
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
         if "any-ticket" in faults and isinstance(ticket, str):
             self._ok(ticket)
             return

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from ciba_contracts.cli import main
 from ciba_contracts.hooks import httpx_hook, requests_hook
+from ciba_contracts.suite.generated import run_generated
 from ciba_contracts.suite.scenarios import run_scenarios
 from ciba_contracts.suite.target import Target
 from ciba_contracts.violations import ContractViolation
@@ -142,11 +143,19 @@ def test_hanging_answer_is_a_timeout_not_a_crash() -> None:
 
 
 def test_dropped_connection_in_generated_requests_is_reported() -> None:
-    with serve(faults=frozenset({"reset"})) as url:
+    # Negative data breaks the vendor's request schema as JSON (a ticket that is no
+    # string, none at all), which this stand-in answers by dropping the connection.
+    with serve(faults=frozenset({"reset", "reset-on-bad-ticket"})) as url:
+        # The report keeps one failure per check and first line, whichever part of the
+        # suite met it first; the generated part must meet it on its own too.
+        target = Target(base_url=url, token=TOKEN, service_id="77")
+        failures, _ = run_generated(target, max_examples=10, seed=3)
         code, output = _run(url, 3, "--max-examples", "10")
     assert code == 1
-    assert "generated" in output, output
     assert "[transport]" in output, output
+    dropped = [f for f in failures if f.check == "transport"]
+    assert dropped, failures
+    assert all(f.source.startswith("generated") and f.request is not None for f in dropped)
 
 
 def test_closed_port_exits_2_with_a_message() -> None:
