@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ciba_contracts.contract.apis import checked_apis
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import enabled_rules, split_codes
 from ciba_contracts.report.render import REPORTERS
@@ -32,6 +33,8 @@ class Settings:
     format: str = "text"
     output: str | None = None
     path_pattern: str | None = None
+    #: The API whose answers bare payloads are (``issue``, ``authentication``...).
+    api: str = "issue"
     #: Processes; 0 is "auto": more than one only for large inputs (see ``run.runner``).
     jobs: int = 0
     #: ``--storage-option`` pairs for URL inputs (credentials, maybe: never shown).
@@ -85,7 +88,7 @@ def load_settings(start: Path | None = None, path: Path | None = None) -> Settin
 def settings_from_table(table: Mapping[str, Any], source: Path) -> Settings:
     """Check and convert a ``[tool.ciba-contracts]`` table."""
     where = f"{source}: [tool.{TABLE}]"
-    known = {"profile", "select", "ignore", "format", "output", "path-pattern", "jobs"}
+    known = {"profile", "select", "ignore", "format", "output", "path-pattern", "jobs", "api"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(
@@ -122,6 +125,11 @@ def settings_from_table(table: Mapping[str, Any], source: Path) -> Settings:
                 f"{where}: path-pattern is not a valid regular expression: {exc}"
             ) from None
         values["path_pattern"] = pattern
+    if "api" in table:
+        api = _string(table, "api", where)
+        if api not in checked_apis():
+            raise ConfigError(f"{where}: api must be one of {', '.join(checked_apis())}")
+        values["api"] = api
     if "jobs" in table:
         jobs = table["jobs"]
         if isinstance(jobs, str) and jobs.strip().lower() == "auto":

@@ -9,6 +9,7 @@ import jsonschema_rs
 import orjson
 import yaml
 
+from ciba_contracts.contract.apis import ISSUE_API, checked_apis
 from ciba_contracts.contract.catalog_doc import catalog_markdown, rule_markdown
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import (
@@ -24,10 +25,13 @@ from ciba_contracts.contract.schemas import (
     openapi_document,
     schema_for,
 )
+from ciba_contracts.validate.engine import kind_of_api
+from ciba_contracts.validate.kinds import KINDS as PAYLOAD_KINDS
 from ciba_contracts.validate.schema_map import registry
 
 PROFILES = [p.value for p in Profile]
-KINDS = ("issue-response", "result", "acknowledgement", "oauth-error")
+#: Payload kinds (read from the OpenAPI document) and the documents embedded in them.
+KINDS = (*PAYLOAD_KINDS, "acknowledgement", "oauth-error")
 
 
 def bundled(schema: dict[str, Any]) -> Any:
@@ -55,7 +59,18 @@ def bundled_openapi() -> dict[str, Any]:
 
 @click.command()
 @click.option("--profile", type=click.Choice(PROFILES), default="authlete", show_default=True)
-@click.option("--kind", type=click.Choice(KINDS), default="issue-response", show_default=True)
+@click.option(
+    "--api",
+    type=click.Choice(checked_apis()),
+    default=None,
+    help="The API whose 200 answer's schema to print (default: issue).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    default=None,
+    help="A payload kind instead of an API's answer (default: issue-response).",
+)
 @click.option("--openapi", is_flag=True, help="Print the OpenAPI 3.1 document of the operation.")
 @click.option(
     "--bundle/--no-bundle",
@@ -64,8 +79,13 @@ def bundled_openapi() -> dict[str, Any]:
     help="Embed referenced schema files so the output stands alone.",
 )
 @click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default=None)
-def schema(profile: str, kind: str, openapi: bool, bundle: bool, fmt: str | None) -> None:
+def schema(
+    profile: str, api: str | None, kind: str | None, openapi: bool, bundle: bool, fmt: str | None
+) -> None:
     """Print a schema of the contract (JSON Schema 2020-12, or OpenAPI 3.1)."""
+    if api is not None and kind is not None:
+        raise click.UsageError("give --api or --kind, not both")
+    kind = kind or kind_of_api(api or ISSUE_API)
     document: Any
     if openapi:
         document = bundled_openapi() if bundle else openapi_document()

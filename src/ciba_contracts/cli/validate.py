@@ -13,6 +13,7 @@ import orjson
 from ciba_contracts.cli.progress import ProgressBar
 from ciba_contracts.cli.progress import wanted as progress_wanted
 from ciba_contracts.config import FORMATS, ConfigError, Settings, check_rules, load_settings
+from ciba_contracts.contract.apis import checked_apis
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import split_codes
 from ciba_contracts.report.json_report import summary_document
@@ -77,6 +78,12 @@ def use_color(stream: object) -> bool:
 @click.argument("inputs", nargs=-1, required=True, metavar="PATH... | -")
 @click.option(
     "--profile", type=click.Choice(PROFILES), help="Strictness level (default: authlete)."
+)
+@click.option(
+    "--api",
+    type=click.Choice(checked_apis()),
+    help="The API whose answers bare payloads are (default: issue); recorded exchanges "
+    "say their API by their URL.",
 )
 @click.option("--select", help="Only these rules: codes, code prefixes or names, comma-separated.")
 @click.option("--ignore", help="Leave out these rules: codes, prefixes or names, comma-separated.")
@@ -145,6 +152,7 @@ def use_color(stream: object) -> bool:
 def validate(
     inputs: tuple[str, ...],
     profile: str | None,
+    api: str | None,
     select: str | None,
     ignore: str | None,
     fmt: str | None,
@@ -170,6 +178,7 @@ def validate(
     settings = resolve_settings(
         config,
         profile=Profile.parse(profile) if profile else None,
+        api=api,
         select=split_codes(select) if select is not None else None,
         ignore=split_codes(ignore) if ignore is not None else None,
         format=fmt,

@@ -24,6 +24,7 @@ __all__ = [
     "Answer",
     "Api",
     "apis",
+    "checked_apis",
     "get_api",
     "payload_kind",
     "request_schema",
@@ -136,6 +137,15 @@ def _resolve(node: Any, components: Mapping[str, Any]) -> Mapping[str, Any]:
         _, _, section, name = ref.split("/", 3)
         return _resolve(components.get(section, {}).get(name, {}), components)
     return node if isinstance(node, Mapping) else {}
+
+
+def checked_apis() -> tuple[str, ...]:
+    """The APIs whose payloads the project checks (their 200 answer names a payload kind)."""
+    return tuple(
+        name
+        for name, api in apis().items()
+        if (answer := api.answer(200)) is not None and answer.kind is not None
+    )
 
 
 def get_api(name: str) -> Api:

@@ -69,13 +69,8 @@ def schemas_by_uri() -> dict[str, dict[str, Any]]:
 def schema_for(
     profile: Profile | str = Profile.AUTHLETE, *, kind: str = "issue-response"
 ) -> dict[str, Any]:
-    """The schema of ``kind`` (``issue-response`` or ``result``) at a level."""
-    level = Profile.parse(profile)
-    if kind == "issue-response":
-        return load_schema(ISSUE_RESPONSE_FILES[level])
-    if kind == "result":
-        return load_schema(RESULT_FILES[level])
-    raise ValueError(f"unknown schema kind {kind!r}; expected 'issue-response' or 'result'")
+    """The schema of payload ``kind`` (``issue-response``, ``result``...) at a level."""
+    return load_schema(kind_files(kind)[Profile.parse(profile)])
 
 
 #: ``safe_load``'s loader, in C where PyYAML has libyaml: the rule catalog is read at every

@@ -53,7 +53,7 @@ from ciba_contracts.traffic.har import SliceState, read_har
 from ciba_contracts.traffic.jsonstream import Candidate
 from ciba_contracts.traffic.payloads import PAYLOAD_SUFFIXES, read_payload_stream
 from ciba_contracts.traffic.vcr import read_cassette_yaml, read_vcr_json
-from ciba_contracts.validate.engine import get_validator
+from ciba_contracts.validate.engine import get_validator, kind_of_api
 from ciba_contracts.validate.finding import Finding
 
 #: Progress callback: (source, bytes done, bytes in total or None).
@@ -114,7 +114,9 @@ class Checks:
         select = settings.select or None
         ignore = settings.ignore or None
         self.exchanges = ExchangeChecker(settings.profile, select, ignore)
-        self.payloads = get_validator(settings.profile, select, ignore)
+        self.payloads = get_validator(
+            settings.profile, select, ignore, kind=kind_of_api(settings.api)
+        )
         self.candidate: Candidate | None = None
         if settings.path_pattern:
             pattern = re.compile(settings.path_pattern)

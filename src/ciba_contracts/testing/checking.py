@@ -21,7 +21,7 @@ from ciba_contracts.contract.rules import RULES, enabled_rules
 from ciba_contracts.exchange import Exchange, Location, header_pairs
 from ciba_contracts.redact import redact_url
 from ciba_contracts.selection import api_of
-from ciba_contracts.validate.engine import KINDS, get_validator
+from ciba_contracts.validate.engine import KINDS, get_validator, kind_of_api
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.violations import ContractViolation
 
@@ -239,6 +239,7 @@ class ContractChecker:
         payload_or_response: Any,
         *,
         kind: str | None = None,
+        api: str | None = None,
         profile: Profile | str | None = None,
         select: Selection = None,
         ignore: Selection = None,
@@ -252,9 +253,12 @@ class ContractChecker:
         response; 400, 401, 403, 429, 500: ``result`` object). ``kind``
         (``"issue-response"`` or ``"result"``) checks the body alone as that
         kind; a bare payload is an issue response unless ``kind`` says otherwise.
+        ``api`` names the API (``issue``, ``authentication``...): a bare payload is
+        then its 200 answer, and a response is held to that API's answers
+        whatever its URL (by default the URL says which API it is).
         """
         __tracebackhide__ = True
-        findings, _, _, _ = self._run(payload_or_response, kind, profile, select, ignore)
+        findings, _, _, _ = self._run(payload_or_response, kind, profile, select, ignore, api)
         return findings
 
     def assert_valid(
@@ -262,6 +266,7 @@ class ContractChecker:
         payload_or_response: Any,
         *,
         kind: str | None = None,
+        api: str | None = None,
         profile: Profile | str | None = None,
         select: Selection = None,
         ignore: Selection = None,
@@ -274,7 +279,7 @@ class ContractChecker:
         """
         __tracebackhide__ = True
         findings, used_kind, level, subject = self._run(
-            payload_or_response, kind, profile, select, ignore
+            payload_or_response, kind, profile, select, ignore, api
         )
         if any(f.is_error for f in findings):
             raise ContractViolation(findings, kind=used_kind, profile=level, subject=subject)
@@ -299,6 +304,7 @@ class ContractChecker:
         payload_or_response: Any,
         *rules: str,
         kind: str | None = None,
+        api: str | None = None,
         profile: Profile | str | None = None,
         select: Selection = None,
         ignore: Selection = None,
@@ -312,7 +318,9 @@ class ContractChecker:
         unknown = [code for code in rules if code not in RULES]
         if unknown:
             raise ValueError(f"unknown rule code(s): {', '.join(unknown)}")
-        findings, _, level, subject = self._run(payload_or_response, kind, profile, select, ignore)
+        findings, _, level, subject = self._run(
+            payload_or_response, kind, profile, select, ignore, api
+        )
         fired = {f.rule for f in findings}
         missing = [code for code in rules if code not in fired]
         if missing or (not rules and not any(f.is_error for f in findings)):
@@ -391,6 +399,7 @@ class ContractChecker:
         profile: Profile | str | None,
         select: Selection,
         ignore: Selection,
+        api: str | None = None,
     ) -> tuple[list[Finding], str, str, str | None]:
         __tracebackhide__ = True
         if kind is not None and kind not in KINDS:
@@ -403,10 +412,10 @@ class ContractChecker:
             subject = info.describe()
             if kind is None:
                 exchange = info.exchange()
-                findings = check_exchange(exchange, level, chosen_select, chosen_ignore)
-                return findings, answer_kind(exchange), level.value, subject
+                findings = check_exchange(exchange, level, chosen_select, chosen_ignore, api=api)
+                return findings, answer_kind(exchange, api), level.value, subject
             validator = get_validator(level, chosen_select, chosen_ignore, kind=kind)
             return validator.validate(info.body), kind, level.value, subject
-        used_kind = kind or "issue-response"
+        used_kind = kind or kind_of_api(api or ISSUE_API)
         validator = get_validator(level, chosen_select, chosen_ignore, kind=used_kind)
         return validator.validate(target), used_kind, level.value, None

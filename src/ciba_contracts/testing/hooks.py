@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from ciba_contracts.check.exchange import check_exchange
-from ciba_contracts.contract.apis import ISSUE_API
+from ciba_contracts.contract.apis import ISSUE_API, checked_apis, get_api
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import enabled_rules
-from ciba_contracts.selection import is_issue_call
+from ciba_contracts.selection import api_of, is_issue_call
 from ciba_contracts.testing.checking import (
     ResponseInfo,
     Selection,
@@ -106,6 +106,7 @@ class ContractHook:
         select: Selection = None,
         ignore: Selection = None,
         path_pattern: re.Pattern[str] | str | None = None,
+        api: str | None = None,
     ) -> None:
         if policy not in _POLICIES:
             raise ValueError(f"unknown policy {policy!r}; expected one of {', '.join(_POLICIES)}")
@@ -117,6 +118,11 @@ class ContractHook:
         self.path_pattern = (
             re.compile(path_pattern) if isinstance(path_pattern, str) else path_pattern
         )
+        if api is not None:
+            get_api(api)  # an unknown API fails here
+        #: The API checked; None: every API of the family the project checks, told by URL.
+        self.api = api
+        self._apis = frozenset((api,) if api is not None else checked_apis())
         self._lock = threading.Lock()
         self._records: list[ResponseRecord] = []
 
@@ -169,20 +175,34 @@ class ContractHook:
 
     # -- the check --------------------------------------------------------------
 
+    def api_of(self, method: str, url: str) -> str | None:
+        """The API a response to ``method url`` answers, or None when it is not checked.
+
+        ``path_pattern`` picks the requests itself; they answer ``api`` (by default
+        the issue API).
+        """
+        if self.path_pattern is not None:
+            return (
+                (self.api or ISSUE_API) if is_issue_call(method, url, self.path_pattern) else None
+            )
+        found = api_of(method, url)
+        return found if found in self._apis else None
+
     def selects(self, method: str, url: str) -> bool:
         """Whether this hook checks a response to ``method url``."""
-        return is_issue_call(method, url, self.path_pattern)
+        return self.api_of(method, url) is not None
 
     def check_info(self, info: ResponseInfo) -> ResponseRecord | None:
         """Check one response and apply the policy; None when the response is not checked."""
         __tracebackhide__ = True
         method, url = info.method or "", info.url or ""
-        if not self.selects(method, url):
+        api = self.api_of(method, url)
+        if api is None:
             return None
         exchange = info.exchange()
-        findings = check_exchange(exchange, self.profile, self.select, self.ignore, api=ISSUE_API)
+        findings = check_exchange(exchange, self.profile, self.select, self.ignore, api=api)
         record = ResponseRecord(
-            method, url, info.status, answer_kind(exchange, ISSUE_API), tuple(findings)
+            method, url, info.status, answer_kind(exchange, api), tuple(findings)
         )
         with self._lock:
             self._records.append(record)
@@ -263,14 +283,18 @@ def httpx_hook(
     select: Selection = None,
     ignore: Selection = None,
     path_pattern: re.Pattern[str] | str | None = None,
+    api: str | None = None,
 ) -> HttpxHook:
-    """A response event hook for a sync ``httpx.Client`` checking issue-API responses.
+    """A response event hook for a sync ``httpx.Client`` checking Authlete's CIBA answers.
 
-    ``path_pattern`` replaces the default path selection
-    (:data:`ciba_contracts.selection.ISSUE_PATH_PATTERN`); it is searched in the
-    URL path of POST requests.
+    By default every API of the family the project checks is picked by its path
+    (v2 and v3); ``api`` (``issue``, ``authentication``...) checks that one only.
+    ``path_pattern`` replaces the path selection (it is searched in the URL path
+    of POST requests), whose answers are then ``api``'s (by default the issue API's).
     """
-    return HttpxHook(profile, policy, select=select, ignore=ignore, path_pattern=path_pattern)
+    return HttpxHook(
+        profile, policy, select=select, ignore=ignore, path_pattern=path_pattern, api=api
+    )
 
 
 def async_httpx_hook(
@@ -280,9 +304,12 @@ def async_httpx_hook(
     select: Selection = None,
     ignore: Selection = None,
     path_pattern: re.Pattern[str] | str | None = None,
+    api: str | None = None,
 ) -> AsyncHttpxHook:
     """:func:`httpx_hook` for ``httpx.AsyncClient`` (the hook is a coroutine function)."""
-    return AsyncHttpxHook(profile, policy, select=select, ignore=ignore, path_pattern=path_pattern)
+    return AsyncHttpxHook(
+        profile, policy, select=select, ignore=ignore, path_pattern=path_pattern, api=api
+    )
 
 
 def requests_hook(
@@ -292,6 +319,9 @@ def requests_hook(
     select: Selection = None,
     ignore: Selection = None,
     path_pattern: re.Pattern[str] | str | None = None,
+    api: str | None = None,
 ) -> RequestsHook:
     """A ``requests`` response hook for issue-API responses; arguments as :func:`httpx_hook`."""
-    return RequestsHook(profile, policy, select=select, ignore=ignore, path_pattern=path_pattern)
+    return RequestsHook(
+        profile, policy, select=select, ignore=ignore, path_pattern=path_pattern, api=api
+    )
