@@ -47,7 +47,17 @@ from ciba_contracts.traffic.detect import (
     describe_unknown,
     open_input,
 )
-from ciba_contracts.traffic.exchange import Exchange, InputProblem, Location, Record, Wanted
+from ciba_contracts.traffic.exchange import (
+    INPUT_NOT_UTF8,
+    INPUT_TRUNCATED,
+    INPUT_UNREADABLE,
+    UNKNOWN_FORMAT,
+    Exchange,
+    InputProblem,
+    Location,
+    Record,
+    Wanted,
+)
 from ciba_contracts.traffic.exchange_jsonl import read_exchange_lines
 from ciba_contracts.traffic.har import SliceState, read_har
 from ciba_contracts.traffic.jsonstream import Candidate
@@ -194,13 +204,15 @@ def _check_opened(
         partial.summary.inputs = 1
     source = opened.source
     for note in opened.notes:
-        _add_problem(partial, checks, InputProblem(Location(source), "I003", note))
+        _add_problem(partial, checks, InputProblem(Location(source), INPUT_NOT_UTF8, note))
     if fmt is None:
         if opened.error is not None:
             # The decompression broke before anything could be read.
             _compression_problem(partial, checks, opened, truncated=False)
             return
-        problem = InputProblem(Location(source), "I004", describe_unknown(opened.head), True)
+        problem = InputProblem(
+            Location(source), UNKNOWN_FORMAT, describe_unknown(opened.head), True
+        )
         _add_problem(partial, checks, problem)
         return
     if fmt == PAYLOADS:
@@ -238,7 +250,7 @@ def _check_opened(
             for finding in found:
                 partial.add(_locate(finding, record.location, description))
         elif isinstance(record, InputProblem):
-            truncated = truncated or record.rule == "I002"
+            truncated = truncated or record.rule == INPUT_TRUNCATED
             _add_problem(partial, checks, record)
         else:
             partial.read_anything = True
@@ -288,10 +300,10 @@ def _compression_problem(partial: Partial, checks: Checks, opened: Opened, trunc
     if isinstance(error, EOFError):
         if not truncated:
             detail = f"the compressed stream ends early ({error})"
-            _add_problem(partial, checks, InputProblem(where, "I002", detail))
+            _add_problem(partial, checks, InputProblem(where, INPUT_TRUNCATED, detail))
     else:
         detail = f"the compressed stream is broken ({error})"
-        _add_problem(partial, checks, InputProblem(where, "I007", detail))
+        _add_problem(partial, checks, InputProblem(where, INPUT_UNREADABLE, detail))
 
 
 def _check_payloads(opened: Opened, checks: Checks, partial: Partial) -> None:
