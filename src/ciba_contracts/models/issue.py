@@ -15,14 +15,11 @@ from typing import Any, Self
 import orjson
 
 from ciba_contracts.contract.actions import Action
+from ciba_contracts.models.base import ModelError
 from ciba_contracts.validate.engine import get_validator
 from ciba_contracts.validate.parse import NotJson, parse_json
 
 __all__ = ["Action", "BackchannelAuthenticationIssueResponse", "ModelError"]
-
-
-class ModelError(ValueError):
-    """The payload cannot be read into the model (it breaks the sdk level)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -18,7 +19,7 @@ import orjson
 
 from ciba_contracts.server.results import AUTHENTICATION_API, Result
 
-__all__ = ["AuthenticationOutcome", "process_authentication_request"]
+__all__ = ["AuthenticationOutcome", "apply_authentication_faults", "process_authentication_request"]
 
 _HINTS: Final = (
     ("login_hint", "LOGIN_HINT"),
@@ -119,6 +120,14 @@ def _id_token_subject(token: str) -> str:
     return sub
 
 
+def _delivery_mode(client_id: str, params: dict[str, str]) -> str:
+    # No client registry: a client whose ID starts with "push" is registered for the
+    # push mode; any other that sends a notification token for ping, the rest for poll.
+    if "client_notification_token" not in params:
+        return "POLL"
+    return "PUSH" if client_id.lower().startswith("push") else "PING"
+
+
 def _client_fields(client_id: str) -> dict[str, Any]:
     if client_id.isascii() and client_id.isdigit() and 0 < int(client_id) < 2**63:
         return {"clientId": int(client_id), "clientIdAliasUsed": False}
@@ -187,7 +196,7 @@ def _identify(
         "clientName": "Reference CIBA Client",
         "clientAuthMethod": auth_method,
         "scopes": [{"name": name, "defaultEntry": False} for name in scopes],
-        "deliveryMode": "PING" if "client_notification_token" in params else "POLL",
+        "deliveryMode": _delivery_mode(client_id, params),
         "hintType": hint_type,
         "hint": hint,
         "requestedExpiry": requested_expiry,
@@ -235,3 +244,21 @@ def process_authentication_request(
         body={**Result.AUTHENTICATION_OK.body(), "action": "USER_IDENTIFICATION", **fields},
         needs_ticket=True,
     )
+
+
+def apply_authentication_faults(body: dict[str, Any], faults: Collection[str]) -> dict[str, Any]:
+    """The answer with the authentication API's payload faults applied."""
+    action = body.get("action")
+    if action == "USER_IDENTIFICATION":
+        if "missing-ticket" in faults:
+            body.pop("ticket", None)
+        if "scopes-without-openid" in faults:
+            body["scopes"] = [s for s in body.get("scopes", []) if s.get("name") != "openid"]
+        return body
+    if "authentication-error-without-content" in faults:
+        body.pop("responseContent", None)
+    elif action == "UNAUTHORIZED" and "unauthorized-error-code" in faults:
+        content = orjson.loads(body["responseContent"])
+        content["error"] = "unauthorized_client"
+        body["responseContent"] = orjson.dumps(content).decode()
+    return body
