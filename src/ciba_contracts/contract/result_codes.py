@@ -4,7 +4,8 @@ Pure functions over two data files: ``schemas/authlete-result-codes.json`` (ever
 code Authlete documents, with its message) and ``schemas/result-code-families.yaml``
 (which families each CIBA API owns, and which codes and parties go with which
 ``action``). Each check is a few dictionary lookups; a message is matched by a
-pattern compiled once per code.
+pattern compiled once per code, and the verdicts on a code (its message, its
+action) are cached, since traffic repeats them.
 """
 
 from __future__ import annotations
@@ -141,6 +142,7 @@ def _message_pattern(code: str) -> re.Pattern[str] | None:
     return re.compile(rf"\[{code}\] {_PATH_PREFIX}{body}\s*")
 
 
+@functools.lru_cache(maxsize=8192)
 def message_matches(code: str, message: str) -> bool:
     """Whether ``message`` is ``[code]`` and the documented message, placeholders filled in."""
     pattern = _message_pattern(code)
@@ -189,24 +191,27 @@ def check_result_code(api: str, payload: Mapping[str, Any]) -> list[ResultCodePr
         )
     action = payload.get("action")
     if isinstance(action, str) and action in facts.parties:
-        problems.extend(_action_problems(facts, code, action))
+        found = _action_problem(api, code, action)
+        if found is not None:
+            name, detail = found
+            problems.append(
+                (name, "/resultCode", {"value": code, "actual": action, "detail": detail})
+            )
     return problems
 
 
-def _action_problems(facts: ApiCodes, code: str, action: str) -> list[ResultCodeProblem]:
-    context: dict[str, object] = {"value": code, "actual": action}
+@functools.lru_cache(maxsize=8192)
+def _action_problem(api: str, code: str, action: str) -> tuple[str, str] | None:
+    """(rule name, detail) when ``code`` does not go with ``action`` of ``api`` (cached)."""
+    facts = api_codes()[api]
     for pattern, actions in facts.code_actions.items():
         if _fits(code, pattern) and action not in actions:
-            detail = f"{pattern} goes only with {', '.join(actions)}"
-            return [(ACTION, "/resultCode", {**context, "detail": detail})]
+            return ACTION, f"{pattern} goes only with {', '.join(actions)}"
     only = facts.action_codes.get(action)
     if only is not None and not any(_fits(code, pattern) for pattern in only):
-        detail = f"{action} goes only with {', '.join(only)}"
-        return [(ACTION, "/resultCode", {**context, "detail": detail})]
+        return ACTION, f"{action} goes only with {', '.join(only)}"
     party = code[4]
     allowed = facts.parties[action]
     if allowed and party not in allowed:
-        names = _party_names()
-        detail = names.get(party, f"party {party}")
-        return [(PARTY, "/resultCode", {**context, "detail": detail})]
-    return []
+        return PARTY, _party_names().get(party, f"party {party}")
+    return None
