@@ -56,6 +56,52 @@ class Result(enum.Enum):
         "A179303",
         "{api}, Client authentication failed: {detail}.",
     )
+    # Cases Authlete documents a code for (schemas/authlete-result-codes.json).
+    AUTHENTICATION_PARAMETER_REPEATED = (
+        "A023306",
+        "The request parameter '{detail}' is included in the request more than once.",
+    )
+    AUTHENTICATION_NO_SCOPE = (
+        "A176301",
+        "The backchannel authentication request does not contain the 'scope' request "
+        "parameter or its value is empty.",
+    )
+    AUTHENTICATION_NO_HINT = (
+        "A174301",
+        "The backchannel authentication request does not contain any hint.",
+    )
+    AUTHENTICATION_HINTS = (
+        "A174302",
+        "The backchannel authentication request contains multiple hints.",
+    )
+    AUTHENTICATION_EXPIRY_TYPE = (
+        "A201301",
+        "The value of the 'requested_expiry' request parameter is not an integer.",
+    )
+    AUTHENTICATION_EXPIRY_RANGE = (
+        "A201302",
+        "The value of the 'requested_expiry' request parameter must be a positive integer.",
+    )
+    AUTHENTICATION_HINT_NOT_JOSE = (
+        "A175301",
+        "The value of the 'id_token_hint' request parameter contained in the backchannel "
+        "authentication request failed to be parsed as JOSE.",
+    )
+    AUTHENTICATION_HINT_NO_SUB = (
+        "A175310",
+        "The payload of the 'id_token_hint' does not contain the 'sub' claim.",
+    )
+    AUTHENTICATION_REQUEST_OBJECT = (
+        "A167309",
+        "Use of the 'request' request parameter is not allowed because the "
+        "'backchannel_authentication_request_signing_alg' metadata of the client is not set.",
+    )
+    AUTHENTICATION_NO_CLIENT = (
+        "A168309",
+        "The backchannel authentication request does not include any clue to identify the "
+        "client application with. Adding the 'client_id' request parameter may solve this "
+        "problem.",
+    )
 
     # /backchannel/authentication/issue: the codes and messages Authlete documents
     # (schemas/authlete-result-codes.json); only a malformed body has an own code.
