@@ -146,6 +146,21 @@ def notification(mode: str = "PING", content: str | None = None, **changes: Any)
     return _apply(payload, changes)
 
 
+def _push_error(error: str) -> Any:
+    """A push NOTIFICATION reporting ``error``: no tokens on either side."""
+    content = _json({"auth_req_id": AUTH_REQ_ID, "error": error})
+    return notification(
+        "PUSH",
+        content,
+        accessToken=ABSENT,
+        idToken=ABSENT,
+        accessTokenDuration=ABSENT,
+        resultCode="A198004",
+        resultMessage="[A198004] Successfully prepared an error content that is to be reported "
+        "to the client notification endpoint (mode = push, result = ACCESS_DENIED).",
+    )
+
+
 @dataclass(frozen=True)
 class Row:
     """One rule of one API: a payload that fires it at ``level``, and a near miss."""
@@ -356,8 +371,8 @@ ROWS: tuple[Row, ...] = (
         "complete",
         "A163",
         "authlete",
-        notification("PUSH", push_content(id_token=ABSENT)),
-        notification("PUSH", push_content(refresh_token="r1")),
+        notification("PUSH", push_content(id_token=ABSENT), idToken=ABSENT),
+        notification("PUSH", push_content(refresh_token="r1"), refreshToken="r1"),
         "/responseContent",
         "/id_token",
     ),
@@ -374,8 +389,8 @@ ROWS: tuple[Row, ...] = (
         "complete",
         "A165",
         "authlete",
-        notification("PUSH", _json({"auth_req_id": AUTH_REQ_ID, "error": "server_error"})),
-        notification("PUSH", _json({"auth_req_id": AUTH_REQ_ID, "error": "expired_token"})),
+        _push_error("server_error"),
+        _push_error("expired_token"),
         "/responseContent",
         "/error",
     ),
@@ -434,15 +449,7 @@ CORRECT: tuple[tuple[str, dict[str, Any]], ...] = (
     ("complete", no_action()),
     ("complete", notification("PING")),
     ("complete", notification("PUSH")),
-    (
-        "complete",
-        notification(
-            "PUSH",
-            _json({"auth_req_id": AUTH_REQ_ID, "error": "access_denied"}),
-            accessToken=ABSENT,
-            idToken=ABSENT,
-        ),
-    ),
+    ("complete", _push_error("access_denied")),
     (
         "complete",
         {

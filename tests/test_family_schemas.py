@@ -277,3 +277,9 @@ def test_request_bodies_are_the_vendors() -> None:
         for name, member in vendor["properties"].items():
             assert ours[mine]["properties"][name].get("type") == member.get("type"), name
             assert ours[mine]["properties"][name].get("enum") == member.get("enum"), name
+
+
+def test_the_family_corpus_is_current() -> None:
+    from family_corpus import CORPUS, render
+
+    assert CORPUS.read_text(encoding="utf-8") == render(), "run python tests/family_corpus.py"
