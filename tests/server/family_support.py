@@ -67,6 +67,8 @@ def _answer_of(name: str, faults: tuple[str, ...] | None = None) -> tuple[str, d
         if name in {"missing-ticket", "scopes-without-openid"}:
             return "authentication", authenticate(client)
         request = {"parameters": "scope=openid&login_hint=john", "clientId": "26862190133482"}
+        if name == "bad-request-error-code":
+            request.update(parameters="login_hint=john", clientSecret="s3cret")
         return "authentication", json_of(client.post(V3_AUTH, json=request))
     if fault.api == "fail":
         return "fail", fail(client, "unknown", "ACCESS_DENIED")
@@ -112,6 +114,7 @@ FAMILY_CHECKS: Final[dict[str, Callable[[str], None]]] = dict.fromkeys(
         "missing-ticket",
         "scopes-without-openid",
         "authentication-error-without-content",
+        "bad-request-error-code",
         "unauthorized-error-code",
         "fail-without-content",
         "fail-wrong-error-code",

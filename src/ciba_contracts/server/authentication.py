@@ -285,7 +285,13 @@ def apply_authentication_faults(body: dict[str, Any], faults: Collection[str]) -
     if "authentication-error-without-content" in faults:
         body.pop("responseContent", None)
     elif action == "UNAUTHORIZED" and "unauthorized-error-code" in faults:
-        content = orjson.loads(body["responseContent"])
-        content["error"] = "unauthorized_client"
-        body["responseContent"] = orjson.dumps(content).decode()
+        body["responseContent"] = _with_error(body["responseContent"], "unauthorized_client")
+    elif action == "BAD_REQUEST" and "bad-request-error-code" in faults:
+        body["responseContent"] = _with_error(body["responseContent"], "access_denied")
     return body
+
+
+def _with_error(content: str, error: str) -> str:
+    body = orjson.loads(content)
+    body["error"] = error
+    return orjson.dumps(body).decode()

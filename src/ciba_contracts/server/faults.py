@@ -212,6 +212,13 @@ _CATALOG: Final[tuple[Fault, ...]] = (
         "authentication",
     ),
     Fault(
+        "bad-request-error-code",
+        "authentication-error-code",
+        'BAD_REQUEST carries {"error": "access_denied"}, a code CIBA gives only with 403',
+        "authentication API, BAD_REQUEST",
+        "authentication",
+    ),
+    Fault(
         "unauthorized-error-code",
         "unauthorized-error-code",
         'UNAUTHORIZED carries {"error": "unauthorized_client"}, not invalid_client',
