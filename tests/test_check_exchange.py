@@ -122,7 +122,7 @@ def test_the_api_table_is_the_openapi_document() -> None:
     assert issue.statuses == (200, 400, 401, 403, 429, 500)
     assert {a.kind for a in issue.answers.values()} == {"issue-response", "result"}
     assert all(a.media_types == {"application/json"} for a in issue.answers.values())
-    assert set(apis()) == {"issue", "authentication"}
+    assert set(apis()) == {"issue", "authentication", "fail", "complete"}
     with pytest.raises(ValueError, match="unknown API"):
         get_api("nope")
     with pytest.raises(ValueError, match="unknown API"):

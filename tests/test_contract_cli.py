@@ -68,7 +68,15 @@ def test_credentials_never_reach_the_report() -> None:
     assert "curl " in output
 
 
-@pytest.mark.parametrize("fault", list(iter_faults()), ids=lambda f: f.name)
+#: The faults the live suite judges today: the issue API's payloads and every API's HTTP
+#: layer. The faults of the other APIs' payloads (``Fault.api``) and of the result-code
+#: rules join when the suite checks those answers too.
+LIVE_FAULTS = [
+    f for f in iter_faults() if f.api in {"issue", "all"} and not f.rule_name.startswith("result-")
+]
+
+
+@pytest.mark.parametrize("fault", LIVE_FAULTS, ids=lambda f: f.name)
 @pytest.mark.parametrize("version", ["3", "2"])
 def test_every_fault_is_caught(fault: Fault, version: str) -> None:
     expiry = fault.rule_name == "expired-ticket-accepted"

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from family_support import FAMILY_CHECKS
 from server_support import (
     GOOD_REQUEST,
     V2_AUTH,
@@ -198,7 +199,7 @@ def check_422(name: str) -> None:
     for path in (V3_ISSUE, V2_AUTH):
         response = client.post(path, json={"nothing": True})
         assert response.status_code == 422
-        assert json_of(response)["resultCode"] in {"A183202", "A179202"}
+        assert json_of(response)["resultCode"] in {"A182201", "A179202"}
 
 
 def check_html(name: str) -> None:
@@ -289,6 +290,9 @@ CHECKS: dict[str, Callable[[str], None]] = {
 }
 
 
+CHECKS.update(FAMILY_CHECKS)
+
+
 def test_every_fault_has_a_check() -> None:
     assert set(CHECKS) == set(FAULTS)
 
@@ -312,7 +316,13 @@ def test_clean_server_passes_every_check_negatively() -> None:
     assert len(body["authReqId"]) == 43
 
 
-PAYLOAD_FAULTS = [f.name for f in iter_faults() if f.rule[0] in "SAC"]
+#: Payload faults of the issue API (the other APIs' faults are checked in family_support).
+#: The result-code faults too, until the validator runs the result-code rules.
+PAYLOAD_FAULTS = [
+    f.name
+    for f in iter_faults()
+    if f.rule[0] in "SAC" and f.api == "issue" and f.name not in FAMILY_CHECKS
+]
 
 
 @pytest.mark.parametrize("name", PAYLOAD_FAULTS)

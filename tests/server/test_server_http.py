@@ -104,14 +104,17 @@ def test_used_and_unknown_tickets_are_invalid(client: httpx.Client, issue_path: 
     used = ticket(client)
     headers = credentials_for(issue_path)
     assert client.post(issue_path, json={"ticket": used}, headers=headers).json()["action"] == "OK"
-    for bad in (used, "never-issued", "é" * 10, "x" * 10_000):
+    # Authlete's documented codes: used to issue an auth_req_id already, or no such ticket.
+    for bad, code in ((used, "A181205"), ("never-issued", "A181201"), ("é" * 10, "A181201")):
         response = client.post(issue_path, json={"ticket": bad}, headers=headers)
         assert response.status_code == 200
         body = json_of(response)
         assert body["action"] == "INVALID_TICKET"
-        assert body["resultCode"] == "A183301"
-        assert body["resultMessage"].startswith("[A183301] ")
+        assert body["resultCode"] == code
+        assert body["resultMessage"].startswith(f"[{code}] ")
         assert content_of(body)["error"] == "server_error"
+    body = json_of(client.post(issue_path, json={"ticket": "x" * 10_000}, headers=headers))
+    assert (body["action"], body["resultCode"]) == ("INVALID_TICKET", "A181201")
 
 
 def test_expired_ticket_is_invalid(client: httpx.Client) -> None:
@@ -120,7 +123,7 @@ def test_expired_ticket_is_invalid(client: httpx.Client) -> None:
     assert client.post(V3_ISSUE, json={"ticket": fresh}, headers=BEARER).json()["action"] == "OK"
     CLOCK.advance(1)
     body = json_of(client.post(V3_ISSUE, json={"ticket": stale}, headers=BEARER))
-    assert (body["action"], body["resultCode"]) == ("INVALID_TICKET", "A183302")
+    assert (body["action"], body["resultCode"]) == ("INVALID_TICKET", "A181203")
     assert content_of(body) == {
         "error": "server_error",
         "error_description": "The authorization server could not issue an auth_req_id.",
@@ -179,13 +182,13 @@ def test_malformed_body_is_400(
 @pytest.mark.parametrize(
     ("fields", "code"),
     [
-        ({}, "A183202"),
-        ({"tickets": "x"}, "A183202"),
-        ({"ticket": ""}, "A183203"),
-        ({"ticket": None}, "A183203"),
-        ({"ticket": 42}, "A183203"),
-        ({"ticket": ["x"]}, "A183203"),
-        ({"ticket": {"value": "x"}}, "A183203"),
+        ({}, "A182201"),
+        ({"tickets": "x"}, "A182201"),
+        ({"ticket": ""}, "A182201"),
+        ({"ticket": None}, "A182201"),
+        ({"ticket": 42}, "A182201"),
+        ({"ticket": ["x"]}, "A182201"),
+        ({"ticket": {"value": "x"}}, "A182201"),
     ],
 )
 @pytest.mark.parametrize("path", ISSUE_PATHS)

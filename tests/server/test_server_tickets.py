@@ -214,7 +214,7 @@ def test_store_failure_is_internal_server_error_not_a_crash() -> None:
     assert response.status_code == 200
     body = json_of(response)
     assert body["action"] == "INTERNAL_SERVER_ERROR"
-    assert body["resultCode"] == "A183101"
-    assert body["resultMessage"].startswith("[A183101] ")
+    assert body["resultCode"] == "A182101"
+    assert body["resultMessage"].startswith("[A182101] ")
     assert content_of(body)["error"] == "server_error"
     assert "fire" not in response.text

@@ -16,7 +16,7 @@ _LEVEL_TEXT = {
 _GROUPS = {
     "S": "Published schema (sdk level)",
     "A": "Documented behaviour (authlete level)",
-    "C": "CIBA Core 1.0 §7.3 (ciba level)",
+    "C": "CIBA Core 1.0 (ciba level)",
     "H": "HTTP layer of the API's answer",
     "L": "Live behaviour (checked by `ciba-contracts test`)",
     "R": "Relay: what the authorization server returns to its client",

@@ -16,13 +16,10 @@ import orjson
 
 from ciba_contracts.contract.actions import Action
 from ciba_contracts.jsondoc.parse import NotJson, parse_json
+from ciba_contracts.models.base import ModelError
 from ciba_contracts.validate.engine import get_validator
 
 __all__ = ["Action", "BackchannelAuthenticationIssueResponse", "ModelError"]
-
-
-class ModelError(ValueError):
-    """The payload cannot be read into the model (it breaks the sdk level)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The Starlette application: Authlete's CIBA authentication and issue APIs, v3 and v2 paths."""
+"""The Starlette application: Authlete's four CIBA APIs, v3 and v2 paths."""
 
 from __future__ import annotations
 
@@ -23,10 +23,21 @@ from starlette.routing import Route
 
 from ciba_contracts.contract.actions import Action
 from ciba_contracts.contract.apis import request_schema
-from ciba_contracts.server.authentication import process_authentication_request
+from ciba_contracts.server.authentication import (
+    apply_authentication_faults,
+    process_authentication_request,
+)
+from ciba_contracts.server.completion import complete_payload, fail_payload
 from ciba_contracts.server.config import ServerConfig
+from ciba_contracts.server.flows import Flow, FlowLog, FlowState
 from ciba_contracts.server.issue import error_payload, ok_payload, render_payload
-from ciba_contracts.server.results import AUTHENTICATION_API, ISSUE_API, Result
+from ciba_contracts.server.results import (
+    AUTHENTICATION_API,
+    COMPLETE_API,
+    FAIL_API,
+    ISSUE_API,
+    Result,
+)
 from ciba_contracts.server.script import AnswerScript, RecordingMiddleware
 from ciba_contracts.server.tickets import (
     MemoryTicketStore,
@@ -268,13 +279,16 @@ def create_app(
 
     ``store`` overrides the ticket store ``config`` would create (the app then
     leaves closing it to the caller). The store is reachable as
-    ``app.state.tickets`` and the config as ``app.state.config``. ``script``
+    ``app.state.tickets``, the log of flows (what ``/complete`` and ``/fail``
+    know of each ticket) as ``app.state.flows`` and the config as
+    ``app.state.config``. ``script``
     forces the action of chosen answers and records every call (``relay-test``).
     """
     config = config or ServerConfig()
     owns_store = store is None
     tickets: TicketStore = store if store is not None else make_store(config)
     respond = _Responder(config)
+    flows = FlowLog()
 
     def forced(api: str) -> Response | None:
         payload = None if script is None else script.forced_payload(api, config)
@@ -299,15 +313,23 @@ def create_app(
         )
         payload = outcome.body
         if outcome.needs_ticket:
-            payload["ticket"] = await run_in_threadpool(tickets.issue)
-        return respond.payload(orjson.dumps(payload))
+            payload["ticket"] = ticket = await run_in_threadpool(tickets.issue)
+            flow = Flow(
+                client_id=int(payload["clientId"]),
+                client_name=str(payload.get("clientName", "")),
+                delivery_mode=str(payload["deliveryMode"]),
+                notification_token=payload.get("clientNotificationToken"),
+                expires_at=config.clock() + config.ticket_ttl,
+            )
+            flows.open(ticket, flow)
+        return respond.payload(orjson.dumps(apply_authentication_faults(payload, config.faults)))
 
     async def issue(request: Request, fields: dict[str, Any]) -> Response:
         if "ticket" not in fields:
             raise _BodyError(Result.ISSUE_TICKET_MISSING)
         ticket = fields["ticket"]
         if not isinstance(ticket, str) or not ticket:
-            raise _BodyError(Result.ISSUE_TICKET_TYPE)
+            raise _BodyError(Result.ISSUE_TICKET_MISSING)
         scripted = forced(ISSUE_API)
         if scripted is not None:
             return scripted
@@ -326,11 +348,29 @@ def create_app(
             status = TicketStatus.VALID
         if status is TicketStatus.VALID:
             payload = ok_payload(config)
+            flows.advance(ticket, FlowState.ISSUED, payload.get("authReqId"))
         elif status is TicketStatus.EXPIRED:
             payload = error_payload(config, Result.ISSUE_TICKET_EXPIRED, Action.INVALID_TICKET)
         else:
-            payload = error_payload(config, Result.ISSUE_TICKET_UNKNOWN, Action.INVALID_TICKET)
+            payload = error_payload(config, _spent(flows.get(ticket)), Action.INVALID_TICKET)
         return respond.payload(render_payload(payload, config.faults))
+
+    async def fail(request: Request, fields: dict[str, Any]) -> Response:
+        payload = fail_payload(fields, config)
+        ticket = fields.get("ticket")
+        if isinstance(ticket, str) and ticket:
+            # The vendor: a given ticket of the service is deleted.
+            await run_in_threadpool(tickets.redeem, ticket, consume=True)
+            flows.advance(ticket, FlowState.FAILED)
+        return respond.payload(orjson.dumps(payload))
+
+    async def complete(request: Request, fields: dict[str, Any]) -> Response:
+        ticket = fields.get("ticket")
+        flow = flows.get(ticket) if isinstance(ticket, str) else None
+        outcome = complete_payload(fields, flow, config.clock(), config)
+        if outcome.state is not None and isinstance(ticket, str):
+            flows.advance(ticket, outcome.state)
+        return respond.payload(orjson.dumps(outcome.body))
 
     # v3 paths take a bearer token, v2 paths HTTP basic credentials.
     versions: tuple[tuple[str, Scheme], ...] = (("/api/{serviceId}", "Bearer"), ("/api", "Basic"))
@@ -344,6 +384,8 @@ def create_app(
         for name, malformed, handler in (
             (AUTHENTICATION_API, Result.AUTHENTICATION_BODY_MALFORMED, authenticate),
             (ISSUE_API, Result.ISSUE_BODY_MALFORMED, issue),
+            (FAIL_API, Result.CLIENT_ERROR, fail),
+            (COMPLETE_API, Result.CLIENT_ERROR, complete),
         )
     ]
 
@@ -377,9 +419,19 @@ def create_app(
     app.router.redirect_slashes = False
     app.state.config = config
     app.state.tickets = tickets
+    app.state.flows = flows
     if script is not None:
         app.add_middleware(RecordingMiddleware, script=script)
     return app
+
+
+def _spent(flow: Flow | None) -> Result:
+    """Why a ticket the store no longer holds is refused, from what its flow went through."""
+    if flow is not None and flow.state is FlowState.ISSUED:
+        return Result.ISSUE_TICKET_USED
+    if flow is not None and flow.state is FlowState.COMPLETED:
+        return Result.ISSUE_TICKET_CONSUMED
+    return Result.ISSUE_TICKET_UNKNOWN
 
 
 def create_app_from_env() -> Starlette:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -18,7 +19,7 @@ import orjson
 
 from ciba_contracts.server.results import AUTHENTICATION_API, Result
 
-__all__ = ["AuthenticationOutcome", "process_authentication_request"]
+__all__ = ["AuthenticationOutcome", "apply_authentication_faults", "process_authentication_request"]
 
 _HINTS: Final = (
     ("login_hint", "LOGIN_HINT"),
@@ -63,18 +64,22 @@ class AuthenticationOutcome:
 
 
 class _Rejected(Exception):
-    def __init__(self, action: str, result: Result, error: str, description: str) -> None:
+    def __init__(
+        self, action: str, result: Result, error: str, description: str, detail: str = ""
+    ) -> None:
         super().__init__(description)
         self.action = action
         self.result = result
         self.error = error
         self.description = description
+        # What the result message's placeholder takes (the description when not given).
+        self.detail = detail or description
 
 
-def _invalid_request(description: str) -> _Rejected:
-    return _Rejected(
-        "BAD_REQUEST", Result.AUTHENTICATION_INVALID_REQUEST, "invalid_request", description
-    )
+def _invalid_request(
+    description: str, result: Result = Result.AUTHENTICATION_INVALID_REQUEST, detail: str = ""
+) -> _Rejected:
+    return _Rejected("BAD_REQUEST", result, "invalid_request", description, detail)
 
 
 def _parse_parameters(parameters: str) -> dict[str, str]:
@@ -90,7 +95,11 @@ def _parse_parameters(parameters: str) -> dict[str, str]:
     for name, value in pairs:
         # RFC 6749 §3.1: parameters must not repeat, and empty ones count as absent.
         if name in params:
-            raise _invalid_request(f"the parameter '{_printable(name)}' is included more than once")
+            raise _invalid_request(
+                f"the parameter '{_printable(name)}' is included more than once",
+                Result.AUTHENTICATION_PARAMETER_REPEATED,
+                _printable(name),
+            )
         if value:
             params[name] = value
     return params
@@ -108,15 +117,27 @@ def _id_token_subject(token: str) -> str:
     # only checks it is a JWT and reads the subject.
     parts = token.split(".")
     if len(parts) != 3:
-        raise _invalid_request("id_token_hint is not a JWT")
+        raise _invalid_request("id_token_hint is not a JWT", Result.AUTHENTICATION_HINT_NOT_JOSE)
     try:
         payload = orjson.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except (binascii.Error, ValueError):
-        raise _invalid_request("id_token_hint is not a JWT") from None
+        raise _invalid_request(
+            "id_token_hint is not a JWT", Result.AUTHENTICATION_HINT_NOT_JOSE
+        ) from None
     sub = payload.get("sub") if isinstance(payload, dict) else None
     if not isinstance(sub, str) or not sub:
-        raise _invalid_request("id_token_hint has no 'sub' claim")
+        raise _invalid_request(
+            "id_token_hint has no 'sub' claim", Result.AUTHENTICATION_HINT_NO_SUB
+        )
     return sub
+
+
+def _delivery_mode(client_id: str, params: dict[str, str]) -> str:
+    # No client registry: a client whose ID starts with "push" is registered for the
+    # push mode; any other that sends a notification token for ping, the rest for poll.
+    if "client_notification_token" not in params:
+        return "POLL"
+    return "PUSH" if client_id.lower().startswith("push") else "PING"
 
 
 def _client_fields(client_id: str) -> dict[str, Any]:
@@ -131,7 +152,10 @@ def _identify(
     params: dict[str, str], client_id: str | None, client_secret: str | None
 ) -> dict[str, Any]:
     if "request" in params or "request_uri" in params:
-        raise _invalid_request("request objects are not supported by the reference server")
+        raise _invalid_request(
+            "request objects are not supported by the reference server",
+            Result.AUTHENTICATION_REQUEST_OBJECT,
+        )
     auth_method = "CLIENT_SECRET_BASIC"
     if not client_id:
         client_id = params.get("client_id")
@@ -140,7 +164,7 @@ def _identify(
     if not client_id:
         raise _Rejected(
             "UNAUTHORIZED",
-            Result.AUTHENTICATION_CLIENT_UNAUTHORIZED,
+            Result.AUTHENTICATION_NO_CLIENT,
             "invalid_client",
             "no client ID was presented",
         )
@@ -155,7 +179,7 @@ def _identify(
 
     scope = params.get("scope")
     if scope is None:
-        raise _invalid_request("the 'scope' parameter is missing")
+        raise _invalid_request("the 'scope' parameter is missing", Result.AUTHENTICATION_NO_SCOPE)
     scopes = list(dict.fromkeys(scope.split()))
     if "openid" not in scopes:
         raise _Rejected(
@@ -167,10 +191,14 @@ def _identify(
 
     present = [(name, kind) for name, kind in _HINTS if name in params]
     if not present:
-        raise _invalid_request("one of login_hint, id_token_hint and login_hint_token is required")
+        raise _invalid_request(
+            "one of login_hint, id_token_hint and login_hint_token is required",
+            Result.AUTHENTICATION_NO_HINT,
+        )
     if len(present) > 1:
         raise _invalid_request(
-            "only one of login_hint, id_token_hint and login_hint_token is allowed"
+            "only one of login_hint, id_token_hint and login_hint_token is allowed",
+            Result.AUTHENTICATION_HINTS,
         )
     hint_name, hint_type = present[0]
     hint = params[hint_name]
@@ -178,8 +206,16 @@ def _identify(
     requested_expiry = 0
     if "requested_expiry" in params:
         raw = params["requested_expiry"]
-        if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**31:
-            raise _invalid_request("requested_expiry must be a positive integer")
+        whole = raw.isascii() and raw.lstrip("-").isdigit() and raw.count("-") <= 1
+        if not whole:
+            raise _invalid_request(
+                "requested_expiry must be a positive integer", Result.AUTHENTICATION_EXPIRY_TYPE
+            )
+        # The length test first: int() refuses strings of thousands of digits.
+        if len(raw) > 12 or not 0 < int(raw) < 2**31:
+            raise _invalid_request(
+                "requested_expiry must be a positive integer", Result.AUTHENTICATION_EXPIRY_RANGE
+            )
         requested_expiry = int(raw)
 
     body: dict[str, Any] = {
@@ -187,7 +223,7 @@ def _identify(
         "clientName": "Reference CIBA Client",
         "clientAuthMethod": auth_method,
         "scopes": [{"name": name, "defaultEntry": False} for name in scopes],
-        "deliveryMode": "PING" if "client_notification_token" in params else "POLL",
+        "deliveryMode": _delivery_mode(client_id, params),
         "hintType": hint_type,
         "hint": hint,
         "requestedExpiry": requested_expiry,
@@ -225,7 +261,7 @@ def process_authentication_request(
         content = {"error": rejected.error, "error_description": rejected.description}
         return AuthenticationOutcome(
             body={
-                **rejected.result.body(AUTHENTICATION_API, rejected.description),
+                **rejected.result.body(AUTHENTICATION_API, rejected.detail),
                 "action": rejected.action,
                 "responseContent": orjson.dumps(content).decode(),
             },
@@ -235,3 +271,27 @@ def process_authentication_request(
         body={**Result.AUTHENTICATION_OK.body(), "action": "USER_IDENTIFICATION", **fields},
         needs_ticket=True,
     )
+
+
+def apply_authentication_faults(body: dict[str, Any], faults: Collection[str]) -> dict[str, Any]:
+    """The answer with the authentication API's payload faults applied."""
+    action = body.get("action")
+    if action == "USER_IDENTIFICATION":
+        if "missing-ticket" in faults:
+            body.pop("ticket", None)
+        if "scopes-without-openid" in faults:
+            body["scopes"] = [s for s in body.get("scopes", []) if s.get("name") != "openid"]
+        return body
+    if "authentication-error-without-content" in faults:
+        body.pop("responseContent", None)
+    elif action == "UNAUTHORIZED" and "unauthorized-error-code" in faults:
+        body["responseContent"] = _with_error(body["responseContent"], "unauthorized_client")
+    elif action == "BAD_REQUEST" and "bad-request-error-code" in faults:
+        body["responseContent"] = _with_error(body["responseContent"], "access_denied")
+    return body
+
+
+def _with_error(content: str, error: str) -> str:
+    body = orjson.loads(content)
+    body["error"] = error
+    return orjson.dumps(body).decode()

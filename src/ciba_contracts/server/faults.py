@@ -34,13 +34,16 @@ class Fault:
     """One way of breaking the contract.
 
     ``rule_name`` names the catalog rule the fault is meant to trip; ``breaks``
-    says what changes; ``scope`` says which responses change.
+    says what changes; ``scope`` says which responses change; ``api`` names the
+    API whose answers change (``issue``, ``authentication``, ``fail``,
+    ``complete``; ``all`` for the HTTP layer of every API).
     """
 
     name: str
     rule_name: str
     breaks: str
     scope: str
+    api: str = "issue"
 
     @property
     def rule(self) -> str:
@@ -74,7 +77,12 @@ _ISSUE_OK = "issue API, action OK"
 _ISSUE_ALL = "issue API, every 200 answer"
 _ISSUE_ERR = "issue API, INVALID_TICKET / INTERNAL_SERVER_ERROR"
 _ISSUE_STATE = "issue API, ticket redemption"
-_BOTH = "both APIs"
+_BOTH = "every API"
+_AUTH_UI = "authentication API, USER_IDENTIFICATION"
+_AUTH_ERR = "authentication API, BAD_REQUEST / UNAUTHORIZED / INTERNAL_SERVER_ERROR"
+_FAIL = "fail API, every answer"
+_NOTIFY = "complete API, NOTIFICATION"
+_PUSH = "complete API, NOTIFICATION in push mode with AUTHORIZED"
 
 _CATALOG: Final[tuple[Fault, ...]] = (
     # Payload shape (sdk level).
@@ -187,36 +195,139 @@ _CATALOG: Final[tuple[Fault, ...]] = (
         "interval and interval in responseContent are 0",
         _ISSUE_OK,
     ),
+    # The authentication API (documented behaviour; CIBA Core §13).
+    Fault("missing-ticket", "ticket-missing", "ticket is absent", _AUTH_UI, "authentication"),
+    Fault(
+        "scopes-without-openid",
+        "scopes-without-openid",
+        "scopes lose openid",
+        _AUTH_UI,
+        "authentication",
+    ),
+    Fault(
+        "authentication-error-without-content",
+        "authentication-error-content-missing",
+        "error answers have no responseContent",
+        _AUTH_ERR,
+        "authentication",
+    ),
+    Fault(
+        "bad-request-error-code",
+        "authentication-error-code",
+        'BAD_REQUEST carries {"error": "access_denied"}, a code CIBA gives only with 403',
+        "authentication API, BAD_REQUEST",
+        "authentication",
+    ),
+    Fault(
+        "unauthorized-error-code",
+        "unauthorized-error-code",
+        'UNAUTHORIZED carries {"error": "unauthorized_client"}, not invalid_client',
+        "authentication API, UNAUTHORIZED",
+        "authentication",
+    ),
+    # The fail API.
+    Fault(
+        "fail-without-content", "fail-content-missing", "responseContent is absent", _FAIL, "fail"
+    ),
+    Fault(
+        "fail-wrong-error-code",
+        "fail-error-code",
+        'BAD_REQUEST and FORBIDDEN carry {"error": "invalid_request"}',
+        "fail API, BAD_REQUEST / FORBIDDEN",
+        "fail",
+    ),
+    # The complete API.
+    Fault(
+        "notification-without-endpoint",
+        "notification-member-missing",
+        "clientNotificationEndpoint is absent",
+        _NOTIFY,
+        "complete",
+    ),
+    Fault(
+        "notification-in-poll-mode",
+        "delivery-mode-action-mismatch",
+        "poll-mode flows answer NOTIFICATION, not NO_ACTION",
+        "complete API, poll mode",
+        "complete",
+    ),
+    Fault(
+        "push-without-tokens",
+        "push-tokens-missing",
+        "the push notification (token_type aside) and the answer carry no tokens and no error",
+        _PUSH,
+        "complete",
+    ),
+    Fault(
+        "ping-notification-with-error",
+        "ping-notification-extra",
+        "the ping notification carries an error besides auth_req_id",
+        "complete API, NOTIFICATION in ping mode",
+        "complete",
+    ),
+    Fault(
+        "notification-over-http",
+        "notification-endpoint-not-https",
+        "clientNotificationEndpoint is an http URL",
+        _NOTIFY,
+        "complete",
+    ),
+    Fault(
+        "push-without-token-type",
+        "push-token-type-missing",
+        "the push notification has no token_type",
+        _PUSH,
+        "complete",
+    ),
+    # Result codes (Authlete's table).
+    Fault(
+        "undocumented-result-code",
+        "result-code-undocumented",
+        "success answers carry A198009, a code Authlete does not document",
+        "complete API, NO_ACTION / NOTIFICATION",
+        "complete",
+    ),
+    Fault(
+        "result-code-action-mismatch",
+        "result-code-action-mismatch",
+        "INVALID_TICKET answers carry A183001 and its success message",
+        "issue API, INVALID_TICKET",
+    ),
     # HTTP-level promises.
     Fault(
         "crash-on-bad-body",
         "content-type-not-json",
         "a malformed body answers 500 text/plain with a traceback instead of 400 JSON",
         _BOTH,
+        "all",
     ),
     Fault(
         "status-422",
         "status-undocumented",
         "a malformed body answers 422, a status the API does not document",
         _BOTH,
+        "all",
     ),
     Fault(
         "html-content-type",
         "content-type-not-json",
         "200 answers carry Content-Type text/html;charset=UTF-8",
         _BOTH,
+        "all",
     ),
     Fault(
         "missing-no-store",
         "no-store-missing",
         "answers carry neither Cache-Control: no-store nor Pragma: no-cache",
         _BOTH,
+        "all",
     ),
     Fault(
         "ignore-credentials",
         "credentials-not-refused",
         "missing or wrong credentials are accepted (no 401)",
         _BOTH,
+        "all",
     ),
     # Ticket state.
     Fault(

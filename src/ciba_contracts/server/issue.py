@@ -114,6 +114,9 @@ def error_payload(config: ServerConfig, result: Result, action: Action) -> dict[
         "error": "server_error",
         "error_description": "The authorization server could not issue an auth_req_id.",
     }
+    if action is Action.INVALID_TICKET and "result-code-action-mismatch" in faults:
+        # The success code with an error action: the two halves of the answer disagree.
+        result = Result.ISSUE_OK
     payload: dict[str, Any] = {**result.body(ISSUE_API), "action": action}
     if "error-content-not-oauth" in faults:
         payload["responseContent"] = orjson.dumps(
