@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema_rs
 
 from ciba_contracts.contract.schemas import load_schema, schemas_by_uri
+from ciba_contracts.validate.schema_map import compiled
 
 #: Keywords that only annotate; they never change whether an instance is valid (``format``
 #: is an annotation in 2020-12 by default).
@@ -219,5 +220,15 @@ def fast_schema(name: str, action: str) -> dict[str, Any]:
 
 @functools.cache
 def fast_validators(name: str, actions: tuple[str, ...]) -> dict[str, Any]:
-    """Compiled fast-path validators of ``name``, one per action value (shared, do not mutate)."""
-    return {action: jsonschema_rs.validator_for(fast_schema(name, action)) for action in actions}
+    """Compiled fast-path validators of ``name``, one per action value (shared, do not mutate).
+
+    A schema the specialisation cannot state (a ``#/$defs/...`` reference, say) is
+    compiled whole instead: it accepts exactly the same payloads, only less quickly.
+    """
+    try:
+        return {
+            action: jsonschema_rs.validator_for(fast_schema(name, action)) for action in actions
+        }
+    except ValueError:
+        whole = compiled(name)
+        return dict.fromkeys(actions, whole)

@@ -38,6 +38,9 @@ class KindFacts:
     actions: tuple[str, ...]
     #: action -> schema file of what its ``responseContent`` holds.
     content_schemas: Mapping[str, str]
+    #: action -> (member, value, file): a narrower statement of ``responseContent`` for
+    #: payloads whose ``member`` is ``value`` (a push notification's ``deliveryMode``).
+    content_variants: Mapping[str, tuple[tuple[str, Any, str], ...]]
     #: The action whose ``responseContent`` repeats fields, and member -> field.
     mirror_action: str | None
     mirror: Mapping[str, str]
@@ -65,11 +68,17 @@ def facts_of(kind: str) -> KindFacts:
         content = inner.get("properties", {}).get("responseContent", {})
         ref = content.get("contentSchema", {}).get("$ref") if isinstance(content, dict) else None
         if isinstance(action, str) and isinstance(ref, str):
-            contents[action] = ref.rsplit("/", 1)[-1]
+            # The outermost statement for the action holds for every payload of it; an
+            # inner one that depends on another member (deliveryMode) is left to the schema.
+            contents.setdefault(action, ref.rsplit("/", 1)[-1])
         annotation = inner.get(_MIRROR_KEYWORD)
         if isinstance(annotation, dict) and isinstance(action, str) and mirror_action is None:
             mirror_action = action
             mirror = {str(k): str(v) for k, v in annotation.items()}
+    variants: dict[str, list[tuple[str, Any, str]]] = {}
+    for action, member, value, file in _variant_branches(files[Profile.AUTHLETE]):
+        if action in contents and file != contents[action]:
+            variants.setdefault(action, []).append((member, value, file))
     required: frozenset[str] = frozenset()
     only = False
     if mirror_action is not None and mirror_action in contents:
@@ -82,6 +91,7 @@ def facts_of(kind: str) -> KindFacts:
         files,
         actions,
         MappingProxyType(contents),
+        MappingProxyType({action: tuple(found) for action, found in variants.items()}),
         mirror_action,
         MappingProxyType(mirror),
         required,
@@ -107,6 +117,33 @@ def _action_branches(file: str) -> Iterator[tuple[Any, dict[str, Any]]]:
             action = condition.get("properties", {}).get("action", {}).get("const")
             for inner in _walk(then):
                 yield action, inner
+
+
+def _variant_branches(file: str) -> Iterator[tuple[str, str, Any, str]]:
+    """(action, member, value, content file) of an ``if member == value`` inside an action's
+    ``then`` whose ``then`` states what ``responseContent`` holds."""
+    for action, inner in _action_branches(file):
+        condition, then = inner.get("if"), inner.get("then")
+        if not isinstance(action, str) or not isinstance(condition, dict):
+            continue
+        if not isinstance(then, dict):
+            continue
+        tested = {
+            name: prop["const"]
+            for name, prop in condition.get("properties", {}).items()
+            if isinstance(prop, dict) and "const" in prop and name != "action"
+        }
+        if len(tested) != 1:
+            continue
+        ((member, value),) = tested.items()
+        for node in _walk(then):
+            content = node.get("properties", {}).get("responseContent", {})
+            ref = (
+                content.get("contentSchema", {}).get("$ref") if isinstance(content, dict) else None
+            )
+            if isinstance(ref, str):
+                yield action, member, value, ref.rsplit("/", 1)[-1]
+                break
 
 
 def _action_values(sdk_file: str) -> tuple[str, ...]:

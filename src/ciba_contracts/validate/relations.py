@@ -9,13 +9,14 @@ mirror apply is read from the kind's schema files
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from operator import itemgetter
 from typing import Any
 
 from orjson import JSONDecodeError
 from orjson import loads as _loads
 
+from ciba_contracts.contract.result_codes import check_result_code
 from ciba_contracts.contract.rules import rule_named
 from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
 from ciba_contracts.jsondoc.render import json_equal, json_type, pointer, pointer_tokens, render
@@ -37,7 +38,12 @@ class Relations:
     """The relation rules of one kind, with the compiled content schemas they use."""
 
     def __init__(
-        self, facts: KindFacts, contents: dict[str, Any], keywords: KeywordFindings
+        self,
+        facts: KindFacts,
+        contents: dict[str, Any],
+        keywords: KeywordFindings,
+        result_codes_of: str | None = None,
+        variants: Mapping[str, tuple[tuple[str, Any, Any], ...]] | None = None,
     ) -> None:
         self._content = contents
         self._keywords = keywords
@@ -50,6 +56,9 @@ class Relations:
         self._ack_shortcut = facts.mirror_only
         self._mirrors = mirror_test(self._mirror_items)
         self._mirror_pointers = {member: pointer([member]) for member in self._mirror}
+        #: The API whose result-code table this kind's codes are held to (None: not held).
+        self._codes_api = result_codes_of
+        self._variants = dict(variants or {})
 
     def build_test(self) -> Callable[[dict[str, Any], Any], bool]:
         """The relation rules as one conservative yes/no, for payloads the fast schema passed.
@@ -64,8 +73,14 @@ class Relations:
         contents = self._content
         loads = _loads
 
+        codes_api = self._codes_api
+        content_for = self.content_for
+        variants = bool(self._variants)
+
         def relations_hold(obj: dict[str, Any], action: Any) -> bool:
             if not obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
+                return False
+            if codes_api is not None and check_result_code(codes_api, obj):
                 return False
             content = obj.get("responseContent")
             if content is None:
@@ -74,17 +89,18 @@ class Relations:
                 body = loads(content)
             except JSONDecodeError:
                 return False
-            if action == ok_action:
+            # Most kinds state one content per action: a plain look-up on the hot path.
+            validator = content_for(obj, action) if variants else contents.get(action)
+            if action == ok_action and validator is contents.get(action):
                 # Members equal to already-validated fields cannot break the
                 # acknowledgement schema, so it need not run.
                 return mirrors is not None and type(body) is dict and mirrors(obj, body)
-            validator = contents.get(action)
             return validator is None or bool(validator.is_valid(body))
 
         return relations_hold
 
     def findings(self, obj: dict[str, Any]) -> list[Finding] | None:
-        found: list[Finding] | None = None
+        found: list[Finding] | None = self._code_findings(obj) or None
         code = obj.get("resultCode")
         message = obj.get("resultMessage")
         if type(code) is str and type(message) is str and not message.startswith("[" + code + "]"):
@@ -101,7 +117,7 @@ class Relations:
         if type(content) is not str:
             return found
         action = obj.get("action")
-        validator = self._content.get(action) if isinstance(action, str) else None
+        validator = self.content_for(obj, action)
         if validator is None:
             return found
         try:
@@ -115,6 +131,28 @@ class Relations:
         if body_findings:
             return body_findings if found is None else found + body_findings
         return found
+
+    def content_for(self, obj: dict[str, Any], action: Any) -> Any:
+        """The compiled schema of what ``responseContent`` holds for this payload, or None.
+
+        The narrowest statement wins: a variant for another member's value (the
+        push notification of a ``PUSH`` delivery) over the action's own.
+        """
+        if not isinstance(action, str):
+            return None
+        for member, value, validator in self._variants.get(action, ()):
+            if obj.get(member) == value:
+                return validator
+        return self._content.get(action)
+
+    def _code_findings(self, obj: dict[str, Any]) -> list[Finding]:
+        """Authlete's result-code table: a documented code, its message, its action."""
+        if self._codes_api is None:
+            return []
+        return [
+            Finding.of(rule_named(name), where, **context)  # type: ignore[arg-type]
+            for name, where, context in check_result_code(self._codes_api, obj)
+        ]
 
     def _content_findings(
         self, obj: dict[str, Any], action: str, body: Any, validator: Any, exact: bool = False
@@ -134,7 +172,7 @@ class Relations:
         found: list[Finding] = []
         checked = body if exact else clamp_big_ints(body)
         mirrors = is_ack and self._mirrors(obj, body)
-        if mirrors and self._ack_shortcut:
+        if mirrors and self._ack_shortcut and validator is self._content.get(action):
             # Every finding the schema could give would sit on a member equal to its field.
             body_ok = True
         else:
