@@ -71,3 +71,12 @@ def test_hooks_take_api() -> None:
     hook = httpx_hook(api="issue", policy="collect")
     assert hook.selects("POST", ISSUE)
     assert not hook.selects("POST", "https://h/api/1/backchannel/authentication/other")
+
+
+def test_hooks_check_the_issue_api_by_default_and_another_when_named() -> None:
+    default = httpx_hook(policy="collect")
+    assert default.selects("POST", ISSUE)
+    assert not default.selects("POST", "https://h/api/1/backchannel/authentication/fail")
+    fail = httpx_hook(api="fail", policy="collect")
+    assert fail.selects("POST", "https://h/api/1/backchannel/authentication/fail")
+    assert not fail.selects("POST", ISSUE)

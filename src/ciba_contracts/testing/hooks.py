@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from ciba_contracts.check.exchange import check_exchange
-from ciba_contracts.contract.apis import ISSUE_API, checked_apis, get_api
+from ciba_contracts.contract.apis import ISSUE_API, get_api
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import enabled_rules
 from ciba_contracts.selection import api_of, is_issue_call
@@ -120,9 +120,9 @@ class ContractHook:
         )
         if api is not None:
             get_api(api)  # an unknown API fails here
-        #: The API checked; None: every API of the family the project checks, told by URL.
+        #: The API checked (by default the issue API, as recorded traffic is checked).
         self.api = api
-        self._apis = frozenset((api,) if api is not None else checked_apis())
+        self._apis = frozenset((api or ISSUE_API,))
         self._lock = threading.Lock()
         self._records: list[ResponseRecord] = []
 
@@ -287,8 +287,9 @@ def httpx_hook(
 ) -> HttpxHook:
     """A response event hook for a sync ``httpx.Client`` checking Authlete's CIBA answers.
 
-    By default every API of the family the project checks is picked by its path
-    (v2 and v3); ``api`` (``issue``, ``authentication``...) checks that one only.
+    By default the issue API's calls are picked by their path (v2 and v3), as
+    ``validate`` picks them in recordings; ``api`` (``authentication``, ``fail``,
+    ``complete``) picks that API's calls instead.
     ``path_pattern`` replaces the path selection (it is searched in the URL path
     of POST requests), whose answers are then ``api``'s (by default the issue API's).
     """
