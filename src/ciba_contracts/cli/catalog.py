@@ -27,6 +27,7 @@ from ciba_contracts.contract.schemas import (
 )
 from ciba_contracts.validate.engine import kind_of_api
 from ciba_contracts.validate.kinds import KINDS as PAYLOAD_KINDS
+from ciba_contracts.validate.rule_apis import EXCHANGE_PREFIXES, rules_by_api
 from ciba_contracts.validate.schema_map import registry
 
 PROFILES = [p.value for p in Profile]
@@ -124,6 +125,12 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
 @click.command()
 @click.argument("codes", nargs=-1)
 @click.option(
+    "--api",
+    type=click.Choice(checked_apis()),
+    default=None,
+    help="Only the rules an API's answers are held to (and those about exchanges).",
+)
+@click.option(
     "--profile",
     type=click.Choice(PROFILES),
     default=None,
@@ -136,12 +143,16 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
     default="text",
     show_default=True,
 )
-def rules(codes: tuple[str, ...], profile: str | None, fmt: str) -> None:
+def rules(codes: tuple[str, ...], profile: str | None, api: str | None, fmt: str) -> None:
     """List the rule catalog, or explain the rules named by CODES."""
     try:
         selected = catalog_rules(profile or Profile.CIBA, codes or None)
     except UnknownRuleError as exc:
         raise click.UsageError(str(exc)) from None
+    if api is not None:
+        # The API's payload rules, and the rules about exchanges, which hold for it too.
+        own = set(rules_by_api()[api])
+        selected = frozenset(c for c in selected if c in own or c.startswith(EXCHANGE_PREFIXES))
     items = [r for code, r in RULES.items() if code in selected]
     if fmt == "json":
         click.echo(
@@ -149,7 +160,9 @@ def rules(codes: tuple[str, ...], profile: str | None, fmt: str) -> None:
         )
     elif fmt == "markdown":
         click.echo(
-            catalog_markdown(items) if not codes else "\n".join(rule_markdown(r) for r in items),
+            catalog_markdown(items, rules_by_api())
+            if not codes
+            else "\n".join(rule_markdown(r) for r in items),
             nl=False,
         )
     elif codes:

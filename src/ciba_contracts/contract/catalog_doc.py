@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, Rule
@@ -55,8 +55,14 @@ def rule_markdown(rule: Rule) -> str:
     )
 
 
-def catalog_markdown(rules: Iterable[Rule] | None = None) -> str:
-    """The whole catalog as a Markdown page, grouped by code prefix."""
+def catalog_markdown(
+    rules: Iterable[Rule] | None = None, by_api: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """The whole catalog as a Markdown page, grouped by code prefix.
+
+    ``by_api`` (API name -> the codes of the payload rules its answers are held
+    to) adds an index of the rules per API.
+    """
     items = list(rules if rules is not None else RULES.values())
     out = [
         "# Rule catalog\n",
@@ -73,6 +79,21 @@ def catalog_markdown(rules: Iterable[Rule] | None = None) -> str:
         for r in items
     )
     out.append("")
+    if by_api:
+        listed = {r.code: r for r in items}
+        out.append("## Rules by API\n")
+        out.append(
+            "The payload rules each API's answers are held to (the `result` object's rules "
+            "hold for every API's error answers). The HTTP, live, relay and input rules "
+            "(`H`, `L`, `R`, `I`) are about exchanges and hold wherever they apply.\n"
+        )
+        out.append("| API | rules |\n|---|---|")
+        for api, codes in by_api.items():
+            links = ", ".join(
+                f"[{code}](#{rule_anchor(listed[code])})" for code in codes if code in listed
+            )
+            out.append(f"| `{api}` | {links} |")
+        out.append("")
     for prefix, title in _GROUPS.items():
         group = [r for r in items if r.code.startswith(prefix)]
         if not group:

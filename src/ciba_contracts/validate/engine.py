@@ -275,12 +275,12 @@ def get_validator(
 
 #: APIs whose answers are held to Authlete's result-code table. The issue API is not yet:
 #: its existing corpora use codes outside the table, and the check costs its hot path.
-_CODES_CHECKED = frozenset({"authentication", "fail", "complete"})
+CODES_CHECKED = frozenset({"authentication", "fail", "complete"})
 
 
 def _result_codes_of(kind: str) -> str | None:
     """The API whose 200 answer is ``kind``, when its codes are held to the table."""
-    for name in _CODES_CHECKED:
+    for name in CODES_CHECKED:
         answer = get_api(name).answer(200)
         if answer is not None and answer.kind == kind:
             return name
