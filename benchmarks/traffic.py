@@ -67,6 +67,14 @@ MIX: tuple[tuple[str, float], ...] = (
     ("asset", 0.10),  # scripts, stylesheets, HTML
     ("image", 0.05),  # binary bodies, base64 in the HAR
 )
+#: The dense recording of a gateway between an authorization server and Authlete: issue calls
+#: are 30 % of the entries, the rest are the server's other Authlete calls (POSTs whose
+#: bodies hold 0.2-4 KB).
+DENSE_MIX: tuple[tuple[str, float], ...] = (("issue", 0.30), ("post", 0.70))
+MIXES = {"sparse": MIX, "dense": DENSE_MIX}
+#: The files measured by default: (mix, layout). ``pretty`` is indented as mitmproxy and
+#: devtools write; ``compact`` is one entry per line as ``json.dumps`` writes it.
+FILES = ("dense-compact", "dense-pretty", "sparse-pretty")
 AUTHLETE = "https://us.authlete.com"
 RESULT_400 = (
     b'{"resultCode":"A001201","resultMessage":'
@@ -156,12 +164,29 @@ def _entry(
     }
 
 
-def _pool(seed: int, size: int) -> list[tuple[str, bytes]]:
-    """Distinct entries, already serialised and indented, and the kind of each."""
+def _post_body(rng: random.Random) -> bytes:
+    """An Authlete answer of 0.2-4 KB (token, introspection, userinfo...)."""
+    target = rng.randint(200, 4000)
+    fields: dict[str, Any] = {"resultCode": "A000000", "resultMessage": "[A000000] ok"}
+    fields["action"] = "OK"
+    size = 60
+    j = 0
+    while size < target:
+        value = "".join(rng.choices("abcdef0123456789", k=rng.randint(8, 120)))
+        fields[f"field{j}"] = value if j % 5 else rng.randint(0, 10**9)
+        size += len(value) + 12
+        j += 1
+    return orjson.dumps(fields)
+
+
+def _pool(
+    seed: int, size: int, mix: str = "sparse", layout: str = "pretty"
+) -> list[tuple[str, bytes]]:
+    """Distinct entries, already serialised (indented or compact), and the kind of each."""
     rng = random.Random(seed)
     issue_bodies = generate_payloads(max(50, size // 10), seed=seed)
-    kinds = [k for k, _ in MIX]
-    weights = [w for _, w in MIX]
+    kinds = [k for k, _ in MIXES[mix]]
+    weights = [w for _, w in MIXES[mix]]
     out: list[tuple[str, bytes]] = []
     for i in range(size):
         kind = rng.choices(kinds, weights)[0]
@@ -207,6 +232,17 @@ def _pool(seed: int, size: int) -> list[tuple[str, bytes]]:
                 body,
                 request_body=b'{"parameters":"x=1"}',
             )
+        elif kind == "post":
+            path = rng.choice(AUTHLETE_CALLS).format(sid=sid)
+            entry = _entry(
+                rng,
+                "POST",
+                AUTHLETE + path,
+                200,
+                "application/json",
+                _post_body(rng),
+                request_body=b'{"parameters":"grant_type=urn%3Aopenid%3Aparams%3Agrant-type%3Aciba"}',
+            )
         elif kind == "api":
             items = [
                 {"id": j, "name": f"item {j}", "price": j * 1.25, "tags": ["a", "b", "c"]}
@@ -240,23 +276,34 @@ def _pool(seed: int, size: int) -> list[tuple[str, bytes]]:
                 rng.randbytes(rng.randint(500, 30_000)),
                 binary=True,
             )
-        serialised = orjson.dumps(entry, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n    ")
-        out.append((kind, b"    " + serialised))
+        if layout == "compact":
+            out.append((kind, json.dumps(entry).encode()))
+        else:
+            serialised = orjson.dumps(entry, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n    ")
+            out.append((kind, b"    " + serialised))
     return out
 
 
-def generate_har(path: Path, size: int, seed: int = 7) -> dict[str, int]:
+def generate_har(
+    path: Path, size: int, seed: int = 7, mix: str = "sparse", layout: str = "pretty"
+) -> dict[str, int]:
     """Write a HAR file of about ``size`` bytes; return counts of entries by kind."""
-    pool = _pool(seed, 4000)
+    pool = _pool(seed, 4000, mix, layout)
     rng = random.Random(seed + 1)
-    counts = {kind: 0 for kind, _ in MIX}
+    counts = {kind: 0 for kind, _ in MIXES[mix]}
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as out:
-        out.write(
-            b'{\n  "log": {\n    "version": "1.2",\n'
-            b'    "creator": {"name": "benchmarks/traffic.py", "version": "1"},\n'
-            b'    "pages": [],\n    "entries": [\n'
-        )
+        if layout == "compact":
+            out.write(
+                b'{"log": {"version": "1.2", "creator": {"name": "benchmarks/traffic.py", '
+                b'"version": "1"}, "pages": [], "entries": [\n'
+            )
+        else:
+            out.write(
+                b'{\n  "log": {\n    "version": "1.2",\n'
+                b'    "creator": {"name": "benchmarks/traffic.py", "version": "1"},\n'
+                b'    "pages": [],\n    "entries": [\n'
+            )
         written = 0
         first = True
         while written < size:
@@ -267,19 +314,25 @@ def generate_har(path: Path, size: int, seed: int = 7) -> dict[str, int]:
             written += len(text) + 2
             counts[kind] += 1
             first = False
-        out.write(b"\n    ]\n  }\n}\n")
+        out.write(b"\n]}}\n" if layout == "compact" else b"\n    ]\n  }\n}\n")
     tmp.replace(path)
     return counts
 
 
-def har_file(size_mb: int, seed: int, data: Path = DATA) -> tuple[Path, dict[str, int]]:
-    """The cached recording of ``size_mb`` MB, generated when missing."""
+def har_file(
+    size_mb: int, seed: int, data: Path = DATA, kind: str = "sparse-pretty"
+) -> tuple[Path, dict[str, int]]:
+    """The cached recording of ``size_mb`` MB (``kind``: mix-layout), generated when missing."""
     data.mkdir(parents=True, exist_ok=True)
-    path = data / f"traffic-v{GENERATOR_VERSION}-{size_mb}mb-seed{seed}.har"
+    mix, layout = kind.split("-")
+    name = f"traffic-v{GENERATOR_VERSION}-{size_mb}mb-seed{seed}.har"
+    if kind != "sparse-pretty":
+        name = f"traffic-v{GENERATOR_VERSION}-{kind}-{size_mb}mb-seed{seed}.har"
+    path = data / name
     meta = path.with_suffix(".json")
     if path.exists() and meta.exists():
         return path, json.loads(meta.read_text())
-    counts = generate_har(path, size_mb * MB, seed)
+    counts = generate_har(path, size_mb * MB, seed, mix, layout)
     meta.write_text(json.dumps(counts))
     return path, counts
 
