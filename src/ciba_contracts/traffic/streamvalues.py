@@ -112,6 +112,8 @@ class ValueScanner:
         lead = self._lead
         if lead and opener == 123 and pos >= len(lead) and data.startswith(lead, pos - len(lead)):
             # The same indentation as the previous element (the usual case).
+            if lead == b"\n":
+                return self._line_end(pos)
             closer = self._closer
             search = self._closer_search
             newline = pos - len(lead)
