@@ -100,6 +100,8 @@ class Validator:
         self._fast = fast if facts.has_action else {}
         self._any_action_fast = None if facts.has_action else fast.get("")
         self._hot = self._build_hot_path() if facts.has_action else self._validate
+        #: The checks without the accept path (what it is held to).
+        self.exact = self._hot
         accept = acceptor(kind, self.profile, self._relations)
         if accept is not None:
             self._hot = _accepting(accept, self._hot)
