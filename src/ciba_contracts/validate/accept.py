@@ -31,7 +31,7 @@ import msgspec
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.validate.fast import fast_schema
-from ciba_contracts.validate.kinds import facts_of
+from ciba_contracts.validate.kinds import KindFacts, facts_of
 
 __all__ = ["acceptor", "struct_of", "translate_pattern"]
 
@@ -247,106 +247,128 @@ def acceptor(kind: str, profile: Profile, relations: bool) -> Accept | None:
             contents[action] = struct_of(content_schema, f"Content_{action}")
     except Unexpressible:
         return None
-    errors = (msgspec.ValidationError, msgspec.DecodeError, RecursionError)
-    checks = {struct: patterns for struct, patterns in structs.values()}
+    try:
+        return _compiled(facts, structs, contents, relations)
+    except Unexpressible:
+        return None
 
-    def decoded(body: bytes) -> Any:
-        """The body's struct, or None when it breaks a keyword."""
-        if not body.isascii():
-            return None
-        try:
-            obj = decode(body)
-        except errors:
-            return None
-        for attr, test in checks[type(obj)]:
-            value = getattr(obj, attr)
-            if value is not _UNSET and test(value) is None:
-                return None
-        return obj
 
-    if not relations:
-        return lambda body: decoded(body) is not None
+def _compiled(
+    facts: KindFacts,
+    structs: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
+    contents: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
+    relations: bool,
+) -> Accept:
+    """The accept test as the source of one function, compiled once.
 
-    # The relations read resultCode, resultMessage and responseContent, and the mirror.
-    tests: dict[type, Callable[[Any], bool]] = {}
-    for action, (struct, _) in structs.items():
-        content = contents.get(action)
-        mirror = facts.mirror if action == ok_action else {}
-        test = _relations_test(struct, content, mirror)
-        if test is None:
-            return None
-        tests[struct] = test
-
-    def accept(body: bytes) -> bool:
-        obj = decoded(body)
-        return obj is not None and tests[type(obj)](obj)
-
+    The same steps as the compiled schemas and :meth:`Relations.build_test`,
+    but as straight-line code per struct: attribute reads, no look-ups by name
+    and no call per step, which is a third of the cost of the general form.
+    """
+    union = [struct for struct, _ in structs.values()]
+    decoder = msgspec.json.Decoder(union[0] if len(union) == 1 else Union[tuple(union)])  # noqa: UP007
+    names: dict[str, Any] = {
+        "_decode": decoder.decode,
+        "_errors": (msgspec.ValidationError, msgspec.DecodeError, RecursionError),
+        "_UNSET": _UNSET,
+    }
+    lines = [
+        "def accept(body):",
+        "    if not body.isascii():",
+        "        return False",
+        "    try:",
+        "        obj = _decode(body)",
+        "    except _errors:",
+        "        return False",
+        "    kind = type(obj)",
+    ]
+    for number, (action, (struct, patterns)) in enumerate(structs.items()):
+        names[f"_S{number}"] = struct
+        lines.append(f"    if kind is _S{number}:")
+        body = _pattern_lines(struct, patterns, "obj", f"_p{number}_", names)
+        if relations:
+            content = contents.get(action)
+            mirror = facts.mirror if action == facts.mirror_action else {}
+            body += _relation_lines(struct, content, mirror, f"_c{number}", names)
+        else:
+            body.append("return True")
+        lines += ["        " + line for line in body]
+    lines.append("    return False")
+    exec(compile("\n".join(lines), f"<accept {facts.name}>", "exec"), names)  # noqa: S102
+    accept: Accept = names["accept"]
     return accept
 
 
-def _relations_test(
+def _pattern_lines(
+    struct: type[msgspec.Struct], patterns: Patterns, obj: str, prefix: str, names: dict[str, Any]
+) -> list[str]:
+    """Lines that return False when a member of ``obj`` breaks its pattern."""
+    required = set(struct.__struct_fields__) - set(_defaults(struct))
+    lines = []
+    for index, (attr, test) in enumerate(patterns):
+        name = f"{prefix}{index}"
+        names[name] = test
+        if attr in required:
+            lines.append(f"if {name}({obj}.{attr}) is None:")
+        else:
+            lines.append(f"if {obj}.{attr} is not _UNSET and {name}({obj}.{attr}) is None:")
+        lines.append("    return False")
+    return lines
+
+
+def _relation_lines(
     struct: type[msgspec.Struct],
     content: tuple[type[msgspec.Struct], Patterns] | None,
     mirror: Mapping[str, str],
-) -> Callable[[Any], bool] | None:
-    """The relation rules on one decoded struct (None: they cannot be read from it)."""
-    names = struct.__struct_encode_fields__
-    if "resultCode" not in names or "resultMessage" not in names:
-        return None
-    errors = (msgspec.ValidationError, msgspec.DecodeError, RecursionError)
-    has_content = "responseContent" in names
-    result = attrgetter(
-        _attr(struct, "resultCode"),
-        _attr(struct, "resultMessage"),
-        _attr(struct, "responseContent") if has_content else _attr(struct, "resultCode"),
-    )
-    if content is None or not has_content:
-
-        def result_only(obj: Any) -> bool:
-            code, message, _ = result(obj)
-            return code is not _UNSET and message is not _UNSET and message.startswith(f"[{code}]")
-
-        return result_only
+    prefix: str,
+    names: dict[str, Any],
+) -> list[str]:
+    """Lines for the relation rules on one decoded struct, ending in a return."""
+    encoded = struct.__struct_encode_fields__
+    if "resultCode" not in encoded or "resultMessage" not in encoded:
+        raise Unexpressible("no resultCode or resultMessage")
+    code, message = _attr(struct, "resultCode"), _attr(struct, "resultMessage")
+    lines = [
+        f"code = obj.{code}",
+        f"message = obj.{message}",
+        "if code is _UNSET or message is _UNSET or not message.startswith('[' + code + ']'):",
+        "    return False",
+    ]
+    if content is None or "responseContent" not in encoded:
+        return [*lines, "return True"]
     content_struct, patterns = content
-    decode = msgspec.json.Decoder(content_struct).decode
+    names[prefix] = msgspec.json.Decoder(content_struct).decode
+    lines += [
+        f"text = obj.{_attr(struct, 'responseContent')}",
+        "if text is _UNSET:",
+        "    return True",
+        "try:",
+        f"    document = {prefix}(text)",
+        "except _errors:",
+        "    return False",
+    ]
+    lines += _pattern_lines(content_struct, patterns, "document", f"{prefix}_p", names)
     inner_names = content_struct.__struct_encode_fields__
-    if not set(mirror) <= set(inner_names) or not set(mirror.values()) <= set(names):
-        return None
+    if not set(mirror) <= set(inner_names) or not set(mirror.values()) <= set(encoded):
+        raise Unexpressible("mirrored members the structs do not hold")
     inner_types = dict(zip(inner_names, content_struct.__annotations__.values(), strict=False))
-    outer_types = dict(zip(names, struct.__annotations__.values(), strict=False))
-    mirror_items = list(mirror.items())
-    # Both sides' members decoded to the same types (msgspec never gives a bool for an int):
-    # equal tuples are equal JSON values.
-    same_types = all(
-        _plain(inner_types.get(m)) is not None
-        and _plain(inner_types.get(m)) == _plain(outer_types.get(f))
-        for m, f in mirror_items
-    )
-    if not same_types:
-        return None
-    # A tuple of two names for one member too, so both getters always give tuples.
-    inner_attrs = [_attr(content_struct, m) for m, _ in mirror_items] or ["__class__"]
-    outer_attrs = [_attr(struct, f) for _, f in mirror_items] or ["__class__"]
-    mine = attrgetter(*inner_attrs, inner_attrs[0])
-    theirs = attrgetter(*outer_attrs, outer_attrs[0])
+    outer_types = dict(zip(encoded, struct.__annotations__.values(), strict=False))
+    checks = []
+    for member, field in mirror.items():
+        # Both sides decode to the same plain type (msgspec never gives a bool for an int),
+        # so == is JSON's equality; UNSET on both sides is the member absent on both.
+        kind = _plain(inner_types.get(member))
+        if kind is None or kind != _plain(outer_types.get(field)):
+            raise Unexpressible(f"mirrored {member} and {field} differ in type")
+        checks.append(f"document.{_attr(content_struct, member)} == obj.{_attr(struct, field)}")
+    lines.append("return " + (" and ".join(checks) if checks else "True"))
+    return lines
 
-    def with_content(obj: Any) -> bool:
-        code, message, text = result(obj)
-        if code is _UNSET or message is _UNSET or not message.startswith(f"[{code}]"):
-            return False
-        if text is _UNSET:
-            return True
-        try:
-            document = decode(text)
-        except errors:
-            return False
-        for attr, test in patterns:
-            value = getattr(document, attr)
-            if value is not _UNSET and test(value) is None:
-                return False
-        return bool(mine(document) == theirs(obj)) if mirror else True
 
-    return with_content
+def _defaults(struct: type[msgspec.Struct]) -> tuple[str, ...]:
+    """The fields of ``struct`` that have a default (the optional members)."""
+    fields = struct.__struct_fields__
+    return fields[len(fields) - len(struct.__struct_defaults__) :]
 
 
 def _plain(annotation: Any) -> Any:
