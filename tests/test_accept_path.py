@@ -108,7 +108,7 @@ EDITS = [
     (b'"interval":8', b'"interval":null'),
     (b'"interval":8,', b""),
     (b'"A183001","resultMessage"', b'"A183001\\n","resultMessage"'),
-    (b"lsfU\",\"expiresIn", b"lsfU\\n\",\"expiresIn"),
+    (b'lsfU","expiresIn', b'lsfU\\n","expiresIn'),
     (b'"action":"OK"', b'"action":"OK","action":"INVALID_TICKET"'),
     (b'"expiresIn":900', b'"expiresIn":900,"expiresIn":1'),
     (b'"interval":8', b'"interval":8,"x":"\xff"'),

@@ -11,7 +11,6 @@ document (:mod:`ciba_contracts.contract.apis`), not restated here.
 from __future__ import annotations
 
 import functools
-
 import re
 from typing import Final
 from urllib.parse import urlsplit
