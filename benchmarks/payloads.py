@@ -25,6 +25,7 @@ import orjson
 
 __all__ = [
     "ERROR_KINDS",
+    "ISSUE_MIX",
     "LEVELS",
     "VIOLATION_KINDS",
     "Mix",
@@ -316,20 +317,47 @@ def _spread(count: int, weights: Sequence[float]) -> list[int]:
     return out
 
 
-def generate(count: int, seed: int = 2024, mix: Mix | None = None) -> list[Sample]:
-    """``count`` payloads in the shares of ``mix``, shuffled, the same for the same arguments."""
+#: The mix the validator's targets are stated on: 80 % valid OK, 10 % INVALID_TICKET and
+#: 10 % violations of three kinds (the vendor's escaped responseContent, expiresIn 0, a short
+#: authReqId), as (shares, error kinds, violation kinds).
+ISSUE_MIX: Final = (
+    (0.80, 0.10, 0.10),
+    ("invalid-ticket+content", "invalid-ticket-no-content"),
+    ("backslashed-content", "zero-expires-in", "short-auth-req-id"),
+)
+
+
+def generate(
+    count: int,
+    seed: int = 2024,
+    mix: Mix | None = None,
+    error_kinds: Sequence[str] | None = None,
+    violation_kinds: Sequence[str] | None = None,
+) -> list[Sample]:
+    """``count`` payloads in the shares of ``mix``, shuffled, the same for the same arguments.
+
+    ``error_kinds`` and ``violation_kinds`` keep only those kinds (their weights kept).
+    """
     if count < 0:
         raise ValueError("count must not be negative")
+    for kinds, known in ((error_kinds, ERROR_KINDS), (violation_kinds, VIOLATION_KINDS)):
+        unknown = sorted(set(kinds or ()) - set(known))
+        if unknown:
+            raise ValueError(f"unknown payload kinds: {', '.join(unknown)}")
     rng = random.Random(seed)
     per_category = (mix or Mix()).counts(count)
     plan: list[tuple[str, str, str | None, Builder]] = []
     plan += [("ok", "ok", None, _ok)] * per_category["ok"]
-    errors = list(ERROR_KINDS.items())
+    errors = [(k, v) for k, v in ERROR_KINDS.items() if error_kinds is None or k in error_kinds]
     for (name, (_, build)), n in zip(
         errors, _spread(per_category["error"], [w for _, (w, _) in errors]), strict=True
     ):
         plan += [("error", name, None, build)] * n
-    violations = list(VIOLATION_KINDS.items())
+    violations = [
+        (k, v)
+        for k, v in VIOLATION_KINDS.items()
+        if violation_kinds is None or k in violation_kinds
+    ]
     for (name, (_, level, build)), n in zip(
         violations,
         _spread(per_category["violation"], [w for _, (w, _, _) in violations]),

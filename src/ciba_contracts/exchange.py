@@ -126,7 +126,16 @@ _SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = 200
 def find_header(headers: Headers, name: str) -> str | None:
     """The first header called ``name`` (case-insensitive), or None."""
     wanted = name.lower()
+    if not wanted.isascii():
+        for key, value in headers:
+            if key.lower() == wanted:
+                return value
+        return None
+    # A name that lower-cases to ASCII keeps its length (no character of it expands), so
+    # only names of the right length are lower-cased: this runs for several headers of
+    # every exchange.
+    size = len(wanted)
     for key, value in headers:
-        if key.lower() == wanted:
+        if len(key) == size and key.lower() == wanted:
             return value
     return None

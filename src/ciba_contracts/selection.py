@@ -10,6 +10,7 @@ document (:mod:`ciba_contracts.contract.apis`), not restated here.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 from urllib.parse import urlsplit
@@ -112,10 +113,12 @@ def is_issue_call(method: str, url_or_path: str, pattern: re.Pattern[str] | None
     return any(test.search(path) is not None for path in matched_paths(url_or_path))
 
 
+@functools.lru_cache(maxsize=4096)
 def api_of(method: str, url_or_path: str) -> str | None:
     """The name of the API ``method url_or_path`` calls (``"issue"``...), or None.
 
     Paths are read as :func:`is_issue_call` reads them (:func:`matched_paths`).
+    Answers are kept: a recording calls the same few URLs again and again.
     """
     paths = matched_paths(url_or_path)
     for api in apis().values():

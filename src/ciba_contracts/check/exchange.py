@@ -65,6 +65,9 @@ class ExchangeChecker:
         self.api = get_api(api)
         self._selected = selected
         self._ignored = ignored
+        # Looked up for every exchange: parsing the selection again each time costs more
+        # than checking a valid body.
+        self._validators: dict[str, Validator] = {}
 
     def reports(self, code: str) -> bool:
         """Whether a finding of rule ``code`` is reported by this checker."""
@@ -74,7 +77,11 @@ class ExchangeChecker:
 
     def validator(self, kind: str) -> Validator:
         """The payload validator of ``kind`` at this checker's level and selection."""
-        return get_validator(self.profile, self._selected, self._ignored, kind=kind)
+        found = self._validators.get(kind)
+        if found is None:
+            found = get_validator(self.profile, self._selected, self._ignored, kind=kind)
+            self._validators[kind] = found
+        return found
 
     def answer(self, exchange: Exchange, api: str | None = None) -> Answer | None:
         """The documented answer the exchange's status stands for, or None."""

@@ -30,9 +30,9 @@ from typing import Any, BinaryIO
 import orjson
 
 from ciba_contracts.jsondoc.lenient import loads
-from ciba_contracts.traffic.streambuffer import Buffer, lead_before
+from ciba_contracts.traffic.streambuffer import Buffer, is_utf8, lead_before
 from ciba_contracts.traffic.streamproblems import MAX_ELEMENT, StreamProblem
-from ciba_contracts.traffic.streamskip import OPENS_BLOCK, RunSkipper
+from ciba_contracts.traffic.streamskip import OPENS_BLOCK, RunSkipper, is_object
 
 __all__ = [
     "CHUNK",
@@ -361,6 +361,50 @@ class ArrayStream(RunSkipper):
                             problem = self._utf8_problem(data[pos:end], pos)
                             if problem is not None:
                                 yield Element(index, offset, buf.line_at(pos), None, problem)
+                        index += 1
+                        self.elements = index
+                        self.unparsed += 1
+                        pos = end
+                        expect_separator = True
+                        if not self.unparsed % 256:
+                            yield HEARTBEAT
+                        continue
+            if (
+                candidate is not None
+                and c == 123
+                and pos
+                and data[pos - 1] == 10
+                and not OPENS_BLOCK.match(data, pos)
+            ):
+                # An element on a line of its own (one entry a line).
+                after, count = self._bulk_skip_lines(data, pos)
+                if count:
+                    index += count
+                    self.elements = index
+                    self.unparsed += count
+                    pos = after
+                    expect_separator = False
+                    yield HEARTBEAT
+                    continue
+                pos, end = self._line_end(pos)
+                data = buf.data
+                if end is not None:
+                    raw = memoryview(data)[pos:end]
+                    if self._may_want(data, pos, end):
+                        try:
+                            value = orjson.loads(raw)
+                        except orjson.JSONDecodeError:
+                            pass
+                        else:
+                            yield Element(index, offset, buf.line_at(pos), value)
+                            index += 1
+                            self.elements = index
+                            pos = end
+                            expect_separator = True
+                            continue
+                    elif is_object(raw) and (
+                        buf.base + pos >= buf.clean_from or is_utf8(bytes(raw))
+                    ):
                         index += 1
                         self.elements = index
                         self.unparsed += 1

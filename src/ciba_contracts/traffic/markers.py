@@ -108,18 +108,36 @@ class MarkerSearch:
 
     def first(self, data: bytes, base: int, pos: int) -> int | None:
         """Position of the first occurrence of any marker or escape at or after ``pos``."""
-        first: int | None = None
-        for marker in self._hits:
-            at = self.hit(marker, data, base, pos)
-            if at is not None and (first is None or at < first):
-                first = at
-        return first
+        here = base + pos
+        read = base + len(data)
+        best = -1
+        for marker, (found, resume) in self._hits.items():
+            if found < here:
+                if found < 0 and resume > read - len(marker):
+                    continue  # nothing read since the last search could hold it
+                at = self.hit(marker, data, base, pos)
+                if at is None:
+                    continue
+                found = base + at
+            if best < 0 or found < best:
+                best = found
+        return None if best < 0 else best - base
 
     def within(self, data: bytes, base: int, pos: int, end: int) -> bool:
         """Whether ``data[pos:end]`` holds a marker, as it is or written with escapes."""
+        here = base + pos
+        read = base + len(data)
+        hits = self._hits
         for marker in self.markers:
-            at = self.hit(marker, data, base, pos)
-            if at is not None and at + len(marker) <= end:
+            found, resume = hits[marker]
+            if found < here:
+                if found < 0 and resume > read - len(marker):
+                    continue
+                at = self.hit(marker, data, base, pos)
+                if at is None:
+                    continue
+                found = base + at
+            if found - base + len(marker) <= end:
                 return True
         for escape in self._escapes:
             at = self.hit(escape, data, base, pos)

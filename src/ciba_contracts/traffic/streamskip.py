@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import msgspec
+
 from ciba_contracts.traffic.markers import MarkerSearch
 from ciba_contracts.traffic.streambuffer import Buffer, is_utf8
 from ciba_contracts.traffic.streamvalues import ValueScanner
@@ -19,6 +21,35 @@ from ciba_contracts.traffic.streamvalues import ValueScanner
 #: An opening brace that ends its line: the element is laid out one member a line, so its
 #: closing brace alone at the same indentation ends it (not so for an element on one line).
 OPENS_BLOCK = re.compile(rb"\{[ \t]*\r?\n")
+
+
+class _Object(msgspec.Struct):
+    """Any JSON object, its members skipped: decoding one only proves it is one."""
+
+
+#: Whether bytes are a comma-separated run of complete JSON objects (in brackets). msgspec
+#: walks over members it is not asked for without building them, several times faster
+#: than a parse; it does not check the UTF-8 of what it skips, which is checked apart.
+_OBJECTS = msgspec.json.Decoder(list[_Object]).decode
+_ONE_OBJECT = msgspec.json.Decoder(_Object).decode
+_NOT_OBJECTS = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+
+
+def objects_in(run: bytes | memoryview) -> int | None:
+    """How many JSON objects ``run`` holds, comma-separated; None if it is anything else."""
+    try:
+        return len(_OBJECTS(b"".join((b"[", run, b"]"))))
+    except _NOT_OBJECTS:
+        return None
+
+
+def is_object(raw: bytes | memoryview) -> bool:
+    """Whether ``raw`` is one complete JSON object (its UTF-8 unchecked)."""
+    try:
+        _ONE_OBJECT(raw)
+    except _NOT_OBJECTS:
+        return False
+    return True
 
 
 class RunSkipper(ValueScanner):
@@ -60,6 +91,41 @@ class RunSkipper(ValueScanner):
             self._ends = re.compile(
                 re.escape(self._closer) + b"(" + re.escape(tail) + b")?"
             ).findall
+
+    def _bulk_skip_lines(self, data: bytes, pos: int) -> tuple[int, int]:
+        """Skip, in one go, the elements on the lines before the next candidate marker.
+
+        ``pos`` is the opening brace of an element at the start of its line
+        (one element a line, as ``json.dumps`` of each entry writes). The run
+        ends at the line break before the line holding the next marker (or
+        the slice's end, or the buffer's); its bytes must be complete JSON
+        objects separated by commas, each proved one by msgspec, which also
+        counts them, so the run is cut where the one-by-one reading cuts.
+        Returns the position after the run and how many elements it held;
+        (pos, 0) when there is none, or when anything is unusual (then read
+        element by element, which says what).
+        """
+        base = self._buf.base
+        limit = len(data)
+        at = self._markers.first(data, base, pos)
+        if at is not None:
+            limit = min(limit, at)
+        if self._stop is not None:
+            limit = min(limit, self._stop - base)
+        cut = data.rfind(b"\n", pos, limit)
+        end = cut
+        while end > pos and data[end - 1] in b" \t\r":
+            end -= 1
+        if end <= pos or data[end - 1] != 44:  # ,
+            return pos, 0
+        run = memoryview(data)[pos : end - 1]
+        count = objects_in(run)
+        if not count:
+            return pos, 0
+        if base + pos < self._buf.clean_from and not is_utf8(bytes(run)):
+            return pos, 0
+        self._last_end = base + end - 1
+        return cut + 1, count
 
     def _bulk_skip(self, data: bytes, pos: int) -> tuple[int, int]:
         """Skip, in one go, the elements before the next candidate marker.

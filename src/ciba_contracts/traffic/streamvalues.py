@@ -112,6 +112,8 @@ class ValueScanner:
         lead = self._lead
         if lead and opener == 123 and pos >= len(lead) and data.startswith(lead, pos - len(lead)):
             # The same indentation as the previous element (the usual case).
+            if lead == b"\n":
+                return self._line_end(pos)
             closer = self._closer
             search = self._closer_search
             newline = pos - len(lead)
@@ -122,6 +124,10 @@ class ValueScanner:
             indent = data[newline + 1 : pos]
             if indent.strip(_WS):
                 return pos, None
+            if not indent and opener == 123:
+                # One element per line, unindented (``json.dumps`` of each entry): the line
+                # ends the element, or the layout is another one and the parse says so.
+                return self._line_end(pos)
             closer = b"\n" + indent + (b"}" if opener == 123 else b"]")
             search = re.compile(re.escape(closer)).search
             if opener == 123:
@@ -143,6 +149,38 @@ class ValueScanner:
             newline -= shift
             searched -= shift
             data = buf.data
+
+    def _line_end(self, pos: int) -> tuple[int, int | None]:
+        """The end of the line ``pos`` is on, less a closing comma and blanks.
+
+        A JSON string holds no raw newline, so an element written on one line
+        ends there; when the parse of those bytes fails, the value is read the
+        general way.
+        """
+        buf = self._buf
+        data = buf.data
+        searched = pos
+        while True:
+            newline = data.find(b"\n", searched)
+            if newline >= 0:
+                break
+            if len(data) - pos > MAX_ELEMENT:
+                return pos, None
+            searched = len(data)
+            keep = max(0, pos - 1)
+            shift = buf.more(keep)
+            if shift is None:
+                newline = len(data)
+                break
+            pos -= shift
+            searched -= shift
+            data = buf.data
+        end = newline
+        while end > pos and data[end - 1] in _WS:
+            end -= 1
+        if end > pos and data[end - 1] == 44:  # ,
+            end -= 1
+        return pos, end
 
     def _general(self, pos: int) -> Parsed:
         """Let orjson find the end of the value in a growing window."""

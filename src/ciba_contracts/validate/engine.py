@@ -12,6 +12,7 @@ actions, what ``responseContent`` holds) is read from its schema files
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -24,6 +25,7 @@ from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules, rule_named, split_codes
 from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
 from ciba_contracts.jsondoc.render import json_type, render
+from ciba_contracts.validate.accept import acceptor
 from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
@@ -107,6 +109,11 @@ class Validator:
         self._fast = fast if facts.has_action else {}
         self._any_action_fast = None if facts.has_action else fast.get("")
         self._hot = self._build_hot_path() if facts.has_action else self._validate
+        #: The checks without the accept path (what it is held to).
+        self.exact = self._hot
+        accept = acceptor(kind, self.profile, self._relations)
+        if accept is not None:
+            self._hot = _accepting(accept, self._hot)
         # Calls go straight to the closure; the method below documents the API.
         self.validate = self._hot  # type: ignore[method-assign,assignment]
 
@@ -252,6 +259,19 @@ class Validator:
         return sorted(unique.values(), key=finding_order)
 
 
+def _accepting(
+    accept: Callable[[bytes], bool], exact: Callable[[Payload], list[Finding]]
+) -> Callable[[Payload], list[Finding]]:
+    """``exact`` behind the accept path: a bytes body it accepts has no finding."""
+
+    def hot(payload: Payload) -> list[Finding]:
+        if type(payload) is bytes and accept(payload):
+            return []
+        return exact(payload)
+
+    return hot
+
+
 # -- module-level API -------------------------------------------------------------
 
 
@@ -310,7 +330,22 @@ def validate(
     finding of the enabled rules; an empty list means the payload keeps the
     contract at ``profile``. Never raises for bad payloads.
     """
-    return get_validator(profile, select, ignore, kind=kind_of_api(api)).validate(payload)
+    try:
+        check = _CHECKS[profile, select, ignore, api]
+    except (KeyError, TypeError):
+        # TypeError: a list of codes is no dictionary key; such calls take the long way.
+        check = get_validator(profile, select, ignore, kind=kind_of_api(api)).validate
+        with contextlib.suppress(TypeError):
+            if len(_CHECKS) >= _CHECKS_KEPT:
+                _CHECKS.clear()
+            _CHECKS[profile, select, ignore, api] = check
+    return check(payload)
+
+
+# The validate function of each argument combination seen (as given): parsing the profile and
+# the rule selection, and finding the API's kind, cost more than checking a valid payload.
+_CHECKS: dict[tuple[Any, Any, Any, str], Callable[[Payload], list[Finding]]] = {}
+_CHECKS_KEPT = 256
 
 
 def validate_result(

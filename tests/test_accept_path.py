@@ -1,0 +1,158 @@
+"""The accept path (msgspec structs generated from the schema files) never changes a finding.
+
+A body the accept path takes gets no finding; the exact path must agree, and
+every body, taken or not, gets the exact path's findings. Held on payloads
+drawn valid and breaking each rule, written in several JSON spellings, and on
+small changes of valid payloads that land near the structs' edges.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from ciba_contracts import RULES, Profile, get_validator, validate
+from ciba_contracts.strategies import (
+    invalid_issue_responses,
+    invalid_result_objects,
+    issue_responses,
+    payload_rules,
+    result_objects,
+)
+from ciba_contracts.validate.accept import Unexpressible, acceptor, struct_of, translate_pattern
+
+LEVELS = ("sdk", "authlete", "ciba")
+EXAMPLES = int(os.environ.get("CIBA_PROPERTY_EXAMPLES", "200"))
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+OK = (
+    b'{"resultCode":"A183001","resultMessage":"[A183001] An auth_req_id was issued successfully.",'
+    b'"action":"OK","authReqId":"Hi_riUFMNDwQJ8TRw4a7xM1hPjDY8WrfkbdYSiJlsfU","expiresIn":900,'
+    b'"interval":8,"responseContent":"{\\"auth_req_id\\":\\"Hi_riUFMNDwQJ8TRw4a7xM1hPjDY8WrfkbdYSiJ'
+    b'lsfU\\",\\"interval\\":8,\\"expires_in\\":900}"}'
+)
+
+
+def _spellings(payload: Any) -> list[bytes]:
+    """The payload as orjson, json.dumps (ASCII escapes, blanks) and sorted keys write it."""
+    out = [orjson.dumps(payload)]
+    try:
+        out.append(json.dumps(payload).encode())
+        out.append(json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=1).encode())
+    except (TypeError, ValueError):
+        pass
+    return out
+
+
+def _agree(body: bytes, kind: str = "issue-response") -> None:
+    for level in LEVELS:
+        validator = get_validator(level, kind=kind)
+        exact = validator.exact(body)
+        assert validator.validate(body) == exact, (level, body)
+        accept = acceptor(kind, Profile.parse(level), validator._relations)
+        if accept is not None and accept(body):
+            assert exact == [], (level, body)
+
+
+@SETTINGS
+@given(st.sampled_from(LEVELS).flatmap(lambda level: issue_responses(profile=level)))
+@example(orjson.loads(OK))
+def test_valid_payloads_agree(payload: dict[str, Any]) -> None:
+    for body in _spellings(payload):
+        _agree(body)
+
+
+@SETTINGS
+@given(
+    st.sampled_from(payload_rules()).flatmap(
+        lambda rule: st.sampled_from(
+            [level for level in LEVELS if Profile.parse(level).includes(RULES[rule].level)]
+        ).flatmap(lambda level: invalid_issue_responses(rule, profile=level))
+    )
+)
+def test_breaking_payloads_agree(payload: Any) -> None:
+    if isinstance(payload, str):
+        payload = payload.encode()
+    bodies = [payload] if isinstance(payload, bytes) else _spellings(payload)
+    for body in bodies:
+        _agree(body)
+
+
+@SETTINGS
+@given(
+    st.sampled_from(LEVELS).flatmap(lambda level: result_objects(profile=level))
+    | st.sampled_from(payload_rules("result")).flatmap(invalid_result_objects)
+)
+def test_result_objects_agree(payload: Any) -> None:
+    if isinstance(payload, str):
+        payload = payload.encode()
+    bodies = [payload] if isinstance(payload, bytes) else _spellings(payload)
+    for body in bodies:
+        _agree(body, kind="result")
+
+
+#: Small changes of a valid OK body's raw text: each lands near an edge of a struct.
+EDITS = [
+    (b'"expiresIn":900', b'"expiresIn":900.0'),
+    (b'"expiresIn":900', b'"expiresIn":2147483648'),
+    (b'"expiresIn":900', b'"expiresIn":true'),
+    (b'"interval":8', b'"interval":null'),
+    (b'"interval":8,', b""),
+    (b'"A183001","resultMessage"', b'"A183001\\n","resultMessage"'),
+    (b'lsfU","expiresIn', b'lsfU\\n","expiresIn'),
+    (b'"action":"OK"', b'"action":"OK","action":"INVALID_TICKET"'),
+    (b'"expiresIn":900', b'"expiresIn":900,"expiresIn":1'),
+    (b'"interval":8', b'"interval":8,"x":"\xff"'),
+    (b'"interval":8', b'"interval":8,"x":"\\ud800"'),
+    (b'"interval":8', b'"interval":8,"x":1e400'),
+    (b'"interval":8', b'"interval":8,"x":123456789012345678901234567890'),
+    (b"issued", b"issu\\u00e9d"),
+    (b'\\"interval\\":8', b'\\"interval\\":8.0'),
+    (b'\\"interval\\":8', b'\\"interval\\":9'),
+    (b'\\"interval\\":8,', b""),
+    (b'\\"expires_in\\":900', b'\\"expires_in\\":900,\\"expires_in\\":900'),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), EDITS)
+def test_edits_near_the_edges_agree(old: bytes, new: bytes) -> None:
+    assert old in OK
+    _agree(OK.replace(old, new, 1))
+
+
+def test_valid_body_is_taken_by_the_accept_path() -> None:
+    accept = acceptor("issue-response", Profile.CIBA, True)
+    assert accept is not None
+    assert accept(OK)
+    assert validate(OK, profile="ciba") == []
+    # Not ASCII: left to the exact path, which reads the UTF-8 of every member.
+    assert not accept(OK.replace(b"issued", "issu\u00e9d".encode()))
+
+
+def test_patterns_keep_their_json_schema_meaning() -> None:
+    assert translate_pattern("^[A-Z][0-9]{6}$") == "^[A-Z][0-9]{6}\\Z"
+    assert translate_pattern("^[\\x20-\\x21\\x23-\\x5B]*$") == "^[\\x20-\\x21\\x23-\\x5B]*\\Z"
+    for pattern in ("^\\d+$", "^.*$", "^(a|b)$", "^\\w$"):
+        with pytest.raises(Unexpressible):
+            translate_pattern(pattern)
+
+
+def test_keywords_a_struct_cannot_state_leave_the_exact_path_alone() -> None:
+    with pytest.raises(Unexpressible):
+        struct_of({"type": "object", "additionalProperties": False}, "X")
+    with pytest.raises(Unexpressible):
+        struct_of({"type": "object", "properties": {"n": {"type": "number"}}}, "X")
+    struct, patterns = struct_of(
+        {"type": "object", "properties": {"a": {"type": "string", "pattern": "^[a-z]*$"}}}, "X"
+    )
+    assert [attr for attr, _ in patterns] == ["a"]
+    assert struct.__struct_fields__ == ("a",)
