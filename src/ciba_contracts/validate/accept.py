@@ -244,7 +244,8 @@ def acceptor(kind: str, profile: Profile, relations: bool) -> Accept | None:
                 # document's schema (the exact path's shortcut too): only types are left.
                 content_schema = _types_only(content_schema)
             contents[action] = struct_of(content_schema, f"Content_{action}")
-    except Unexpressible:
+    except (Unexpressible, ValueError):
+        # ValueError: a schema the specialisation cannot state (a fragment reference).
         return None
     try:
         return _compiled(facts, structs, contents, relations)

@@ -111,7 +111,10 @@ class Validator:
         self._hot = self._build_hot_path() if facts.has_action else self._validate
         #: The checks without the accept path (what it is held to).
         self.exact = self._hot
-        accept = acceptor(kind, self.profile, self._relations)
+        # The accept path states one content schema per action and no result-code table:
+        # a kind that needs either keeps the exact path alone.
+        narrowed = bool(facts.content_variants) or _result_codes_of(kind) is not None
+        accept = None if narrowed else acceptor(kind, self.profile, self._relations)
         if accept is not None:
             self._hot = _accepting(accept, self._hot)
         # Calls go straight to the closure; the method below documents the API.
