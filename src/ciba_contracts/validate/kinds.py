@@ -21,7 +21,7 @@ from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.schemas import kind_files, kinds, load_schema, schemas_by_uri
 from ciba_contracts.validate.fast import is_annotation
 
-__all__ = ["CONTENT_POINTER", "KINDS", "KindFacts", "facts_of", "known_members"]
+__all__ = ["CONTENT_POINTER", "KINDS", "KindFacts", "facts_of", "known_members", "walk"]
 
 #: Where a fault inside the embedded document points.
 CONTENT_POINTER = "/responseContent"
@@ -99,23 +99,24 @@ def facts_of(kind: str) -> KindFacts:
     )
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
+def walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object of a schema document, depth first."""
     if isinstance(node, dict):
         yield node
         for value in node.values():
-            yield from _walk(value)
+            yield from walk(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _walk(value)
+            yield from walk(value)
 
 
 def _action_branches(file: str) -> Iterator[tuple[Any, dict[str, Any]]]:
     """(``action`` const of an ``if``, each subschema of its ``then``) in a schema file."""
-    for node in _walk(load_schema(file)):
+    for node in walk(load_schema(file)):
         condition, then = node.get("if"), node.get("then")
         if isinstance(condition, dict) and isinstance(then, dict):
             action = condition.get("properties", {}).get("action", {}).get("const")
-            for inner in _walk(then):
+            for inner in walk(then):
                 yield action, inner
 
 
@@ -136,7 +137,7 @@ def _variant_branches(file: str) -> Iterator[tuple[str, str, Any, str]]:
         if len(tested) != 1:
             continue
         ((member, value),) = tested.items()
-        for node in _walk(then):
+        for node in walk(then):
             content = node.get("properties", {}).get("responseContent", {})
             ref = (
                 content.get("contentSchema", {}).get("$ref") if isinstance(content, dict) else None
@@ -158,7 +159,7 @@ def known_members() -> frozenset[str]:
     """Every member name some schema file constrains (the others are never judged)."""
     names: set[str] = set()
     for doc in schemas_by_uri().values():
-        for node in _walk(doc):
+        for node in walk(doc):
             props = node.get("properties")
             if isinstance(props, dict):
                 names.update(str(k) for k in props)

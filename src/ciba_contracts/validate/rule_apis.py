@@ -12,7 +12,7 @@ payload, and are listed apart.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -20,7 +20,7 @@ from ciba_contracts.contract.apis import apis
 from ciba_contracts.contract.rules import RULES, rule_named
 from ciba_contracts.contract.schemas import kind_files, load_schema
 from ciba_contracts.validate.engine import CODES_CHECKED
-from ciba_contracts.validate.kinds import facts_of
+from ciba_contracts.validate.kinds import facts_of, walk
 
 __all__ = ["EXCHANGE_PREFIXES", "rules_by_api"]
 
@@ -79,7 +79,7 @@ def _codes_in(files: Any) -> set[str]:
         if file in seen:
             continue
         seen.add(file)
-        for node in _walk(load_schema(file)):
+        for node in walk(load_schema(file)):
             annotation = node.get(_RULE_KEYWORD)
             if isinstance(annotation, str):
                 codes.add(annotation)
@@ -89,13 +89,3 @@ def _codes_in(files: Any) -> set[str]:
             if isinstance(ref, str) and not ref.startswith("#"):
                 pending.append(ref.rsplit("/", 1)[-1].split("#", 1)[0])
     return {code for code in codes if code in RULES}
-
-
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
