@@ -165,4 +165,14 @@ def run_suite(
         )
         report.extend(failures)
         report.requests += count
+        # The links: authentication -> issue, fail, complete with the answer's ticket.
+        from ciba_contracts.suite.stateful import run_stateful
+
+        if time_budget is not None:
+            budget = max(0.0, time_budget - (time.monotonic() - started))
+        failures, count = run_stateful(
+            target, max_examples=max(1, max_examples // 2), budget=budget, notes=report.notes
+        )
+        report.extend(failures)
+        report.requests += count
     return report
