@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -92,3 +95,22 @@ def test_every_fault_is_caught(fault: Fault, version: str) -> None:
         code, output = _run(url, *extra)
     assert code == 1, output
     assert f"[{fault.rule}]" in output, output
+
+
+def test_har_records_every_exchange_masked(tmp_path: Path) -> None:
+    har = tmp_path / "run.har"
+    with running_server(ServerConfig(faults=frozenset({"zero-interval"}))) as url:
+        code, output = _run(url, "--max-examples", "2", "--har", str(har))
+    assert code == 1, output
+    text = har.read_text(encoding="utf-8")
+    assert DEFAULT_TOKEN not in text
+    entries = json.loads(text)["log"]["entries"]
+    # Scenarios, generated requests and stateful walks: more than the failing ones.
+    assert len(entries) > 20
+    assert {e["comment"].split(",")[0] for e in entries} >= {"scenario", "generated"}
+    assert all(e["response"]["status"] for e in entries)
+    assert any(e["comment"].startswith("C203") for e in entries)
+    # The file is a recording ciba-contracts reads, and it holds the same fault.
+    result = CliRunner().invoke(main, ["validate", str(har), "--profile", "ciba", "--no-relay"])
+    assert result.exit_code == 1, result.output
+    assert "C203" in result.output

@@ -11,7 +11,8 @@ from xml.sax.saxutils import escape, quoteattr
 import click
 
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.suite.findings import SuiteReport, redact
+from ciba_contracts.redact import redact_text
+from ciba_contracts.suite.findings import RecordedExchange, RecordedRequest, SuiteReport, redact
 from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, TargetError
 
 __all__ = ["test"]
@@ -47,37 +48,77 @@ def _junit_text(report: SuiteReport) -> str:
 
 
 def _write_har(report: SuiteReport, path: Path) -> None:
-    entries = []
+    """Every exchange of the run as HAR 1.2, failing ones with their checks as comments.
+
+    Credentials are masked in requests and answers alike, as in every report.
+    """
+    failing: dict[RecordedRequest, list[str]] = {}
     for failure in report.failures:
-        request = failure.request
-        if request is None:
-            continue
-        headers = [
-            {"name": name, "value": value} for name, value in request.safe_headers(report.secrets)
+        if failure.request is not None:
+            failing.setdefault(failure.request, []).append(
+                f"{failure.check}: {report.shown_message(failure)}"
+            )
+    recorded = report.exchanges
+    if recorded is None:
+        recorded = [
+            RecordedExchange(f.request, f.status, (), b"", f.source)
+            for f in report.failures
+            if f.request is not None
         ]
-        body = (request.body or b"").decode("utf-8", "replace")
-        entries.append(
-            {
-                "comment": f"{failure.check}: {report.shown_message(failure)}",
-                "request": {
-                    "method": request.method,
-                    "url": request.safe_url(report.secrets),
-                    "httpVersion": "HTTP/1.1",
-                    "headers": headers,
-                    "queryString": [],
-                    "cookies": [],
-                    "headersSize": -1,
-                    "bodySize": len(body),
-                    "postData": {
-                        "mimeType": "application/json",
-                        "text": redact(body, report.secrets),
-                    },
-                },
-                "response": {"status": failure.status or 0},
-            }
-        )
+    entries = [_har_entry(exchange, failing.get(exchange.request), report) for exchange in recorded]
     har = {"log": {"version": "1.2", "creator": {"name": "ciba-contracts"}, "entries": entries}}
     path.write_text(json.dumps(har, indent=2), encoding="utf-8")
+
+
+def _har_entry(
+    exchange: RecordedExchange, checks: list[str] | None, report: SuiteReport
+) -> dict[str, object]:
+    request = exchange.request
+    secrets = report.secrets
+    body = (request.body or b"").decode("utf-8", "replace")
+    answer = exchange.body.decode("utf-8", "replace")
+    media = next((v for k, v in exchange.headers if k.lower() == "content-type"), "")
+    entry: dict[str, object] = {
+        "startedDateTime": "1970-01-01T00:00:00.000Z",
+        "time": 0,
+        "request": {
+            "method": request.method,
+            "url": request.safe_url(secrets),
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": n, "value": v} for n, v in request.safe_headers(secrets)],
+            "queryString": [],
+            "cookies": [],
+            "headersSize": -1,
+            "bodySize": len(body),
+            "postData": {
+                "mimeType": "application/json",
+                "text": redact(redact_text(body), secrets),
+            },
+        },
+        "response": {
+            "status": exchange.status or 0,
+            "statusText": "",
+            "httpVersion": "HTTP/1.1",
+            "headers": [
+                {"name": n, "value": redact(redact_text(f"{n}: {v}").split(": ", 1)[-1], secrets)}
+                for n, v in exchange.headers
+            ],
+            "cookies": [],
+            "content": {
+                "size": len(exchange.body),
+                "mimeType": media,
+                "text": redact(redact_text(answer), secrets),
+            },
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": len(exchange.body),
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": 0, "receive": 0},
+    }
+    comment = "; ".join(checks or ()) or exchange.source
+    entry["comment"] = comment
+    return entry
 
 
 def _render(report: SuiteReport, fmt: str, out: TextIO) -> None:
@@ -189,7 +230,8 @@ def _emit(report: SuiteReport, fmt: str, output: Path | None) -> None:
 @click.option(
     "--har",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the failing requests as HAR.",
+    help="Write every exchange of the run as HAR (failing ones carry their checks as "
+    "comments; credentials masked).",
 )
 def test(
     base_url: str | None,
@@ -248,6 +290,7 @@ def test(
                 ticket_ttl=ticket_ttl,
                 time_budget=time_budget,
                 notify=lambda note: click.echo(note, err=True),
+                record_exchanges=har is not None,
             )
     except (TargetError, TargetUnreachableError) as exc:
         click.echo(f"Error: {exc}", err=True)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ciba_contracts.redact import MASK, SECRET_HEADERS, redact_text, redact_url
 from ciba_contracts.validate.finding import Finding
 
 __all__ = [
+    "RECORD_LIMIT",
     "REDACTED",
     "ContractFailure",
+    "RecordedExchange",
     "RecordedRequest",
+    "Recorder",
     "SuiteReport",
     "finding_location",
     "redact",
@@ -102,15 +105,47 @@ class ContractFailure:
         return (self.check, self.message.splitlines()[0] if self.message else "")
 
 
+@dataclass(frozen=True)
+class RecordedExchange:
+    """One request the suite sent and the answer it got (``status`` None: no answer)."""
+
+    request: RecordedRequest
+    status: int | None
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    source: str
+
+
+#: A callback receiving every exchange of a run (``--har``).
+Recorder = Callable[[RecordedExchange], None]
+#: Most exchanges a run keeps for its HAR file; the rest are counted, not kept.
+RECORD_LIMIT = 20_000
+
+
 @dataclass
 class SuiteReport:
-    """Failures of one run, deduplicated, in the order they were first seen."""
+    """Failures of one run, deduplicated, in the order they were first seen.
+
+    ``exchanges`` is None unless the run records them (``--har``); then it holds
+    every exchange, up to :data:`RECORD_LIMIT`.
+    """
 
     secrets: tuple[str, ...] = ()
     failures: list[ContractFailure] = field(default_factory=list)
     requests: int = 0
     notes: list[str] = field(default_factory=list)
+    exchanges: list[RecordedExchange] | None = None
+    unrecorded: int = 0
     _seen: set[tuple[str, str]] = field(default_factory=set, repr=False)
+
+    def record(self, exchange: RecordedExchange) -> None:
+        """Keep one exchange for the HAR file (a :data:`Recorder`)."""
+        if self.exchanges is None:
+            return
+        if len(self.exchanges) < RECORD_LIMIT:
+            self.exchanges.append(exchange)
+        else:
+            self.unrecorded += 1
 
     def add(self, failure: ContractFailure) -> None:
         """Record ``failure`` unless the same one was recorded already."""

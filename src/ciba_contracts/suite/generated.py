@@ -30,7 +30,13 @@ from ciba_contracts.contract.rules import RULES, rule_named
 from ciba_contracts.contract.schemas import openapi_path, strict_openapi_path
 from ciba_contracts.redact import redact_finding
 from ciba_contracts.selection import is_issue_call
-from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location
+from ciba_contracts.suite.findings import (
+    ContractFailure,
+    RecordedExchange,
+    RecordedRequest,
+    Recorder,
+    finding_location,
+)
 from ciba_contracts.suite.target import Target
 from ciba_contracts.testing.checking import exchange_of
 from ciba_contracts.validate.finding import Finding
@@ -159,6 +165,19 @@ def _recorded(response: Any) -> RecordedRequest | None:
     return RecordedRequest(str(request.method), str(request.url), headers, body)
 
 
+def record_response(record: Recorder, response: Any, source: str) -> None:
+    """Hand a schemathesis response, and the request it answers, to ``record``."""
+    request = _recorded(response)
+    if request is None:
+        return
+    headers = tuple(
+        (str(name), str(value))
+        for name, values in dict(getattr(response, "headers", {}) or {}).items()
+        for value in (values if isinstance(values, list) else [values])
+    )
+    record(RecordedExchange(request, int(response.status_code), headers, response.content, source))
+
+
 def failures_of(exc: BaseException, response: Any, mode: str) -> list[ContractFailure]:
     """The failures a schemathesis check raised, as :class:`ContractFailure` objects."""
     items: list[BaseException] = (
@@ -249,6 +268,7 @@ def run_generated(
     budget: float | None = None,
     timeout: float = 10.0,
     notes: list[str] | None = None,
+    record: Recorder | None = None,
 ) -> tuple[list[ContractFailure], int]:
     """Send generated requests to the issue operation; returns failures and request count.
 
@@ -291,8 +311,13 @@ def run_generated(
             try:
                 response = case.call(base_url=target.base_url, headers=headers, timeout=timeout)
             except Exception as exc:  # a dropped connection or a timeout is a finding
-                failures.append(_transport_failure(case, exc, mode_name, target, headers))
+                failure = _transport_failure(case, exc, mode_name, target, headers)
+                failures.append(failure)
+                if record is not None and failure.request is not None:
+                    record(RecordedExchange(failure.request, None, (), b"", failure.source))
                 return
+            if record is not None:
+                record_response(record, response, f"generated, {mode_name}")
             try:
                 case.validate_response(
                     response,

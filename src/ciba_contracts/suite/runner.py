@@ -133,13 +133,16 @@ def run_suite(
     generated: bool = True,
     time_budget: float | None = DEFAULT_TIME_BUDGET,
     notify: Callable[[str], None] | None = None,
+    record_exchanges: bool = False,
 ) -> SuiteReport:
-    """Scenarios, then generated requests; every distinct failure lands in the report.
+    """Scenarios, generated requests, then stateful walks; every distinct failure lands
+    in the report.
 
     ``max_examples`` is per generation mode (positive, negative); ``ticket_ttl``
     adds the expiry scenario (it waits that long). ``time_budget`` (seconds,
     counted from the start) stops generation early on a slow target, which the
     report's notes then say; ``notify`` receives progress notes as they happen.
+    ``record_exchanges`` keeps every exchange in ``report.exchanges`` (``--har``).
     """
     started = time.monotonic()
     latency = check_reachable(target)
@@ -151,7 +154,10 @@ def run_suite(
             f"~{latency * planned:.0f} s"
             + (f" (generation stops at the {time_budget:g} s budget)" if time_budget else "")
         )
-    failures, count = run_scenarios(target, ticket_ttl=ticket_ttl)
+    record = report.record if record_exchanges else None
+    if record_exchanges:
+        report.exchanges = []
+    failures, count = run_scenarios(target, ticket_ttl=ticket_ttl, record=record)
     report.extend(failures)
     report.requests = count
     if generated and max_examples > 0:
@@ -161,7 +167,12 @@ def run_suite(
         if time_budget is not None:
             budget = max(0.0, time_budget - (time.monotonic() - started))
         failures, count = run_generated(
-            target, max_examples=max_examples, seed=seed, budget=budget, notes=report.notes
+            target,
+            max_examples=max_examples,
+            seed=seed,
+            budget=budget,
+            notes=report.notes,
+            record=record,
         )
         report.extend(failures)
         report.requests += count
@@ -171,7 +182,11 @@ def run_suite(
         if time_budget is not None:
             budget = max(0.0, time_budget - (time.monotonic() - started))
         failures, count = run_stateful(
-            target, max_examples=max(1, max_examples // 2), budget=budget, notes=report.notes
+            target,
+            max_examples=max(1, max_examples // 2),
+            budget=budget,
+            notes=report.notes,
+            record=record,
         )
         report.extend(failures)
         report.requests += count

@@ -27,7 +27,13 @@ from ciba_contracts.contract.apis import ISSUE_API
 from ciba_contracts.contract.rules import rule_named
 from ciba_contracts.exchange import Exchange, Location, header_pairs
 from ciba_contracts.redact import redact_finding
-from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, finding_location
+from ciba_contracts.suite.findings import (
+    ContractFailure,
+    RecordedExchange,
+    RecordedRequest,
+    Recorder,
+    finding_location,
+)
 from ciba_contracts.suite.target import Target
 from ciba_contracts.validate.finding import Finding
 
@@ -41,9 +47,12 @@ class _Stop(Exception):
 class Probe:
     """An httpx client that checks every answer and collects failures."""
 
-    def __init__(self, target: Target, client: httpx.Client) -> None:
+    def __init__(
+        self, target: Target, client: httpx.Client, record: Recorder | None = None
+    ) -> None:
         self.target = target
         self.client = client
+        self.record = record
         self.failures: list[ContractFailure] = []
         self.requests = 0
 
@@ -88,6 +97,8 @@ class Probe:
         try:
             response = self.client.post(url, content=body or b"", headers=headers)
         except httpx.TimeoutException as exc:
+            if self.record is not None:
+                self.record(RecordedExchange(recorded, None, (), b"", "scenario"))
             self.fail(
                 "timeout",
                 f"no answer within {self.client.timeout.read} s ({type(exc).__name__})",
@@ -95,12 +106,18 @@ class Probe:
             )
             raise _Stop from None
         except httpx.HTTPError as exc:
+            if self.record is not None:
+                self.record(RecordedExchange(recorded, None, (), b"", "scenario"))
             self.fail(
                 "transport",
                 f"the request got no HTTP answer: {type(exc).__name__}: {exc}",
                 recorded,
             )
             raise _Stop from None
+        if self.record is not None:
+            answered = tuple(response.headers.multi_items())
+            status = response.status_code
+            self.record(RecordedExchange(recorded, status, answered, response.content, "scenario"))
         if url == self.target.issue_url:
             self.check_answer(response, recorded)
         return response, recorded
@@ -345,10 +362,12 @@ def run_scenarios(
     ticket_ttl: float | None = None,
     only: str | None = None,
     timeout: float = 10.0,
+    record: Recorder | None = None,
 ) -> tuple[list[ContractFailure], int]:
     """Run the scenarios (or just ``only``) against ``target``; returns failures and request count.
 
     ``ticket_ttl`` adds the expiry scenario, which waits that long for a ticket to lapse.
+    ``record`` receives every exchange.
     """
     scenarios = dict(SCENARIOS)
     if ticket_ttl is not None:
@@ -356,7 +375,7 @@ def run_scenarios(
     if only is not None:
         scenarios = {only: scenarios[only]}
     with httpx.Client(timeout=timeout) as client:
-        probe = Probe(target, client)
+        probe = Probe(target, client, record)
         for scenario in scenarios.values():
             try:
                 scenario(probe)

@@ -17,8 +17,14 @@ from typing import Any
 import hypothesis
 from hypothesis import HealthCheck, Phase
 
-from ciba_contracts.suite.findings import ContractFailure
-from ciba_contracts.suite.generated import excluded_checks, failures_of, load_schema, set_target
+from ciba_contracts.suite.findings import ContractFailure, Recorder
+from ciba_contracts.suite.generated import (
+    excluded_checks,
+    failures_of,
+    load_schema,
+    record_response,
+    set_target,
+)
 from ciba_contracts.suite.target import Target
 
 __all__ = ["run_stateful"]
@@ -30,6 +36,7 @@ def run_stateful(
     max_examples: int = 10,
     budget: float | None = None,
     notes: list[str] | None = None,
+    record: Recorder | None = None,
 ) -> tuple[list[ContractFailure], int]:
     """Walk the links of the target's API version; returns failures and request count.
 
@@ -60,6 +67,8 @@ def run_stateful(
             sent[0] += 1
             response = super().call(case, **kwargs)
             last[0] = response
+            if record is not None:
+                record_response(record, response, "stateful")
             return response
 
         def validate_response(
