@@ -11,7 +11,6 @@ requests answered 400).
 
 from __future__ import annotations
 
-import functools
 import secrets
 import time
 import urllib.parse
@@ -21,11 +20,10 @@ from typing import Any, Final
 import httpx
 import orjson
 
-from ciba_contracts.check.exchange import ExchangeChecker
+from ciba_contracts.check.exchange import check_exchange
 from ciba_contracts.contract.actions import Action
 from ciba_contracts.contract.apis import ISSUE_API
 from ciba_contracts.contract.rules import rule_named
-from ciba_contracts.exchange import Exchange, Location, header_pairs
 from ciba_contracts.redact import redact_finding
 from ciba_contracts.suite.findings import (
     ContractFailure,
@@ -35,6 +33,7 @@ from ciba_contracts.suite.findings import (
     finding_location,
 )
 from ciba_contracts.suite.target import Target
+from ciba_contracts.testing.checking import answer_kind, exchange_of
 from ciba_contracts.validate.finding import Finding
 
 __all__ = ["SCENARIOS", "Probe", "Scenario", "run_scenarios"]
@@ -127,20 +126,12 @@ class Probe:
 
         Returns every finding, warnings included, as the checker gave them.
         """
-        exchange = Exchange(
-            location=Location(f"POST {recorded.safe_url()}"),
-            method="POST",
-            url=recorded.url,
-            status=response.status_code,
-            request_headers=recorded.headers,
-            response_headers=header_pairs(list(response.headers.multi_items())),
-            body=response.content,
-            request_body=recorded.body,
+        exchange = exchange_of(response)
+        target = self.target
+        what = answer_kind(exchange, ISSUE_API)
+        findings = check_exchange(
+            exchange, target.profile, target.select, target.ignore, api=ISSUE_API
         )
-        checker = self._checker()
-        answer = checker.answer(exchange)
-        what = answer.kind if answer is not None and answer.kind else "answer"
-        findings = checker.check(exchange)
         for finding in findings:
             if finding.is_error:
                 # The target's answer may carry credentials, and the report is output.
@@ -155,10 +146,6 @@ class Probe:
                     response.status_code,
                 )
         return findings
-
-    def _checker(self) -> ExchangeChecker:
-        target = self.target
-        return _checker(target.profile, target.select, target.ignore)
 
     # -- helpers the scenarios share ------------------------------------------------
 
@@ -197,11 +184,6 @@ class Probe:
         response, recorded, payload = self.issue(ticket)
         if payload.get("action") == Action.OK:
             self.broke(rule, recorded, response.status_code, **context)
-
-
-@functools.lru_cache(maxsize=16)
-def _checker(profile: str, select: str | None, ignore: str | None) -> ExchangeChecker:
-    return ExchangeChecker(profile, select, ignore, api=ISSUE_API)
 
 
 def _json(response: httpx.Response) -> Any:
