@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,9 @@ class Settings:
     format: str = "text"
     output: str | None = None
     path_pattern: str | None = None
-    #: The API whose answers bare payloads are (``issue``, ``authentication``...).
-    api: str = "issue"
+    #: ``--api``: the APIs whose recorded calls are checked, picked by their paths; bare
+    #: payloads are the answers of the one API named (``issue`` by default).
+    apis: tuple[str, ...] = ("issue",)
     #: Processes; 0 is "auto": more than one only for large inputs (see ``run.runner``).
     jobs: int = 0
     #: ``--storage-option`` pairs for URL inputs (credentials, maybe: never shown).
@@ -53,6 +54,28 @@ class Settings:
     def updated(self, **changes: Any) -> Settings:
         """A copy with the non-None ``changes`` applied (command-line flags win)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+#: ``--api all``: every API the contract checks.
+ALL_APIS = "all"
+
+
+def resolve_apis(names: Iterable[str]) -> tuple[str, ...]:
+    """``--api`` values as API names, in the contract's order (``all`` stands for every one).
+
+    >>> resolve_apis(["complete", "issue", "issue"])
+    ('issue', 'complete')
+    """
+    known = checked_apis()
+    wanted: set[str] = set()
+    for name in names:
+        if name == ALL_APIS:
+            wanted.update(known)
+        elif name in known:
+            wanted.add(name)
+        else:
+            raise ValueError(f"api must be one of {', '.join((*known, ALL_APIS))}, not {name!r}")
+    return tuple(name for name in known if name in wanted)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -126,10 +149,14 @@ def settings_from_table(table: Mapping[str, Any], source: Path) -> Settings:
             ) from None
         values["path_pattern"] = pattern
     if "api" in table:
-        api = _string(table, "api", where)
-        if api not in checked_apis():
-            raise ConfigError(f"{where}: api must be one of {', '.join(checked_apis())}")
-        values["api"] = api
+        raw = table["api"]
+        names = [raw] if isinstance(raw, str) else raw
+        if not isinstance(names, list) or not names or not all(isinstance(v, str) for v in names):
+            raise ConfigError(f"{where}: api must be an API name or a list of them")
+        try:
+            values["apis"] = resolve_apis(names)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     if "jobs" in table:
         jobs = table["jobs"]
         if isinstance(jobs, str) and jobs.strip().lower() == "auto":

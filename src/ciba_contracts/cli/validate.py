@@ -12,7 +12,15 @@ import orjson
 
 from ciba_contracts.cli.progress import ProgressBar
 from ciba_contracts.cli.progress import wanted as progress_wanted
-from ciba_contracts.config import FORMATS, ConfigError, Settings, check_rules, load_settings
+from ciba_contracts.config import (
+    ALL_APIS,
+    FORMATS,
+    ConfigError,
+    Settings,
+    check_rules,
+    load_settings,
+    resolve_apis,
+)
 from ciba_contracts.contract.apis import checked_apis
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import split_codes
@@ -81,9 +89,12 @@ def use_color(stream: object) -> bool:
 )
 @click.option(
     "--api",
-    type=click.Choice(checked_apis()),
-    help="The API whose answers bare payloads are (default: issue); recorded exchanges "
-    "say their API by their URL.",
+    "apis",
+    type=click.Choice((*checked_apis(), ALL_APIS)),
+    multiple=True,
+    help="The API whose calls are checked (default: issue); repeat it, or give 'all', for "
+    "several. Recorded calls are picked by their paths (v2 and v3); bare payloads need "
+    "exactly one API.",
 )
 @click.option("--select", help="Only these rules: codes, code prefixes or names, comma-separated.")
 @click.option("--ignore", help="Leave out these rules: codes, prefixes or names, comma-separated.")
@@ -98,8 +109,9 @@ def use_color(stream: object) -> bool:
 @click.option(
     "--path-pattern",
     metavar="REGEX",
-    help="Which recorded requests are issue-API calls: a regular expression searched in the "
-    "request path (default: /api/{serviceId}/backchannel/authentication/issue and "
+    help="Which recorded requests are calls of the API: a regular expression searched in the "
+    "request path, for gateways that rewrite paths (default: the API's own paths, such as "
+    "/api/{serviceId}/backchannel/authentication/issue and "
     "/api/backchannel/authentication/issue).",
 )
 @click.option(
@@ -152,7 +164,7 @@ def use_color(stream: object) -> bool:
 def validate(
     inputs: tuple[str, ...],
     profile: str | None,
-    api: str | None,
+    apis: tuple[str, ...],
     select: str | None,
     ignore: str | None,
     fmt: str | None,
@@ -178,7 +190,7 @@ def validate(
     settings = resolve_settings(
         config,
         profile=Profile.parse(profile) if profile else None,
-        api=api,
+        apis=resolve_apis(apis) if apis else None,
         select=split_codes(select) if select is not None else None,
         ignore=split_codes(ignore) if ignore is not None else None,
         format=fmt,

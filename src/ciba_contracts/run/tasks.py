@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from ciba_contracts.check.exchange import ExchangeChecker, input_finding
 from ciba_contracts.check.relay import RelayChecker
@@ -26,6 +26,7 @@ from ciba_contracts.check.relay_pairs import (
     RelayPairer,
 )
 from ciba_contracts.config import Settings
+from ciba_contracts.contract.apis import get_api
 from ciba_contracts.redact import redact_url
 from ciba_contracts.report.model import (
     Checked,
@@ -35,7 +36,7 @@ from ciba_contracts.report.model import (
     findings_store,
 )
 from ciba_contracts.report.store import SpillingList
-from ciba_contracts.selection import is_issue_call
+from ciba_contracts.selection import api_of, is_issue_call
 from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import (
     CASSETTE,
@@ -63,9 +64,12 @@ from ciba_contracts.traffic.har import SliceState, read_har
 from ciba_contracts.traffic.jsonstream import Candidate
 from ciba_contracts.traffic.payloads import PAYLOAD_SUFFIXES, read_payload_stream
 from ciba_contracts.traffic.vcr import read_cassette_yaml, read_vcr_json
-from ciba_contracts.validate.engine import get_validator, kind_of_api
+from ciba_contracts.validate.engine import Validator, get_validator, kind_of_api
 from ciba_contracts.validate.finding import Finding
 
+T = TypeVar("T")
+#: The API a recorded call is checked as, or None when it is not checked.
+ApiOf = Callable[[str, str], str | None]
 #: Progress callback: (source, bytes done, bytes in total or None).
 Progress = Callable[[str, int, int | None], None]
 
@@ -123,37 +127,48 @@ class Checks:
         self.settings = settings
         select = settings.select or None
         ignore = settings.ignore or None
-        self.exchanges = ExchangeChecker(settings.profile, select, ignore)
-        self.payloads = get_validator(
-            settings.profile, select, ignore, kind=kind_of_api(settings.api)
-        )
+        apis = settings.apis
+        self.exchanges = ExchangeChecker(settings.profile, select, ignore, apis[0])
+        #: Bare payloads say nothing of their API: they are checked when one API is named.
+        self.payloads: Validator | None = None
+        if len(apis) == 1:
+            self.payloads = get_validator(
+                settings.profile, select, ignore, kind=kind_of_api(apis[0])
+            )
         self.candidate: Candidate | None = None
         if settings.path_pattern:
             pattern = re.compile(settings.path_pattern)
-            self.wanted: Wanted = _remembered(
-                lambda method, url: is_issue_call(method, url, pattern)
+            # A gateway may rewrite paths: a call the pattern picks is checked as the API its
+            # URL names, if that is one of the chosen, or else as the first chosen.
+            self.api_for: ApiOf = _remembered(
+                lambda method, url: _api_by_pattern(method, url, pattern, apis)
             )
         else:
-            # Every issue-API path ends in "/issue", which JSON may write "\/issue": the raw
-            # text of a HAR entry that holds neither is no issue call and need not be parsed.
-            # (Longer markers are no faster to search, and "authentication/issue" would miss
-            # the escaped slash.)
-            self.candidate = (b"/issue",)
-            # Most recorded calls are not issue calls; a substring test turns them away
-            # before the URL is parsed. Not "authentication/issue": is_issue_call also takes
-            # ".../authentication//issue" and ".../authentication;p=1/issue".
-            test = _remembered(is_issue_call)
-            self.wanted = lambda method, url: "/issue" in url and test(method, url)
+            # Each API's paths end in one segment ("/issue", "/fail"...), which JSON may write
+            # with an escaped slash: the raw text of a HAR entry that holds none of them calls
+            # none of the chosen APIs and need not be parsed.
+            ends = sorted({end for name in apis for end in _path_ends(name)})
+            self.candidate = tuple(end.encode() for end in ends)
+            chosen = frozenset(apis)
+            test = _remembered(lambda method, url: _api_chosen(method, url, chosen))
+            # Most recorded calls are calls of none of them; a substring test turns them
+            # away before the URL is parsed (api_of also takes ".../authentication//issue"
+            # and ".../authentication;p=1/issue", so the test is on the last segment).
+            self.api_for = lambda method, url: (
+                test(method, url) if any(end in url for end in ends) else None
+            )
+        api_for = self.api_for
+        #: Calls of the chosen APIs, checked one by one; ``wanted`` adds the legs of relays.
+        self.api_call: Wanted = lambda method, url: api_for(method, url) is not None
+        self.wanted: Wanted = self.api_call
         #: Whether to list every checked item (the JUnit report has a test case for each).
         self.list_items = settings.format == "junit"
-        #: Issue-API calls, checked one by one; ``wanted`` adds the legs of relays.
-        self.issue_call: Wanted = self.wanted
         self.relays: RelayChecker | None = None
         if settings.relay:
             self.relays = RelayChecker(settings.profile, select, ignore)
             leg = _remembered(self.pairer().is_leg)
-            issue_call = self.issue_call
-            self.wanted = lambda method, url: issue_call(method, url) or leg(method, url)
+            api_call = self.api_call
+            self.wanted = lambda method, url: api_call(method, url) or leg(method, url)
             if self.candidate is not None:
                 # A custom --relay-path has no raw marker: every entry is parsed then.
                 markers = DEFAULT_RELAY_MARKERS
@@ -165,10 +180,31 @@ class Checks:
         return RelayPairer(self.relays, self.settings.relay_path, self.settings.correlate)
 
 
-def _remembered(test: Wanted) -> Wanted:
+def _remembered(test: Callable[[str, str], T]) -> Callable[[str, str], T]:
     """``test`` with its answers kept: a recording calls the same few URLs again and again,
     and splitting one costs more than looking it up."""
     return functools.lru_cache(maxsize=1024)(test)
+
+
+def _path_ends(api: str) -> set[str]:
+    """The last segments of ``api``'s path templates (``{"/issue"}``)."""
+    return {"/" + path.rstrip("/").rsplit("/", 1)[-1] for path in get_api(api).paths}
+
+
+def _api_chosen(method: str, url: str, chosen: frozenset[str]) -> str | None:
+    """The API ``method url`` calls, if it is one of ``chosen``."""
+    name = api_of(method, url)
+    return name if name in chosen else None
+
+
+def _api_by_pattern(
+    method: str, url: str, pattern: re.Pattern[str], apis: tuple[str, ...]
+) -> str | None:
+    """The API a call picked by ``--path-pattern`` is checked as, or None if not picked."""
+    if not is_issue_call(method, url, pattern):
+        return None
+    name = api_of(method, url)
+    return name if name in apis else apis[0]
 
 
 def check_task(
@@ -233,14 +269,14 @@ def _check_opened(
             progress(source, _position(opened), size)
         if pairer is not None and isinstance(record, Exchange):
             _pair(pairer, record, checks, partial)
-            if not checks.issue_call(record.method, record.url):
+            if not checks.api_call(record.method, record.url):
                 # A relay leg only: counted as before, as an exchange that is no issue call.
                 partial.summary.skipped += 1
                 continue
         if isinstance(record, Exchange):
             partial.read_anything = True
             partial.summary.checked += 1
-            found = checks.exchanges.check(record)
+            found = checks.exchanges.check(record, checks.api_for(record.method, record.url))
             description = _describe(record) if found or partial.items is not None else None
             if partial.items is not None:
                 loc = record.location
@@ -273,7 +309,7 @@ def _check_opened(
 
 def _pair(pairer: RelayPairer, record: Exchange, checks: Checks, partial: Partial) -> None:
     """Offer one exchange to the relay pairer; report the findings of a pair it completes."""
-    authlete = True if checks.issue_call(record.method, record.url) else None
+    authlete = True if checks.api_call(record.method, record.url) else None
     for client, found in pairer.feed(record, authlete=authlete, at=len(partial.findings)):
         for located in relay_located(client, found):
             partial.add(located)
@@ -307,6 +343,11 @@ def _compression_problem(partial: Partial, checks: Checks, opened: Opened, trunc
 
 
 def _check_payloads(opened: Opened, checks: Checks, partial: Partial) -> None:
+    if checks.payloads is None:
+        named = ", ".join(checks.settings.apis)
+        detail = f"bare payloads do not say which API answered them: give one --api (not {named})"
+        _add_problem(partial, checks, InputProblem(Location(opened.source), UNKNOWN_FORMAT, detail))
+        return
     for entry in read_payload_stream(opened.source, opened.stream, opened.suffix):
         partial.read_anything = True
         partial.summary.checked += 1
