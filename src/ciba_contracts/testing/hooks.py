@@ -96,6 +96,12 @@ class ContractHook:
 
     Use :func:`httpx_hook`, :func:`async_httpx_hook` or :func:`requests_hook` to
     make one. Safe to share between threads.
+
+    By default the issue API's calls are picked by their path (v2 and v3), as
+    ``validate`` picks them in recordings; ``api`` (``authentication``, ``fail``,
+    ``complete``) picks that API's calls instead. ``path_pattern`` replaces the
+    path selection (it is searched in the URL path of POST requests), whose
+    answers are then ``api``'s (by default the issue API's).
     """
 
     def __init__(
@@ -243,7 +249,8 @@ class ContractHook:
 
 
 class HttpxHook(ContractHook):
-    """A response event hook for ``httpx.Client`` (``event_hooks={"response": [hook]}``)."""
+    """A response event hook for a sync ``httpx.Client`` checking Authlete's CIBA answers
+    (``event_hooks={"response": [hook]}``)."""
 
     def __call__(self, response: httpx.Response) -> None:
         __tracebackhide__ = True
@@ -254,7 +261,8 @@ class HttpxHook(ContractHook):
 
 
 class AsyncHttpxHook(ContractHook):
-    """A response event hook for ``httpx.AsyncClient`` (reads the body with ``aread``)."""
+    """The hook of :class:`HttpxHook` for ``httpx.AsyncClient`` (a coroutine function that
+    reads the body with ``aread``)."""
 
     async def __call__(self, response: httpx.Response) -> None:
         __tracebackhide__ = True
@@ -276,53 +284,7 @@ class RequestsHook(ContractHook):
         self.check_info(response_info(response))
 
 
-def httpx_hook(
-    profile: Profile | str = Profile.AUTHLETE,
-    policy: Policy = "raise",
-    *,
-    select: Selection = None,
-    ignore: Selection = None,
-    path_pattern: re.Pattern[str] | str | None = None,
-    api: str | None = None,
-) -> HttpxHook:
-    """A response event hook for a sync ``httpx.Client`` checking Authlete's CIBA answers.
-
-    By default the issue API's calls are picked by their path (v2 and v3), as
-    ``validate`` picks them in recordings; ``api`` (``authentication``, ``fail``,
-    ``complete``) picks that API's calls instead.
-    ``path_pattern`` replaces the path selection (it is searched in the URL path
-    of POST requests), whose answers are then ``api``'s (by default the issue API's).
-    """
-    return HttpxHook(
-        profile, policy, select=select, ignore=ignore, path_pattern=path_pattern, api=api
-    )
-
-
-def async_httpx_hook(
-    profile: Profile | str = Profile.AUTHLETE,
-    policy: Policy = "raise",
-    *,
-    select: Selection = None,
-    ignore: Selection = None,
-    path_pattern: re.Pattern[str] | str | None = None,
-    api: str | None = None,
-) -> AsyncHttpxHook:
-    """:func:`httpx_hook` for ``httpx.AsyncClient`` (the hook is a coroutine function)."""
-    return AsyncHttpxHook(
-        profile, policy, select=select, ignore=ignore, path_pattern=path_pattern, api=api
-    )
-
-
-def requests_hook(
-    profile: Profile | str = Profile.AUTHLETE,
-    policy: Policy = "raise",
-    *,
-    select: Selection = None,
-    ignore: Selection = None,
-    path_pattern: re.Pattern[str] | str | None = None,
-    api: str | None = None,
-) -> RequestsHook:
-    """A ``requests`` response hook for issue-API responses; arguments as :func:`httpx_hook`."""
-    return RequestsHook(
-        profile, policy, select=select, ignore=ignore, path_pattern=path_pattern, api=api
-    )
+#: The hooks are made by calling their classes; these names are the documented way.
+httpx_hook = HttpxHook
+async_httpx_hook = AsyncHttpxHook
+requests_hook = RequestsHook
