@@ -199,7 +199,7 @@ def check_422(name: str) -> None:
     for path in (V3_ISSUE, V2_AUTH):
         response = client.post(path, json={"nothing": True})
         assert response.status_code == 422
-        assert json_of(response)["resultCode"] in {"A182201", "A179202"}
+        assert json_of(response)["resultCode"] in {"A182201", "A166201"}
 
 
 def check_html(name: str) -> None:
