@@ -365,6 +365,10 @@ def create_app(
             status = TicketStatus.VALID
         if status is TicketStatus.EXPIRED and config.has_fault("accept-expired-ticket"):
             status = TicketStatus.VALID
+        if status is TicketStatus.UNKNOWN and config.has_fault("completed-ticket-issued"):
+            flow = flows.get(ticket)
+            if flow is not None and flow.state is FlowState.COMPLETED:
+                status = TicketStatus.VALID
         if status is TicketStatus.VALID:
             payload = ok_payload(config)
             flows.advance(ticket, FlowState.ISSUED, payload.get("authReqId"))
@@ -379,8 +383,12 @@ def create_app(
         ticket = fields.get("ticket")
         if isinstance(ticket, str) and ticket:
             # The vendor: a given ticket of the service is deleted.
-            await run_in_threadpool(tickets.redeem, ticket, consume=True)
-            flows.advance(ticket, FlowState.FAILED)
+            if not config.has_fault("failed-ticket-issued"):
+                await run_in_threadpool(tickets.redeem, ticket, consume=True)
+            flow = flows.get(ticket)
+            issued = flow is not None and flow.state is FlowState.ISSUED
+            if not (issued and config.has_fault("failed-ticket-completed")):
+                flows.advance(ticket, FlowState.FAILED)
         return respond.payload(orjson.dumps(payload))
 
     async def complete(request: Request, fields: dict[str, Any]) -> Response:
