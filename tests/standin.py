@@ -116,6 +116,9 @@ def _result(code: str, text: str) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "standin/1"
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; with Nagle's algorithm on, every keep-alive
+    # answer would wait for the client's delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
     state: StandIn
 
     def log_message(self, format: str, *args: Any) -> None:
