@@ -1,4 +1,5 @@
-"""Explicit scenarios: authentication -> issue, ticket reuse, unknown tickets, HTTP promises."""
+"""Explicit scenarios: authentication -> issue, ticket reuse, unknown tickets, HTTP promises,
+and the flows through /complete and /fail."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An independent stand-in for Authlete's CIBA authentication and issue APIs (QA tests).
+"""An independent stand-in for Authlete's four CIBA APIs (QA tests).
 
 Written from the vendor's OpenAPI documents, not from the bundled reference
 server, on the standard library's ``http.server``: it answers differently from
@@ -67,6 +67,10 @@ FAULTS = frozenset(
         "bool-expires-in",  # expiresIn: true
         "content-not-string",  # responseContent is an object, not a string
         "extra-members",  # unknown members everywhere (not a fault: tolerant reader)
+        "reissue-after-complete",  # a ticket /complete took is redeemable again
+        "complete-refuses",  # /complete answers SERVER_ERROR to every ticket
+        "fail-keeps-ticket",  # /fail does not delete the ticket
+        "complete-after-fail",  # /fail does not end the flow of an issued ticket
     }
 )
 
@@ -81,7 +85,8 @@ class StandIn:
     interval: int | None = 5
     pretty: bool = False
     tickets: dict[str, float] = field(default_factory=dict)
-    issued: list[str] = field(default_factory=list)
+    #: ticket -> its auth_req_id, for the tickets /issue redeemed and nothing ended yet.
+    flows: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     fixed_id: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     #: How a request without a usable ticket is refused: "400" (a result object), or a
@@ -94,6 +99,16 @@ class StandIn:
             raise ValueError(f"unknown faults {sorted(unknown)}")
 
 
+_APIS = tuple(
+    "backchannel/authentication" + suffix for suffix in ("", "/issue", "/fail", "/complete")
+)
+#: The fail API's reasons -> (action, error); the others are BAD_REQUEST with the reason.
+_FAIL_REASONS = {
+    "ACCESS_DENIED": ("FORBIDDEN", "access_denied"),
+    "SERVER_ERROR": ("INTERNAL_SERVER_ERROR", "server_error"),
+}
+
+
 def _result(code: str, text: str) -> dict[str, Any]:
     return {"resultCode": code, "resultMessage": f"[{code}] {text}"}
 
@@ -101,6 +116,9 @@ def _result(code: str, text: str) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "standin/1"
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; with Nagle's algorithm on, every keep-alive
+    # answer would wait for the client's delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
     state: StandIn
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -161,7 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
         api = "/".join(rest)
         if (
             version is None
-            or api not in ("backchannel/authentication", "backchannel/authentication/issue")
+            or api not in _APIS
             or (version == 3 and "v2-only" in state.faults)
             or (version == 2 and "v3-only" in state.faults)
         ):
@@ -174,6 +192,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if api.endswith("issue"):
             self._issue(body)
+        elif api.endswith("fail"):
+            self._fail(body)
+        elif api.endswith("complete"):
+            self._complete(body)
         else:
             self._authentication(body)
 
@@ -335,6 +357,62 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(state.delay or 30)
         self._ok(ticket)
 
+    def _fail(self, body: dict[str, Any]) -> None:
+        state = self.state
+        ticket = body.get("ticket")
+        reason = body.get("reason") or "SERVER_ERROR"
+        action, error = _FAIL_REASONS.get(str(reason), ("BAD_REQUEST", str(reason).lower()))
+        if isinstance(ticket, str):
+            # The vendor: a given ticket of the service is deleted.
+            with state.lock:
+                if "fail-keeps-ticket" not in state.faults:
+                    state.tickets.pop(ticket, None)
+                if "complete-after-fail" not in state.faults:
+                    state.flows.pop(ticket, None)
+        content: dict[str, Any] = {"error": error}
+        if isinstance(body.get("errorDescription"), str):
+            content["error_description"] = body["errorDescription"]
+        self._send(
+            200,
+            {
+                "action": action,
+                "responseContent": json.dumps(content),
+                **_result("A185001", "Error response built."),
+            },
+        )
+
+    def _complete(self, body: dict[str, Any]) -> None:
+        state = self.state
+        ticket = body.get("ticket")
+        result = body.get("result")
+        with state.lock:
+            auth_req_id = state.flows.pop(ticket, None) if isinstance(ticket, str) else None
+            if auth_req_id is not None and "reissue-after-complete" in state.faults:
+                state.tickets[str(ticket)] = time.time() + 600
+        if (
+            auth_req_id is None
+            or "complete-refuses" in state.faults
+            or result
+            not in (
+                "AUTHORIZED",
+                "ACCESS_DENIED",
+                "TRANSACTION_FAILED",
+            )
+        ):
+            self._send(200, {**_result("A196201", "No such ticket."), "action": "SERVER_ERROR"})
+            return
+        code = "A198001" if result == "AUTHORIZED" else "A198002"
+        self._send(
+            200,
+            {
+                **_result(code, f"Recorded (mode = poll, result = {result})."),
+                "action": "NO_ACTION",
+                "authReqId": auth_req_id,
+                "deliveryMode": "POLL",
+                "clientId": 4711,
+            },
+        )
+
     def _ok(self, ticket: str) -> None:
         state = self.state
         faults = state.faults
@@ -381,6 +459,8 @@ class _Handler(BaseHTTPRequestHandler):
         if "extra-members" in faults:
             answer["serviceAttributes"] = [{"key": "k", "value": "v"}]
             answer["x-trace"] = ticket[:4]
+        with state.lock:
+            state.flows[ticket] = auth_req_id
         self._send(200, answer)
 
 

@@ -93,6 +93,10 @@ CAUGHT = {
     "content-not-string": "S003",
     "invalid-ticket-ok-status-content": "A111",
     "wrong-status-400-on-unknown": "H301",
+    "reissue-after-complete": "L409",
+    "complete-refuses": "L410",
+    "fail-keeps-ticket": "L411",
+    "complete-after-fail": "L412",
 }
 
 

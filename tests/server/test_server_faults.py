@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from family_support import FAMILY_CHECKS
+from family_support import FAMILY_CHECKS, complete, fail, issued_ticket
 from server_support import (
     GOOD_REQUEST,
     V2_AUTH,
@@ -199,7 +199,7 @@ def check_422(name: str) -> None:
     for path in (V3_ISSUE, V2_AUTH):
         response = client.post(path, json={"nothing": True})
         assert response.status_code == 422
-        assert json_of(response)["resultCode"] in {"A182201", "A179202"}
+        assert json_of(response)["resultCode"] in {"A182201", "A166201"}
 
 
 def check_html(name: str) -> None:
@@ -255,6 +255,64 @@ def check_accept_expired(name: str) -> None:
         assert json_of(client.post(V3_ISSUE, json={"ticket": ticket}))["action"] == expected
 
 
+# -- flow faults: what /complete and /fail do to a ticket ------------------------------
+
+
+def _issue(client: AsgiClient, ticket: str) -> str:
+    return str(json_of(client.post(V3_ISSUE, json={"ticket": ticket}))["action"])
+
+
+def check_completed_ticket_issued(name: str) -> None:
+    for faults, expected in (((name,), "OK"), ((), "INVALID_TICKET")):
+        client = client_with(*faults)
+        ticket, issued = issued_ticket(client)
+        assert issued["action"] == "OK"
+        assert complete(client, ticket)["action"] == "NO_ACTION"
+        assert _issue(client, ticket) == expected
+    # Only /complete's consumption is forgotten: a ticket issued once stays refused.
+    client = client_with(name)
+    ticket, _ = issued_ticket(client)
+    assert _issue(client, ticket) == "INVALID_TICKET"
+
+
+def check_issued_ticket_not_completed(name: str) -> None:
+    for faults, expected in (((name,), "SERVER_ERROR"), ((), "NO_ACTION")):
+        client = client_with(*faults)
+        ticket, _ = issued_ticket(client)
+        answer = complete(client, ticket)
+        assert answer["action"] == expected
+    assert answer["resultCode"] == "A198001"
+    client = client_with(name)
+    ticket, _ = issued_ticket(client)
+    assert complete(client, ticket)["resultCode"] == "A196204"
+
+
+def check_failed_ticket_issued(name: str) -> None:
+    for faults, expected in (((name,), "OK"), ((), "INVALID_TICKET")):
+        client = client_with(*faults)
+        ticket = client.ticket()
+        assert fail(client, ticket, "ACCESS_DENIED")["action"] == "FORBIDDEN"
+        assert _issue(client, ticket) == expected
+    # After /issue, /fail still ends the flow: /complete refuses the ticket.
+    client = client_with(name)
+    ticket, _ = issued_ticket(client)
+    fail(client, ticket, "ACCESS_DENIED")
+    assert complete(client, ticket)["action"] == "SERVER_ERROR"
+
+
+def check_failed_ticket_completed(name: str) -> None:
+    for faults, expected in (((name,), "NO_ACTION"), ((), "SERVER_ERROR")):
+        client = client_with(*faults)
+        ticket, _ = issued_ticket(client)
+        assert fail(client, ticket, "ACCESS_DENIED")["action"] == "FORBIDDEN"
+        assert complete(client, ticket)["action"] == expected
+    # Before /issue, /fail still deletes the ticket.
+    client = client_with(name)
+    ticket = client.ticket()
+    fail(client, ticket, "ACCESS_DENIED")
+    assert _issue(client, ticket) == "INVALID_TICKET"
+
+
 CHECKS: dict[str, Callable[[str], None]] = {
     "payload-not-json": check_payload_not_json,
     "payload-not-object": check_payload_not_object,
@@ -287,6 +345,10 @@ CHECKS: dict[str, Callable[[str], None]] = {
     "ticket-reuse": check_reuse,
     "accept-unknown-ticket": check_accept_unknown,
     "accept-expired-ticket": check_accept_expired,
+    "completed-ticket-issued": check_completed_ticket_issued,
+    "issued-ticket-not-completed": check_issued_ticket_not_completed,
+    "failed-ticket-issued": check_failed_ticket_issued,
+    "failed-ticket-completed": check_failed_ticket_completed,
 }
 
 

@@ -138,28 +138,46 @@ def _constant_time_equal(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8"))
 
 
-def _check_credentials(request: Request, api: _Api, config: ServerConfig) -> Result | None:
+def _check_credentials(
+    request: Request, api: _Api, config: ServerConfig
+) -> tuple[Result, str] | None:
+    """None when the credentials are right, else the result and the detail its message takes."""
     header = request.headers.get("authorization")
     if header is None or not header.strip():
-        return Result.AUTHORIZATION_MISSING
+        return Result.AUTHORIZATION_MISSING, ""
     scheme, _, credentials = header.strip().partition(" ")
     credentials = credentials.strip()
-    if scheme.lower() != api.scheme.lower():
-        return Result.AUTHORIZATION_SCHEME
+    malformed = Result.AUTHORIZATION_MALFORMED, _masked(scheme, credentials)
+    if scheme.lower() != api.scheme.lower() or not credentials:
+        return malformed
     if api.scheme == "Bearer":
-        return (
-            None if _constant_time_equal(credentials, config.token) else Result.CREDENTIALS_INVALID
-        )
+        if _constant_time_equal(credentials, config.token):
+            return None
+        # v3: the service is the one the path names.
+        return Result.CREDENTIALS_INVALID, _printable(request.path_params.get("serviceId", ""))
     try:
         decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        return Result.CREDENTIALS_INVALID
+        return malformed
     key, sep, secret = decoded.partition(":")
+    if not sep:
+        return malformed
     expected_key, expected_secret = config.basic
     # Compare both halves even when the first differs, so timing says nothing.
     key_ok = _constant_time_equal(key, expected_key)
     secret_ok = _constant_time_equal(secret, expected_secret)
-    return None if sep and key_ok and secret_ok else Result.CREDENTIALS_INVALID
+    # v2: the service is the one whose API key the credentials name.
+    return None if key_ok and secret_ok else (Result.CREDENTIALS_INVALID, _printable(key))
+
+
+def _printable(text: str, limit: int = 40) -> str:
+    return "".join(ch if " " <= ch <= "~" else "?" for ch in text[:limit])
+
+
+def _masked(scheme: str, credentials: str) -> str:
+    # The header's value as Authlete's message shows it, with the credentials left out:
+    # answers end up in logs and reports.
+    return _printable(scheme, 20) + (" ***" if credentials else "")
 
 
 def _challenge(api: _Api, result: Result) -> str:
@@ -227,12 +245,13 @@ def _endpoint(
             if not config.has_fault("ignore-credentials"):
                 failure = _check_credentials(request, api, config)
                 if failure is not None:
+                    result, detail = failure
                     return respond.result(
                         401,
-                        failure,
+                        result,
                         api.name,
-                        api.scheme,
-                        headers={"WWW-Authenticate": _challenge(api, failure)},
+                        detail,
+                        headers={"WWW-Authenticate": _challenge(api, result)},
                     )
             try:
                 body = await _read_body(request, config.max_body_bytes)
@@ -346,6 +365,10 @@ def create_app(
             status = TicketStatus.VALID
         if status is TicketStatus.EXPIRED and config.has_fault("accept-expired-ticket"):
             status = TicketStatus.VALID
+        if status is TicketStatus.UNKNOWN and config.has_fault("completed-ticket-issued"):
+            flow = flows.get(ticket)
+            if flow is not None and flow.state is FlowState.COMPLETED:
+                status = TicketStatus.VALID
         if status is TicketStatus.VALID:
             payload = ok_payload(config)
             flows.advance(ticket, FlowState.ISSUED, payload.get("authReqId"))
@@ -360,8 +383,12 @@ def create_app(
         ticket = fields.get("ticket")
         if isinstance(ticket, str) and ticket:
             # The vendor: a given ticket of the service is deleted.
-            await run_in_threadpool(tickets.redeem, ticket, consume=True)
-            flows.advance(ticket, FlowState.FAILED)
+            if not config.has_fault("failed-ticket-issued"):
+                await run_in_threadpool(tickets.redeem, ticket, consume=True)
+            flow = flows.get(ticket)
+            issued = flow is not None and flow.state is FlowState.ISSUED
+            if not (issued and config.has_fault("failed-ticket-completed")):
+                flows.advance(ticket, FlowState.FAILED)
         return respond.payload(orjson.dumps(payload))
 
     async def complete(request: Request, fields: dict[str, Any]) -> Response:
@@ -382,8 +409,8 @@ def create_app(
         )
         for prefix, scheme in versions
         for name, malformed, handler in (
-            (AUTHENTICATION_API, Result.AUTHENTICATION_BODY_MALFORMED, authenticate),
-            (ISSUE_API, Result.ISSUE_BODY_MALFORMED, issue),
+            (AUTHENTICATION_API, Result.BODY_MALFORMED, authenticate),
+            (ISSUE_API, Result.BODY_MALFORMED, issue),
             (FAIL_API, Result.CLIENT_ERROR, fail),
             (COMPLETE_API, Result.CLIENT_ERROR, complete),
         )
@@ -396,7 +423,7 @@ def create_app(
                 405, Result.METHOD_NOT_ALLOWED, request.url.path, "POST", headers=exc.headers
             )
         if exc.status_code == 404:
-            return respond.result(404, Result.NOT_FOUND)
+            return respond.result(404, Result.NOT_FOUND, detail=_printable(request.url.path))
         return respond.result(exc.status_code, Result.SERVER_ERROR, request.url.path)
 
     async def server_error(request: Request, exc: Exception) -> Response:

@@ -76,10 +76,20 @@ class _Rejected(Exception):
         self.detail = detail or description
 
 
-def _invalid_request(
-    description: str, result: Result = Result.AUTHENTICATION_INVALID_REQUEST, detail: str = ""
-) -> _Rejected:
+def _invalid_request(description: str, result: Result, detail: str = "") -> _Rejected:
     return _Rejected("BAD_REQUEST", result, "invalid_request", description, detail)
+
+
+def _malformed_parameters(description: str) -> _Rejected:
+    # Authlete's code for it (A166202) blames the calling service, whose `parameters`
+    # they are: the vendor's INTERNAL_SERVER_ERROR ("the request from the authorization
+    # server implementation was wrong").
+    return _Rejected(
+        "INTERNAL_SERVER_ERROR",
+        Result.AUTHENTICATION_PARAMETERS_MALFORMED,
+        "server_error",
+        description,
+    )
 
 
 def _parse_parameters(parameters: str) -> dict[str, str]:
@@ -88,9 +98,9 @@ def _parse_parameters(parameters: str) -> dict[str, str]:
             parameters, keep_blank_values=True, errors="strict", max_num_fields=_MAX_PARAMETERS
         )
     except UnicodeDecodeError:
-        raise _invalid_request("the parameters are not UTF-8") from None
+        raise _malformed_parameters("the parameters are not UTF-8") from None
     except ValueError:
-        raise _invalid_request("too many parameters") from None
+        raise _malformed_parameters("too many parameters") from None
     params: dict[str, str] = {}
     for name, value in pairs:
         # RFC 6749 §3.1: parameters must not repeat, and empty ones count as absent.
@@ -172,9 +182,10 @@ def _identify(
         # CIBA §7.1: the backchannel endpoint always authenticates the client.
         raise _Rejected(
             "UNAUTHORIZED",
-            Result.AUTHENTICATION_CLIENT_UNAUTHORIZED,
+            Result.AUTHENTICATION_NO_SECRET,
             "invalid_client",
             "no client secret was presented",
+            auth_method,
         )
 
     scope = params.get("scope")
@@ -184,9 +195,10 @@ def _identify(
     if "openid" not in scopes:
         raise _Rejected(
             "BAD_REQUEST",
-            Result.AUTHENTICATION_INVALID_SCOPE,
+            Result.AUTHENTICATION_MANDATORY_SCOPE,
             "invalid_scope",
             "the scope must include openid",
+            "openid",
         )
 
     present = [(name, kind) for name, kind in _HINTS if name in params]

@@ -137,7 +137,8 @@ def complete_payload(
         return _server_error(Result.COMPLETE_TICKET_CONSUMED)
     if now >= flow.expires_at:
         return _server_error(Result.COMPLETE_TICKET_EXPIRED)
-    if flow.state is not FlowState.ISSUED or flow.auth_req_id is None:
+    forgot = config.has_fault("issued-ticket-not-completed")
+    if flow.state is not FlowState.ISSUED or flow.auth_req_id is None or forgot:
         return _server_error(Result.COMPLETE_NOT_ISSUED)
     result = str(fields["result"])
     mode = flow.delivery_mode

@@ -348,10 +348,37 @@ _CATALOG: Final[tuple[Fault, ...]] = (
         "an expired ticket is accepted",
         _ISSUE_STATE,
     ),
+    # The flow through /complete and /fail.
+    Fault(
+        "completed-ticket-issued",
+        "completed-ticket-issued",
+        "a ticket /complete consumed gives OK at the issue API again",
+        "issue API, a ticket /complete consumed",
+    ),
+    Fault(
+        "issued-ticket-not-completed",
+        "issued-ticket-not-completed",
+        "/complete answers SERVER_ERROR (A196204) as if no auth_req_id had been issued",
+        "complete API, a ticket whose auth_req_id was issued",
+        "complete",
+    ),
+    Fault(
+        "failed-ticket-issued",
+        "failed-ticket-issued",
+        "/fail keeps the ticket: the issue API still gives OK for it",
+        "issue API, a ticket given to /fail before /issue",
+    ),
+    Fault(
+        "failed-ticket-completed",
+        "failed-ticket-completed",
+        "/fail after /issue keeps the flow: /complete still takes the ticket",
+        "complete API, a ticket given to /fail after /issue",
+        "complete",
+    ),
 )
 
 FAULTS: Final[Mapping[str, Fault]] = MappingProxyType({fault.name: fault for fault in _CATALOG})
-"""The catalog by name, in a stable order (payload rules first, then HTTP and state)."""
+"""The catalog by name, in a stable order (payload rules first, then HTTP, state and flows)."""
 
 
 def iter_faults() -> Iterator[Fault]:

@@ -2,10 +2,11 @@
 
 Authlete's codes are a letter, a three-digit API number and a three-digit
 number within that API (``A183001``: API 183, ``/backchannel/authentication/issue``).
-Messages start with ``[code]``. Where Authlete documents a code for a case
-(``schemas/authlete-result-codes.json``), the stand-in answers with that code and
-its documented message; the others are invented in the same style and never
-reuse a documented code for a different meaning.
+Messages start with ``[code]``. Every code here is one Authlete documents
+(``schemas/authlete-result-codes.json``), with its documented message and the
+placeholders filled in, so the stand-in keeps result-code rules A190-A194 on
+every API. Where the table names no code for a case, the stand-in answers with
+the vendor's generic client error (``A000201 Client Error: {Error Message}``).
 """
 
 from __future__ import annotations
@@ -21,40 +22,64 @@ FAIL_API: Final = "/backchannel/authentication/fail"
 COMPLETE_API: Final = "/backchannel/authentication/complete"
 
 
+@enum.unique
 class Result(enum.Enum):
     """A result code with its message template (``str.format`` fields: ``api``, ``detail``)."""
 
-    # Generic API-level answers (documented codes: A001101, A001202).
+    # Generic API-level answers: Authlete's A001xxx/A003xxx, and its generic client
+    # error (A000201) where the table names no case of its own.
     SERVER_ERROR = ("A001101", "{api}, Authlete Server error.")
     AUTHORIZATION_MISSING = ("A001202", "{api}, Authorization header is missing.")
-    CREDENTIALS_INVALID = (
+    # The documented message ends with the header's value; the stand-in shows only its
+    # scheme there, since the rest is a credential.
+    AUTHORIZATION_MALFORMED = (
         "A001203",
-        "{api}, The credentials in the Authorization header are invalid.",
+        "{api}, Credentials in Authorization header are malformed: {detail}",
     )
-    AUTHORIZATION_SCHEME = ("A001204", "{api}, This API requires {detail} authentication.")
-    BODY_TOO_LARGE = ("A001205", "{api}, The request body is larger than {detail} bytes.")
-    NOT_FOUND = ("A001206", "No API is available at the requested path.")
-    METHOD_NOT_ALLOWED = ("A001207", "{api}, The HTTP method is not allowed; use {detail}.")
+    CREDENTIALS_INVALID = (
+        "A003204",
+        "{api}, The API credentials do not match those of the service (API Key = {detail}).",
+    )
+    BODY_TOO_LARGE = (
+        "A000201",
+        "Client Error: {api}, the request body is larger than {detail} bytes.",
+    )
+    BODY_MALFORMED = ("A000201", "Client Error: {api}, the request body is malformed: {detail}.")
+    NOT_FOUND = ("A000201", "Client Error: no API is available at {detail}.")
+    METHOD_NOT_ALLOWED = (
+        "A000201",
+        "Client Error: {api}, the HTTP method is not allowed; use {detail}.",
+    )
+    #: Calls the vendor documents no code for: its generic client error.
+    CLIENT_ERROR = ("A000201", "Client Error: {detail}")
 
-    # /backchannel/authentication (documented: A179001).
+    # /backchannel/authentication.
     AUTHENTICATION_OK = (
         "A179001",
         "The backchannel authentication request was processed successfully.",
     )
-    AUTHENTICATION_BODY_MALFORMED = ("A179201", "{api}, The request body is malformed: {detail}.")
-    AUTHENTICATION_PARAMETERS_MISSING = ("A179202", "{api}, The request has no 'parameters'.")
-    AUTHENTICATION_FIELD_TYPE = ("A179203", "{api}, '{detail}' has the wrong type.")
-    AUTHENTICATION_INVALID_REQUEST = (
-        "A179301",
-        "{api}, The backchannel authentication request is invalid: {detail}.",
+    AUTHENTICATION_PARAMETERS_MISSING = (
+        "A166201",
+        "The API call does not contain the 'parameters' request parameter.",
     )
-    AUTHENTICATION_INVALID_SCOPE = (
-        "A179302",
-        "{api}, The backchannel authentication request does not include the 'openid' scope.",
+    AUTHENTICATION_PARAMETERS_MALFORMED = (
+        "A166202",
+        "The format of the 'parameters' request parameter passed to this API does not conform "
+        "to application/x-www-form-urlencoded.",
     )
-    AUTHENTICATION_CLIENT_UNAUTHORIZED = (
-        "A179303",
-        "{api}, Client authentication failed: {detail}.",
+    AUTHENTICATION_FIELD_TYPE = ("A000201", "Client Error: {api}, '{detail}' has the wrong type.")
+    AUTHENTICATION_MANDATORY_SCOPE = (
+        "A176304",
+        "The backchannel authentication request does not include the mandatory scope '{detail}'.",
+    )
+    AUTHENTICATION_NO_SECRET = (
+        "A157304",
+        "The client authentication method is '{detail}' but the request does not include a "
+        "client secret.",
+    )
+    AUTHENTICATION_SECRET_MISMATCH = (
+        "A157305",
+        "The client secret presented by the client does not match the expected one.",
     )
     # Cases Authlete documents a code for (schemas/authlete-result-codes.json).
     AUTHENTICATION_PARAMETER_REPEATED = (
@@ -104,10 +129,9 @@ class Result(enum.Enum):
     )
 
     # /backchannel/authentication/issue: the codes and messages Authlete documents
-    # (schemas/authlete-result-codes.json); only a malformed body has an own code.
+    # (schemas/authlete-result-codes.json).
     ISSUE_OK = ("A183001", "An auth_req_id was issued successfully.")
     ISSUE_STORE_FAILED = ("A182101", "Failed to issue an 'auth_req_id' due to a database error.")
-    ISSUE_BODY_MALFORMED = ("A183201", "{api}, The request body is malformed: {detail}.")
     ISSUE_TICKET_MISSING = (
         "A182201",
         "The request to /api/backchannel/authentication/issue API does not contain the "
@@ -123,9 +147,6 @@ class Result(enum.Enum):
         "A181205",
         "The ticket has already been used to issue an auth_req_id by the previous API call.",
     )
-
-    # Calls the vendor documents no code for: its generic client error.
-    CLIENT_ERROR = ("A000201", "Client Error: {detail}")
 
     # /backchannel/authentication/fail.
     FAIL_OK = (

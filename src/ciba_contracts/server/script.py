@@ -29,10 +29,11 @@ __all__ = ["AnswerScript", "RecordingMiddleware", "scriptable_actions"]
 #: The stand-in's API paths -> the contract's API names.
 API_NAMES: Final = {AUTHENTICATION_API: "authentication", ISSUE_API: "issue"}
 
-#: Error actions the script can force, per API: the result code and OAuth error behind each.
+#: Error actions the script can force, per API: the result code and OAuth error behind each
+#: (documented codes of the blamed party, as a real refusal would carry).
 _AUTHENTICATION_ERRORS: Final = {
-    "BAD_REQUEST": (Result.AUTHENTICATION_INVALID_REQUEST, "invalid_request"),
-    "UNAUTHORIZED": (Result.AUTHENTICATION_CLIENT_UNAUTHORIZED, "invalid_client"),
+    "BAD_REQUEST": (Result.AUTHENTICATION_NO_HINT, "invalid_request"),
+    "UNAUTHORIZED": (Result.AUTHENTICATION_SECRET_MISMATCH, "invalid_client"),
     "INTERNAL_SERVER_ERROR": (Result.SERVER_ERROR, "server_error"),
 }
 _ISSUE_ERRORS: Final = {
@@ -101,7 +102,7 @@ class AnswerScript:
         detail = f"scripted {action.lower().replace('_', ' ')} (ref {nonce})"
         description = f"[{result.code}] The request was refused: {detail}."
         return {
-            **result.body(path_api, detail),
+            **result.body(path_api),
             "action": action,
             "responseContent": orjson.dumps(
                 {"error": error, "error_description": description}

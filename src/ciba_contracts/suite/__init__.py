@@ -1,4 +1,4 @@
-"""The live contract suite: checks a running issue API (or the bundled reference server).
+"""The live contract suite: checks running CIBA APIs (or the bundled reference server).
 
 :func:`run_suite` runs explicit scenarios (httpx) and schemathesis-generated
 requests against a :class:`Target` and returns a :class:`SuiteReport`; the

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: Roughly how many requests the scenarios send.
-_SCENARIO_REQUESTS: Final = 22
+_SCENARIO_REQUESTS: Final = 36
 #: Expected durations above this many seconds are announced before the run.
 _SLOW_NOTICE: Final = 30.0
 

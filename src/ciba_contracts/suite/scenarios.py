@@ -1,10 +1,12 @@
 """Explicit scenarios, written with httpx: the promises generated data cannot reach.
 
-Every answer of the issue API goes to the one exchange checker, as recorded
+Every answer of the four APIs goes to the one exchange checker, as recorded
 traffic does (documented status, media type, payload rules at the target's
-level); each scenario then adds its own expectation, a rule of the catalog's
-live family (a ticket is redeemed once, a never-issued or empty ticket never
-gives ``OK``, bad credentials get 401...). Only what the vendor states is
+level: see :class:`~ciba_contracts.suite.probe.Probe`); each scenario then adds
+its own expectation, a rule of the catalog's live family (a ticket is redeemed
+once, a never-issued or empty ticket never gives ``OK``, bad credentials get
+401...). The flows through ``/complete`` and ``/fail`` are
+:mod:`ciba_contracts.suite.flow_scenarios`. Only what the vendor states is
 expected by default; ``strict_requests`` adds the project's own (malformed
 requests answered 400).
 """
@@ -15,189 +17,18 @@ import secrets
 import time
 import urllib.parse
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
 import httpx
 import orjson
 
-from ciba_contracts.check.exchange import check_exchange
 from ciba_contracts.contract.actions import Action
-from ciba_contracts.contract.apis import ISSUE_API
-from ciba_contracts.contract.rules import rule_named
-from ciba_contracts.redact import redact_finding
-from ciba_contracts.suite.findings import (
-    ContractFailure,
-    RecordedExchange,
-    RecordedRequest,
-    Recorder,
-    finding_location,
-)
+from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, Recorder
+from ciba_contracts.suite.flow_scenarios import FLOW_SCENARIOS
+from ciba_contracts.suite.probe import Probe, ScenarioStop, json_body, payload_of
 from ciba_contracts.suite.target import Target
-from ciba_contracts.testing.checking import answer_kind, exchange_of
-from ciba_contracts.validate.finding import Finding
 
 __all__ = ["SCENARIOS", "Probe", "Scenario", "run_scenarios"]
-
-
-class _Stop(Exception):
-    """A scenario cannot go on (its precondition failed and was reported)."""
-
-
-class Probe:
-    """An httpx client that checks every answer and collects failures."""
-
-    def __init__(
-        self, target: Target, client: httpx.Client, record: Recorder | None = None
-    ) -> None:
-        self.target = target
-        self.client = client
-        self.record = record
-        self.failures: list[ContractFailure] = []
-        self.requests = 0
-
-    def fail(
-        self,
-        check: str,
-        message: str,
-        request: RecordedRequest | None = None,
-        status: int | None = None,
-    ) -> None:
-        """Record a failure."""
-        self.failures.append(ContractFailure(check, message, request, status))
-
-    def broke(
-        self,
-        rule: str,
-        request: RecordedRequest | None = None,
-        status: int | None = None,
-        **context: object,
-    ) -> None:
-        """Record that the rule called ``rule`` broke, when the target's selection reports it."""
-        found = rule_named(rule)
-        if self.target.reports(found.code):
-            self.fail(found.code, found.format(**context), request, status)
-
-    def post(
-        self,
-        url: str,
-        body: bytes | None,
-        *,
-        authorization: str | None = "default",
-        content_type: str = "application/json",
-    ) -> tuple[httpx.Response, RecordedRequest]:
-        """POST ``body`` to ``url`` and run the checks every answer must pass."""
-        headers: dict[str, str] = {"Content-Type": content_type, "Accept": "application/json"}
-        if authorization == "default":
-            headers["Authorization"] = self.target.authorization
-        elif authorization is not None:
-            headers["Authorization"] = authorization
-        recorded = RecordedRequest("POST", url, tuple(headers.items()), body)
-        self.requests += 1
-        try:
-            response = self.client.post(url, content=body or b"", headers=headers)
-        except httpx.TimeoutException as exc:
-            if self.record is not None:
-                self.record(RecordedExchange(recorded, None, (), b"", "scenario"))
-            self.fail(
-                "timeout",
-                f"no answer within {self.client.timeout.read} s ({type(exc).__name__})",
-                recorded,
-            )
-            raise _Stop from None
-        except httpx.HTTPError as exc:
-            if self.record is not None:
-                self.record(RecordedExchange(recorded, None, (), b"", "scenario"))
-            self.fail(
-                "transport",
-                f"the request got no HTTP answer: {type(exc).__name__}: {exc}",
-                recorded,
-            )
-            raise _Stop from None
-        if self.record is not None:
-            answered = tuple(response.headers.multi_items())
-            status = response.status_code
-            self.record(RecordedExchange(recorded, status, answered, response.content, "scenario"))
-        if url == self.target.issue_url:
-            self.check_answer(response, recorded)
-        return response, recorded
-
-    def check_answer(self, response: httpx.Response, recorded: RecordedRequest) -> list[Finding]:
-        """Hand one issue-API answer to the exchange checker; record its errors as failures.
-
-        Returns every finding, warnings included, as the checker gave them.
-        """
-        exchange = exchange_of(response)
-        target = self.target
-        what = answer_kind(exchange, ISSUE_API)
-        findings = check_exchange(
-            exchange, target.profile, target.select, target.ignore, api=ISSUE_API
-        )
-        for finding in findings:
-            if finding.is_error:
-                # The target's answer may carry credentials, and the report is output.
-                finding = redact_finding(finding)
-                # The value goes on a line of its own: failures are told apart by
-                # their first line, so one fault with varying values is one failure.
-                value = f"\nvalue: {finding.value}" if finding.value is not None else ""
-                self.fail(
-                    finding.rule,
-                    f"{what} at {finding_location(finding)}: {finding.message}{value}",
-                    recorded,
-                    response.status_code,
-                )
-        return findings
-
-    # -- helpers the scenarios share ------------------------------------------------
-
-    def ticket(self) -> str:
-        """A fresh ticket from the authentication API; stops the scenario if there is none."""
-        target = self.target
-        body = orjson.dumps(
-            {
-                "parameters": f"scope=openid&login_hint={target.login_hint}",
-                "clientId": target.client_id,
-                "clientSecret": target.client_secret,
-            }
-        )
-        response, recorded = self.post(target.authentication_url, body)
-        payload = _json(response)
-        ticket = payload.get("ticket") if isinstance(payload, dict) else None
-        if response.status_code != 200 or not isinstance(ticket, str) or not ticket:
-            action = payload.get("action") if isinstance(payload, dict) else None
-            self.fail(
-                "authentication",
-                f"the authentication API gave no ticket (HTTP {response.status_code}, "
-                f"action {action!r}); check --client-id/--client-secret/--login-hint",
-                recorded,
-                response.status_code,
-            )
-            raise _Stop
-        return ticket
-
-    def issue(self, ticket: Any) -> tuple[httpx.Response, RecordedRequest, dict[str, Any]]:
-        """Redeem ``ticket``; returns the answer, the request and the parsed body ({} if none)."""
-        response, recorded = self.post(self.target.issue_url, orjson.dumps({"ticket": ticket}))
-        return response, recorded, _unwrap(_json(response))
-
-    def expect_refused(self, ticket: Any, rule: str, **context: object) -> None:
-        """Redeem ``ticket``, which must not be redeemable; ``rule`` broke if it gives OK."""
-        response, recorded, payload = self.issue(ticket)
-        if payload.get("action") == Action.OK:
-            self.broke(rule, recorded, response.status_code, **context)
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return None
-
-
-def _unwrap(payload: Any) -> dict[str, Any]:
-    # payload-not-object faults wrap the object in an array; look inside.
-    if isinstance(payload, list) and len(payload) == 1 and isinstance(payload[0], dict):
-        return payload[0]
-    return payload if isinstance(payload, dict) else {}
 
 
 def _issue_ok(probe: Probe) -> None:
@@ -228,7 +59,7 @@ def _form_body(probe: Probe) -> None:
         urllib.parse.urlencode({"ticket": ticket}).encode("ascii"),
         content_type="application/x-www-form-urlencoded",
     )
-    payload = _unwrap(_json(response))
+    payload = payload_of(json_body(response))
     if response.status_code != 200 or payload.get("action") != Action.OK:
         probe.broke(
             "fresh-ticket-refused",
@@ -277,9 +108,9 @@ def _malformed_bodies(probe: Probe) -> None:
     for what, body, content_type in _MALFORMED:
         try:
             response, recorded = probe.post(probe.target.issue_url, body, content_type=content_type)
-        except _Stop:
+        except ScenarioStop:
             continue
-        if _unwrap(_json(response)).get("action") == Action.OK:
+        if payload_of(json_body(response)).get("action") == Action.OK:
             probe.broke("bad-request-accepted", recorded, response.status_code, detail=what)
         elif probe.target.strict_requests and response.status_code != 400:
             probe.broke(
@@ -301,7 +132,7 @@ def _credentials(probe: Probe) -> None:
             response, recorded = probe.post(
                 probe.target.issue_url, body, authorization=authorization
             )
-        except _Stop:
+        except ScenarioStop:
             continue
         if response.status_code != 401:
             probe.broke(
@@ -335,6 +166,7 @@ SCENARIOS: Final[dict[str, Scenario]] = {
     "distinct auth_req_id": _distinct_ids,
     "malformed bodies": _malformed_bodies,
     "credentials": _credentials,
+    **FLOW_SCENARIOS,
 }
 
 
@@ -361,6 +193,6 @@ def run_scenarios(
         for scenario in scenarios.values():
             try:
                 scenario(probe)
-            except _Stop:
+            except ScenarioStop:
                 continue
     return probe.failures, probe.requests

@@ -45,7 +45,7 @@ class TargetError(ValueError):
 
 @dataclass(frozen=True, kw_only=True)
 class Target:
-    """An issue API to check: base URL, API version, credentials and the test client.
+    """The CIBA APIs to check: base URL, API version, credentials and the test client.
 
     ``api_version`` 3 calls ``/api/{service_id}/...`` with a bearer ``token``;
     2 calls ``/api/...`` with HTTP basic ``basic`` (key, secret).
@@ -181,6 +181,16 @@ class Target:
     def authentication_url(self) -> str:
         """Absolute URL of the backchannel authentication API (which hands out tickets)."""
         return f"{self.base_url}{self.prefix}/backchannel/authentication"
+
+    @property
+    def fail_url(self) -> str:
+        """Absolute URL of the fail API (which builds the error and deletes the ticket)."""
+        return f"{self.base_url}{self.prefix}/backchannel/authentication/fail"
+
+    @property
+    def complete_url(self) -> str:
+        """Absolute URL of the complete API (which ends the flow of an issued ticket)."""
+        return f"{self.base_url}{self.prefix}/backchannel/authentication/complete"
 
     @property
     def issue_operation_id(self) -> str:
