@@ -124,6 +124,9 @@ class _Replay(BaseHTTPRequestHandler):
     """Answers ``POST ...?case=N`` with the corpus's answer N."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes: with Nagle's algorithm on, every keep-alive
+    # answer would wait for the client's delayed ACK.
+    disable_nagle_algorithm = True
     answers: ClassVar[list[Answer]] = CORPUS
 
     def do_POST(self) -> None:
