@@ -141,3 +141,19 @@ def test_har_records_every_exchange_masked(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(har), "--profile", "ciba", "--no-relay"])
     assert result.exit_code == 1, result.output
     assert "C203" in result.output
+
+
+def test_har_of_the_family_is_read_back_with_api_all(tmp_path: Path) -> None:
+    har = tmp_path / "run.har"
+    with running_server(ServerConfig(faults=frozenset({"fail-without-content"}))) as url:
+        code, output = _run(url, "--max-examples", "0", "--har", str(har))
+    assert code == 1, output
+    assert "[A140]" in output
+    urls = [e["request"]["url"] for e in json.loads(har.read_text())["log"]["entries"]]
+    assert any(url.endswith("/backchannel/authentication/fail") for url in urls)
+    # The fail API's answers are in the recording: --api all checks them, the default does not.
+    every = CliRunner().invoke(main, ["validate", str(har), "--api", "all", "--no-relay"])
+    assert every.exit_code == 1, every.output
+    assert "A140" in every.output
+    issue_only = CliRunner().invoke(main, ["validate", str(har), "--no-relay"])
+    assert "A140" not in issue_only.output
