@@ -130,7 +130,10 @@ VARIETY = {
     "optional error_description": lambda p: (
         p["action"] == "INTERNAL_SERVER_ERROR" and "error_description" in _body(p)
     ),
-    "non-ASCII resultMessage": lambda p: any(ord(c) > 127 for c in p["resultMessage"]),
+    # Result codes come from Authlete's table, with their documented messages.
+    "a ticket error code (A1812xx)": lambda p: (
+        p["action"] == "INVALID_TICKET" and p["resultCode"].startswith("A1812")
+    ),
     "indented responseContent": lambda p: "\n" in p.get("responseContent", ""),
     "resultCode other than A000000": lambda p: p["resultCode"] != "A000000",
 }
