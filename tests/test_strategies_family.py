@@ -14,11 +14,13 @@ For each API (authentication, issue, fail, complete):
 
 Few examples per property (the issue API's own file runs many): these are many
 properties, and generating a nested authentication answer costs more.
+``CIBA_HYPOTHESIS_PROFILE=thorough`` runs 300 each.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -44,7 +46,10 @@ _BASE = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-FEW = settings(_BASE, max_examples=12)
+# CIBA_HYPOTHESIS_PROFILE=thorough (as for test_strategies.py) runs many more.
+FEW = settings(
+    _BASE, max_examples=300 if os.environ.get("CIBA_HYPOTHESIS_PROFILE") == "thorough" else 12
+)
 #: Payload rules of an API that no payload can break, and why.
 UNBREAKABLE = {
     # The fail API has one code, A185001, and it goes with every action.
