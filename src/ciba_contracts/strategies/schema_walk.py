@@ -154,23 +154,29 @@ class Condition:
 
     def forcing(self) -> dict[str, Given] | None:
         """Member -> what it must be for the condition to hold, or None if this reading
-        cannot tell (an ``if`` other than required members and const or enum values)."""
+        cannot tell (see :func:`meeting`)."""
         schema = self.schema.schema
-        if not isinstance(schema, dict) or set(schema) - {"required", "properties", "type"}:
+        if self.holds:
+            return meeting(schema)
+        required = schema.get("required", []) if isinstance(schema, dict) else []
+        # Leaving out a required member is the one sure way to fail the `if`.
+        return {str(required[0]): MISSING} if required else None
+
+
+def meeting(schema: Any) -> dict[str, Given] | None:
+    """Member -> what it must be for an object to meet ``schema``; None when ``schema``
+    says more than which members are required and which const or enum values they take."""
+    if not isinstance(schema, dict) or set(schema) - {"required", "properties", "type"}:
+        return None
+    out: dict[str, Given] = {str(n): PRESENT for n in schema.get("required", [])}
+    for name, sub in schema.get("properties", {}).items():
+        if isinstance(sub, dict) and "const" in sub:
+            out[str(name)] = (sub["const"],)
+        elif isinstance(sub, dict) and isinstance(sub.get("enum"), list):
+            out[str(name)] = tuple(sub["enum"])
+        elif sub not in (True, {}):
             return None
-        required = [str(n) for n in schema.get("required", [])]
-        if not self.holds:
-            # Leaving out a required member is the one sure way to fail the `if`.
-            return {required[0]: MISSING} if required else None
-        out: dict[str, Given] = dict.fromkeys(required, PRESENT)
-        for name, sub in schema.get("properties", {}).items():
-            if isinstance(sub, dict) and "const" in sub:
-                out[str(name)] = (sub["const"],)
-            elif isinstance(sub, dict) and isinstance(sub.get("enum"), list):
-                out[str(name)] = tuple(sub["enum"])
-            elif sub not in (True, {}):
-                return None
-        return out
+    return out
 
 
 @dataclass(frozen=True, slots=True)

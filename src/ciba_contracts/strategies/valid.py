@@ -35,7 +35,6 @@ from ciba_contracts.strategies.schema_walk import (
     ANY_SHAPE,
     ITEMS,
     MISSING,
-    PRESENT,
     Given,
     JsonValue,
     Missing,
@@ -43,6 +42,7 @@ from ciba_contracts.strategies.schema_walk import (
     Site,
     Subschema,
     join,
+    meeting,
     shape_of,
     split,
 )
@@ -213,16 +213,7 @@ class Builder:
 
     def matching(self, item_path: str, item_shape: Shape, schema: Subschema) -> JsonValue:
         """An object item meeting ``schema``'s required members and const or enum values."""
-        stated = schema.schema if isinstance(schema.schema, dict) else {}
-        props = stated.get("properties", {})
-        given: dict[str, Given] = {}
-        for name in stated.get("required", []):
-            given[str(name)] = PRESENT
-        for name, sub in props.items():
-            if isinstance(sub, dict) and "const" in sub:
-                given[str(name)] = (sub["const"],)
-            elif isinstance(sub, dict) and isinstance(sub.get("enum"), list):
-                given[str(name)] = tuple(sub["enum"])
+        given = meeting(schema.schema) or {}
         names = (*item_shape.properties, *(n for n in given if n not in item_shape.properties))
         return self.obj(item_path, item_shape, given, names=names)
 
