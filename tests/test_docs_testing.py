@@ -31,7 +31,7 @@ PYTHON_BLOCKS = blocks("python")
 
 def test_the_page_has_an_example_per_entry_point() -> None:
     text = "\n".join(PYTHON_BLOCKS)
-    for used in ("ciba_contract", "issue_responses", "httpx_hook", "schemathesis_hooks"):
+    for used in ("ciba_contract", "responses(api=", "httpx_hook", "schemathesis_hooks"):
         assert used in text
     assert len(PYTHON_BLOCKS) >= 4
 

@@ -47,3 +47,46 @@ def test_the_cli_takes_the_api_of_bare_payloads(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     rules = {f["rule"] for f in json.loads(result.output)["findings"]}
     assert {rule for rule, *_ in row["expect"]["authlete"]} <= rules
+
+
+_NOTIFICATION = {
+    "action": "NOTIFICATION",
+    "resultCode": "A186101",
+    "resultMessage": "[A186101] Failed to get the record for the ticket from the database.",
+    "authReqId": "Ppj9zKPzGZSaFDMEbW_9mRgG5rEPqEC4",
+    "clientNotificationEndpoint": "https://rp.example.com/ciba/notify",
+    "clientNotificationToken": "8d67dc78-7faa-4d41-aabd-67707b374255",
+}
+_TOKENS = {"access_token": "a", "id_token": "i", "token_type": "Bearer"}
+
+
+@pytest.mark.parametrize("mode", [None, "PING", "PUSH"])
+def test_a_notification_of_another_request_is_a_mismatch_in_every_mode(mode: str | None) -> None:
+    # The ping and push documents are narrower statements of the same notification:
+    # their auth_req_id repeats authReqId as the plain one's does.
+    payload = dict(_NOTIFICATION, **({"deliveryMode": mode} if mode else {}))
+    body = {"auth_req_id": "another-request-id"} | (_TOKENS if mode == "PUSH" else {})
+    payload["responseContent"] = json.dumps(body)
+    for given in (payload, json.dumps(payload).encode()):
+        assert _errors(given, "complete", "authlete") == [("A112", "/responseContent")]
+    body["auth_req_id"] = payload["authReqId"]
+    payload["responseContent"] = json.dumps(body)
+    assert _errors(payload, "complete", "authlete") == []
+
+
+@pytest.mark.parametrize(
+    ("api", "payload", "rule"),
+    [
+        ("complete", dict(_NOTIFICATION, deliveryMode="PUSH"), "A162"),
+        ("complete", _NOTIFICATION, "A162"),
+        ("authentication", {"action": "BAD_REQUEST"}, "A115"),
+        ("issue", {"action": "OK", "authReqId": "x", "expiresIn": 1}, "A113"),
+    ],
+)
+def test_a_document_that_is_no_object_breaks_its_own_schema_rule(
+    api: str, payload: dict[str, Any], rule: str
+) -> None:
+    payload = dict(payload, responseContent="[1]")
+    found = {f.rule for f in validate(payload, api=api, profile="authlete") if f.is_error}
+    assert rule in found
+    assert {"A113", "A115", "A162"} & found == {rule}

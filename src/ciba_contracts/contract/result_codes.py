@@ -25,8 +25,10 @@ __all__ = [
     "ResultCodeProblem",
     "api_codes",
     "check_result_code",
+    "documented_codes",
     "documented_message",
     "message_matches",
+    "message_parts",
 ]
 
 CODES_FILE = "authlete-result-codes.json"
@@ -130,6 +132,21 @@ def _owners() -> Mapping[str, frozenset[str]]:
 def documented_message(code: str) -> str | None:
     """The message Authlete documents for ``code``, or None."""
     return _codes().get(code)
+
+
+def documented_codes() -> Mapping[str, str]:
+    """Every code Authlete documents -> its message (do not mutate)."""
+    return _codes()
+
+
+@functools.lru_cache(maxsize=4096)
+def message_parts(code: str) -> tuple[str, ...] | None:
+    """The documented message of ``code`` cut at its placeholders (``{Result}``, ``%s``), or None.
+
+    A message is ``[code] `` and these parts with any text in each gap.
+    """
+    template = _codes().get(code)
+    return None if template is None else tuple(_PLACEHOLDER.split(template))
 
 
 @functools.lru_cache(maxsize=4096)

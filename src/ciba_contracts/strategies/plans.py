@@ -20,7 +20,8 @@ from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES
 from ciba_contracts.strategies.breaking import SITE_PLANS, Plan
 from ciba_contracts.strategies.relations import RELATION_PLANS
-from ciba_contracts.strategies.schema_facts import Payload, contract_of
+from ciba_contracts.strategies.schema_facts import contract_of
+from ciba_contracts.strategies.schema_walk import Payload
 from ciba_contracts.violations import KIND_NAMES
 
 #: Rule code prefixes the payload strategies cover (sdk, authlete, ciba levels).
@@ -82,7 +83,8 @@ def invalid_strategy(
     plans = plans_for(kind, rule, level)
     if not plans:
         raise ValueError(
-            f"no {KIND_NAMES[kind]} can break rule {rule} (it does not apply to this kind)"
+            f"no {KIND_NAMES.get(kind, kind)} can break rule {rule} "
+            "(it does not apply to this kind)"
         )
     return st.one_of([p.strategy for p in plans])
 

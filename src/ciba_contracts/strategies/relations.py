@@ -1,9 +1,12 @@
 """Breaking the relations no schema states, with hand-written plans.
 
 The payload is JSON, ``resultMessage`` starts with ``[resultCode]``,
-``responseContent`` is JSON and agrees with the fields: the validator checks
-these in code, so no ``x-ciba-rule`` annotation leads to them and each has a
-breaker here, keyed by the rule's code as the catalog gives it.
+``responseContent`` is JSON and agrees with the fields, and the code is one
+Authlete documents for this API and action, with its message: the validator
+checks these in code, so no ``x-ciba-rule`` annotation leads to them and each
+has a breaker here, keyed by the rule's code as the catalog gives it. The
+result-code rules are broken only for the APIs whose codes the validator holds
+to the table (:func:`~ciba_contracts.validate.rule_apis.rules_by_api`).
 
 Names without a leading underscore are shared within :mod:`ciba_contracts.strategies`;
 they are not public API.
@@ -16,8 +19,11 @@ from typing import Any, Final
 
 from hypothesis import strategies as st
 
+from ciba_contracts.contract import result_codes
 from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.contract.rules import RULES, rule_named
 from ciba_contracts.strategies.breaking import Plan
+from ciba_contracts.strategies.codes import breaking_codes, message_for, off_message_for
 from ciba_contracts.strategies.schema_facts import (
     CODE_MEMBER,
     CONTENT_NOT_JSON,
@@ -36,6 +42,7 @@ from ciba_contracts.strategies.values import (
     serialize,
     value_strategy,
 )
+from ciba_contracts.validate.rule_apis import rules_by_api
 
 
 def _not_json_plan(contract: Contract, level: Profile) -> Plan:
@@ -72,7 +79,7 @@ def _prefix_plan(contract: Contract, level: Profile) -> Plan | None:
         payload = draw(valid_payloads(contract, level))
         code = payload.get(CODE_MEMBER)
         if not isinstance(code, str):
-            code = draw(StringRules.of(contract.member_sites(level, None, CODE_MEMBER)).strategy())
+            code = draw(StringRules.of(contract.static_sites(level, None, CODE_MEMBER)).strategy())
             payload[CODE_MEMBER] = code
         prefix = f"[{code}]"
         message = draw(
@@ -136,10 +143,10 @@ def _mismatch_plan(contract: Contract, level: Profile) -> Plan | None:
         assert body is not None
         ack_member = draw(st.sampled_from(sorted(contract.mirror)))
         field = contract.mirror[ack_member]
-        sites = contract.member_sites(level, ok, field) + contract.member_sites(
+        sites = contract.static_sites(level, ok, field) + contract.static_sites(
             level, None, ack_member, ack
         )
-        values = value_strategy(contract.members[field], sites)
+        values = value_strategy(contract.member_type(field), sites)
         one_sided = ack_member not in required_ack and field not in required_fields
         how = draw(st.integers(0, 2)) if one_sided else 0
         if how == 0:  # both sides, different values
@@ -161,9 +168,51 @@ def _mismatch_plan(contract: Contract, level: Profile) -> Plan | None:
     return Plan(build())
 
 
+def _code_plan(name: str) -> Callable[[Contract, Profile], Plan | None]:
+    """The maker of plans breaking the result-code rule called ``name``."""
+    code = rule_named(name).code
+
+    def plan(contract: Contract, level: Profile) -> Plan | None:
+        api = contract.api
+        if api is None or code not in rules_by_api().get(api, ()):
+            return None
+        if not level.includes(RULES[code].level):
+            return None
+        pools = {a: breaking_codes(api, a, name) for a in contract.actions()}
+        actions = sorted(a for a, pool in pools.items() if pool)
+        if not actions:
+            return None
+
+        @st.composite
+        def build(draw: st.DrawFn) -> dict[str, Any]:
+            action = draw(st.sampled_from(actions))
+            payload = draw(valid_payloads(contract, level, action))
+            result = draw(st.sampled_from(pools[action]))
+            payload[CODE_MEMBER] = result
+            wrong = name == result_codes.MESSAGE
+            payload[MESSAGE_MEMBER] = draw(
+                off_message_for(result) if wrong else message_for(result)
+            )
+            return payload
+
+        return Plan(build())
+
+    return plan
+
+
 RELATION_PLANS: Final[dict[str, Callable[[Contract, Profile], Plan | None]]] = {
     NOT_JSON: _not_json_plan,
     MESSAGE_PREFIX: _prefix_plan,
     CONTENT_NOT_JSON: _content_not_json_plan,
     MIRROR_MISMATCH: _mismatch_plan,
+    **{
+        rule_named(name).code: _code_plan(name)
+        for name in (
+            result_codes.UNDOCUMENTED,
+            result_codes.MESSAGE,
+            result_codes.ACTION,
+            result_codes.PARTY,
+            result_codes.OTHER_API,
+        )
+    },
 }

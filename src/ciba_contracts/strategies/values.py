@@ -23,11 +23,15 @@ from typing import Any, Final
 import orjson
 from hypothesis import strategies as st
 
-from ciba_contracts.strategies.schema_facts import JsonValue, Site
+from ciba_contracts.strategies.schema_walk import JsonValue, Site
 
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
 CHAR_CLASS_STAR = re.compile(r"^\^(\[(?:[^\]\\]|\\.)+\])\*\$$")
+# A pattern opening with a repeated character class (``^[A-Za-z0-9._~+/-]+=*$``): long
+# strings of that class are what from_regex seldom draws.
+LEADING_CLASS = re.compile(r"^\^(\[(?:[^\]\\]|\\.)+\])[*+]")
+_LONG: Final = 32
 _CLASS_PROBE_RANGE: Final = range(0x300)
 
 
@@ -115,10 +119,22 @@ def bad_char(char_class: str) -> st.SearchStrategy[str]:
 
 
 def python_regex_matches(pattern: str, text: str) -> bool:
-    # JSON Schema patterns are ECMA-262 regexes; for the patterns of this
-    # contract (character classes, anchors, counts) Python's re agrees, except
-    # that '$' also matches before a final newline, which fullmatch rules out.
-    return re.fullmatch(pattern, text) is not None
+    """Whether ``text`` matches a JSON Schema ``pattern`` (found anywhere, as ECMA-262 does)."""
+    return _search_regex(pattern).search(text) is not None
+
+
+@functools.cache
+def _search_regex(pattern: str) -> re.Pattern[str]:
+    # JSON Schema patterns are ECMA-262 regexes, unanchored unless they say so; for the
+    # patterns of this contract (character classes, anchors, counts) Python's re agrees,
+    # except that '$' also matches before a final newline, which '\Z' rules out.
+    if _ends_anchored(pattern):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _ends_anchored(pattern: str) -> bool:
+    return pattern.endswith("$") and not pattern.endswith("\\$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,11 +178,18 @@ class StringRules:
             return st.text(CHARS, min_size=self.min_length, max_size=top)
         first, *rest = self.patterns
         star = CHAR_CLASS_STAR.match(first)
+        leading = LEADING_CLASS.match(first)
         if star:
             inside, _ = class_chars(star.group(1))
             base = st.text(st.sampled_from(inside), min_size=self.min_length, max_size=top)
+        elif leading and self.min_length > _LONG:
+            inside, _ = class_chars(leading.group(1))
+            base = st.text(st.sampled_from(inside), min_size=self.min_length, max_size=top)
         else:
-            base = st.from_regex(first, fullmatch=True)
+            # A pattern anchored at both ends is the whole string; another leaves room
+            # around its match, which from_regex fills.
+            whole = first.startswith("^") and _ends_anchored(first)
+            base = st.from_regex(first, fullmatch=whole)
         if rest or not star:
             return base.filter(self.accepts)
         return base
@@ -212,39 +235,101 @@ def _int_strategy(low: int, high: int) -> st.SearchStrategy[int]:
     return st.one_of(st.integers(low, high), st.sampled_from(edges + typical))
 
 
+def allowed_values(sites: Sequence[Site]) -> tuple[JsonValue, ...] | None:
+    """The values every ``enum`` and ``const`` of ``sites`` allows, or None if none says."""
+    allowed: list[JsonValue] | None = None
+    for site in sites:
+        if site.keyword == "enum":
+            these = list(site.value)
+        elif site.keyword == "const":
+            these = [site.value]
+        else:
+            continue
+        allowed = these if allowed is None else [v for v in allowed if _in(v, these)]
+    return None if allowed is None else tuple(allowed)
+
+
+def _in(value: JsonValue, values: Sequence[JsonValue]) -> bool:
+    # JSON equality: a boolean is never a number.
+    return any(value == v and type(value) is type(v) for v in values)
+
+
+def is_type(value: JsonValue, json_type: str) -> bool:
+    """Whether a parsed JSON value has a JSON Schema type."""
+    if json_type == "null":
+        return value is None
+    if json_type == "boolean":
+        return isinstance(value, bool)
+    if json_type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if json_type == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if json_type == "string":
+        return isinstance(value, str)
+    if json_type == "array":
+        return isinstance(value, list)
+    if json_type == "object":
+        return isinstance(value, dict)
+    return True
+
+
 @functools.cache
 def value_strategy(json_type: str, sites: tuple[Site, ...]) -> st.SearchStrategy[JsonValue]:
+    """Scalar values of ``json_type`` meeting ``sites`` (any JSON value for an unknown type)."""
+    if json_type == "string":
+        return StringRules.of(sites).strategy()
+    allowed = allowed_values(sites)
+    if allowed is not None:
+        fitting = [v for v in allowed if is_type(v, json_type)]
+        return st.sampled_from(fitting) if fitting else st.nothing()
     if json_type == "integer":
         rules = IntRules.of(sites)
         if rules.empty:
             raise ValueError("the schema leaves no integer for this member")
         return rules.strategy()
-    if json_type == "string":
-        return StringRules.of(sites).strategy()
+    if json_type == "boolean":
+        return st.booleans()
+    if json_type == "number":
+        return st.one_of(
+            st.integers(-(2**31), 2**31), st.floats(allow_nan=False, allow_infinity=False)
+        )
+    if json_type == "null":
+        return st.none()
     return json_values()
 
 
+_OTHER_TYPES: Final = ("null", "boolean", "array", "object", "string", "integer", "number")
+
+
 @functools.cache
-def wrong_type(json_type: str, sites: tuple[Site, ...]) -> st.SearchStrategy[JsonValue]:
-    """A value of another JSON type that no other keyword of ``sites`` objects to."""
-    others: list[st.SearchStrategy[JsonValue]] = [
-        st.none(),
-        st.booleans(),
-        st.lists(json_values(3), max_size=2),
-        st.dictionaries(TEXT, json_values(3), max_size=2),
-    ]
-    if json_type == "string":
-        others += [st.integers(-(2**31), 2**31), st.floats(allow_nan=False, allow_infinity=False)]
-    elif json_type == "integer":
-        others.append(TEXT)
-        # A number with a fraction is no integer; keep it inside every bound so
-        # that only the type fails.
-        rules = IntRules.of(sites)
-        if rules.high > rules.low:
+def wrong_type(types: tuple[str, ...], sites: tuple[Site, ...]) -> st.SearchStrategy[JsonValue]:
+    """A value of none of ``types`` that no other keyword of ``sites`` objects to."""
+    if not types:
+        return st.nothing()
+    others: list[st.SearchStrategy[JsonValue]] = []
+    for other in _OTHER_TYPES:
+        if other in types or (other == "integer" and "number" in types):
+            continue
+        if other == "null":
+            others.append(st.none())
+        elif other == "boolean":
+            others.append(st.booleans())
+        elif other == "array":
+            others.append(st.lists(json_values(3), max_size=2))
+        elif other == "object":
+            others.append(st.dictionaries(TEXT, json_values(3), max_size=2))
+        elif other == "string":
+            others.append(TEXT)
+        elif other == "integer":
+            others.append(st.integers(-(2**31), 2**31))
+        elif "integer" not in types:
+            others.append(st.floats(allow_nan=False, allow_infinity=False))
+        else:
+            # A number with a fraction is no integer; keep it inside every bound so
+            # that only the type fails.
+            rules = IntRules.of(sites)
             # Below 2**40 so that v + 0.5 is exact (near 2**52 it rounds to an integer).
             low, high = max(rules.low, -(2**40)), min(rules.high - 1, 2**40)
             if low <= high:
                 others.append(st.integers(low, high).map(lambda v: v + 0.5))
-    else:
-        others.append(TEXT)
     return st.one_of(others)

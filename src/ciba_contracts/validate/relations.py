@@ -17,13 +17,15 @@ from orjson import JSONDecodeError
 from orjson import loads as _loads
 
 from ciba_contracts.contract.result_codes import check_result_code
-from ciba_contracts.contract.rules import rule_named
+from ciba_contracts.contract.rules import RULES, Rule, rule_named
+from ciba_contracts.contract.schemas import load_schema
 from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
 from ciba_contracts.jsondoc.render import json_equal, json_type, pointer, pointer_tokens, render
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
 from ciba_contracts.validate.kinds import CONTENT_POINTER, KindFacts
 from ciba_contracts.validate.messages import article
+from ciba_contracts.validate.schema_map import compiled, rule_at
 
 __all__ = ["Relations", "mirror_test"]
 
@@ -59,6 +61,11 @@ class Relations:
         #: The API whose result-code table this kind's codes are held to (None: not held).
         self._codes_api = result_codes_of
         self._variants = dict(variants or {})
+        # The rule a document's own schema gives a value that is not an object (the
+        # acknowledgement's, an error object's, a notification's), by compiled schema.
+        files = set(facts.content_schemas.values())
+        files |= {file for found in facts.content_variants.values() for _, _, file in found}
+        self._not_object = {id(compiled(file)): _type_rule(file) for file in files}
 
     def build_test(self) -> Callable[[dict[str, Any], Any], bool]:
         """The relation rules as one conservative yes/no, for payloads the fast schema passed.
@@ -76,6 +83,7 @@ class Relations:
         codes_api = self._codes_api
         content_for = self.content_for
         variants = bool(self._variants)
+        every_mirror = self._mirrors
 
         def relations_hold(obj: dict[str, Any], action: Any) -> bool:
             if not obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
@@ -91,10 +99,15 @@ class Relations:
                 return False
             # Most kinds state one content per action: a plain look-up on the hot path.
             validator = content_for(obj, action) if variants else contents.get(action)
-            if action == ok_action and validator is contents.get(action):
-                # Members equal to already-validated fields cannot break the
-                # acknowledgement schema, so it need not run.
-                return mirrors is not None and type(body) is dict and mirrors(obj, body)
+            if action == ok_action:
+                if validator is contents.get(action):
+                    # Members equal to already-validated fields cannot break the
+                    # acknowledgement schema, so it need not run.
+                    return mirrors is not None and type(body) is dict and mirrors(obj, body)
+                # A narrower document of the same action (a push notification)
+                # repeats the same fields.
+                if type(body) is not dict or not every_mirror(obj, body):
+                    return False
             return validator is None or bool(validator.is_valid(body))
 
         return relations_hold
@@ -159,7 +172,9 @@ class Relations:
     ) -> list[Finding] | None:
         is_ack = action == self._ok_action
         if not isinstance(body, dict):
-            rule = _ACK_NOT_OBJECT if is_ack else _ERROR_NOT_OBJECT
+            rule = self._not_object.get(id(validator)) or (
+                _ACK_NOT_OBJECT if is_ack else _ERROR_NOT_OBJECT
+            )
             return [
                 Finding.of(
                     rule,
@@ -228,6 +243,22 @@ class Relations:
             where = self._mirror_pointers[member]
             found.append(Finding(rule.code, rule.severity, message, CONTENT_POINTER, where, value))
         return found
+
+
+def _type_rule(file: str, depth: int = 0) -> Rule | None:
+    """The rule of the ``type`` keyword a schema file states for its root (through
+    whole-file ``$ref`` in ``allOf``), or None."""
+    doc = load_schema(file)
+    if "type" in doc:
+        code, _ = rule_at(f"{doc.get('$id', '')}#/type")
+        return RULES.get(code) if code is not None else None
+    for sub in doc.get("allOf", []):
+        ref = sub.get("$ref") if isinstance(sub, dict) else None
+        if isinstance(ref, str) and "#" not in ref and depth < 8:
+            found = _type_rule(ref.rsplit("/", 1)[-1], depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def mirror_test(

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ciba_contracts.contract.annotations import RULE_KEYWORD, annotated_codes
 from ciba_contracts.contract.apis import apis
 from ciba_contracts.contract.rules import RULES, rule_named
 from ciba_contracts.contract.schemas import kind_files, load_schema
@@ -26,7 +27,6 @@ __all__ = ["EXCHANGE_PREFIXES", "rules_by_api"]
 
 #: Code prefixes of the rules about exchanges rather than one API's payload.
 EXCHANGE_PREFIXES = ("H", "L", "R", "I")
-_RULE_KEYWORD = "x-ciba-rule"
 #: The catalog names of the rules of Authlete's result-code table.
 _RESULT_CODE_NAMES = frozenset(
     {
@@ -80,11 +80,7 @@ def _codes_in(files: Any) -> set[str]:
             continue
         seen.add(file)
         for node in walk(load_schema(file)):
-            annotation = node.get(_RULE_KEYWORD)
-            if isinstance(annotation, str):
-                codes.add(annotation)
-            elif isinstance(annotation, dict):
-                codes.update(str(v) for v in annotation.values())
+            codes |= annotated_codes(node.get(RULE_KEYWORD))
             ref = node.get("$ref")
             if isinstance(ref, str) and not ref.startswith("#"):
                 pending.append(ref.rsplit("/", 1)[-1].split("#", 1)[0])

@@ -13,10 +13,11 @@ from typing import Any
 
 import jsonschema_rs
 
+from ciba_contracts.contract.annotations import RULE_KEYWORD, keyword_rule
 from ciba_contracts.contract.schemas import load_schema, schemas_by_uri
 from ciba_contracts.jsondoc.render import pointer_tokens
 
-RULE_KEYWORD = "x-ciba-rule"
+__all__ = ["RULE_KEYWORD", "compiled", "registry", "rule_at"]
 
 
 @functools.cache
@@ -47,14 +48,14 @@ def rule_at(location: str) -> tuple[str | None, dict[str, Any]]:
     keyword = tokens[-1]
     node: Any = doc
     holder: dict[str, Any] = doc
-    found = _code_for(doc.get(RULE_KEYWORD), keyword)
+    found = keyword_rule(doc.get(RULE_KEYWORD), keyword)
     for token in tokens[:-1]:
         node = _annotated_step(node, token)
         if node is None:
             break
         if isinstance(node, dict):
             holder = node
-            code = _code_for(node.get(RULE_KEYWORD), keyword)
+            code = keyword_rule(node.get(RULE_KEYWORD), keyword)
             if code is not None:
                 found = code
     return found, holder
@@ -65,13 +66,4 @@ def _annotated_step(node: Any, token: str) -> Any:
         return node.get(token)
     if isinstance(node, list) and token.isdigit() and int(token) < len(node):
         return node[int(token)]
-    return None
-
-
-def _code_for(annotation: Any, keyword: str) -> str | None:
-    if isinstance(annotation, str):
-        return annotation
-    if isinstance(annotation, dict):
-        code = annotation.get(keyword)
-        return code if isinstance(code, str) else None
     return None
