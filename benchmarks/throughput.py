@@ -160,8 +160,12 @@ def least_work_msgspec_contender(data: Sequence[bytes]) -> Contender:
     ``responseContent`` and compare the mirrored members. A violation stops at its first
     broken constraint, with no finding named, so on any mix nothing checks less.
     """
-    accept = acceptor("issue-response", ciba_contracts.Profile.CIBA, True)
-    assert accept is not None
+    path = acceptor("issue-response", ciba_contracts.Profile.CIBA, True)
+    assert path is not None
+    # Nothing behind it, and the result-code findings of a pair taken as none (still looked up).
+    accept = path.bind(
+        lambda _body: None, lambda _a, code, message, cache: cache.setdefault((code, message), ())
+    )
 
     def run() -> None:
         for body in data:

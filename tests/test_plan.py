@@ -131,8 +131,8 @@ def test_values_a_message_cannot_quote_are_reported_as_iter_errors_does(
 ) -> None:
     payload = {
         "action": "INVALID_TICKET",
-        "resultCode": "A000001",
-        "resultMessage": "[A000001] x",
+        "resultCode": "A181201",
+        "resultMessage": "[A181201] The ticket does not exist.",
         "responseContent": content,
     }
     planned = Validator(level)

@@ -23,7 +23,7 @@ import keyword
 import math
 import re
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import jsonschema_rs
 import msgspec
@@ -32,7 +32,7 @@ from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.validate.fast import fast_schema
 from ciba_contracts.validate.kinds import KindFacts, facts_of
 
-__all__ = ["acceptor", "struct_of", "translate_pattern"]
+__all__ = ["CODES_KEPT", "AcceptPath", "acceptor", "struct_of", "translate_pattern"]
 
 _INT64 = (-(2**63), 2**63 - 1)
 _UNSET = msgspec.UNSET
@@ -210,14 +210,62 @@ def _attr(struct: type[msgspec.Struct], member: str) -> str:
     return next(attr for attr, name in encoded.items() if name == member)
 
 
-Accept = Callable[[bytes], bool]
+_R = TypeVar("_R")
+#: (action, resultCode, resultMessage, cache) -> the findings of the result-code table on a
+#: payload that passed every other check; it caches them in ``cache`` by (code, message).
+Codes = Callable[[str, str, str, dict[tuple[str, str], tuple[Any, ...]]], tuple[Any, ...]]
+
+#: Most (resultCode, resultMessage) pairs whose findings a bound accept path keeps per action.
+CODES_KEPT = 4096
+
+
+class AcceptPath:
+    """The accept test of a kind at a level, as the source of one function.
+
+    :meth:`bind` compiles it in front of an exact checker: a bytes body that
+    decodes into its action's struct and keeps every stated constraint and
+    relation costs no more than that; anything else goes to the exact checker.
+    """
+
+    def __init__(self, name: str, source: str, names: Mapping[str, Any]) -> None:
+        self._name = name
+        self._source = compile(source, f"<accept {name}>", "exec")
+        self._names = dict(names)
+        self._probe = self.bind(_refused, lambda *_: ())
+
+    def bind(
+        self, exact: Callable[[Any], _R], codes: Codes | None = None
+    ) -> Callable[[Any], _R | list[Any]]:
+        """``exact`` behind the accept path.
+
+        ``codes`` gives the findings of the result-code rules, which depend on
+        ``action``, ``resultCode`` and ``resultMessage`` alone; they are cached per
+        action and pair (bounded). Without it (a level or kind without the table),
+        an accepted body has no finding.
+        """
+        names = dict(self._names)
+        names["_exact"] = exact
+        names["_codes"] = codes
+        names["_KEPT"] = CODES_KEPT
+        for key in [k for k in names if k.startswith("_k")]:
+            names[key] = {}
+        exec(self._source, names)
+        checker: Callable[[Any], _R | list[Any]] = names["accept"]
+        return checker
+
+    def accepts(self, body: bytes) -> bool:
+        """Whether ``body`` keeps every constraint the structs state (result codes aside)."""
+        return self._probe(body) is not None
+
+
+def _refused(_body: Any) -> None:
+    return None
 
 
 @functools.cache
-def acceptor(kind: str, profile: Profile, relations: bool) -> Accept | None:
-    """The accept test of a kind at a level, or None when its schemas cannot be stated.
+def acceptor(kind: str, profile: Profile, relations: bool) -> AcceptPath | None:
+    """The accept path of a kind at a level, or None when its schemas cannot be stated.
 
-    True means the exact path would find nothing; False means nothing at all.
     ``relations``: whether the level checks the relations (``authlete`` and up).
     """
     facts = facts_of(kind)
@@ -253,13 +301,16 @@ def acceptor(kind: str, profile: Profile, relations: bool) -> Accept | None:
         return None
 
 
+_FAIL = "return _exact(body)"
+
+
 def _compiled(
     facts: KindFacts,
     structs: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
     contents: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
     relations: bool,
-) -> Accept:
-    """The accept test as the source of one function, compiled once.
+) -> AcceptPath:
+    """The accept path as the source of one function.
 
     The same steps as the compiled schemas and :meth:`Relations.build_test`,
     but as straight-line code per struct: attribute reads, no look-ups by name
@@ -274,12 +325,13 @@ def _compiled(
     }
     lines = [
         "def accept(body):",
-        "    if not body.isascii():",
-        "        return False",
+        # msgspec does not check the UTF-8 of members it skips; bad UTF-8 is a finding.
+        "    if type(body) is not bytes or not body.isascii():",
+        f"        {_FAIL}",
         "    try:",
         "        obj = _decode(body)",
         "    except _errors:",
-        "        return False",
+        f"        {_FAIL}",
         "    kind = type(obj)",
     ]
     for number, (action, (struct, patterns)) in enumerate(structs.items()):
@@ -290,19 +342,31 @@ def _compiled(
             content = contents.get(action)
             mirror = facts.mirror if action == facts.mirror_action else {}
             body += _relation_lines(struct, content, mirror, f"_c{number}", names)
+            body += _code_lines(action, f"_k{number}", names)
         else:
-            body.append("return True")
+            body.append("return []")
         lines += ["        " + line for line in body]
-    lines.append("    return False")
-    exec(compile("\n".join(lines), f"<accept {facts.name}>", "exec"), names)
-    accept: Accept = names["accept"]
-    return accept
+    lines.append(f"    {_FAIL}")
+    return AcceptPath(facts.name, "\n".join(lines), names)
+
+
+def _code_lines(action: str, cache: str, names: dict[str, Any]) -> list[str]:
+    """The closing lines of an accepted body of a level that checks relations."""
+    names[cache] = {}
+    return [
+        "if _codes is None:",
+        "    return []",
+        f"found = {cache}.get((code, message))",
+        "if found is None:",
+        f"    found = _codes({action!r}, code, message, {cache})",
+        "return list(found) if found else []",
+    ]
 
 
 def _pattern_lines(
     struct: type[msgspec.Struct], patterns: Patterns, obj: str, prefix: str, names: dict[str, Any]
 ) -> list[str]:
-    """Lines that return False when a member of ``obj`` breaks its pattern."""
+    """Lines that leave the body to the exact path when a member of ``obj`` breaks its pattern."""
     required = set(struct.__struct_fields__) - set(_defaults(struct))
     lines = []
     for index, (attr, test) in enumerate(patterns):
@@ -312,7 +376,7 @@ def _pattern_lines(
             lines.append(f"if {name}({obj}.{attr}) is None:")
         else:
             lines.append(f"if {obj}.{attr} is not _UNSET and {name}({obj}.{attr}) is None:")
-        lines.append("    return False")
+        lines.append(f"    {_FAIL}")
     return lines
 
 
@@ -323,7 +387,7 @@ def _relation_lines(
     prefix: str,
     names: dict[str, Any],
 ) -> list[str]:
-    """Lines for the relation rules on one decoded struct, ending in a return."""
+    """Lines for the relation rules on one decoded struct; ``code`` and ``message`` stay set."""
     encoded = struct.__struct_encode_fields__
     if "resultCode" not in encoded or "resultMessage" not in encoded:
         raise Unexpressible("no resultCode or resultMessage")
@@ -332,22 +396,19 @@ def _relation_lines(
         f"code = obj.{code}",
         f"message = obj.{message}",
         "if code is _UNSET or message is _UNSET or not message.startswith('[' + code + ']'):",
-        "    return False",
+        f"    {_FAIL}",
     ]
     if content is None or "responseContent" not in encoded:
-        return [*lines, "return True"]
+        return lines
     content_struct, patterns = content
     names[prefix] = msgspec.json.Decoder(content_struct).decode
-    lines += [
-        f"text = obj.{_attr(struct, 'responseContent')}",
-        "if text is _UNSET:",
-        "    return True",
+    inner = [
         "try:",
         f"    document = {prefix}(text)",
         "except _errors:",
-        "    return False",
+        f"    {_FAIL}",
     ]
-    lines += _pattern_lines(content_struct, patterns, "document", f"{prefix}_p", names)
+    inner += _pattern_lines(content_struct, patterns, "document", f"{prefix}_p", names)
     inner_names = content_struct.__struct_encode_fields__
     if not set(mirror) <= set(inner_names) or not set(mirror.values()) <= set(encoded):
         raise Unexpressible("mirrored members the structs do not hold")
@@ -361,7 +422,11 @@ def _relation_lines(
         if kind is None or kind != _plain(outer_types.get(field)):
             raise Unexpressible(f"mirrored {member} and {field} differ in type")
         checks.append(f"document.{_attr(content_struct, member)} == obj.{_attr(struct, field)}")
-    lines.append("return " + (" and ".join(checks) if checks else "True"))
+    if checks:
+        inner += [f"if not ({' and '.join(checks)}):", f"    {_FAIL}"]
+    lines.append(f"text = obj.{_attr(struct, 'responseContent')}")
+    lines.append("if text is not _UNSET:")
+    lines += ["    " + line for line in inner]
     return lines
 
 

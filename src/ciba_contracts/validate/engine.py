@@ -25,7 +25,7 @@ from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules, rule_named, split_codes
 from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
 from ciba_contracts.jsondoc.render import json_type, render
-from ciba_contracts.validate.accept import acceptor
+from ciba_contracts.validate.accept import CODES_KEPT, acceptor
 from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
@@ -111,12 +111,12 @@ class Validator:
         self._hot = self._build_hot_path() if facts.has_action else self._validate
         #: The checks without the accept path (what it is held to).
         self.exact = self._hot
-        # The accept path states one content schema per action and no result-code table:
-        # a kind that needs either keeps the exact path alone.
-        narrowed = bool(facts.content_variants) or _result_codes_of(kind) is not None
-        accept = None if narrowed else acceptor(kind, self.profile, self._relations)
+        # The accept path states one content schema per action: a kind with variants
+        # (the push notification of a PUSH delivery) keeps the exact path alone.
+        accept = None if facts.content_variants else acceptor(kind, self.profile, self._relations)
         if accept is not None:
-            self._hot = _accepting(accept, self._hot)
+            codes = self._code_findings if _result_codes_of(kind) is not None else None
+            self._hot = accept.bind(self._hot, codes)
         # Calls go straight to the closure; the method below documents the API.
         self.validate = self._hot  # type: ignore[method-assign,assignment]
 
@@ -232,6 +232,26 @@ class Validator:
         text = payload if isinstance(payload, str) else bytes(payload).decode("utf-8", "replace")
         return Finding.of(_NOT_JSON, "", value=render(text) if text else None, detail=why)
 
+    def _code_findings(
+        self,
+        action: str,
+        code: str,
+        message: str,
+        cache: dict[tuple[str, str], tuple[Finding, ...]],
+    ) -> tuple[Finding, ...]:
+        """The findings of a payload whose only possible findings are the result-code table's.
+
+        What the exact path gives such a payload, from the three members the table's
+        rules read; kept in ``cache`` (bounded), since traffic repeats its pairs.
+        """
+        payload = {"action": action, "resultCode": code, "resultMessage": message}
+        found = self._relation_rules.code_findings(payload)
+        kept = tuple(self._finish(found)) if found else ()
+        if len(cache) >= CODES_KEPT:
+            cache.clear()
+        cache[code, message] = kept
+        return kept
+
     # -- output -------------------------------------------------------------
 
     def _finish(self, found: list[Finding]) -> list[Finding]:
@@ -262,19 +282,6 @@ class Validator:
         return sorted(unique.values(), key=finding_order)
 
 
-def _accepting(
-    accept: Callable[[bytes], bool], exact: Callable[[Payload], list[Finding]]
-) -> Callable[[Payload], list[Finding]]:
-    """``exact`` behind the accept path: a bytes body it accepts has no finding."""
-
-    def hot(payload: Payload) -> list[Finding]:
-        if type(payload) is bytes and accept(payload):
-            return []
-        return exact(payload)
-
-    return hot
-
-
 # -- module-level API -------------------------------------------------------------
 
 
@@ -296,9 +303,8 @@ def get_validator(
     return _cached(Profile.parse(profile), split_codes(select), split_codes(ignore), kind)
 
 
-#: APIs whose answers are held to Authlete's result-code table. The issue API is not yet:
-#: its existing corpora use codes outside the table, and the check costs its hot path.
-CODES_CHECKED = frozenset({"authentication", "fail", "complete"})
+#: APIs whose answers are held to Authlete's result-code table (rules A190-A194).
+CODES_CHECKED = frozenset({"authentication", "issue", "fail", "complete"})
 
 
 def _result_codes_of(kind: str) -> str | None:

@@ -100,7 +100,7 @@ class Relations:
         return relations_hold
 
     def findings(self, obj: dict[str, Any]) -> list[Finding] | None:
-        found: list[Finding] | None = self._code_findings(obj) or None
+        found: list[Finding] | None = self.code_findings(obj) or None
         code = obj.get("resultCode")
         message = obj.get("resultMessage")
         if type(code) is str and type(message) is str and not message.startswith("[" + code + "]"):
@@ -145,8 +145,11 @@ class Relations:
                 return validator
         return self._content.get(action)
 
-    def _code_findings(self, obj: dict[str, Any]) -> list[Finding]:
-        """Authlete's result-code table: a documented code, its message, its action."""
+    def code_findings(self, obj: Mapping[str, Any]) -> list[Finding]:
+        """Authlete's result-code table: a documented code, its message, its action.
+
+        Reads ``resultCode``, ``resultMessage`` and ``action`` only.
+        """
         if self._codes_api is None:
             return []
         return [
