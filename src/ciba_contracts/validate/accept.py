@@ -190,7 +190,8 @@ def struct_of(
             fields.append((attr, Union[typ, msgspec.UnsetType], _UNSET))  # noqa: UP007
     # Required members first: a struct's fields without defaults must come first.
     fields.sort(key=lambda f: len(f) == 3)
-    options: dict[str, Any] = {"rename": rename or None}
+    # Members are strings and numbers: no reference cycle, so the collector need not track them.
+    options: dict[str, Any] = {"rename": rename or None, "gc": False}
     if tag_field is not None:
         options.update(tag_field=tag_field, tag=tag)
     return msgspec.defstruct(name, fields, **options), tuple(patterns)
@@ -211,11 +212,11 @@ def _attr(struct: type[msgspec.Struct], member: str) -> str:
 
 
 _R = TypeVar("_R")
-#: (action, resultCode, resultMessage, cache) -> the findings of the result-code table on a
-#: payload that passed every other check; it caches them in ``cache`` by (code, message).
-Codes = Callable[[str, str, str, dict[tuple[str, str], tuple[Any, ...]]], tuple[Any, ...]]
+#: (action, resultCode, resultMessage) -> the findings of the result-code table on a payload
+#: whose other members keep every rule (they depend on these three members alone).
+Codes = Callable[[str, str, str], tuple[Any, ...]]
 
-#: Most (resultCode, resultMessage) pairs whose findings a bound accept path keeps per action.
+#: Most ``resultMessage`` values whose verdicts a bound accept path keeps per action.
 CODES_KEPT = 4096
 
 
@@ -245,8 +246,7 @@ class AcceptPath:
         """
         names = dict(self._names)
         names["_exact"] = exact
-        names["_codes"] = codes
-        names["_KEPT"] = CODES_KEPT
+        names["_codes"] = _pair_cache(codes)
         for key in [k for k in names if k.startswith("_k")]:
             names[key] = {}
         exec(self._source, names)
@@ -260,6 +260,23 @@ class AcceptPath:
 
 def _refused(_body: Any) -> None:
     return None
+
+
+Entry = tuple[str, tuple[Any, ...]]
+
+
+def _pair_cache(codes: Codes | None) -> Callable[[str, str, str, dict[str, Entry]], Entry]:
+    """What the accept path calls for a (code, message) pair it has not seen for an action:
+    (code, findings), kept in the action's cache under the message (bounded)."""
+
+    def remember(action: str, code: str, message: str, cache: dict[str, Entry]) -> Entry:
+        entry = (code, codes(action, code, message) if codes is not None else ())
+        if len(cache) >= CODES_KEPT:
+            cache.clear()
+        cache[message] = entry
+        return entry
+
+    return remember
 
 
 @functools.cache
@@ -337,30 +354,16 @@ def _compiled(
     for number, (action, (struct, patterns)) in enumerate(structs.items()):
         names[f"_S{number}"] = struct
         lines.append(f"    if kind is _S{number}:")
-        body = _pattern_lines(struct, patterns, "obj", f"_p{number}_", names)
         if relations:
             content = contents.get(action)
             mirror = facts.mirror if action == facts.mirror_action else {}
-            body += _relation_lines(struct, content, mirror, f"_c{number}", names)
-            body += _code_lines(action, f"_k{number}", names)
+            body = _relation_lines(struct, patterns, content, mirror, (action, number), names)
         else:
+            body = _pattern_lines(struct, patterns, "obj", f"_p{number}_", names)
             body.append("return []")
         lines += ["        " + line for line in body]
     lines.append(f"    {_FAIL}")
     return AcceptPath(facts.name, "\n".join(lines), names)
-
-
-def _code_lines(action: str, cache: str, names: dict[str, Any]) -> list[str]:
-    """The closing lines of an accepted body of a level that checks relations."""
-    names[cache] = {}
-    return [
-        "if _codes is None:",
-        "    return []",
-        f"found = {cache}.get((code, message))",
-        "if found is None:",
-        f"    found = _codes({action!r}, code, message, {cache})",
-        "return list(found) if found else []",
-    ]
 
 
 def _pattern_lines(
@@ -382,25 +385,50 @@ def _pattern_lines(
 
 def _relation_lines(
     struct: type[msgspec.Struct],
+    patterns: Patterns,
     content: tuple[type[msgspec.Struct], Patterns] | None,
     mirror: Mapping[str, str],
-    prefix: str,
+    where: tuple[str, int],
     names: dict[str, Any],
 ) -> list[str]:
-    """Lines for the relation rules on one decoded struct; ``code`` and ``message`` stay set."""
+    """Lines for one decoded struct at a level that checks the relations, ending in a return.
+
+    ``resultCode`` and ``resultMessage`` repeat from payload to payload: a message
+    seen before with the same code passed their patterns and the prefix rule, and
+    its result-code findings are known, so one look-up by the message replaces them.
+    """
+    action, number = where
     encoded = struct.__struct_encode_fields__
     if "resultCode" not in encoded or "resultMessage" not in encoded:
         raise Unexpressible("no resultCode or resultMessage")
     code, message = _attr(struct, "resultCode"), _attr(struct, "resultMessage")
-    lines = [
+    paired = [(attr, test) for attr, test in patterns if attr in (code, message)]
+    others = tuple((attr, test) for attr, test in patterns if attr not in (code, message))
+    cache = f"_k{number}"
+    names[cache] = {}
+    lines = _pattern_lines(struct, others, "obj", f"_p{number}_", names)
+    lines += [
         f"code = obj.{code}",
         f"message = obj.{message}",
-        "if code is _UNSET or message is _UNSET or not message.startswith('[' + code + ']'):",
-        f"    {_FAIL}",
+        f"entry = {cache}.get(message)",
+        "if entry is None or entry[0] != code:",
+        "    if code is _UNSET or message is _UNSET:",
+        f"        {_FAIL}",
     ]
+    lines += [
+        "    " + line
+        for line in _pattern_lines(struct, tuple(paired), "obj", f"_q{number}_", names)
+    ]
+    lines += [
+        "    if not message.startswith('[' + code + ']'):",
+        f"        {_FAIL}",
+        f"    entry = _codes({action!r}, code, message, {cache})",
+    ]
+    closing = ["found = entry[1]", "return list(found) if found else []"]
     if content is None or "responseContent" not in encoded:
-        return lines
-    content_struct, patterns = content
+        return lines + closing
+    content_struct, content_patterns = content
+    prefix = f"_c{number}"
     names[prefix] = msgspec.json.Decoder(content_struct).decode
     inner = [
         "try:",
@@ -408,7 +436,7 @@ def _relation_lines(
         "except _errors:",
         f"    {_FAIL}",
     ]
-    inner += _pattern_lines(content_struct, patterns, "document", f"{prefix}_p", names)
+    inner += _pattern_lines(content_struct, content_patterns, "document", f"{prefix}_p", names)
     inner_names = content_struct.__struct_encode_fields__
     if not set(mirror) <= set(inner_names) or not set(mirror.values()) <= set(encoded):
         raise Unexpressible("mirrored members the structs do not hold")
@@ -427,7 +455,7 @@ def _relation_lines(
     lines.append(f"text = obj.{_attr(struct, 'responseContent')}")
     lines.append("if text is not _UNSET:")
     lines += ["    " + line for line in inner]
-    return lines
+    return lines + closing
 
 
 def _defaults(struct: type[msgspec.Struct]) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules, rule_named, split_codes
 from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
 from ciba_contracts.jsondoc.render import json_type, render
-from ciba_contracts.validate.accept import CODES_KEPT, acceptor
+from ciba_contracts.validate.accept import acceptor
 from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
@@ -232,25 +232,15 @@ class Validator:
         text = payload if isinstance(payload, str) else bytes(payload).decode("utf-8", "replace")
         return Finding.of(_NOT_JSON, "", value=render(text) if text else None, detail=why)
 
-    def _code_findings(
-        self,
-        action: str,
-        code: str,
-        message: str,
-        cache: dict[tuple[str, str], tuple[Finding, ...]],
-    ) -> tuple[Finding, ...]:
+    def _code_findings(self, action: str, code: str, message: str) -> tuple[Finding, ...]:
         """The findings of a payload whose only possible findings are the result-code table's.
 
         What the exact path gives such a payload, from the three members the table's
-        rules read; kept in ``cache`` (bounded), since traffic repeats its pairs.
+        rules read (the accept path keeps them per pair, since traffic repeats its pairs).
         """
         payload = {"action": action, "resultCode": code, "resultMessage": message}
         found = self._relation_rules.code_findings(payload)
-        kept = tuple(self._finish(found)) if found else ()
-        if len(cache) >= CODES_KEPT:
-            cache.clear()
-        cache[code, message] = kept
-        return kept
+        return tuple(self._finish(found)) if found else ()
 
     # -- output -------------------------------------------------------------
 
