@@ -329,6 +329,14 @@ def validate(
     finding of the enabled rules; an empty list means the payload keeps the
     contract at ``profile``. Never raises for bad payloads.
     """
+    if select is None and ignore is None and api == ISSUE_API:
+        # The common call: one look-up by the profile, no key to build.
+        try:
+            check = _ISSUE_CHECKS[profile]
+        except (KeyError, TypeError):
+            pass
+        else:
+            return check(payload)
     try:
         check = _CHECKS[profile, select, ignore, api]
     except (KeyError, TypeError):
@@ -337,13 +345,18 @@ def validate(
         with contextlib.suppress(TypeError):
             if len(_CHECKS) >= _CHECKS_KEPT:
                 _CHECKS.clear()
+                _ISSUE_CHECKS.clear()
             _CHECKS[profile, select, ignore, api] = check
+            if select is None and ignore is None and api == ISSUE_API:
+                _ISSUE_CHECKS[profile] = check
     return check(payload)
 
 
 # The validate function of each argument combination seen (as given): parsing the profile and
 # the rule selection, and finding the API's kind, cost more than checking a valid payload.
 _CHECKS: dict[tuple[Any, Any, Any, str], Callable[[Payload], list[Finding]]] = {}
+#: The same for the issue API without a rule selection, by profile alone.
+_ISSUE_CHECKS: dict[Any, Callable[[Payload], list[Finding]]] = {}
 _CHECKS_KEPT = 256
 
 

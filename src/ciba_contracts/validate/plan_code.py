@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ciba_contracts.validate.accept import Unexpressible, translate_pattern
+from ciba_contracts.validate.structs import Unexpressible, translate_pattern
 
 if TYPE_CHECKING:
     from ciba_contracts.validate.plan import KeywordCheck, MemberChecks
