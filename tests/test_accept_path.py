@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 import orjson
@@ -26,6 +27,7 @@ from ciba_contracts.strategies import (
     result_objects,
 )
 from ciba_contracts.validate.accept import Unexpressible, acceptor, struct_of, translate_pattern
+from ciba_contracts.validate.structs import pattern_test
 from test_rules import RESULT_CODE_RULES
 
 LEVELS = ("sdk", "authlete", "ciba")
@@ -167,3 +169,32 @@ def test_keywords_a_struct_cannot_state_leave_the_exact_path_alone() -> None:
     )
     assert [attr for attr, _ in patterns] == ["a"]
     assert struct.__struct_fields__ == ("a",)
+
+
+#: Patterns of the schema files and others near the edges of the character-class form.
+PATTERNS = [
+    "^[A-Za-z0-9._-]*$",
+    "^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]*$",
+    "^[\\x21\\x23-\\x5B\\x5D-\\x7E]*$",
+    "^[A-Z][0-9]{6}$",
+    "^[a-z]+$",
+    "^[-a]*$",
+    "^[\\x20-\\xFF]*$",
+    "^[ab]*c$",
+]
+
+
+@settings(SETTINGS, max_examples=300)
+@given(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+    | st.text(st.characters(max_codepoint=127), max_size=12)
+    | st.from_regex(r"[A-Za-z0-9._-]{0,20}\n?", fullmatch=True)
+)
+def test_each_pattern_test_fails_where_its_regex_does_not_match(text: str) -> None:
+    # A character class is tested by deleting its characters from the bytes; never otherwise.
+    for pattern in PATTERNS:
+        test = pattern_test(pattern)
+        fails = eval(test.condition("value", "test"), {"test": test.test, "value": text})
+        assert bool(fails) == (re.search(translate_pattern(pattern), text) is None), pattern
+    assert isinstance(pattern_test("^[A-Za-z0-9._-]*$").test, bytes)
+    assert not isinstance(pattern_test("^[\\x20-\\xFF]*$").test, bytes)

@@ -25,14 +25,15 @@ from typing import Any, TypeVar, Union
 import msgspec
 
 from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.validate.direct import DirectHooks, DirectPath, direct_path
 from ciba_contracts.validate.fast import fast_schema
 from ciba_contracts.validate.kinds import KindFacts, facts_of
 from ciba_contracts.validate.structs import (
     Patterns,
     Unexpressible,
     attr_of,
-    defaults_of,
-    plain_type,
+    content_lines,
+    pattern_lines,
     struct_of,
     translate_pattern,
     types_only,
@@ -62,19 +63,28 @@ class AcceptPath:
 
     :meth:`bind` compiles it in front of an exact checker: a bytes body that
     decodes into its action's struct and keeps every stated constraint and
-    relation costs no more than that; anything else goes to the exact checker.
+    relation costs no more than that; any other ASCII body goes to the direct
+    path (:mod:`ciba_contracts.validate.direct`) when one is bound, anything
+    else to the exact checker.
     """
 
-    def __init__(self, name: str, source: str, names: Mapping[str, Any]) -> None:
+    def __init__(
+        self, name: str, source: str, names: Mapping[str, Any], direct: DirectPath | None = None
+    ) -> None:
         self._name = name
         self._source = compile(source, f"<accept {name}>", "exec")
         self._names = dict(names)
+        #: The direct path of the same kind and level, if its plans can be stated.
+        self.direct = direct
         self._probe = self.bind(_refused, lambda *_: ())
 
     def bind(
-        self, exact: Callable[[Any], _R], codes: Codes | None = None
+        self,
+        exact: Callable[[Any], _R],
+        codes: Codes | None = None,
+        hooks: DirectHooks | None = None,
     ) -> Callable[[Any], _R | list[Any]]:
-        """``exact`` behind the accept path.
+        """``exact`` behind the accept path (and the direct path, given its ``hooks``).
 
         ``codes`` gives the findings of the result-code rules, which depend on
         ``action``, ``resultCode`` and ``resultMessage`` alone; they are cached per
@@ -83,6 +93,9 @@ class AcceptPath:
         """
         names = dict(self._names)
         names["_exact"] = exact
+        names["_direct"] = exact
+        if hooks is not None and self.direct is not None:
+            names["_direct"] = self.direct.bind(exact, hooks)
         names["_codes"] = _pair_cache(codes)
         for key in [k for k in names if k.startswith("_k")]:
             names[key] = {}
@@ -150,12 +163,17 @@ def acceptor(kind: str, profile: Profile, relations: bool) -> AcceptPath | None:
         # ValueError: a schema the specialisation cannot state (a fragment reference).
         return None
     try:
-        return _compiled(facts, structs, contents, relations)
+        source, names = _compiled(facts, structs, contents, relations)
     except Unexpressible:
         return None
+    direct = direct_path(facts, file, structs, contents, relations)
+    return AcceptPath(facts.name, source, names, direct)
 
 
 _FAIL = "return _exact(body)"
+#: What a body the structs refuse after it decoded as ASCII gets: the direct path, which
+#: names the common violations from what it decodes (the exact path when it is not bound).
+_MISS = "return _direct(body)"
 
 
 def _compiled(
@@ -163,7 +181,7 @@ def _compiled(
     structs: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
     contents: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
     relations: bool,
-) -> AcceptPath:
+) -> tuple[str, dict[str, Any]]:
     """The accept path as the source of one function.
 
     The same steps as the compiled schemas and :meth:`Relations.build_test`,
@@ -185,7 +203,7 @@ def _compiled(
         "    try:",
         "        obj = _decode(body)",
         "    except _errors:",
-        f"        {_FAIL}",
+        f"        {_MISS}",
         "    kind = type(obj)",
     ]
     # The action whose body the kind mirrors (OK) is the usual one: its test comes first.
@@ -198,28 +216,11 @@ def _compiled(
             mirror = facts.mirror if action == facts.mirror_action else {}
             body = _relation_lines(struct, patterns, content, mirror, (action, number), names)
         else:
-            body = _pattern_lines(struct, patterns, "obj", f"_p{number}_", names)
+            body = pattern_lines(struct, patterns, "obj", f"_p{number}_", names, _MISS)
             body.append("return []")
         lines += ["        " + line for line in body]
-    lines.append(f"    {_FAIL}")
-    return AcceptPath(facts.name, "\n".join(lines), names)
-
-
-def _pattern_lines(
-    struct: type[msgspec.Struct], patterns: Patterns, obj: str, prefix: str, names: dict[str, Any]
-) -> list[str]:
-    """Lines that leave the body to the exact path when a member of ``obj`` breaks its pattern."""
-    required = set(struct.__struct_fields__) - set(defaults_of(struct))
-    lines = []
-    for index, (attr, test) in enumerate(patterns):
-        name = f"{prefix}{index}"
-        names[name] = test
-        if attr in required:
-            lines.append(f"if {name}({obj}.{attr}) is None:")
-        else:
-            lines.append(f"if {obj}.{attr} is not _UNSET and {name}({obj}.{attr}) is None:")
-        lines.append(f"    {_FAIL}")
-    return lines
+    lines.append(f"    {_MISS}")
+    return "\n".join(lines), names
 
 
 def _relation_lines(
@@ -245,52 +246,29 @@ def _relation_lines(
     others = tuple((attr, test) for attr, test in patterns if attr not in (code, message))
     cache = f"_k{number}"
     names[cache] = {}
-    lines = _pattern_lines(struct, others, "obj", f"_p{number}_", names)
+    lines = pattern_lines(struct, others, "obj", f"_p{number}_", names, _MISS)
     lines += [
         f"code = obj.{code}",
         f"message = obj.{message}",
         f"entry = {cache}.get(message)",
         "if entry is None or entry[0] != code:",
         "    if code is _UNSET or message is _UNSET:",
-        f"        {_FAIL}",
+        f"        {_MISS}",
     ]
     lines += [
         "    " + line
-        for line in _pattern_lines(struct, tuple(paired), "obj", f"_q{number}_", names)
+        for line in pattern_lines(struct, tuple(paired), "obj", f"_q{number}_", names, _MISS)
     ]
     lines += [
         "    if not message.startswith('[' + code + ']'):",
-        f"        {_FAIL}",
+        f"        {_MISS}",
         f"    entry = _codes({action!r}, code, message, {cache})",
     ]
     closing = ["found = entry[1]", "return list(found) if found else []"]
     if content is None or "responseContent" not in encoded:
         return lines + closing
-    content_struct, content_patterns = content
-    prefix = f"_c{number}"
-    names[prefix] = msgspec.json.Decoder(content_struct).decode
-    inner = [
-        "try:",
-        f"    document = {prefix}(text)",
-        "except _errors:",
-        f"    {_FAIL}",
-    ]
-    inner += _pattern_lines(content_struct, content_patterns, "document", f"{prefix}_p", names)
-    inner_names = content_struct.__struct_encode_fields__
-    if not set(mirror) <= set(inner_names) or not set(mirror.values()) <= set(encoded):
-        raise Unexpressible("mirrored members the structs do not hold")
-    inner_types = dict(zip(inner_names, content_struct.__annotations__.values(), strict=False))
-    outer_types = dict(zip(encoded, struct.__annotations__.values(), strict=False))
-    checks = []
-    for member, field in mirror.items():
-        # Both sides decode to the same plain type (msgspec never gives a bool for an int),
-        # so == is JSON's equality; UNSET on both sides is the member absent on both.
-        kind = plain_type(inner_types.get(member))
-        if kind is None or kind != plain_type(outer_types.get(field)):
-            raise Unexpressible(f"mirrored {member} and {field} differ in type")
-        checks.append(f"document.{attr_of(content_struct, member)} == obj.{attr_of(struct, field)}")
-    if checks:
-        inner += [f"if not ({' and '.join(checks)}):", f"    {_FAIL}"]
+    decoder, after = content_lines(struct, content, mirror, f"_c{number}", names, _MISS)
+    inner = ["try:", f"    document = {decoder}(text)", "except _errors:", f"    {_MISS}", *after]
     lines.append(f"text = obj.{attr_of(struct, 'responseContent')}")
     lines.append("if text is not _UNSET:")
     lines += ["    " + line for line in inner]

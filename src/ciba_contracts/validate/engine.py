@@ -26,12 +26,13 @@ from ciba_contracts.contract.rules import RULES, enabled_rules, rule_named, spli
 from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
 from ciba_contracts.jsondoc.render import json_type, render
 from ciba_contracts.validate.accept import acceptor
+from ciba_contracts.validate.direct import DirectHooks
 from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
 from ciba_contracts.validate.kinds import KINDS, facts_of
 from ciba_contracts.validate.messages import article, finding_order
-from ciba_contracts.validate.plan import planner
+from ciba_contracts.validate.plan import KeywordCheck, planner
 from ciba_contracts.validate.relations import Relations
 from ciba_contracts.validate.schema_map import compiled
 
@@ -116,7 +117,10 @@ class Validator:
         accept = None if facts.content_variants else acceptor(kind, self.profile, self._relations)
         if accept is not None:
             codes = self._code_findings if _result_codes_of(kind) is not None else None
-            self._hot = accept.bind(self._hot, codes)
+            hooks = DirectHooks(
+                self._keyword_finding, self._raw_codes, self._finish, self._not_json
+            )
+            self._hot = accept.bind(self._hot, codes, hooks)
         # Calls go straight to the closure; the method below documents the API.
         self.validate = self._hot  # type: ignore[method-assign,assignment]
 
@@ -242,6 +246,19 @@ class Validator:
         found = self._relation_rules.code_findings(payload)
         return tuple(self._finish(found)) if found else ()
 
+    # The direct path's steps, the exact path's own (ciba_contracts.validate.direct).
+
+    def _keyword_finding(self, check: KeywordCheck, judged: Any) -> Finding:
+        return self._keywords.finding_of(check, judged)
+
+    def _raw_codes(self, action: str, code: str, message: str) -> list[Finding]:
+        return self._relation_rules.code_findings(
+            {"action": action, "resultCode": code, "resultMessage": message}
+        )
+
+    def _not_json(self, content: str) -> Finding | None:
+        return self._relation_rules.not_json(content)
+
     # -- output -------------------------------------------------------------
 
     def _finish(self, found: list[Finding]) -> list[Finding]:
@@ -251,25 +268,35 @@ class Validator:
             # One finding implies nothing away and is its own order.
             return kept
         implications = self._implications
-        places: set[tuple[str, str, str | None]] | None = None
-        unimplied: list[Finding] = []
         for f in kept:
-            implied_by = implications.get(f.rule)
-            if implied_by:
-                if places is None:
-                    places = {(g.rule, g.pointer, g.content_pointer) for g in kept}
-                for code in implied_by:
-                    if (code, f.pointer, f.content_pointer) in places:
-                        break
-                else:
-                    unimplied.append(f)
-            else:
-                unimplied.append(f)
-        kept = unimplied
+            if f.rule in implications:
+                kept = _unimplied(kept, implications)
+                break
+        if len(kept) == 2:
+            # The usual case of a violation that is no lone one; what sorted() and the
+            # dictionary below make of two findings, without building either.
+            a, b = kept
+            same_place = a.pointer == b.pointer and a.content_pointer == b.content_pointer
+            if same_place and a.rule == b.rule and a.message == b.message and a.value == b.value:
+                return [b]
+            return [b, a] if finding_order(b) < finding_order(a) else kept
         # Duplicates go by their fields as plain strings: hashing a Finding (and its
         # Severity enum) runs Python code, several times slower. The severity follows the rule.
         unique = {(f.rule, f.pointer, f.content_pointer, f.message, f.value): f for f in kept}
         return sorted(unique.values(), key=finding_order)
+
+
+def _unimplied(kept: list[Finding], implications: dict[str, tuple[str, ...]]) -> list[Finding]:
+    """``kept`` without the findings another of them implies at the same place."""
+    places = {(g.rule, g.pointer, g.content_pointer) for g in kept}
+    unimplied: list[Finding] = []
+    for f in kept:
+        for code in implications.get(f.rule, ()):
+            if (code, f.pointer, f.content_pointer) in places:
+                break
+        else:
+            unimplied.append(f)
+    return unimplied
 
 
 # -- module-level API -------------------------------------------------------------

@@ -73,6 +73,10 @@ class KeywordFindings:
             found.append(self._finding(path, location, judged, error, content, original))
         return found
 
+    def finding_of(self, check: KeywordCheck, judged: Any) -> Finding:
+        """The finding of a plan's check that fails on ``judged``, a member of the payload."""
+        return self._finding(check.path, check.location, judged, check, False, None)
+
     def _finding(
         self,
         path: tuple[str | int, ...],

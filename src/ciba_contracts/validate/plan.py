@@ -167,6 +167,11 @@ class Planner:
         self._plans: dict[tuple[bool, ...], Plan | None] = {}
         self._by_action: dict[str, Plan | None] = {}
 
+    @property
+    def by_action(self) -> bool:
+        """Whether the plan of an object follows from its ``action`` alone."""
+        return self._by_action_ok
+
     def plan_for(self, instance: dict[str, Any]) -> Plan | None:
         """The plan for this object, or None when the schema cannot be planned."""
         action = instance.get("action")

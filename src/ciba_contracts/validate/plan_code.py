@@ -15,16 +15,15 @@ named from them are the same; a property test holds the two to that.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ciba_contracts.validate.structs import Unexpressible, translate_pattern
+from ciba_contracts.validate.structs import Unexpressible, pattern_test
 
 if TYPE_CHECKING:
     from ciba_contracts.validate.plan import KeywordCheck, MemberChecks
 
-__all__ = ["compile_failures"]
+__all__ = ["compile_failures", "int_failure", "string_failure"]
 
 Failures = Callable[[dict[str, Any]], list[tuple["KeywordCheck", Any]]]
 
@@ -77,8 +76,8 @@ def _group_lines(group: MemberChecks, number: int, names: dict[str, Any]) -> lis
         names[f"{prefix}{index}"] = check
     lines: list[str] = []
     branches = (
-        ("type(v) is str and v.isascii()", "s", _string_test),
-        ("type(v) is int", "i", _int_test),
+        ("type(v) is str and v.isascii()", "s", string_failure),
+        ("type(v) is int", "i", int_failure),
     )
     for test, tag, stater in branches:
         try:
@@ -121,7 +120,7 @@ def _types(value: Any) -> set[str]:
     return set(types)
 
 
-def _string_test(keyword: str, value: Any, name: str, names: dict[str, Any]) -> str | None:
+def string_failure(keyword: str, value: Any, name: str, names: dict[str, Any]) -> str | None:
     """When a string breaks the keyword (None: never), for ASCII strings."""
     if keyword == "type":
         return None if "string" in _types(value) else "True"
@@ -134,8 +133,9 @@ def _string_test(keyword: str, value: Any, name: str, names: dict[str, Any]) -> 
     if keyword == "pattern":
         if not isinstance(value, str):
             raise Unexpressible(keyword)
-        names[f"{name}_re"] = re.compile(translate_pattern(value)).search
-        return f"{name}_re(v) is None"
+        test = pattern_test(value)
+        names[f"{name}_re"] = test.test
+        return test.condition("v", f"{name}_re")
     if keyword in ("minLength", "maxLength"):
         if type(value) is not int:
             raise Unexpressible(keyword)
@@ -145,7 +145,7 @@ def _string_test(keyword: str, value: Any, name: str, names: dict[str, Any]) -> 
     raise Unexpressible(keyword)
 
 
-def _int_test(keyword: str, value: Any, name: str, names: dict[str, Any]) -> str | None:
+def int_failure(keyword: str, value: Any, name: str, names: dict[str, Any]) -> str | None:
     """When an integer (never a boolean) breaks the keyword (None: never)."""
     if keyword == "type":
         return None if _types(value) & {"integer", "number"} else "True"

@@ -18,7 +18,7 @@ from orjson import loads as _loads
 
 from ciba_contracts.contract.result_codes import check_result_code
 from ciba_contracts.contract.rules import rule_named
-from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
+from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, not_json_reason, parse_exact
 from ciba_contracts.jsondoc.render import json_equal, json_type, pointer, pointer_tokens, render
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
@@ -123,14 +123,17 @@ class Relations:
         try:
             body, exact = parse_exact(content)
         except NotJson as exc:
-            bad = Finding.of(
-                _CONTENT_NOT_JSON, CONTENT_POINTER, value=render(content), detail=str(exc)
-            )
+            bad = _not_json_finding(content, str(exc))
             return [bad] if found is None else [*found, bad]
         body_findings = self._content_findings(obj, str(action), body, validator, exact)
         if body_findings:
             return body_findings if found is None else found + body_findings
         return found
+
+    def not_json(self, content: str) -> Finding | None:
+        """The finding of a ``responseContent`` that is not JSON, or None when it is JSON."""
+        reason = not_json_reason(content)
+        return None if reason is None else _not_json_finding(content, reason)
 
     def content_for(self, obj: dict[str, Any], action: Any) -> Any:
         """The compiled schema of what ``responseContent`` holds for this payload, or None.
@@ -231,6 +234,10 @@ class Relations:
             where = self._mirror_pointers[member]
             found.append(Finding(rule.code, rule.severity, message, CONTENT_POINTER, where, value))
         return found
+
+
+def _not_json_finding(content: str, reason: str) -> Finding:
+    return Finding.of(_CONTENT_NOT_JSON, CONTENT_POINTER, value=render(content), detail=reason)
 
 
 def mirror_test(

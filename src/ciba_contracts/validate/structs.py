@@ -13,17 +13,22 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import jsonschema_rs
 import msgspec
 
 __all__ = [
+    "PatternTest",
     "Patterns",
     "Unexpressible",
     "attr_of",
+    "content_lines",
     "defaults_of",
+    "pattern_lines",
+    "pattern_test",
     "plain_type",
     "struct_of",
     "translate_pattern",
@@ -98,13 +103,50 @@ def _string_type(schema: dict[str, Any]) -> Any:
     return Annotated[str, msgspec.Meta(**meta)] if meta else str
 
 
-def _pattern_test(schema: dict[str, Any]) -> Callable[[str], object] | None:
+@dataclass(frozen=True, slots=True)
+class PatternTest:
+    """A ``pattern`` keyword as generated code.
+
+    ``fails`` is the condition under which the string ``{value}`` breaks it, with
+    ``test`` bound under the name ``{test}``: the compiled pattern's ``search``, or,
+    for a pattern that only says which ASCII characters a string is made of, those
+    characters as bytes, deleted by ``bytes.translate`` (half the cost of a search).
+    """
+
+    test: object
+    fails: str
+
+    def condition(self, value: str, test: str) -> str:
+        """``fails`` for the expression ``value`` and the name ``test``."""
+        return self.fails.format(value=value, test=test)
+
+
+_WHOLE_CLASS = re.compile(r"\^\[(?!\^)(.+)\]([*+])\$")
+
+
+def pattern_test(pattern: str) -> PatternTest:
+    """The test of ``pattern`` (outside :func:`translate_pattern`'s subset: Unexpressible)."""
+    translated = translate_pattern(pattern)
+    whole = _WHOLE_CLASS.fullmatch(pattern)
+    if whole is not None:
+        member = re.compile(f"[{whole.group(1)}]").fullmatch
+        # Read as Python reads the class, which is how ECMA-262 reads it in this subset.
+        allowed = bytes(c for c in range(128) if member(chr(c)))
+        if not any(member(chr(c)) for c in range(128, 256)):
+            fails = "{value}.encode().translate(None, {test})"
+            if whole.group(2) == "+":
+                fails = "not {value} or " + fails
+            return PatternTest(allowed, fails)
+    return PatternTest(re.compile(translated).search, "{test}({value}) is None")
+
+
+def _pattern_test(schema: dict[str, Any]) -> PatternTest | None:
     pattern = schema.get("pattern")
     if pattern is None:
         return None
     if not isinstance(pattern, str):
         raise Unexpressible("pattern")
-    return re.compile(translate_pattern(pattern)).search
+    return pattern_test(pattern)
 
 
 def _member_type(schema: Any) -> Any:
@@ -131,7 +173,7 @@ def _member_type(schema: Any) -> Any:
     raise Unexpressible(f"member schema {schema!r}")
 
 
-Patterns = tuple[tuple[str, Callable[[str], object]], ...]
+Patterns = tuple[tuple[str, PatternTest], ...]
 
 
 def struct_of(
@@ -165,7 +207,7 @@ def struct_of(
         ):
             raise Unexpressible(f"{tag_field} {tag!r} is refused by its own schema")
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
-    patterns: list[tuple[str, Callable[[str], object]]] = []
+    patterns: list[tuple[str, PatternTest]] = []
     rename: dict[str, str] = {}
     for index, member in enumerate(list(properties) + sorted(required - set(properties))):
         if member == tag_field:
@@ -224,3 +266,63 @@ def plain_type(annotation: Any) -> Any:
     while get_origin(base) is Annotated:
         base = get_args(base)[0]
     return base if base in (str, int) else None
+
+
+# -- generated code ------------------------------------------------------------
+
+
+def pattern_lines(
+    struct: type[msgspec.Struct],
+    patterns: Patterns,
+    obj: str,
+    prefix: str,
+    names: dict[str, Any],
+    fail: str,
+) -> list[str]:
+    """Lines that run ``fail`` when a member of ``obj`` (a decoded ``struct``) breaks its pattern;
+    each test goes into ``names``, under ``prefix`` and a number."""
+    required = set(struct.__struct_fields__) - set(defaults_of(struct))
+    lines = []
+    for index, (attr, test) in enumerate(patterns):
+        name = f"{prefix}{index}"
+        names[name] = test.test
+        fails = test.condition(f"{obj}.{attr}", name)
+        if attr in required:
+            lines.append(f"if {fails}:")
+        else:
+            lines.append(f"if {obj}.{attr} is not _UNSET and ({fails}):")
+        lines.append(f"    {fail}")
+    return lines
+
+
+def content_lines(
+    struct: type[msgspec.Struct],
+    content: tuple[type[msgspec.Struct], Patterns],
+    mirror: Mapping[str, str],
+    prefix: str,
+    names: dict[str, Any],
+    fail: str,
+) -> tuple[str, list[str]]:
+    """The name of the decoder of what ``responseContent`` holds (``document``), and lines
+    that run ``fail`` when the decoded document breaks a pattern or a mirrored member differs
+    from its field of ``obj``."""
+    content_struct, content_patterns = content
+    names[prefix] = msgspec.json.Decoder(content_struct).decode
+    encoded = struct.__struct_encode_fields__
+    lines = pattern_lines(content_struct, content_patterns, "document", f"{prefix}_p", names, fail)
+    inner_names = content_struct.__struct_encode_fields__
+    if not set(mirror) <= set(inner_names) or not set(mirror.values()) <= set(encoded):
+        raise Unexpressible("mirrored members the structs do not hold")
+    inner_types = dict(zip(inner_names, content_struct.__annotations__.values(), strict=False))
+    outer_types = dict(zip(encoded, struct.__annotations__.values(), strict=False))
+    checks = []
+    for member, field in mirror.items():
+        # Both sides decode to the same plain type (msgspec never gives a bool for an int),
+        # so == is JSON's equality; UNSET on both sides is the member absent on both.
+        kind = plain_type(inner_types.get(member))
+        if kind is None or kind != plain_type(outer_types.get(field)):
+            raise Unexpressible(f"mirrored {member} and {field} differ in type")
+        checks.append(f"document.{attr_of(content_struct, member)} == obj.{attr_of(struct, field)}")
+    if checks:
+        lines += [f"if not ({' and '.join(checks)}):", f"    {fail}"]
+    return prefix, lines
