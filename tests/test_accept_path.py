@@ -27,6 +27,7 @@ from ciba_contracts.strategies import (
     result_objects,
 )
 from ciba_contracts.validate.accept import Unexpressible, acceptor, struct_of, translate_pattern
+from ciba_contracts.validate.direct import DirectHooks
 from ciba_contracts.validate.structs import pattern_test
 from test_rules import RESULT_CODE_RULES
 
@@ -140,6 +141,46 @@ EDITS = [
 def test_edits_near_the_edges_agree(old: bytes, new: bytes) -> None:
     assert old in OK
     _agree(OK.replace(old, new, 1))
+
+
+_ID = b"Hi_riUFMNDwQJ8TRw4a7xM1hPjDY8WrfkbdYSiJlsfU"
+#: Violations the direct path names itself (each change made in the fields and the
+#: acknowledgement alike, so that they still agree): a zero lifetime, a short or
+#: ill-spelled auth_req_id, a zero interval, the vendor's backslashed responseContent,
+#: with an undocumented code, and several at once.
+DIRECT = [
+    OK.replace(b"900", b"0"),
+    OK.replace(_ID, _ID[:16]),
+    OK.replace(_ID, _ID[:20] + b"=="),
+    OK.replace(b"8,", b"0,").replace(b"8}", b"0}"),
+    OK.replace(b'\\"', b'\\\\\\"'),
+    OK.replace(b'\\"', b'\\\\\\"').replace(b"A183001", b"A183002"),
+    OK.replace(b"900", b"0").replace(_ID, _ID[:16]).replace(b"8,", b"0,"),
+    OK.replace(b"900", b"2147483648"),
+    OK.replace(b'"expiresIn":900', b'"expiresIn":900,"expiresIn":0').replace(b"900}", b"0}"),
+]
+
+
+@pytest.mark.parametrize("body", DIRECT)
+def test_violations_the_direct_path_names_agree(body: bytes) -> None:
+    _agree(body)
+    validator = get_validator("ciba")
+    path = acceptor("issue-response", Profile.CIBA, True)
+    assert path is not None
+    assert path.direct is not None
+    left: list[bytes] = []
+
+    def exact(payload: bytes) -> Any:
+        left.append(payload)
+        return validator.exact(payload)
+
+    hooks = DirectHooks(
+        validator._keyword_finding, validator._raw_codes, validator._finish, validator._not_json
+    )
+    direct = path.bind(exact, validator._code_findings, hooks)
+    found = direct(body)
+    assert found == validator.exact(body) != []
+    assert left == [], "left to the exact path"
 
 
 def test_valid_body_is_taken_by_the_accept_path() -> None:
