@@ -175,7 +175,7 @@ def test_violations_the_direct_path_names_agree(body: bytes) -> None:
         return validator.exact(payload)
 
     hooks = DirectHooks(
-        validator._keyword_finding, validator._raw_codes, validator._finish, validator._not_json
+        validator._keywords.finding_of, validator._raw_codes, validator._finish, validator._not_json
     )
     direct = path.bind(exact, validator._code_findings, hooks)
     found = direct(body)

@@ -27,6 +27,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from ciba_contracts import RULES, Finding, Validator, validate, validate_result
+from ciba_contracts.validate.engine import ordered_findings
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 LEVELS = ("sdk", "authlete", "ciba")
@@ -476,3 +477,30 @@ def test_oracle_is_not_vacuous() -> None:
     assert not _oracle(ISSUE_FILES["authlete"]).is_valid({**ok, "resultCode": "A183001\n"})
     assert not _oracle(ISSUE_FILES["sdk"]).is_valid({"expiresIn": 2**31})
     assert _oracle(ISSUE_FILES["sdk"]).is_valid({"expiresIn": 3600.0})
+
+
+# -- two findings, finished the short way ----------------------------------------------------
+
+_RULE_CODES = st.sampled_from(["S003", "S005", "A110", "C203", "A113", "A112", "A111", "C202"])
+_two_findings = st.lists(
+    st.builds(
+        lambda rule, pointer, content, message, value: Finding(
+            rule, RULES[rule].severity, message, pointer, content, value
+        ),
+        _RULE_CODES,
+        st.sampled_from(["/interval", "/action", "/responseContent"]),
+        st.sampled_from([None, "", "/expires_in"]),
+        st.sampled_from(["m", "n"]),
+        st.sampled_from([None, "0", '"x"']),
+    ),
+    min_size=2,
+    max_size=2,
+)
+
+
+@SETTINGS
+@given(_two_findings, st.sampled_from(LEVELS))
+def test_two_findings_are_finished_as_any_number_is(found: list[Finding], level: str) -> None:
+    validator = Validator(level)
+    kept = [f for f in found if f.rule in validator.enabled]
+    assert validator._finish(list(found)) == ordered_findings(kept, validator._implications)

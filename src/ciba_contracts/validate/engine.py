@@ -32,7 +32,7 @@ from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
 from ciba_contracts.validate.kinds import KINDS, facts_of
 from ciba_contracts.validate.messages import article, finding_order
-from ciba_contracts.validate.plan import KeywordCheck, planner
+from ciba_contracts.validate.plan import planner
 from ciba_contracts.validate.relations import Relations
 from ciba_contracts.validate.schema_map import compiled
 
@@ -118,7 +118,7 @@ class Validator:
         if accept is not None:
             codes = self._code_findings if _result_codes_of(kind) is not None else None
             hooks = DirectHooks(
-                self._keyword_finding, self._raw_codes, self._finish, self._not_json
+                self._keywords.finding_of, self._raw_codes, self._finish, self._not_json
             )
             self._hot = accept.bind(self._hot, codes, hooks)
         # Calls go straight to the closure; the method below documents the API.
@@ -248,9 +248,6 @@ class Validator:
 
     # The direct path's steps, the exact path's own (ciba_contracts.validate.direct).
 
-    def _keyword_finding(self, check: KeywordCheck, judged: Any) -> Finding:
-        return self._keywords.finding_of(check, judged)
-
     def _raw_codes(self, action: str, code: str, message: str) -> list[Finding]:
         return self._relation_rules.code_findings(
             {"action": action, "resultCode": code, "resultMessage": message}
@@ -268,25 +265,39 @@ class Validator:
             # One finding implies nothing away and is its own order.
             return kept
         implications = self._implications
-        for f in kept:
-            if f.rule in implications:
-                kept = _unimplied(kept, implications)
-                break
         if len(kept) == 2:
-            # The usual case of a violation that is no lone one; what sorted() and the
-            # dictionary below make of two findings, without building either.
+            # The usual case of a violation that is no lone one: what the general way below
+            # makes of two findings, without building a set, a dictionary and a sort.
             a, b = kept
             same_place = a.pointer == b.pointer and a.content_pointer == b.content_pointer
+            by_a = implications.get(a.rule, ())
+            by_b = implications.get(b.rule, ())
+            drop_a = a.rule in by_a or (same_place and b.rule in by_a)
+            drop_b = b.rule in by_b or (same_place and a.rule in by_b)
+            if drop_a or drop_b:
+                return [f for f, drop in ((a, drop_a), (b, drop_b)) if not drop]
             if same_place and a.rule == b.rule and a.message == b.message and a.value == b.value:
                 return [b]
             return [b, a] if finding_order(b) < finding_order(a) else kept
-        # Duplicates go by their fields as plain strings: hashing a Finding (and its
-        # Severity enum) runs Python code, several times slower. The severity follows the rule.
-        unique = {(f.rule, f.pointer, f.content_pointer, f.message, f.value): f for f in kept}
-        return sorted(unique.values(), key=finding_order)
+        return ordered_findings(kept, implications)
 
 
-def _unimplied(kept: list[Finding], implications: dict[str, tuple[str, ...]]) -> list[Finding]:
+def ordered_findings(
+    kept: list[Finding], implications: Mapping[str, tuple[str, ...]]
+) -> list[Finding]:
+    """``kept`` without the findings another implies at the same place and without
+    duplicates, in a stable order (what ``Validator`` does with two findings, at length)."""
+    for f in kept:
+        if f.rule in implications:
+            kept = _unimplied(kept, implications)
+            break
+    # Duplicates go by their fields as plain strings: hashing a Finding (and its
+    # Severity enum) runs Python code, several times slower. The severity follows the rule.
+    unique = {(f.rule, f.pointer, f.content_pointer, f.message, f.value): f for f in kept}
+    return sorted(unique.values(), key=finding_order)
+
+
+def _unimplied(kept: list[Finding], implications: Mapping[str, tuple[str, ...]]) -> list[Finding]:
     """``kept`` without the findings another of them implies at the same place."""
     places = {(g.rule, g.pointer, g.content_pointer) for g in kept}
     unimplied: list[Finding] = []

@@ -114,7 +114,7 @@ class KeywordFindings:
         if known.wants_detail:
             text = source.message(judged) if isinstance(source, KeywordCheck) else source.message
             context["detail"] = f"`{known.member}`: {text}" if path else str(text)
-        text = known.template.format_map(context) if context else known.template
+        text = known.fill(context) if context else known.template
         return Finding(
             known.code, known.severity, text, known.pointer, known.content_pointer, value_text
         )
