@@ -332,6 +332,9 @@ def _issue(code: str, action: str = "OK", text: str | None = None) -> dict[str, 
         (_issue("A181204"), {"A192"}),
         (_issue("A182101", "INVALID_TICKET"), {"A192"}),
         (_issue("A185001", "INVALID_TICKET"), {"A193", "A194"}),
+        # The code's findings stand beside A105's: the message lacks its prefix.
+        (ok(resultCode="A183002", resultMessage=OK_MESSAGE[10:]), {"A105", "A190", "A192"}),
+        (ok(resultMessage=OK_MESSAGE[10:]), {"A105"}),
     ],
 )
 def test_the_issue_validator_holds_codes_to_the_table(

@@ -32,6 +32,8 @@ _CONTENT_NOT_JSON = rule_named("response-content-not-json")
 _ACK_NOT_OBJECT = rule_named("acknowledgement-malformed")
 _ERROR_NOT_OBJECT = rule_named("error-body-invalid")
 _MISMATCH = rule_named("response-content-mismatch")
+#: Most (action, resultCode, resultMessage) triples whose findings a kind keeps.
+_CODES_KEPT = 4096
 
 
 class Relations:
@@ -58,6 +60,7 @@ class Relations:
         self._mirror_pointers = {member: pointer([member]) for member in self._mirror}
         #: The API whose result-code table this kind's codes are held to (None: not held).
         self._codes_api = result_codes_of
+        self._codes_kept: dict[tuple[str | None, str, str], tuple[Finding, ...]] = {}
         self._variants = dict(variants or {})
 
     def build_test(self) -> Callable[[dict[str, Any], Any], bool]:
@@ -74,13 +77,14 @@ class Relations:
         loads = _loads
 
         codes_api = self._codes_api
+        code_findings = self.code_findings
         content_for = self.content_for
         variants = bool(self._variants)
 
         def relations_hold(obj: dict[str, Any], action: Any) -> bool:
             if not obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
                 return False
-            if codes_api is not None and check_result_code(codes_api, obj):
+            if codes_api is not None and code_findings(obj):
                 return False
             content = obj.get("responseContent")
             if content is None:
@@ -104,15 +108,16 @@ class Relations:
         code = obj.get("resultCode")
         message = obj.get("resultMessage")
         if type(code) is str and type(message) is str and not message.startswith("[" + code + "]"):
-            found = [
-                Finding.of(
-                    _PREFIX,
-                    "/resultMessage",
-                    value=render(message),
-                    expected=render(code)[1:-1],
-                    member="resultMessage",
-                )
-            ]
+            # Beside the table's findings on the code itself (A191, on the message, needs
+            # the prefix and is never among them).
+            prefix = Finding.of(
+                _PREFIX,
+                "/resultMessage",
+                value=render(message),
+                expected=render(code)[1:-1],
+                member="resultMessage",
+            )
+            found = [prefix] if found is None else [*found, prefix]
         content = obj.get("responseContent")
         if type(content) is not str:
             return found
@@ -155,6 +160,24 @@ class Relations:
         """
         if self._codes_api is None:
             return []
+        code = obj.get("resultCode")
+        message = obj.get("resultMessage")
+        if type(code) is not str or type(message) is not str:
+            return self._codes_of(obj)
+        # The verdict depends on these three alone (an action that is no string is none),
+        # and traffic repeats them: kept per triple (bounded).
+        action = obj.get("action")
+        key = (action if type(action) is str else None, code, message)
+        found = self._codes_kept.get(key)
+        if found is None:
+            found = tuple(self._codes_of(obj))
+            if len(self._codes_kept) >= _CODES_KEPT:
+                self._codes_kept.clear()
+            self._codes_kept[key] = found
+        return list(found)
+
+    def _codes_of(self, obj: Mapping[str, Any]) -> list[Finding]:
+        assert self._codes_api is not None
         return [
             Finding.of(rule_named(name), where, **context)  # type: ignore[arg-type]
             for name, where, context in check_result_code(self._codes_api, obj)
