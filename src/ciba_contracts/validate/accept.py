@@ -2,18 +2,22 @@
 
 For a kind and level, each action's flat schema (:mod:`ciba_contracts.validate.fast`)
 is turned into a msgspec ``Struct`` whose constraints msgspec checks in C while
-it decodes: types, ``Literal`` enums, ``Meta(ge=, le=, min_length=, pattern=)``.
-The structs of a kind's actions form one union tagged by ``action``; what
-``responseContent`` holds per action becomes a struct too. A body is accepted
-when it decodes and the relations hold (the ``resultMessage`` prefix, the
-embedded document, the mirrored members); that is the same test the compiled
-schemas and :meth:`Relations.build_test` make, done without building a dict.
+it decodes: types, ``Literal`` enums, ``Meta(ge=, le=, min_length=)``; patterns
+are tested after decoding (:mod:`ciba_contracts.validate.structs`). The structs
+of a kind's actions form one union tagged by ``action``; what ``responseContent``
+holds per action becomes a struct too. A body is accepted when it decodes and the
+relations hold (the ``resultMessage`` prefix, the embedded document, the mirrored
+members); that is the same test the compiled schemas and
+:meth:`Relations.build_test` make, done without building a dict.
 
-It only ever says "no finding": anything it rejects, and any schema keyword it
-cannot state exactly, leaves the payload to the exact path, so findings never
-depend on it. Bodies that are not ASCII go to the exact path too: msgspec does
-not check the UTF-8 of the members it skips, and a body with bad UTF-8 is a
-finding.
+An accepted body has no finding but, where the kind's codes are held to
+Authlete's table, the table's, which depend on ``action``, ``resultCode`` and
+``resultMessage`` alone and are looked up by the message. A body it refuses
+goes to the direct path (:mod:`ciba_contracts.validate.direct`) and from there,
+like any schema keyword it cannot state exactly, to the exact path, so findings
+never depend on it. Bodies that are not ASCII go to the exact path at once:
+msgspec does not check the UTF-8 of the members it skips, and a body with bad
+UTF-8 is a finding.
 """
 
 from __future__ import annotations

@@ -8,6 +8,12 @@ payload has its failing keywords named by
 :mod:`ciba_contracts.validate.keywords`. What a kind holds (its files, its
 actions, what ``responseContent`` holds) is read from its schema files
 (:mod:`ciba_contracts.validate.kinds`); the code names no kind but the default.
+
+That is the exact path. In front of it, a bytes body meets the accept path
+(:mod:`ciba_contracts.validate.accept`: msgspec structs take a body that keeps the
+contract) and, when refused, the direct path (:mod:`ciba_contracts.validate.direct`:
+the usual violations named from what msgspec decodes); both give what the exact
+path gives, or hand the body on to it.
 """
 
 from __future__ import annotations
@@ -242,8 +248,7 @@ class Validator:
         What the exact path gives such a payload, from the three members the table's
         rules read (the accept path keeps them per pair, since traffic repeats its pairs).
         """
-        payload = {"action": action, "resultCode": code, "resultMessage": message}
-        found = self._relation_rules.code_findings(payload)
+        found = self._raw_codes(action, code, message)
         return tuple(self._finish(found)) if found else ()
 
     # The direct path's steps, the exact path's own (ciba_contracts.validate.direct).
