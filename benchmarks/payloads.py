@@ -168,13 +168,20 @@ def _error_content(code: str, message: str, rng: random.Random) -> str:
 
 # -- error actions, as Authlete sends them -----------------------------------------
 
+# Codes and messages of Authlete's table (schemas/authlete-result-codes.json), with the API
+# path its messages may start with.
 _TICKET_RESULTS: Final = (
-    ("A183301", f"{ISSUE_API}, The ticket does not exist or has been used."),
-    ("A183302", f"{ISSUE_API}, The ticket has expired."),
+    ("A181201", f"{ISSUE_API}, The ticket does not exist."),
+    ("A181203", f"{ISSUE_API}, The ticket has already expired."),
+    (
+        "A181205",
+        f"{ISSUE_API}, The ticket has already been used to issue an auth_req_id by the previous"
+        " API call.",
+    ),
 )
 _SERVER_RESULTS: Final = (
     ("A001101", f"{ISSUE_API}, Authlete Server error."),
-    ("A183101", f"{ISSUE_API}, The ticket could not be looked up."),
+    ("A182101", f"{ISSUE_API}, Failed to issue an 'auth_req_id' due to a database error."),
 )
 
 

@@ -48,13 +48,30 @@ def ok(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if v is not ABSENT}
 
 
+#: A result code Authlete documents for each error action of the issue API, with its message.
+ERROR_RESULTS = {
+    "INVALID_TICKET": ("A181201", "The ticket does not exist."),
+    "INTERNAL_SERVER_ERROR": (
+        "A182101",
+        "Failed to issue an 'auth_req_id' due to a database error.",
+    ),
+}
+
+
 def error(
     action: str,
-    code: str = "A183102",
-    text: str = "Authlete failed to issue an auth_req_id.",
+    code: str | None = None,
+    text: str | None = None,
     **changes: Any,
 ) -> dict[str, Any]:
-    """An error answer as Authlete sends it, with expiresIn and interval 0 (ABSENT removes one)."""
+    """An error answer as Authlete sends it, with expiresIn and interval 0 (ABSENT removes one).
+
+    The result code and message are the documented ones of ``action`` (of
+    ``INTERNAL_SERVER_ERROR`` for any other action) unless given.
+    """
+    documented = ERROR_RESULTS.get(action, ERROR_RESULTS["INTERNAL_SERVER_ERROR"])
+    code = documented[0] if code is None else code
+    text = documented[1] if text is None else text
     payload: dict[str, Any] = {
         "resultCode": code,
         "resultMessage": f"[{code}] {text}",

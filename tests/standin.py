@@ -348,7 +348,7 @@ class _Handler(BaseHTTPRequestHandler):
                 200,
                 {
                     "action": "INVALID_TICKET",
-                    **_result("A183301", "The ticket is invalid."),
+                    **_result("A181201", "The ticket does not exist."),
                     "responseContent": content,
                 },
             )

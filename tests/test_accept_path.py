@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 import orjson
@@ -26,6 +27,9 @@ from ciba_contracts.strategies import (
     result_objects,
 )
 from ciba_contracts.validate.accept import Unexpressible, acceptor, struct_of, translate_pattern
+from ciba_contracts.validate.direct import DirectHooks
+from ciba_contracts.validate.structs import pattern_test
+from test_rules import RESULT_CODE_RULES
 
 LEVELS = ("sdk", "authlete", "ciba")
 EXAMPLES = int(os.environ.get("CIBA_PROPERTY_EXAMPLES", "200"))
@@ -57,10 +61,13 @@ def _agree(body: bytes, kind: str = "issue-response") -> None:
     for level in LEVELS:
         validator = get_validator(level, kind=kind)
         exact = validator.exact(body)
+        # Twice: the first call may fill the cache of result-code findings, the second reads it.
+        assert validator.validate(body) == exact, (level, body)
         assert validator.validate(body) == exact, (level, body)
         accept = acceptor(kind, Profile.parse(level), validator._relations)
-        if accept is not None and accept(body):
-            assert exact == [], (level, body)
+        if accept is not None and accept.accepts(body):
+            # Taken by the accept path: only the result-code table may still speak.
+            assert {f.rule for f in exact} <= RESULT_CODE_RULES, (level, body)
 
 
 @SETTINGS
@@ -120,6 +127,13 @@ EDITS = [
     (b'\\"interval\\":8', b'\\"interval\\":9'),
     (b'\\"interval\\":8,', b""),
     (b'\\"expires_in\\":900', b'\\"expires_in\\":900,\\"expires_in\\":900'),
+    # The result-code table, judged on bodies the structs take: another code with the
+    # message kept (undocumented, wrong action), a documented code of another action, the
+    # path prefix Authlete's messages may carry, and another message.
+    (b'"A183001","resultMessage":"[A183001]', b'"A183002","resultMessage":"[A183002]'),
+    (b'"A183001","resultMessage":"[A183001]', b'"A181201","resultMessage":"[A181201]'),
+    (b"] An auth", b"] /api/backchannel/authentication/issue, An auth"),
+    (b"was issued successfully.", b"was issued."),
 ]
 
 
@@ -129,13 +143,53 @@ def test_edits_near_the_edges_agree(old: bytes, new: bytes) -> None:
     _agree(OK.replace(old, new, 1))
 
 
+_ID = b"Hi_riUFMNDwQJ8TRw4a7xM1hPjDY8WrfkbdYSiJlsfU"
+#: Violations the direct path names itself (each change made in the fields and the
+#: acknowledgement alike, so that they still agree): a zero lifetime, a short or
+#: ill-spelled auth_req_id, a zero interval, the vendor's backslashed responseContent,
+#: with an undocumented code, and several at once.
+DIRECT = [
+    OK.replace(b"900", b"0"),
+    OK.replace(_ID, _ID[:16]),
+    OK.replace(_ID, _ID[:20] + b"=="),
+    OK.replace(b"8,", b"0,").replace(b"8}", b"0}"),
+    OK.replace(b'\\"', b'\\\\\\"'),
+    OK.replace(b'\\"', b'\\\\\\"').replace(b"A183001", b"A183002"),
+    OK.replace(b"900", b"0").replace(_ID, _ID[:16]).replace(b"8,", b"0,"),
+    OK.replace(b"900", b"2147483648"),
+    OK.replace(b'"expiresIn":900', b'"expiresIn":900,"expiresIn":0').replace(b"900}", b"0}"),
+]
+
+
+@pytest.mark.parametrize("body", DIRECT)
+def test_violations_the_direct_path_names_agree(body: bytes) -> None:
+    _agree(body)
+    validator = get_validator("ciba")
+    path = acceptor("issue-response", Profile.CIBA, True)
+    assert path is not None
+    assert path.direct is not None
+    left: list[bytes] = []
+
+    def exact(payload: bytes) -> Any:
+        left.append(payload)
+        return validator.exact(payload)
+
+    hooks = DirectHooks(
+        validator._keywords.finding_of, validator._raw_codes, validator._finish, validator._not_json
+    )
+    direct = path.bind(exact, validator._code_findings, hooks)
+    found = direct(body)
+    assert found == validator.exact(body) != []
+    assert left == [], "left to the exact path"
+
+
 def test_valid_body_is_taken_by_the_accept_path() -> None:
     accept = acceptor("issue-response", Profile.CIBA, True)
     assert accept is not None
-    assert accept(OK)
+    assert accept.accepts(OK)
     assert validate(OK, profile="ciba") == []
     # Not ASCII: left to the exact path, which reads the UTF-8 of every member.
-    assert not accept(OK.replace(b"issued", "issu\u00e9d".encode()))
+    assert not accept.accepts(OK.replace(b"issued", "issu\u00e9d".encode()))
 
 
 def test_patterns_keep_their_json_schema_meaning() -> None:
@@ -156,3 +210,32 @@ def test_keywords_a_struct_cannot_state_leave_the_exact_path_alone() -> None:
     )
     assert [attr for attr, _ in patterns] == ["a"]
     assert struct.__struct_fields__ == ("a",)
+
+
+#: Patterns of the schema files and others near the edges of the character-class form.
+PATTERNS = [
+    "^[A-Za-z0-9._-]*$",
+    "^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]*$",
+    "^[\\x21\\x23-\\x5B\\x5D-\\x7E]*$",
+    "^[A-Z][0-9]{6}$",
+    "^[a-z]+$",
+    "^[-a]*$",
+    "^[\\x20-\\xFF]*$",
+    "^[ab]*c$",
+]
+
+
+@settings(SETTINGS, max_examples=300)
+@given(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+    | st.text(st.characters(max_codepoint=127), max_size=12)
+    | st.from_regex(r"[A-Za-z0-9._-]{0,20}\n?", fullmatch=True)
+)
+def test_each_pattern_test_fails_where_its_regex_does_not_match(text: str) -> None:
+    # A character class is tested by deleting its characters from the bytes; never otherwise.
+    for pattern in PATTERNS:
+        test = pattern_test(pattern)
+        fails = eval(test.condition("value", "test"), {"test": test.test, "value": text})
+        assert bool(fails) == (re.search(translate_pattern(pattern), text) is None), pattern
+    assert isinstance(pattern_test("^[A-Za-z0-9._-]*$").test, bytes)
+    assert not isinstance(pattern_test("^[\\x20-\\xFF]*$").test, bytes)

@@ -30,8 +30,8 @@ from loopback import serve_handler
 GOOD = ok()
 NEGATIVE_INTERVAL = ok(interval=-1, responseContent=ack(interval=-1))
 WARNING_ONLY = {
-    "resultCode": "A183101",
-    "resultMessage": "[A183101] The ticket is broken.",
+    "resultCode": "A182101",
+    "resultMessage": "[A182101] Failed to issue an 'auth_req_id' due to a database error.",
     "action": "INTERNAL_SERVER_ERROR",
     "responseContent": json.dumps({"error": "server_error", "error_description": "déjà"}),
 }

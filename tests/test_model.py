@@ -27,8 +27,8 @@ OK: dict[str, Any] = {
     "interval": 5,
 }
 ERROR: dict[str, Any] = {
-    "resultCode": "A183301",
-    "resultMessage": "[A183301] The ticket is invalid.",
+    "resultCode": "A181201",
+    "resultMessage": "[A181201] The ticket does not exist.",
     "action": "INVALID_TICKET",
     "expiresIn": 0,
     "interval": 0,
@@ -137,7 +137,7 @@ def test_model_reads_payloads_valid_only_at_sdk() -> None:
 @pytest.mark.parametrize(
     "payload",
     [
-        b'{"action": "INVALID_TICKET", "resultMessage": "[A183301] \\ud800"}',
+        b'{"action": "INVALID_TICKET", "resultMessage": "[A181201] \\ud800"}',
         b'{"action": "INVALID_TICKET", "x": 1e400}',
     ],
     ids=["lone-surrogate", "1e400-unknown-member"],

@@ -131,8 +131,8 @@ def test_values_a_message_cannot_quote_are_reported_as_iter_errors_does(
 ) -> None:
     payload = {
         "action": "INVALID_TICKET",
-        "resultCode": "A000001",
-        "resultMessage": "[A000001] x",
+        "resultCode": "A181201",
+        "resultMessage": "[A181201] The ticket does not exist.",
         "responseContent": content,
     }
     planned = Validator(level)
@@ -208,3 +208,32 @@ def test_made_up_actions_do_not_grow_the_planner_without_bound() -> None:
     for n in range(1, 5000):
         assert plans.plan_for({"action": f"ISSUED-{n}"}) is first
     assert len(plans._by_action) <= 64
+
+
+def _plans() -> list[Any]:
+    plans = []
+    for name in sorted(schema_files()):
+        for action in (*ACTIONS, "ISSUED", None):
+            instance = {} if action is None else {"action": action}
+            plan = planner(name).plan_for(instance)
+            if plan is not None:
+                plans.append(pytest.param(plan, id=f"{name}-{action}"))
+    return plans
+
+
+_edge_values = st.one_of(
+    _values,
+    st.sampled_from([True, False, 0, -0.0, 1.0, 2**63 - 1, 2**63, -(2**63), 2**64, "é", "\n"]),
+    st.text(alphabet=st.characters(codec="ascii"), max_size=50),
+    st.from_regex(r"[A-Za-z0-9._-]{0,30}\n?", fullmatch=True),
+)
+
+
+@pytest.mark.parametrize("plan", _plans())
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(data=st.data())
+def test_generated_checks_fail_what_the_compiled_validators_fail(plan: Any, data: Any) -> None:
+    # Every member the plan judges, with values of every JSON type and near every edge.
+    members = [g.member for g in plan.members] + [c.member for c in plan.required]
+    payload = data.draw(st.dictionaries(st.sampled_from(members or ["x"]), _edge_values))
+    assert plan.failures(payload) == plan.checked_failures(payload)

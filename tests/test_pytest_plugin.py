@@ -49,8 +49,10 @@ def test_fixture_accepts_dict_bytes_and_str_and_returns_warnings(session: pytest
 
         def test_warnings_are_returned(ciba_contract):
             payload = {
-                "resultCode": "A183101",
-                "resultMessage": "[A183101] broken ticket",
+                "resultCode": "A182101",
+                "resultMessage": (
+                    "[A182101] Failed to issue an 'auth_req_id' due to a database error."
+                ),
                 "action": "INTERNAL_SERVER_ERROR",
                 "responseContent": json.dumps(
                     {"error": "server_error", "error_description": "d\u00e9j\u00e0"}

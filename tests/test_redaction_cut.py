@@ -13,10 +13,12 @@ import json
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ciba_contracts import validate
 from ciba_contracts.jsondoc.render import VALUE_LIMIT, render
-from ciba_contracts.redact import MASK, redact_text
+from ciba_contracts.redact import _ANY_TRIGGER, _TRIGGERS, MASK, redact_text
 
 
 def _b64(data: dict[str, str]) -> str:
@@ -83,3 +85,16 @@ def test_credentials_are_known_by_their_start(cut: str) -> None:
 @pytest.mark.parametrize("text", ["Basic", "a Bearer", "eyJ", "eyJ."])
 def test_a_start_alone_is_no_credential(text: str) -> None:
     assert redact_text(text) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*_TRIGGERS, "a", "co", "passw", "toke", "@", " ", "x"]), max_size=6
+    ).map("".join)
+    | st.text(max_size=40)
+)
+def test_the_trigger_search_finds_a_trigger_word_exactly_when_one_is_there(text: str) -> None:
+    # One regex over the text stands for a test per word; it must find the same words.
+    lowered = text.lower()
+    assert (_ANY_TRIGGER(lowered) is not None) == any(word in lowered for word in _TRIGGERS)

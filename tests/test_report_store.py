@@ -52,7 +52,7 @@ def test_a_run_with_more_findings_than_memory_holds_reports_all_of_them(
             {
                 "action": "OK",
                 "resultCode": "A183001",
-                "resultMessage": "[A183001] ok",
+                "resultMessage": "[A183001] An auth_req_id was issued successfully.",
                 "authReqId": f"short{n}",
                 "expiresIn": 0,
                 "responseContent": "{}",

@@ -16,8 +16,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import orjson
 import pytest
 
+from builders import error, ok
+from ciba_contracts import validate
 from ciba_contracts.contract import RULES
 from ciba_contracts.contract.result_codes import (
     api_codes,
@@ -268,7 +271,14 @@ def test_family_fits_the_action(api: str, payload: dict[str, Any], rule: str) ->
 
 @pytest.mark.parametrize(
     "payload",
-    [{}, {"resultCode": 183001}, {"resultCode": "A18300"}, {"resultCode": "A183001", "action": 1}],
+    [
+        {},
+        {"resultCode": 183001},
+        {"resultCode": "A18300"},
+        {"resultCode": "A183001", "action": 1},
+        # JSON Schema's "$" is the end of the text: A104 reports this code, and it alone.
+        {"resultCode": "A183001\n", "resultMessage": "[A183001\n] x", "action": "OK"},
+    ],
 )
 def test_missing_or_malformed_codes_are_left_to_the_schema_rules(payload: dict[str, Any]) -> None:
     assert check_result_code("issue", payload) == []
@@ -294,3 +304,51 @@ def test_the_rules_are_authlete_level_with_the_documented_severities() -> None:
         "A194": "warning",
     }
     assert {RULES[code].level.value for code in CASES} == {"authlete"}
+
+
+# -- the issue API's validator holds its answers to the table -------------------------------
+
+
+def _issue(code: str, action: str = "OK", text: str | None = None) -> dict[str, Any]:
+    message = f"[{code}] {text if text is not None else documented_message(code) or 'Made up.'}"
+    if action == "OK":
+        return ok(resultCode=code, resultMessage=message)
+    return error(action, code=code, text=message.split("] ", 1)[1])
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (ok(), set()),
+        (error("INVALID_TICKET"), set()),
+        (_issue("A181205", "INVALID_TICKET"), set()),
+        (
+            _issue("A183001", text="/api/backchannel/authentication/issue, " + OK_MESSAGE[10:]),
+            set(),
+        ),
+        (_issue("A183002"), {"A190", "A192"}),
+        (_issue("A183301", "INVALID_TICKET"), {"A190", "A193"}),
+        (_issue("A181203", "INVALID_TICKET", "The ticket has expired."), {"A191"}),
+        (_issue("A181204"), {"A192"}),
+        (_issue("A182101", "INVALID_TICKET"), {"A192"}),
+        (_issue("A185001", "INVALID_TICKET"), {"A193", "A194"}),
+        # The code's findings stand beside A105's: the message lacks its prefix.
+        (ok(resultCode="A183002", resultMessage=OK_MESSAGE[10:]), {"A105", "A190", "A192"}),
+        (ok(resultMessage=OK_MESSAGE[10:]), {"A105"}),
+    ],
+)
+def test_the_issue_validator_holds_codes_to_the_table(
+    payload: dict[str, Any], expected: set[str]
+) -> None:
+    body = orjson.dumps(payload)
+    for level in ("authlete", "ciba"):
+        # The parsed object takes the exact path, the body the accept path: same findings,
+        # also when the second call reads what the first one cached.
+        exact = validate(payload, profile=level)
+        assert {f.rule for f in exact} == expected
+        for _ in range(2):
+            found = validate(body, profile=level)
+            assert found == exact
+            found.clear()
+    assert validate(body, profile="sdk") == []
+    assert validate(body, profile="ciba", ignore=sorted(expected)) == []

@@ -166,7 +166,7 @@ def test_truncated_anywhere_never_crashes_and_keeps_complete_entries(tmp_path: P
 def test_not_utf8_bytes_are_reported_where_they_are(tmp_path: Path) -> None:
     entries = [
         har_entry(ISSUE_URL, 200, ok_body(expiresIn=0)),
-        har_entry(ISSUE_URL, 200, ok_body(resultMessage="[A183001] issued éé")),
+        har_entry(ISSUE_URL, 200, ok_body(note="issued éé")),
         har_entry(
             "https://cdn.example.com/a.css", 200, b"body { content: 'caf\xc3\xa9' }", method="GET"
         ),
@@ -191,7 +191,7 @@ def test_not_utf8_bytes_are_reported_where_they_are(tmp_path: Path) -> None:
 
 
 def test_whole_file_latin1_and_utf16(tmp_path: Path) -> None:
-    entries = [har_entry(ISSUE_URL, 200, ok_body(resultMessage="[A183001] café", expiresIn=0))]
+    entries = [har_entry(ISSUE_URL, 200, ok_body(note="café", expiresIn=0))]
     text = json.dumps(har_document(entries), indent=2, ensure_ascii=False)
     (tmp_path / "l1.har").write_bytes(text.encode("latin-1"))
     (tmp_path / "u16.har").write_bytes(text.encode("utf-16"))
@@ -257,7 +257,7 @@ def test_mitmproxy_export_shapes(tmp_path: Path) -> None:
         "_error": "Connection killed.",
     }
     entries = [
-        har_entry(ISSUE_URL, 200, ok_body(resultMessage="[A183001] émis", expiresIn=0)),
+        har_entry(ISSUE_URL, 200, ok_body(note="émis", expiresIn=0)),
         failed,
         har_entry(ISSUE_URL, 200, ok_body()),
     ]

@@ -54,9 +54,7 @@ def test_exchange_lines(tmp_path: Path) -> None:
         + ISSUE_URL.encode()
         + b'"}, "response": {"status": "x"}}\n',
         b"this is not JSON\n",
-        exchange(ISSUE_URL, 200, ok_body(resultMessage="[A183001] caf\u00e9").decode()).replace(
-            "é".encode(), b"\xe9"
-        ),
+        exchange(ISSUE_URL, 200, ok_body(note="caf\u00e9").decode()).replace("é".encode(), b"\xe9"),
         exchange(ISSUE_URL, 200, ok_body(expiresIn=-1).decode())[:-40],
     ]
     path = tmp_path / "log.jsonl"

@@ -40,7 +40,7 @@ def _entries(count: int) -> list[dict[str, object]]:
         elif kind == 4:
             out.append(har_entry("https://cdn.example.com/x.js", 200, b"x" * 900, method="GET"))
         elif kind == 5:
-            out.append(har_entry(ISSUE_URL, 200, ok_body(resultMessage="[A183001] é")))
+            out.append(har_entry(ISSUE_URL, 200, ok_body(note="é")))
         else:
             out.append(har_entry(ISSUE_URL, 200, ok_body(interval=-1)))
     return out

@@ -203,7 +203,7 @@ def test_exchange_log_keeps_request_bytes_and_checks_the_answer(tmp_path: Path) 
 
 
 def test_payload_lines_with_lone_surrogates_and_1e400(tmp_path: Path) -> None:
-    escaped = json.dumps(json.loads(ok_body())).replace("issued", "issued \\udcff")
+    escaped = json.dumps({**json.loads(ok_body()), "note": "issued \udcff"})
     path = tmp_path / "bodies.jsonl"
     path.write_text(
         escaped + "\n" + ok_body(expiresIn=0).decode().replace(":0,", ":1e400,") + "\n",

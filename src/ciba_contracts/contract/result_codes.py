@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ciba_contracts.contract.schemas import _yaml_mapping, load_schema
+from ciba_contracts.jsondoc.render import render
 
 __all__ = [
     "CODES_FILE",
@@ -41,7 +42,8 @@ ACTION = "result-code-action-mismatch"
 PARTY = "result-code-party-mismatch"
 OTHER_API = "result-code-other-api"
 
-_WELL_FORMED = re.compile(r"^[A-Z][0-9]{6}$")
+# As A104's pattern means it in JSON Schema: "$" is the end of the text, never a final newline.
+_WELL_FORMED = re.compile(r"[A-Z][0-9]{6}")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%[sd]")
 # Authlete prefixes many messages with the API path ("/auth/authorization, ").
 _PATH_PREFIX = r"(?:/[^\s,]*, )?"
@@ -184,7 +186,7 @@ def check_result_code(api: str, payload: Mapping[str, Any]) -> list[ResultCodePr
     if facts is None:
         raise ValueError(f"unknown API {api!r}; expected one of {', '.join(api_codes())}")
     code = payload.get("resultCode")
-    if not isinstance(code, str) or not _WELL_FORMED.match(code):
+    if not isinstance(code, str) or not _WELL_FORMED.fullmatch(code):
         return []
     problems: list[ResultCodeProblem] = []
     template = _codes().get(code)
@@ -198,8 +200,10 @@ def check_result_code(api: str, payload: Mapping[str, Any]) -> list[ResultCodePr
             and message.startswith(f"[{code}]")
             and not message_matches(code, message)
         ):
+            # Shown like any other value: quoted, cut, and masked where cut.
+            shown = render(message)
             problems.append(
-                (MESSAGE, "/resultMessage", {"field": code, "expected": template, "value": message})
+                (MESSAGE, "/resultMessage", {"field": code, "expected": template, "value": shown})
             )
     owners = _owners().get(code[:4])
     if owners and api not in owners:

@@ -44,11 +44,75 @@ def parse_exact(data: bytes | bytearray | memoryview | str) -> tuple[Any, bool]:
     try:
         return orjson.loads(data), True
     except orjson.JSONDecodeError as exc:
-        first_error = str(exc)
-    return _parse_slow(data, first_error), False
+        failure = exc
+    if type(data) is str:
+        reason = known_reason(data)
+        if reason is not None:
+            raise NotJson(reason)
+    return _parse_slow(data, failure), False
 
 
-def _parse_slow(data: bytes | bytearray | memoryview | str, first_error: str) -> Any:
+def not_json_reason(text: str) -> str | None:
+    """Why ``text`` is not one JSON document, as :func:`parse_exact` says it, or None."""
+    reason = known_reason(text)
+    if reason is not None:
+        return reason
+    try:
+        parse_exact(text)
+    except NotJson as exc:
+        return str(exc)
+    return None
+
+
+# -- reasons already given ----------------------------------------------------------------
+#
+# Documents that are not JSON come in families (the vendor's example with its backslashes,
+# copied by every stand-in), and wording why costs a second parse by the standard library.
+# Its scanner reads a document from the start and stops at the first fault. For the faults
+# below it has read nothing past the fault's position but a few characters (the longest
+# look-ahead is "-Infinity"), so any document that starts with the same characters up to
+# there fails at the same place with the same message. (A string left open is not among
+# them: it is reported where it starts, after a read to the end.) Since the standard library
+# refuses such a document, orjson, which reads JSON strictly, refuses it too.
+_LOCAL_FAULTS = (
+    "Expecting",
+    "Invalid control character",
+    "Invalid \\escape",
+    "Invalid \\uXXXX escape",
+    "Extra data",
+)
+_LOOK_AHEAD = 10
+_REASONS_KEPT = 1024
+_POSITIONS_KEPT = 16
+# position -> (the document's first position + _LOOK_AHEAD characters -> reason). A new
+# dictionary replaces a full one, so a reader in another thread never sees one cleared.
+_reasons: dict[int, dict[str, str]] = {}
+
+
+def known_reason(text: str) -> str | None:
+    """The reason already given for a document that starts as ``text`` does, if any."""
+    for position, table in tuple(_reasons.items()):
+        reason = table.get(text[: position + _LOOK_AHEAD])
+        if reason is not None:
+            return reason
+    return None
+
+
+def _remember(text: str, fault: json.JSONDecodeError, reason: str) -> None:
+    global _reasons
+    if not fault.msg.startswith(_LOCAL_FAULTS):
+        return
+    table = _reasons.get(fault.pos)
+    if table is None:
+        if len(_reasons) >= _POSITIONS_KEPT:
+            _reasons = {}
+        table = _reasons.setdefault(fault.pos, {})
+    elif len(table) >= _REASONS_KEPT:
+        table = _reasons[fault.pos] = {}
+    table[text[: fault.pos + _LOOK_AHEAD]] = reason
+
+
+def _parse_slow(data: bytes | bytearray | memoryview | str, failure: Exception) -> Any:
     if isinstance(data, str):
         text = data
         if text.startswith("\ufeff"):
@@ -68,9 +132,12 @@ def _parse_slow(data: bytes | bytearray | memoryview | str, first_error: str) ->
     except RecursionError:
         raise NotJson("nested too deeply to parse") from None
     except json.JSONDecodeError as exc:
-        raise NotJson(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        reason = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+        if type(data) is str:
+            _remember(text, exc, reason)
+        raise NotJson(reason) from None
     except ValueError as exc:
-        raise NotJson(str(exc) or first_error) from None
+        raise NotJson(str(exc) or str(failure)) from None
 
 
 def clamp_big_ints(obj: dict[str, Any]) -> dict[str, Any]:

@@ -107,7 +107,8 @@ def error_payload(config: ServerConfig, result: Result, action: Action) -> dict[
     """An ``INVALID_TICKET`` or ``INTERNAL_SERVER_ERROR`` payload."""
     faults = config.faults
     if action is Action.INVALID_TICKET and "internal-error-without-content" in faults:
-        action = Action.INTERNAL_SERVER_ERROR
+        # With a code that goes with the action, so that only the missing content is wrong.
+        action, result = Action.INTERNAL_SERVER_ERROR, Result.ISSUE_STORE_FAILED
     # The client of the authorization server sees this body with a 500, and it
     # must not learn why the AS's own ticket was bad.
     content: dict[str, str] = {

@@ -8,6 +8,12 @@ payload has its failing keywords named by
 :mod:`ciba_contracts.validate.keywords`. What a kind holds (its files, its
 actions, what ``responseContent`` holds) is read from its schema files
 (:mod:`ciba_contracts.validate.kinds`); the code names no kind but the default.
+
+That is the exact path. In front of it, a bytes body meets the accept path
+(:mod:`ciba_contracts.validate.accept`: msgspec structs take a body that keeps the
+contract) and, when refused, the direct path (:mod:`ciba_contracts.validate.direct`:
+the usual violations named from what msgspec decodes); both give what the exact
+path gives, or hand the body on to it.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from ciba_contracts.contract.rules import RULES, enabled_rules, rule_named, spli
 from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
 from ciba_contracts.jsondoc.render import json_type, render
 from ciba_contracts.validate.accept import acceptor
+from ciba_contracts.validate.direct import DirectHooks
 from ciba_contracts.validate.fast import fast_validators
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
@@ -111,12 +118,15 @@ class Validator:
         self._hot = self._build_hot_path() if facts.has_action else self._validate
         #: The checks without the accept path (what it is held to).
         self.exact = self._hot
-        # The accept path states one content schema per action and no result-code table:
-        # a kind that needs either keeps the exact path alone.
-        narrowed = bool(facts.content_variants) or _result_codes_of(kind) is not None
-        accept = None if narrowed else acceptor(kind, self.profile, self._relations)
+        # The accept path states one content schema per action: a kind with variants
+        # (the push notification of a PUSH delivery) keeps the exact path alone.
+        accept = None if facts.content_variants else acceptor(kind, self.profile, self._relations)
         if accept is not None:
-            self._hot = _accepting(accept, self._hot)
+            codes = self._code_findings if _result_codes_of(kind) is not None else None
+            hooks = DirectHooks(
+                self._keywords.finding_of, self._raw_codes, self._finish, self._not_json
+            )
+            self._hot = accept.bind(self._hot, codes, hooks)
         # Calls go straight to the closure; the method below documents the API.
         self.validate = self._hot  # type: ignore[method-assign,assignment]
 
@@ -232,6 +242,25 @@ class Validator:
         text = payload if isinstance(payload, str) else bytes(payload).decode("utf-8", "replace")
         return Finding.of(_NOT_JSON, "", value=render(text) if text else None, detail=why)
 
+    def _code_findings(self, action: str, code: str, message: str) -> tuple[Finding, ...]:
+        """The findings of a payload whose only possible findings are the result-code table's.
+
+        What the exact path gives such a payload, from the three members the table's
+        rules read (the accept path keeps them per pair, since traffic repeats its pairs).
+        """
+        found = self._raw_codes(action, code, message)
+        return tuple(self._finish(found)) if found else ()
+
+    # The direct path's steps, the exact path's own (ciba_contracts.validate.direct).
+
+    def _raw_codes(self, action: str, code: str, message: str) -> list[Finding]:
+        return self._relation_rules.code_findings(
+            {"action": action, "resultCode": code, "resultMessage": message}
+        )
+
+    def _not_json(self, content: str) -> Finding | None:
+        return self._relation_rules.not_json(content)
+
     # -- output -------------------------------------------------------------
 
     def _finish(self, found: list[Finding]) -> list[Finding]:
@@ -241,38 +270,49 @@ class Validator:
             # One finding implies nothing away and is its own order.
             return kept
         implications = self._implications
-        places: set[tuple[str, str, str | None]] | None = None
-        unimplied: list[Finding] = []
-        for f in kept:
-            implied_by = implications.get(f.rule)
-            if implied_by:
-                if places is None:
-                    places = {(g.rule, g.pointer, g.content_pointer) for g in kept}
-                for code in implied_by:
-                    if (code, f.pointer, f.content_pointer) in places:
-                        break
-                else:
-                    unimplied.append(f)
-            else:
-                unimplied.append(f)
-        kept = unimplied
-        # Duplicates go by their fields as plain strings: hashing a Finding (and its
-        # Severity enum) runs Python code, several times slower. The severity follows the rule.
-        unique = {(f.rule, f.pointer, f.content_pointer, f.message, f.value): f for f in kept}
-        return sorted(unique.values(), key=finding_order)
+        if len(kept) == 2:
+            # The usual case of a violation that is no lone one: what the general way below
+            # makes of two findings, without building a set, a dictionary and a sort.
+            a, b = kept
+            same_place = a.pointer == b.pointer and a.content_pointer == b.content_pointer
+            by_a = implications.get(a.rule, ())
+            by_b = implications.get(b.rule, ())
+            drop_a = a.rule in by_a or (same_place and b.rule in by_a)
+            drop_b = b.rule in by_b or (same_place and a.rule in by_b)
+            if drop_a or drop_b:
+                return [f for f, drop in ((a, drop_a), (b, drop_b)) if not drop]
+            if same_place and a.rule == b.rule and a.message == b.message and a.value == b.value:
+                return [b]
+            return [b, a] if finding_order(b) < finding_order(a) else kept
+        return ordered_findings(kept, implications)
 
 
-def _accepting(
-    accept: Callable[[bytes], bool], exact: Callable[[Payload], list[Finding]]
-) -> Callable[[Payload], list[Finding]]:
-    """``exact`` behind the accept path: a bytes body it accepts has no finding."""
+def ordered_findings(
+    kept: list[Finding], implications: Mapping[str, tuple[str, ...]]
+) -> list[Finding]:
+    """``kept`` without the findings another implies at the same place and without
+    duplicates, in a stable order (what ``Validator`` does with two findings, at length)."""
+    for f in kept:
+        if f.rule in implications:
+            kept = _unimplied(kept, implications)
+            break
+    # Duplicates go by their fields as plain strings: hashing a Finding (and its
+    # Severity enum) runs Python code, several times slower. The severity follows the rule.
+    unique = {(f.rule, f.pointer, f.content_pointer, f.message, f.value): f for f in kept}
+    return sorted(unique.values(), key=finding_order)
 
-    def hot(payload: Payload) -> list[Finding]:
-        if type(payload) is bytes and accept(payload):
-            return []
-        return exact(payload)
 
-    return hot
+def _unimplied(kept: list[Finding], implications: Mapping[str, tuple[str, ...]]) -> list[Finding]:
+    """``kept`` without the findings another of them implies at the same place."""
+    places = {(g.rule, g.pointer, g.content_pointer) for g in kept}
+    unimplied: list[Finding] = []
+    for f in kept:
+        for code in implications.get(f.rule, ()):
+            if (code, f.pointer, f.content_pointer) in places:
+                break
+        else:
+            unimplied.append(f)
+    return unimplied
 
 
 # -- module-level API -------------------------------------------------------------
@@ -296,9 +336,8 @@ def get_validator(
     return _cached(Profile.parse(profile), split_codes(select), split_codes(ignore), kind)
 
 
-#: APIs whose answers are held to Authlete's result-code table. The issue API is not yet:
-#: its existing corpora use codes outside the table, and the check costs its hot path.
-CODES_CHECKED = frozenset({"authentication", "fail", "complete"})
+#: APIs whose answers are held to Authlete's result-code table (rules A190-A194).
+CODES_CHECKED = frozenset({"authentication", "issue", "fail", "complete"})
 
 
 def _result_codes_of(kind: str) -> str | None:
@@ -333,6 +372,14 @@ def validate(
     finding of the enabled rules; an empty list means the payload keeps the
     contract at ``profile``. Never raises for bad payloads.
     """
+    if select is None and ignore is None and api == ISSUE_API:
+        # The common call: one look-up by the profile, no key to build.
+        try:
+            check = _ISSUE_CHECKS[profile]
+        except (KeyError, TypeError):
+            pass
+        else:
+            return check(payload)
     try:
         check = _CHECKS[profile, select, ignore, api]
     except (KeyError, TypeError):
@@ -341,13 +388,18 @@ def validate(
         with contextlib.suppress(TypeError):
             if len(_CHECKS) >= _CHECKS_KEPT:
                 _CHECKS.clear()
+                _ISSUE_CHECKS.clear()
             _CHECKS[profile, select, ignore, api] = check
+            if select is None and ignore is None and api == ISSUE_API:
+                _ISSUE_CHECKS[profile] = check
     return check(payload)
 
 
 # The validate function of each argument combination seen (as given): parsing the profile and
 # the rule selection, and finding the API's kind, cost more than checking a valid payload.
 _CHECKS: dict[tuple[Any, Any, Any, str], Callable[[Payload], list[Finding]]] = {}
+#: The same for the issue API without a rule selection, by profile alone.
+_ISSUE_CHECKS: dict[Any, Callable[[Payload], list[Finding]]] = {}
 _CHECKS_KEPT = 256
 
 

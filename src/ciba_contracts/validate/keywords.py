@@ -73,6 +73,10 @@ class KeywordFindings:
             found.append(self._finding(path, location, judged, error, content, original))
         return found
 
+    def finding_of(self, check: KeywordCheck, judged: Any) -> Finding:
+        """The finding of a plan's check that fails on ``judged``, a member of the payload."""
+        return self._finding(check.path, check.location, judged, check, False, None)
+
     def _finding(
         self,
         path: tuple[str | int, ...],
@@ -110,7 +114,7 @@ class KeywordFindings:
         if known.wants_detail:
             text = source.message(judged) if isinstance(source, KeywordCheck) else source.message
             context["detail"] = f"`{known.member}`: {text}" if path else str(text)
-        text = known.template.format_map(context) if context else known.template
+        text = known.fill(context) if context else known.template
         return Finding(
             known.code, known.severity, text, known.pointer, known.content_pointer, value_text
         )

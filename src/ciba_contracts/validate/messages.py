@@ -8,9 +8,10 @@ violation costs a dictionary look-up and a format call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
-from ciba_contracts.contract.rules import RULES, Severity, rule_named
+from ciba_contracts.contract.rules import RULES, Severity, rule_named, template_filler
 from ciba_contracts.jsondoc.render import json_type, pointer, render
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.kinds import CONTENT_POINTER
@@ -52,6 +53,8 @@ class KnownPart:
     wants_value: bool
     wants_actual: bool
     wants_detail: bool
+    #: ``template.format_map``, compiled (:func:`template_filler`).
+    fill: Callable[[Mapping[str, object]], str] = field(compare=False, repr=False)
 
     @classmethod
     def of(cls, path: tuple[str | int, ...], location: str, content: bool) -> KnownPart:
@@ -88,6 +91,7 @@ class KnownPart:
             "value" in later and "value" in rule.fields,
             "actual" in later and "actual" in rule.fields,
             "detail" in rule.fields,
+            template_filler(template),
         )
 
 

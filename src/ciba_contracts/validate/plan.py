@@ -28,6 +28,7 @@ import jsonschema_rs
 from ciba_contracts.contract.schemas import load_schema
 from ciba_contracts.jsondoc.render import pointer
 from ciba_contracts.validate.fast import is_annotation, only_tests_action, resolve_ref
+from ciba_contracts.validate.plan_code import compile_failures
 
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 # Keywords checked on one value whose verdict depends on nothing else in the schema.
@@ -98,7 +99,7 @@ class MemberChecks:
 class Plan:
     """The checks a schema file makes of one object, for one outcome of its conditions."""
 
-    __slots__ = ("_groups", "_required", "members", "required", "root")
+    __slots__ = ("_groups", "_required", "failures", "members", "required", "root")
 
     def __init__(
         self,
@@ -112,9 +113,16 @@ class Plan:
         # Plain tuples: this runs for every payload that breaks the contract.
         self._required = tuple((c.member, c) for c in required)
         self._groups = tuple((g.member, g.holds, g.checks) for g in members)
+        #: Each failing check with the value it judged (for ``required``: the object), in
+        #: the order of :meth:`checked_failures`, with strings and integers judged in Python
+        #: (:mod:`ciba_contracts.validate.plan_code`). May raise what jsonschema-rs raises for
+        #: values it cannot read.
+        self.failures: Callable[[dict[str, Any]], list[tuple[KeywordCheck, Any]]] = (
+            compile_failures(root, required, members)
+        )
 
-    def failures(self, instance: dict[str, Any]) -> list[tuple[KeywordCheck, Any]]:
-        """Each failing check with the value it judged (for ``required``: the object).
+    def checked_failures(self, instance: dict[str, Any]) -> list[tuple[KeywordCheck, Any]]:
+        """:attr:`failures`, every keyword judged by its compiled validator.
 
         May raise what jsonschema-rs raises for values it cannot read.
         """
@@ -158,6 +166,11 @@ class Planner:
         self._by_action_ok = all(c.on_action for c in conditions)
         self._plans: dict[tuple[bool, ...], Plan | None] = {}
         self._by_action: dict[str, Plan | None] = {}
+
+    @property
+    def by_action(self) -> bool:
+        """Whether the plan of an object follows from its ``action`` alone."""
+        return self._by_action_ok
 
     def plan_for(self, instance: dict[str, Any]) -> Plan | None:
         """The plan for this object, or None when the schema cannot be planned."""

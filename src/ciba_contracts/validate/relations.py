@@ -19,7 +19,7 @@ from orjson import loads as _loads
 from ciba_contracts.contract.result_codes import check_result_code
 from ciba_contracts.contract.rules import RULES, Rule, rule_named
 from ciba_contracts.contract.schemas import load_schema
-from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
+from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, not_json_reason, parse_exact
 from ciba_contracts.jsondoc.render import json_equal, json_type, pointer, pointer_tokens, render
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
@@ -34,6 +34,8 @@ _CONTENT_NOT_JSON = rule_named("response-content-not-json")
 _ACK_NOT_OBJECT = rule_named("acknowledgement-malformed")
 _ERROR_NOT_OBJECT = rule_named("error-body-invalid")
 _MISMATCH = rule_named("response-content-mismatch")
+#: Most (action, resultCode, resultMessage) triples whose findings a kind keeps.
+_CODES_KEPT = 4096
 
 
 class Relations:
@@ -60,6 +62,7 @@ class Relations:
         self._mirror_pointers = {member: pointer([member]) for member in self._mirror}
         #: The API whose result-code table this kind's codes are held to (None: not held).
         self._codes_api = result_codes_of
+        self._codes_kept: dict[tuple[str | None, str, str], tuple[Finding, ...]] = {}
         self._variants = dict(variants or {})
         # The rule a document's own schema gives a value that is not an object (the
         # acknowledgement's, an error object's, a notification's), by compiled schema.
@@ -81,6 +84,7 @@ class Relations:
         loads = _loads
 
         codes_api = self._codes_api
+        code_findings = self.code_findings
         content_for = self.content_for
         variants = bool(self._variants)
         every_mirror = self._mirrors
@@ -88,7 +92,7 @@ class Relations:
         def relations_hold(obj: dict[str, Any], action: Any) -> bool:
             if not obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
                 return False
-            if codes_api is not None and check_result_code(codes_api, obj):
+            if codes_api is not None and code_findings(obj):
                 return False
             content = obj.get("responseContent")
             if content is None:
@@ -113,19 +117,20 @@ class Relations:
         return relations_hold
 
     def findings(self, obj: dict[str, Any]) -> list[Finding] | None:
-        found: list[Finding] | None = self._code_findings(obj) or None
+        found: list[Finding] | None = self.code_findings(obj) or None
         code = obj.get("resultCode")
         message = obj.get("resultMessage")
         if type(code) is str and type(message) is str and not message.startswith("[" + code + "]"):
-            found = [
-                Finding.of(
-                    _PREFIX,
-                    "/resultMessage",
-                    value=render(message),
-                    expected=render(code)[1:-1],
-                    member="resultMessage",
-                )
-            ]
+            # Beside the table's findings on the code itself (A191, on the message, needs
+            # the prefix and is never among them).
+            prefix = Finding.of(
+                _PREFIX,
+                "/resultMessage",
+                value=render(message),
+                expected=render(code)[1:-1],
+                member="resultMessage",
+            )
+            found = [prefix] if found is None else [*found, prefix]
         content = obj.get("responseContent")
         if type(content) is not str:
             return found
@@ -136,14 +141,17 @@ class Relations:
         try:
             body, exact = parse_exact(content)
         except NotJson as exc:
-            bad = Finding.of(
-                _CONTENT_NOT_JSON, CONTENT_POINTER, value=render(content), detail=str(exc)
-            )
+            bad = _not_json_finding(content, str(exc))
             return [bad] if found is None else [*found, bad]
         body_findings = self._content_findings(obj, str(action), body, validator, exact)
         if body_findings:
             return body_findings if found is None else found + body_findings
         return found
+
+    def not_json(self, content: str) -> Finding | None:
+        """The finding of a ``responseContent`` that is not JSON, or None when it is JSON."""
+        reason = not_json_reason(content)
+        return None if reason is None else _not_json_finding(content, reason)
 
     def content_for(self, obj: dict[str, Any], action: Any) -> Any:
         """The compiled schema of what ``responseContent`` holds for this payload, or None.
@@ -158,10 +166,31 @@ class Relations:
                 return validator
         return self._content.get(action)
 
-    def _code_findings(self, obj: dict[str, Any]) -> list[Finding]:
-        """Authlete's result-code table: a documented code, its message, its action."""
+    def code_findings(self, obj: Mapping[str, Any]) -> list[Finding]:
+        """Authlete's result-code table: a documented code, its message, its action.
+
+        Reads ``resultCode``, ``resultMessage`` and ``action`` only.
+        """
         if self._codes_api is None:
             return []
+        code = obj.get("resultCode")
+        message = obj.get("resultMessage")
+        if type(code) is not str or type(message) is not str:
+            return self._codes_of(obj)
+        # The verdict depends on these three alone (an action that is no string is none),
+        # and traffic repeats them: kept per triple (bounded).
+        action = obj.get("action")
+        key = (action if type(action) is str else None, code, message)
+        found = self._codes_kept.get(key)
+        if found is None:
+            found = tuple(self._codes_of(obj))
+            if len(self._codes_kept) >= _CODES_KEPT:
+                self._codes_kept.clear()
+            self._codes_kept[key] = found
+        return list(found)
+
+    def _codes_of(self, obj: Mapping[str, Any]) -> list[Finding]:
+        assert self._codes_api is not None
         return [
             Finding.of(rule_named(name), where, **context)  # type: ignore[arg-type]
             for name, where, context in check_result_code(self._codes_api, obj)
@@ -259,6 +288,10 @@ def _type_rule(file: str, depth: int = 0) -> Rule | None:
             if found is not None:
                 return found
     return None
+
+
+def _not_json_finding(content: str, reason: str) -> Finding:
+    return Finding.of(_CONTENT_NOT_JSON, CONTENT_POINTER, value=render(content), detail=reason)
 
 
 def mirror_test(

@@ -1,0 +1,281 @@
+"""The direct path: the usual violations named from what msgspec decodes.
+
+A body the accept path refuses after it decoded as ASCII mostly breaks a simple
+keyword or two (a zero lifetime, a short ``auth_req_id``), or carries a
+``responseContent`` that is not JSON. The exact path would parse it again, run
+the compiled schema, walk the plan member by member and check the relations
+again. The direct path decodes the body into structs that state only each
+member's type and which members are required, judges every keyword of the
+action's plan in generated Python (the tests of
+:mod:`ciba_contracts.validate.plan_code`, in the plan's order), and checks the
+relations as the accept path does. Its findings come from the same functions the
+exact path calls, with the same values in the same order, so they are the same.
+
+Whatever else it meets goes to the exact path: a member of another type, a string
+that is not ASCII where a pattern or a length judges it, a relation broken in any
+other way than a ``responseContent`` that is not JSON, or nothing found at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Union
+
+import msgspec
+
+from ciba_contracts.validate.kinds import KindFacts
+from ciba_contracts.validate.plan import KeywordCheck, Plan, planner
+from ciba_contracts.validate.plan_code import int_failure, string_failure
+from ciba_contracts.validate.structs import (
+    Patterns,
+    Unexpressible,
+    attr_of,
+    content_lines,
+    defaults_of,
+    struct_of,
+)
+
+__all__ = ["DirectHooks", "DirectPath", "direct_path"]
+
+_UNSET = msgspec.UNSET
+_EXACT = "return _exact(body)"
+#: Most ``resultMessage`` values whose result-code findings a bound direct path keeps.
+_CODES_KEPT = 4096
+_LENGTH_OR_PATTERN = frozenset({"pattern", "minLength", "maxLength"})
+
+
+@dataclass(frozen=True, slots=True)
+class DirectHooks:
+    """What the direct path asks of the validator it serves (the exact path's own steps)."""
+
+    #: The finding of a plan's check that fails on a value.
+    finding: Callable[[KeywordCheck, Any], Any]
+    #: (action, resultCode, resultMessage) -> the result-code table's findings, unfinished.
+    codes: Callable[[str, str, str], list[Any]]
+    #: Keeps the enabled rules' findings, drops implied ones and duplicates, sorts.
+    finish: Callable[[list[Any]], list[Any]]
+    #: The finding of a ``responseContent`` that is not JSON, or None when it is JSON.
+    not_json: Callable[[str], Any | None]
+
+
+class DirectPath:
+    """The direct path of a kind at a level, as the source of one function."""
+
+    def __init__(self, name: str, source: str, names: Mapping[str, Any]) -> None:
+        self._source = compile(source, f"<direct {name}>", "exec")
+        self._names = dict(names)
+
+    def bind(self, exact: Callable[[Any], Any], hooks: DirectHooks) -> Callable[[bytes], Any]:
+        """The direct path in front of ``exact``, with the validator's ``hooks``."""
+        names = dict(self._names)
+        names.update(
+            _exact=exact,
+            _finding=hooks.finding,
+            _finish=hooks.finish,
+            _not_json=hooks.not_json,
+            _codes=_pair_cache(hooks.codes),
+        )
+        for key in [k for k in names if k.startswith("_d")]:
+            names[key] = {}
+        exec(self._source, names)
+        direct: Callable[[bytes], Any] = names["direct"]
+        return direct
+
+
+Entry = tuple[str, tuple[Any, ...]]
+
+
+def _pair_cache(
+    codes: Callable[[str, str, str], list[Any]],
+) -> Callable[[str, str, str, dict[str, Entry]], Entry]:
+    def remember(action: str, code: str, message: str, cache: dict[str, Entry]) -> Entry:
+        entry = (code, tuple(codes(action, code, message)))
+        if len(cache) >= _CODES_KEPT:
+            cache.clear()
+        cache[message] = entry
+        return entry
+
+    return remember
+
+
+def direct_path(
+    facts: KindFacts,
+    file: str,
+    structs: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
+    contents: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
+    relations: bool,
+) -> DirectPath | None:
+    """The direct path of the accept path's ``structs`` (by action), or None when a plan of
+    ``file`` cannot be stated as generated tests."""
+    plans = planner(file)
+    if not plans.by_action:
+        # A condition on another member: the plan depends on more than the action.
+        return None
+    names: dict[str, Any] = {
+        "_mismatch": msgspec.ValidationError,
+        "_malformed": (msgspec.DecodeError, RecursionError),
+        "_errors": (msgspec.ValidationError, msgspec.DecodeError, RecursionError),
+        "_UNSET": _UNSET,
+    }
+    lines = [
+        "def direct(body):",
+        "    try:",
+        "        obj = _loose(body)",
+        "    except _errors:",
+        f"        {_EXACT}",
+        "    kind = type(obj)",
+    ]
+    loose: list[type[msgspec.Struct]] = []
+    try:
+        ordered = sorted(structs, key=lambda action: action != facts.mirror_action)
+        for number, action in enumerate(ordered):
+            plan = plans.plan_for({"action": action} if facts.has_action else {})
+            if plan is None:
+                return None
+            struct = _loose_struct(plan, action if facts.has_action else None, number)
+            loose.append(struct)
+            names[f"_L{number}"] = struct
+            body = _check_lines(struct, plan, action if facts.has_action else None, number, names)
+            if relations:
+                content = contents.get(action)
+                mirror = facts.mirror if action == facts.mirror_action else {}
+                body += _relation_lines(struct, content, mirror, (action, number), names)
+            body += ["if not found:", f"    {_EXACT}", "return _finish(found)"]
+            lines += [f"    if kind is _L{number}:", *("        " + line for line in body)]
+    except (Unexpressible, ValueError):
+        return None
+    lines.append(f"    {_EXACT}")
+    union = loose[0] if len(loose) == 1 else Union[tuple(loose)]  # noqa: UP007
+    names["_loose"] = msgspec.json.Decoder(union).decode
+    return DirectPath(facts.name, "\n".join(lines), names)
+
+
+def _loose_struct(plan: Plan, action: str | None, number: int) -> type[msgspec.Struct]:
+    """A struct holding each member the plan judges, with its type only."""
+    for check in plan.root:
+        if check.keyword != "type" or "object" not in _types(check.schema["type"]):
+            raise Unexpressible(f"a check of the object itself: {check.keyword}")
+    properties: dict[str, Any] = {}
+    for group in plan.members:
+        if action is not None and group.member == "action":
+            if not all(check.holds(action) for check in group.checks):
+                raise Unexpressible(f"action {action!r} breaks its own checks")
+            continue
+        properties[group.member] = {"type": _member_type(group.checks)}
+    required = [
+        c.member for c in plan.required if not (action is not None and c.member == "action")
+    ]
+    schema = {"type": "object", "properties": properties, "required": required}
+    if action is None:
+        return struct_of(schema, f"Loose{number}")[0]
+    return struct_of(schema, f"Loose_{action}", tag=action, tag_field="action")[0]
+
+
+def _types(value: Any) -> set[str]:
+    names = value if isinstance(value, list) else [value]
+    if not all(isinstance(n, str) for n in names):
+        raise Unexpressible(f"type {value!r}")
+    return set(names)
+
+
+def _member_type(checks: tuple[KeywordCheck, ...]) -> str:
+    """The one JSON type a member's ``type`` keywords allow that a struct field can hold."""
+    allowed: set[str] | None = None
+    for check in checks:
+        if check.keyword == "type":
+            types = _types(check.schema["type"])
+            allowed = types if allowed is None else allowed & types
+    if allowed is None:
+        raise Unexpressible("a member without a type")
+    if "string" in allowed and not allowed & {"integer", "number"}:
+        return "string"
+    if "integer" in allowed and "string" not in allowed:
+        return "integer"
+    raise Unexpressible(f"a member of types {sorted(allowed)}")
+
+
+def _check_lines(
+    struct: type[msgspec.Struct],
+    plan: Plan,
+    action: str | None,
+    number: int,
+    names: dict[str, Any],
+) -> list[str]:
+    """Lines that judge every keyword of the plan, in its order, into ``found``."""
+    optional = set(defaults_of(struct))
+    lines = ["failed = []"]
+    for group_number, group in enumerate(plan.members):
+        if action is not None and group.member == "action":
+            continue
+        attr = attr_of(struct, group.member)
+        is_string = _member_type(group.checks) == "string"
+        failure = string_failure if is_string else int_failure
+        body: list[str] = []
+        if is_string and any(c.keyword in _LENGTH_OR_PATTERN for c in group.checks):
+            # ECMA-262 and Python read patterns and lengths alike on ASCII only.
+            body += ["if not v.isascii():", f"    {_EXACT}"]
+        for index, check in enumerate(group.checks):
+            name = f"_x{number}_{group_number}_{index}"
+            names[name] = check
+            fails = failure(check.keyword, check.schema[check.keyword], name, names)
+            if fails is not None:
+                body += [f"if {fails}:", f"    failed.append(({name}, v))"]
+        if not body:
+            continue
+        lines.append(f"v = obj.{attr}")
+        if attr in optional:
+            lines += ["if v is not _UNSET:", *("    " + line for line in body)]
+        else:
+            lines += body
+    lines.append("found = [_finding(check, v) for check, v in failed]")
+    return lines
+
+
+def _relation_lines(
+    struct: type[msgspec.Struct],
+    content: tuple[type[msgspec.Struct], Patterns] | None,
+    mirror: Mapping[str, str],
+    where: tuple[str, int],
+    names: dict[str, Any],
+) -> list[str]:
+    """Lines adding the relations' findings to ``found``, as the exact path would name them."""
+    action, number = where
+    encoded = struct.__struct_encode_fields__
+    if "resultCode" not in encoded or "resultMessage" not in encoded:
+        raise Unexpressible("no resultCode or resultMessage")
+    cache = f"_d{number}"
+    names[cache] = {}
+    lines = [
+        f"code = obj.{attr_of(struct, 'resultCode')}",
+        f"message = obj.{attr_of(struct, 'resultMessage')}",
+        "if code is _UNSET or message is _UNSET:",
+        f"    {_EXACT}",
+        f"entry = {cache}.get(message)",
+        "if entry is None or entry[0] != code:",
+        "    if not message.startswith('[' + code + ']'):",
+        f"        {_EXACT}",
+        f"    entry = _codes({action!r}, code, message, {cache})",
+        "found += entry[1]",
+    ]
+    if content is None:
+        return lines
+    if "responseContent" not in encoded:
+        raise Unexpressible("a content schema without responseContent")
+    decoder, after = content_lines(struct, content, mirror, f"_e{number}", names, _EXACT)
+    lines += [
+        f"text = obj.{attr_of(struct, 'responseContent')}",
+        "if text is not _UNSET:",
+        "    try:",
+        f"        document = {decoder}(text)",
+        "    except _mismatch:",
+        f"        {_EXACT}",
+        "    except _malformed:",
+        "        bad = _not_json(text)",
+        "        if bad is None:",
+        f"            {_EXACT}",
+        "        found.append(bad)",
+        "    else:",
+        *("        " + line for line in after),
+    ]
+    return lines
