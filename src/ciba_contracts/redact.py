@@ -12,6 +12,7 @@ credential into a CI log.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
@@ -185,10 +186,30 @@ _RULE_TRIGGERS = (
 )
 
 
+#: Texts up to this length are masked once and remembered: a run shows the same message,
+#: source name and exchange line for many findings (one per entry of a large recording).
+_REMEMBERED_LENGTH = 512
+
+
 def redact_text(text: str) -> str:
     """``text`` with every credential it holds replaced by ``[REDACTED]``."""
     if not text:
         return text
+    if len(text) <= _REMEMBERED_LENGTH:
+        masked = _masked_short(text)
+        # The very object given when nothing was masked, as for a long text.
+        return text if masked is None else masked
+    return _masked(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _masked_short(text: str) -> str | None:
+    """:func:`_masked` of a short text, or None when it holds nothing to mask."""
+    masked = _masked(text)
+    return None if masked == text else masked
+
+
+def _masked(text: str) -> str:
     lowered = text.lower()
     if not any(trigger in lowered for trigger in _TRIGGERS):
         return text

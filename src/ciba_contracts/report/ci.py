@@ -10,6 +10,7 @@ link, the finding's fingerprint and the file's path as the platforms want it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
@@ -35,8 +36,11 @@ MAX_MESSAGE = 4_000
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 
 
+@functools.cache
 def project_url() -> str:
     """The project's repository, as ``[project.urls]`` of pyproject.toml gives it."""
+    # Read once: parsing the package metadata costs a quarter of a millisecond, and a
+    # SARIF log asks for it once per rule.
     try:
         urls = metadata.metadata("ciba-contracts").get_all("Project-URL") or []
     except metadata.PackageNotFoundError:
@@ -165,9 +169,14 @@ def relative_path(path: str, cwd: str | None = None) -> str:
 
     URLs (``s3://...``) and paths outside the working directory stay as they are.
     """
+    # Every finding of a file asks for its path, twice per CI format: worked out once.
+    return _relative_path(path, cwd or os.getcwd())
+
+
+@functools.lru_cache(maxsize=256)
+def _relative_path(path: str, here: str) -> str:
     if _has_scheme(path):
         return path
-    here = cwd or os.getcwd()
     full = os.path.normpath(os.path.join(here, path))
     try:
         rel = os.path.relpath(full, here)
@@ -180,9 +189,14 @@ def relative_path(path: str, cwd: str | None = None) -> str:
 
 def artifact_uri(path: str) -> tuple[str, bool]:
     """``path`` as a SARIF artifact URI, and whether it is relative to ``%SRCROOT%``."""
+    return _artifact_uri(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=256)
+def _artifact_uri(path: str, here: str) -> tuple[str, bool]:
     if _has_scheme(path):
         return path, False
-    rel = relative_path(path)
+    rel = _relative_path(path, here)
     # A file name that is not UTF-8 reached us as surrogate escapes: quote its bytes.
     encoded = quote(os.fsencode(rel), safe="/")
     if rel.startswith("/"):
