@@ -153,10 +153,15 @@ class Validator:
             try:
                 obj = loads(payload)
                 action: Any = obj.get("action")
-                fast = fast_get(action)
-            except (JSONDecodeError, AttributeError, TypeError):
-                # Not JSON, not an object, or an action that cannot even be looked up.
+            except (JSONDecodeError, AttributeError):
+                # Not JSON, or not an object.
                 return general(payload)
+            try:
+                fast = fast_get(action)
+            except TypeError:
+                # An action that cannot even be looked up (an object, a list): the general
+                # path's answer on the object already read, without reading it again.
+                return check(obj, True, None)
             if fast is None:
                 return check(obj, True, None)
             try:
