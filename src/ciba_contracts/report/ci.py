@@ -133,9 +133,12 @@ def clean_text(text: str, limit: int = MAX_MESSAGE, *, redact: bool = True) -> s
     return text
 
 
-def fingerprint(issue: Issue, occurrence: int = 0) -> str:
-    """A stable hex digest of ``issue``: rule, path and identity (and which repeat it is)."""
-    parts = [issue.rule_id, relative_path(issue.path), *map(_part, issue.identity)]
+def fingerprint(issue: Issue, occurrence: int = 0, cwd: str | None = None) -> str:
+    """A stable hex digest of ``issue``: rule, path and identity (and which repeat it is).
+
+    ``cwd`` is the working directory, when the caller has it already.
+    """
+    parts = [issue.rule_id, relative_path(issue.path, cwd), *map(_part, issue.identity)]
     if occurrence:
         parts.append(f"#{occurrence}")
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
@@ -145,23 +148,24 @@ def _part(value: str | int | None) -> str:
     return "\x00" if value is None else str(value)
 
 
-def fingerprinted(issues: Iterable[Issue]) -> Iterator[tuple[Issue, str]]:
+def fingerprinted(issues: Iterable[Issue], cwd: str | None = None) -> Iterator[tuple[Issue, str]]:
     """Each issue with its fingerprint, repeats of the same finding told apart.
 
     The same rule at the same place of the same entry can fire twice (two
     messages about one member). Such repeats come together, since findings
     arrive entry by entry, so only the current entry's fingerprints are kept.
     """
+    here = cwd or os.getcwd()
     group: tuple[str, str | int | None] | None = None
     seen: dict[str, int] = {}
     for issue in issues:
         key = (issue.path, issue.identity[0] if issue.identity else None)
         if key != group:
             group, seen = key, {}
-        base = fingerprint(issue)
+        base = fingerprint(issue, 0, here)
         count = seen.get(base, 0)
         seen[base] = count + 1
-        yield issue, base if count == 0 else fingerprint(issue, count)
+        yield issue, base if count == 0 else fingerprint(issue, count, here)
 
 
 def relative_path(path: str, cwd: str | None = None) -> str:
@@ -187,9 +191,9 @@ def _relative_path(path: str, here: str) -> str:
     return Path(rel).as_posix()
 
 
-def artifact_uri(path: str) -> tuple[str, bool]:
+def artifact_uri(path: str, cwd: str | None = None) -> tuple[str, bool]:
     """``path`` as a SARIF artifact URI, and whether it is relative to ``%SRCROOT%``."""
-    return _artifact_uri(path, os.getcwd())
+    return _artifact_uri(path, cwd or os.getcwd())
 
 
 @functools.lru_cache(maxsize=256)
