@@ -45,10 +45,12 @@ def parse_exact(data: bytes | bytearray | memoryview | str) -> tuple[Any, bool]:
         return orjson.loads(data), True
     except orjson.JSONDecodeError as exc:
         first_error = str(exc)
-    return _parse_slow(data, first_error), False
+    return parse_refused(data, first_error), False
 
 
-def _parse_slow(data: bytes | bytearray | memoryview | str, first_error: str) -> Any:
+def parse_refused(data: bytes | bytearray | memoryview | str, first_error: str) -> Any:
+    """Parse a document orjson refused (with ``first_error``), as :func:`parse_exact` does
+    then: what JSON allows and orjson cannot represent, or :class:`NotJson` with a reason."""
     if isinstance(data, str):
         text = data
         if text.startswith("\ufeff"):

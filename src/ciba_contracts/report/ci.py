@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 from ciba_contracts.contract.catalog_doc import rule_anchor
 from ciba_contracts.contract.rules import RULES, Rule, Severity
 from ciba_contracts.redact import redact_text
-from ciba_contracts.report.model import Located, RunReport, finding_place, place_parts
+from ciba_contracts.report.model import Located, RunReport, finding_place
 from ciba_contracts.report.safe import encodable
 from ciba_contracts.version import __version__
 
@@ -99,7 +99,9 @@ def severity_level(severity: Severity) -> str:
     return _LEVELS[severity]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, as Finding is not: a frozen dataclass's __init__ costs several times as
+# much, and a CI report makes one Issue per finding. Treat instances as read-only.
+@dataclass(slots=True)
 class Issue:
     """One finding, located in a file, ready for any CI format.
 
@@ -220,10 +222,13 @@ def _has_scheme(path: str) -> bool:
 def located_issue(located: Located) -> Issue:
     """A finding of ``validate`` as an :class:`Issue` (also the GitLab reporter's input)."""
     f = located.finding
-    text = ""
-    where = place_parts(located, line=False)
-    if where:
-        text += ", ".join(where) + ": "
+    entry = located.entry
+    offset = located.offset
+    # "entry 3, byte 120: " (the parts known; the line is the issue's own), as place_parts.
+    if entry is not None:
+        text = f"entry {entry}, byte {offset}: " if offset is not None else f"entry {entry}: "
+    else:
+        text = f"byte {offset}: " if offset is not None else ""
     if located.exchange:
         text += f"{located.exchange}: "
     pointer = finding_place(f)
@@ -233,18 +238,17 @@ def located_issue(located: Located) -> Issue:
     if f.value is not None:
         text += f" (value: {f.value})"
     logical = None
-    if located.entry is not None or f.pointer or f.content_pointer is not None:
-        entry = "input" if located.entry is None else f"entry {located.entry}"
-        logical = f"{entry}{finding_place(f)}"
+    if entry is not None or pointer:
+        logical = f"input{pointer}" if entry is None else f"entry {entry}{pointer}"
     return Issue(
-        rule_id=f.rule,
-        level=severity_level(f.severity),
-        message=text,
-        path=located.source,
-        line=located.line,
-        offset=located.offset,
-        identity=(located.entry, f.pointer, f.content_pointer),
-        logical=logical,
+        f.rule,
+        _LEVELS[f.severity],
+        text,
+        located.source,
+        located.line,
+        offset,
+        (entry, f.pointer, f.content_pointer),
+        logical,
     )
 
 
