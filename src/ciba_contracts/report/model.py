@@ -37,10 +37,17 @@ class Located:
 
     def __post_init__(self) -> None:
         # The one place credentials are masked: every string a reporter shows of a
-        # finding, or of where it was found, passes here first.
-        object.__setattr__(self, "finding", redact_finding(self.finding))
-        object.__setattr__(self, "source", _masked_name(self.source))
-        object.__setattr__(self, "exchange", redact_optional(self.exchange))
+        # finding, or of where it was found, passes here first. (Set only when masking
+        # changed something: a frozen instance's setattr is slow, and this runs per finding.)
+        finding = redact_finding(self.finding)
+        if finding is not self.finding:
+            object.__setattr__(self, "finding", finding)
+        source = _masked_name(self.source)
+        if source is not self.source:
+            object.__setattr__(self, "source", source)
+        exchange = redact_optional(self.exchange)
+        if exchange is not self.exchange:
+            object.__setattr__(self, "exchange", exchange)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's shape of one finding."""
@@ -102,8 +109,12 @@ class Checked:
 
     def __post_init__(self) -> None:
         # Masked as Located is, for the reports that list every checked item.
-        object.__setattr__(self, "source", _masked_name(self.source))
-        object.__setattr__(self, "exchange", redact_optional(self.exchange))
+        source = _masked_name(self.source)
+        if source is not self.source:
+            object.__setattr__(self, "source", source)
+        exchange = redact_optional(self.exchange)
+        if exchange is not self.exchange:
+            object.__setattr__(self, "exchange", exchange)
 
 
 def checked_store() -> SpillingList[Checked]:
