@@ -92,9 +92,37 @@ def located_from_row(row: tuple[Any, ...]) -> Located:
     return Located(finding, *where)
 
 
+_SEVERITIES = {severity.value: severity for severity in Severity}
+
+
+def _restored(row: tuple[Any, ...]) -> Located:
+    """:func:`located_from_row` of a row this run wrote to its own store.
+
+    The row holds a Located's fields, masked when it was made: read back for every
+    report format, it is not masked again (nor checked by ``__init__``).
+    """
+    rule, severity, message, pointer, content_pointer, value, source, *where = row
+    located = _new(Located)
+    _set(
+        located,
+        "finding",
+        Finding(rule, _SEVERITIES[severity], message, pointer, content_pointer, value),
+    )
+    _set(located, "source", source)
+    _set(located, "entry", where[0])
+    _set(located, "line", where[1])
+    _set(located, "offset", where[2])
+    _set(located, "exchange", where[3])
+    return located
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
 def findings_store() -> SpillingList[Located]:
     """An empty store of located findings, spilling to disk past its memory limit."""
-    return SpillingList(encode=located_row, decode=located_from_row)
+    return SpillingList(encode=located_row, decode=_restored)
 
 
 @dataclass(frozen=True, slots=True)
