@@ -66,7 +66,7 @@ def test_a_long_text_is_masked_as_each_rule_masks_it(text: str) -> None:
 
 
 def test_a_secret_deep_in_a_long_body_is_masked() -> None:
-    members = {f"m{i}": i for i in range(3_000)}
+    members: dict[str, object] = {f"m{i}": i for i in range(3_000)}
     members["access_token"] = "sk-live-0123456789"
     members["refreshToken"] = 1234567
     text = "error_description: " + json.dumps(members) + ' password: "hunter22"'
