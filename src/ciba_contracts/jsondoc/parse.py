@@ -44,12 +44,12 @@ def parse_exact(data: bytes | bytearray | memoryview | str) -> tuple[Any, bool]:
     try:
         return orjson.loads(data), True
     except orjson.JSONDecodeError as exc:
-        failure = exc
+        first_error = str(exc)
     if type(data) is str:
         reason = known_reason(data)
         if reason is not None:
             raise NotJson(reason)
-    return _parse_slow(data, failure), False
+    return parse_refused(data, first_error), False
 
 
 def not_json_reason(text: str) -> str | None:
@@ -112,7 +112,9 @@ def _remember(text: str, fault: json.JSONDecodeError, reason: str) -> None:
     table[text[: fault.pos + _LOOK_AHEAD]] = reason
 
 
-def _parse_slow(data: bytes | bytearray | memoryview | str, failure: Exception) -> Any:
+def parse_refused(data: bytes | bytearray | memoryview | str, first_error: str) -> Any:
+    """Parse a document orjson refused (with ``first_error``), as :func:`parse_exact` does
+    then: what JSON allows and orjson cannot represent, or :class:`NotJson` with a reason."""
     if isinstance(data, str):
         text = data
         if text.startswith("\ufeff"):
@@ -137,7 +139,7 @@ def _parse_slow(data: bytes | bytearray | memoryview | str, failure: Exception) 
             _remember(text, exc, reason)
         raise NotJson(reason) from None
     except ValueError as exc:
-        raise NotJson(str(exc) or str(failure)) from None
+        raise NotJson(str(exc) or first_error) from None
 
 
 def clamp_big_ints(obj: dict[str, Any]) -> dict[str, Any]:

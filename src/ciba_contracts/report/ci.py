@@ -10,6 +10,7 @@ link, the finding's fingerprint and the file's path as the platforms want it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
@@ -21,7 +22,7 @@ from urllib.parse import quote, urlsplit
 from ciba_contracts.contract.catalog_doc import rule_anchor
 from ciba_contracts.contract.rules import RULES, Rule, Severity
 from ciba_contracts.redact import redact_text
-from ciba_contracts.report.model import Located, RunReport, finding_place, place_parts
+from ciba_contracts.report.model import Located, RunReport, finding_place
 from ciba_contracts.report.safe import encodable
 from ciba_contracts.version import __version__
 
@@ -35,8 +36,11 @@ MAX_MESSAGE = 4_000
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 
 
+@functools.cache
 def project_url() -> str:
     """The project's repository, as ``[project.urls]`` of pyproject.toml gives it."""
+    # Read once: parsing the package metadata costs a quarter of a millisecond, and a
+    # SARIF log asks for it once per rule.
     try:
         urls = metadata.metadata("ciba-contracts").get_all("Project-URL") or []
     except metadata.PackageNotFoundError:
@@ -95,7 +99,9 @@ def severity_level(severity: Severity) -> str:
     return _LEVELS[severity]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, as Finding is not: a frozen dataclass's __init__ costs several times as
+# much, and a CI report makes one Issue per finding. Treat instances as read-only.
+@dataclass(slots=True)
 class Issue:
     """One finding, located in a file, ready for any CI format.
 
@@ -129,9 +135,12 @@ def clean_text(text: str, limit: int = MAX_MESSAGE, *, redact: bool = True) -> s
     return text
 
 
-def fingerprint(issue: Issue, occurrence: int = 0) -> str:
-    """A stable hex digest of ``issue``: rule, path and identity (and which repeat it is)."""
-    parts = [issue.rule_id, relative_path(issue.path), *map(_part, issue.identity)]
+def fingerprint(issue: Issue, occurrence: int = 0, cwd: str | None = None) -> str:
+    """A stable hex digest of ``issue``: rule, path and identity (and which repeat it is).
+
+    ``cwd`` is the working directory, when the caller has it already.
+    """
+    parts = [issue.rule_id, relative_path(issue.path, cwd), *map(_part, issue.identity)]
     if occurrence:
         parts.append(f"#{occurrence}")
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
@@ -141,23 +150,24 @@ def _part(value: str | int | None) -> str:
     return "\x00" if value is None else str(value)
 
 
-def fingerprinted(issues: Iterable[Issue]) -> Iterator[tuple[Issue, str]]:
+def fingerprinted(issues: Iterable[Issue], cwd: str | None = None) -> Iterator[tuple[Issue, str]]:
     """Each issue with its fingerprint, repeats of the same finding told apart.
 
     The same rule at the same place of the same entry can fire twice (two
     messages about one member). Such repeats come together, since findings
     arrive entry by entry, so only the current entry's fingerprints are kept.
     """
+    here = cwd or os.getcwd()
     group: tuple[str, str | int | None] | None = None
     seen: dict[str, int] = {}
     for issue in issues:
         key = (issue.path, issue.identity[0] if issue.identity else None)
         if key != group:
             group, seen = key, {}
-        base = fingerprint(issue)
+        base = fingerprint(issue, 0, here)
         count = seen.get(base, 0)
         seen[base] = count + 1
-        yield issue, base if count == 0 else fingerprint(issue, count)
+        yield issue, base if count == 0 else fingerprint(issue, count, here)
 
 
 def relative_path(path: str, cwd: str | None = None) -> str:
@@ -165,9 +175,14 @@ def relative_path(path: str, cwd: str | None = None) -> str:
 
     URLs (``s3://...``) and paths outside the working directory stay as they are.
     """
+    # Every finding of a file asks for its path, twice per CI format: worked out once.
+    return _relative_path(path, cwd or os.getcwd())
+
+
+@functools.lru_cache(maxsize=256)
+def _relative_path(path: str, here: str) -> str:
     if _has_scheme(path):
         return path
-    here = cwd or os.getcwd()
     full = os.path.normpath(os.path.join(here, path))
     try:
         rel = os.path.relpath(full, here)
@@ -178,11 +193,16 @@ def relative_path(path: str, cwd: str | None = None) -> str:
     return Path(rel).as_posix()
 
 
-def artifact_uri(path: str) -> tuple[str, bool]:
+def artifact_uri(path: str, cwd: str | None = None) -> tuple[str, bool]:
     """``path`` as a SARIF artifact URI, and whether it is relative to ``%SRCROOT%``."""
+    return _artifact_uri(path, cwd or os.getcwd())
+
+
+@functools.lru_cache(maxsize=256)
+def _artifact_uri(path: str, here: str) -> tuple[str, bool]:
     if _has_scheme(path):
         return path, False
-    rel = relative_path(path)
+    rel = _relative_path(path, here)
     # A file name that is not UTF-8 reached us as surrogate escapes: quote its bytes.
     encoded = quote(os.fsencode(rel), safe="/")
     if rel.startswith("/"):
@@ -202,10 +222,13 @@ def _has_scheme(path: str) -> bool:
 def located_issue(located: Located) -> Issue:
     """A finding of ``validate`` as an :class:`Issue` (also the GitLab reporter's input)."""
     f = located.finding
-    text = ""
-    where = place_parts(located, line=False)
-    if where:
-        text += ", ".join(where) + ": "
+    entry = located.entry
+    offset = located.offset
+    # "entry 3, byte 120: " (the parts known; the line is the issue's own), as place_parts.
+    if entry is not None:
+        text = f"entry {entry}, byte {offset}: " if offset is not None else f"entry {entry}: "
+    else:
+        text = f"byte {offset}: " if offset is not None else ""
     if located.exchange:
         text += f"{located.exchange}: "
     pointer = finding_place(f)
@@ -215,18 +238,17 @@ def located_issue(located: Located) -> Issue:
     if f.value is not None:
         text += f" (value: {f.value})"
     logical = None
-    if located.entry is not None or f.pointer or f.content_pointer is not None:
-        entry = "input" if located.entry is None else f"entry {located.entry}"
-        logical = f"{entry}{finding_place(f)}"
+    if entry is not None or pointer:
+        logical = f"input{pointer}" if entry is None else f"entry {entry}{pointer}"
     return Issue(
-        rule_id=f.rule,
-        level=severity_level(f.severity),
-        message=text,
-        path=located.source,
-        line=located.line,
-        offset=located.offset,
-        identity=(located.entry, f.pointer, f.content_pointer),
-        logical=logical,
+        f.rule,
+        _LEVELS[f.severity],
+        text,
+        located.source,
+        located.line,
+        offset,
+        (entry, f.pointer, f.content_pointer),
+        logical,
     )
 
 

@@ -10,6 +10,7 @@ takes :class:`~ciba_contracts.report.ci.Issue` objects from any command;
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any, TextIO
 
@@ -33,8 +34,8 @@ UNREADABLE_SEVERITY = "blocker"
 UNREADABLE_CHECK = "input-unreadable"
 
 
-def gitlab_issue(issue: Issue, fingerprint: str) -> dict[str, Any]:
-    """One Code Quality issue."""
+def gitlab_issue(issue: Issue, fingerprint: str, cwd: str | None = None) -> dict[str, Any]:
+    """One Code Quality issue (``cwd``: the working directory, when the caller has it)."""
     return {
         "type": "issue",
         "engine_name": TOOL_NAME,
@@ -46,7 +47,7 @@ def gitlab_issue(issue: Issue, fingerprint: str) -> dict[str, Any]:
         if issue.rule_id == UNREADABLE_CHECK
         else SEVERITIES.get(issue.level, "major"),
         "location": {
-            "path": clean_text(relative_path(issue.path), 1_000),
+            "path": clean_text(relative_path(issue.path, cwd), 1_000),
             "lines": {"begin": issue.line if issue.line else 1},
         },
     }
@@ -55,8 +56,10 @@ def gitlab_issue(issue: Issue, fingerprint: str) -> dict[str, Any]:
 def write_gitlab_issues(out: TextIO, issues: Iterable[Issue]) -> None:
     """Write a Code Quality report, one issue at a time."""
     separator = "[\n  "
-    for issue, print_ in fingerprinted(issues):
-        text = orjson.dumps(gitlab_issue(issue, print_), option=orjson.OPT_INDENT_2).decode()
+    # Asked once: every issue's path is made relative to it.
+    here = os.getcwd()
+    for issue, print_ in fingerprinted(issues, here):
+        text = orjson.dumps(gitlab_issue(issue, print_, here), option=orjson.OPT_INDENT_2).decode()
         out.write(separator + text.replace("\n", "\n  "))
         separator = ",\n  "
     out.write("[]\n" if separator == "[\n  " else "\n]\n")

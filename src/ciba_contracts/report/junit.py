@@ -53,17 +53,22 @@ def write_junit(report: RunReport, out: TextIO, *, color: bool = False) -> None:
         f' errors="0" time="0">\n'
     )
     current: str | None = None
+    classname = ""
     for source, item, found in _cases(report, with_items, with_findings):
         if source != current:
             if current is not None:
                 out.write("  </testsuite>\n")
             current = source
+            classname = _attr(source)
             total, failing = counts[source]
             out.write(
-                f'  <testsuite name={quoteattr(_text(source))} tests="{total}"'
+                f'  <testsuite name={classname} tests="{total}"'
                 f' failures="{failing}" errors="0" skipped="0" time="0">\n'
             )
-        out.write(_testcase(item, found))
+        if item is None:
+            # Findings on a place no item was checked at: a test case of their own.
+            item = Checked(*_key(found[0]), exchange=found[0].exchange)
+        out.write(_testcase(classname, item, found))
     if current is not None:
         out.write("  </testsuite>\n")
     out.write("</testsuites>\n")
@@ -89,8 +94,9 @@ class _Peek(Generic[_T]):
 
 def _cases(
     report: RunReport, with_items: set[str], with_findings: set[str]
-) -> Iterator[tuple[str, Checked, list[Located]]]:
-    """(source, item, its findings) for every test case, sources kept together."""
+) -> Iterator[tuple[str, Checked | None, list[Located]]]:
+    """(source, item, its findings) for every test case, sources kept together; the
+    item is None for findings on a place no item was checked at."""
     items = _Peek(report.checked_items or ())
     found = _Peek(report.findings)
     while items.next is not None or found.next is not None:
@@ -111,7 +117,7 @@ def _cases(
 
 def _source_cases(
     source: str, items: _Peek[Checked], found: _Peek[Located]
-) -> Iterator[tuple[Checked, list[Located]]]:
+) -> Iterator[tuple[Checked | None, list[Located]]]:
     while True:
         item = items.next if items.next is not None and items.next.source == source else None
         finding = found.next if found.next is not None and found.next.source == source else None
@@ -123,7 +129,7 @@ def _source_cases(
             group = [found.take()]
             while found.next is not None and _key(found.next) == key:
                 group.append(found.take())
-            yield Checked(*key, exchange=group[0].exchange), group
+            yield None, group
             continue
         assert item is not None
         items.take()
@@ -143,30 +149,28 @@ def _before(finding: Located, item: Checked) -> bool:
     return _key(finding) != _key(item)
 
 
-def _testcase(item: Checked, items: list[Located]) -> str:
+def _testcase(classname: str, item: Checked, items: list[Located]) -> str:
+    """One ``<testcase>``; ``classname`` is its source as an attribute value."""
     name = entry_label(item)
     if item.exchange:
         name += f": {item.exchange}"
-    errors = [f for f in items if f.finding.is_error]
-    warnings = [f for f in items if not f.finding.is_error]
-    head = (
-        f"    <testcase classname={quoteattr(_text(item.source))}"
-        f' name={quoteattr(_text(name))} time="0"'
-    )
+    head = f'    <testcase classname={classname} name={_attr(name)} time="0"'
     if not items:
         return head + "/>\n"
+    errors = [f for f in items if f.finding.is_error]
+    warnings = [f for f in items if not f.finding.is_error] if len(errors) < len(items) else []
     lines = [head + ">\n"]
     if errors:
         rules = ", ".join(dict.fromkeys(f.finding.rule for f in errors))
         message = f"{len(errors)} error finding{'s' if len(errors) != 1 else ''}: {rules}"
         details = "\n".join(_finding_line(f) for f in errors)
         lines.append(
-            f'      <failure message={quoteattr(_text(message))} type="contract">'
-            f"{escape(_text(details))}</failure>\n"
+            f'      <failure message={_attr(message)} type="contract">'
+            f"{_content(details)}</failure>\n"
         )
     if warnings:
         details = "\n".join(_finding_line(f) for f in warnings)
-        lines.append(f"      <system-out>{escape(_text(details))}</system-out>\n")
+        lines.append(f"      <system-out>{_content(details)}</system-out>\n")
     lines.append("    </testcase>\n")
     return "".join(lines)
 
@@ -188,4 +192,27 @@ def _text(value: str) -> str:
     return _NOT_XML.sub("\ufffd", value)
 
 
+def _attr(value: str) -> str:
+    """``value`` as a quoted attribute value (``quoteattr`` of :func:`_text`)."""
+    if _PLAIN_ATTR.fullmatch(value):
+        # Nothing to escape or drop: the common case, without quoteattr's six replaces.
+        return f'"{value}"'
+    return quoteattr(_text(value))
+
+
+def _content(value: str) -> str:
+    """``value`` as element content (``escape`` of :func:`_text`)."""
+    if _PLAIN_CONTENT.fullmatch(value):
+        return value
+    return escape(_text(value))
+
+
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Texts XML holds as they are: no character to escape (& < >; in an attribute also " and
+# the blanks quoteattr writes as references) and none XML 1.0 cannot hold.
+_PLAIN_CONTENT = re.compile(
+    "[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*"
+)
+_PLAIN_ATTR = re.compile(
+    "[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*"
+)

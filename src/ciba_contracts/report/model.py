@@ -37,10 +37,17 @@ class Located:
 
     def __post_init__(self) -> None:
         # The one place credentials are masked: every string a reporter shows of a
-        # finding, or of where it was found, passes here first.
-        object.__setattr__(self, "finding", redact_finding(self.finding))
-        object.__setattr__(self, "source", _masked_name(self.source))
-        object.__setattr__(self, "exchange", redact_optional(self.exchange))
+        # finding, or of where it was found, passes here first. (Set only when masking
+        # changed something: a frozen instance's setattr is slow, and this runs per finding.)
+        finding = redact_finding(self.finding)
+        if finding is not self.finding:
+            object.__setattr__(self, "finding", finding)
+        source = _masked_name(self.source)
+        if source is not self.source:
+            object.__setattr__(self, "source", source)
+        exchange = redact_optional(self.exchange)
+        if exchange is not self.exchange:
+            object.__setattr__(self, "exchange", exchange)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's shape of one finding."""
@@ -85,9 +92,37 @@ def located_from_row(row: tuple[Any, ...]) -> Located:
     return Located(finding, *where)
 
 
+_SEVERITIES = {severity.value: severity for severity in Severity}
+
+
+def _restored(row: tuple[Any, ...]) -> Located:
+    """:func:`located_from_row` of a row this run wrote to its own store.
+
+    The row holds a Located's fields, masked when it was made: read back for every
+    report format, it is not masked again (nor checked by ``__init__``).
+    """
+    rule, severity, message, pointer, content_pointer, value, source, *where = row
+    located = _new(Located)
+    _set(
+        located,
+        "finding",
+        Finding(rule, _SEVERITIES[severity], message, pointer, content_pointer, value),
+    )
+    _set(located, "source", source)
+    _set(located, "entry", where[0])
+    _set(located, "line", where[1])
+    _set(located, "offset", where[2])
+    _set(located, "exchange", where[3])
+    return located
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
 def findings_store() -> SpillingList[Located]:
     """An empty store of located findings, spilling to disk past its memory limit."""
-    return SpillingList(encode=located_row, decode=located_from_row)
+    return SpillingList(encode=located_row, decode=_restored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +137,12 @@ class Checked:
 
     def __post_init__(self) -> None:
         # Masked as Located is, for the reports that list every checked item.
-        object.__setattr__(self, "source", _masked_name(self.source))
-        object.__setattr__(self, "exchange", redact_optional(self.exchange))
+        source = _masked_name(self.source)
+        if source is not self.source:
+            object.__setattr__(self, "source", source)
+        exchange = redact_optional(self.exchange)
+        if exchange is not self.exchange:
+            object.__setattr__(self, "exchange", exchange)
 
 
 def checked_store() -> SpillingList[Checked]:

@@ -12,6 +12,7 @@ kept before warnings and a notification says how many were left out.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,8 +91,12 @@ def write_sarif_log(
     cut = text.rindex("[]")
     out.write(text[:cut] + "[")
     separator = "\n        "
-    for issue, print_ in fingerprinted(chosen):
-        item = orjson.dumps(_result(issue, print_, index), option=orjson.OPT_INDENT_2).decode()
+    # Asked once: every result's path is made relative to it.
+    here = os.getcwd()
+    for issue, print_ in fingerprinted(chosen, here):
+        item = orjson.dumps(
+            _result(issue, print_, index, here), option=orjson.OPT_INDENT_2
+        ).decode()
         out.write(separator + item.replace("\n", "\n        "))
         separator = ",\n        "
     out.write(("\n      " if separator != "\n        " else "") + "]" + text[cut + 2 :] + "\n")
@@ -146,8 +151,8 @@ def _invocation(invocation: Invocation) -> dict[str, Any]:
     return item
 
 
-def _result(issue: Issue, print_: str, index: dict[str, int]) -> dict[str, Any]:
-    uri, relative = artifact_uri(issue.path)
+def _result(issue: Issue, print_: str, index: dict[str, int], cwd: str) -> dict[str, Any]:
+    uri, relative = artifact_uri(issue.path, cwd)
     artifact: dict[str, Any] = {"uri": uri}
     if relative:
         artifact["uriBaseId"] = SRCROOT

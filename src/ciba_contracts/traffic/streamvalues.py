@@ -31,6 +31,12 @@ from ciba_contracts.traffic.streamproblems import (
 )
 
 _WS = b" \t\r\n"
+#: A JSON scalar (a string only without escapes, control characters or other than ASCII),
+#: followed by a byte that ends it.
+_SCALAR = re.compile(
+    rb'(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|"[^"\\\x00-\x1f\x80-\xff]*")'
+    rb"(?=[ \t\r\n,\]}])"
+).match
 #: How near its end a window may be faulted for cutting something in two ("\ud83d\ude00").
 _CUT = 16
 
@@ -185,6 +191,18 @@ class ValueScanner:
     def _general(self, pos: int) -> Parsed:
         """Let orjson find the end of the value in a growing window."""
         buf = self._buf
+        scalar = _SCALAR(buf.data, pos)
+        if scalar is not None:
+            # A number, literal or plain string, and a byte that ends it: read as the window
+            # below would read it, without the window and orjson's error past its end.
+            end = scalar.end()
+            try:
+                value = orjson.loads(buf.data[pos:end])
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                self._guess = max(4096, 2 * (end - pos))
+                return Parsed(value, pos, end)
         width = self._guess
         while True:
             stop = pos + width

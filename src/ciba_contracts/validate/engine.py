@@ -29,7 +29,7 @@ from orjson import loads as _loads
 from ciba_contracts.contract.apis import ISSUE_API, get_api
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules, rule_named, split_codes
-from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact
+from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact, parse_refused
 from ciba_contracts.jsondoc.render import json_type, render
 from ciba_contracts.validate.accept import acceptor
 from ciba_contracts.validate.direct import DirectHooks
@@ -154,6 +154,7 @@ class Validator:
         relations = self._relations
         relations_hold = self._relations_hold
         general = self._validate
+        refused = self._refused
         check = self._check
         loads = _loads
 
@@ -162,11 +163,19 @@ class Validator:
                 return general(payload)
             try:
                 obj = loads(payload)
+            except JSONDecodeError as exc:
+                return refused(payload, exc)
+            try:
                 action: Any = obj.get("action")
-                fast = fast_get(action)
-            except (JSONDecodeError, AttributeError, TypeError):
-                # Not JSON, not an object, or an action that cannot even be looked up.
+            except AttributeError:
+                # Not an object.
                 return general(payload)
+            try:
+                fast = fast_get(action)
+            except TypeError:
+                # An action that cannot even be looked up (an object, a list): the general
+                # path's answer on the object already read, without reading it again.
+                return check(obj, True, None)
             if fast is None:
                 return check(obj, True, None)
             try:
@@ -195,6 +204,17 @@ class Validator:
             exact = False
             if isinstance(obj, Mapping) and not isinstance(obj, dict):
                 obj = dict(obj)
+        return self._parsed(obj, exact)
+
+    def _refused(self, payload: bytes, error: JSONDecodeError) -> list[Finding]:
+        """:meth:`_validate` of a body orjson has refused already, without asking it again."""
+        try:
+            obj = parse_refused(payload, str(error))
+        except NotJson as exc:
+            return self._finish([self._payload_not_json(payload, str(exc))])
+        return self._parsed(obj, False)
+
+    def _parsed(self, obj: Any, exact: bool) -> list[Finding]:
         if not isinstance(obj, dict):
             is_json = obj is None or isinstance(obj, str | int | float | list | tuple)
             actual = article(json_type(obj)) if is_json else f"a Python {type(obj).__name__}"

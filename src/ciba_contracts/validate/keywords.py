@@ -54,12 +54,15 @@ class KeywordFindings:
         except (ValueError, TypeError, OverflowError, RecursionError):
             # Values the compiled checks cannot read: the reported way says what they are.
             failures = None
+        # Values shown, by id (with the value, which keeps the id its own): two keywords
+        # failing on one value (its type and its enum, say) render it once.
+        shown: dict[int, tuple[Any, str]] = {}
         if failures is not None:
             finding = self._finding
             try:
                 for check, judged in failures:
                     found.append(
-                        finding(check.path, check.location, judged, check, content, original)
+                        finding(check.path, check.location, judged, check, content, original, shown)
                     )
             except (ValueError, TypeError, OverflowError, RecursionError):
                 # A value the one-keyword check judged but cannot quote in its message (a
@@ -70,12 +73,12 @@ class KeywordFindings:
         for path, location, judged, error in self._reported_failures(
             schema, instance, content, original, found
         ):
-            found.append(self._finding(path, location, judged, error, content, original))
+            found.append(self._finding(path, location, judged, error, content, original, shown))
         return found
 
     def finding_of(self, check: KeywordCheck, judged: Any) -> Finding:
         """The finding of a plan's check that fails on ``judged``, a member of the payload."""
-        return self._finding(check.path, check.location, judged, check, False, None)
+        return self._finding(check.path, check.location, judged, check, False, None, {})
 
     def _finding(
         self,
@@ -85,6 +88,7 @@ class KeywordFindings:
         source: Any,
         content: bool,
         original: dict[str, Any] | None,
+        rendered: dict[int, tuple[Any, str]],
     ) -> Finding:
         """The finding of one failing keyword; what does not depend on the value is cached.
 
@@ -106,7 +110,12 @@ class KeywordFindings:
             if original is not None and len(path) == 1 and path[0] in original:
                 # Show what the payload said, not the stand-in the check saw.
                 shown = original[path[0]]
-            value_text = render(shown)
+            known_text = rendered.get(id(shown))
+            if known_text is not None and known_text[0] is shown:
+                value_text = known_text[1]
+            else:
+                value_text = render(shown)
+                rendered[id(shown)] = (shown, value_text)
             if known.wants_value:
                 context["value"] = value_text
             if known.wants_actual:
