@@ -58,6 +58,8 @@ _NOTIFICATION = {
     "clientNotificationToken": "8d67dc78-7faa-4d41-aabd-67707b374255",
 }
 _TOKENS = {"access_token": "a", "id_token": "i", "token_type": "Bearer"}
+#: The fields a push notification's tokens repeat.
+_TOKEN_FIELDS = {"accessToken": "a", "idToken": "i"}
 
 
 @pytest.mark.parametrize("mode", [None, "PING", "PUSH"])
@@ -65,6 +67,8 @@ def test_a_notification_of_another_request_is_a_mismatch_in_every_mode(mode: str
     # The ping and push documents are narrower statements of the same notification:
     # their auth_req_id repeats authReqId as the plain one's does.
     payload = dict(_NOTIFICATION, **({"deliveryMode": mode} if mode else {}))
+    if mode == "PUSH":
+        payload |= _TOKEN_FIELDS
     body = {"auth_req_id": "another-request-id"} | (_TOKENS if mode == "PUSH" else {})
     payload["responseContent"] = json.dumps(body)
     for given in (payload, json.dumps(payload).encode()):

@@ -118,9 +118,9 @@ class Validator:
         self._hot = self._build_hot_path() if facts.has_action else self._validate
         #: The checks without the accept path (what it is held to).
         self.exact = self._hot
-        # The accept path states one content schema per action: a kind with variants
-        # (the push notification of a PUSH delivery) keeps the exact path alone.
-        accept = None if facts.content_variants else acceptor(kind, self.profile, self._relations)
+        # None for a kind whose documents vary with another member than the action
+        # (the push notification of a PUSH delivery): it keeps the exact path alone.
+        accept = acceptor(kind, self.profile, self._relations)
         if accept is not None:
             codes = self._code_findings if _result_codes_of(kind) is not None else None
             hooks = DirectHooks(

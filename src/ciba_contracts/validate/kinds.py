@@ -5,8 +5,9 @@ with its schema file per level (:func:`ciba_contracts.contract.schemas.kinds`).
 Its ``action`` values come from the sdk schema's enum; what ``responseContent``
 holds per action comes from ``contentSchema`` under the authlete schema's
 ``if action == X`` branches; the members ``responseContent`` repeats come from
-the ``x-ciba-mirror`` annotation. A kind without those simply has none: the
-validator asks these facts, never a kind's name.
+the ``x-ciba-mirror`` annotation, per action and per narrower variant (a push
+notification repeats the tokens a ping one does not). A kind without those
+simply has none: the validator asks these facts, never a kind's name.
 """
 
 from __future__ import annotations
@@ -15,17 +16,37 @@ import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.schemas import kind_files, kinds, load_schema, schemas_by_uri
 from ciba_contracts.validate.fast import is_annotation
 
-__all__ = ["CONTENT_POINTER", "KINDS", "KindFacts", "facts_of", "known_members", "walk"]
+__all__ = [
+    "CONTENT_POINTER",
+    "KINDS",
+    "KindFacts",
+    "VariantMirror",
+    "facts_of",
+    "known_members",
+    "walk",
+]
 
 #: Where a fault inside the embedded document points.
 CONTENT_POINTER = "/responseContent"
 _MIRROR_KEYWORD = "x-ciba-mirror"
+
+
+class VariantMirror(NamedTuple):
+    """The members a narrower ``responseContent`` (for payloads whose ``member`` is
+    ``value``) repeats: the action's own mirror and the variant's."""
+
+    member: str
+    value: Any
+    #: document member -> field.
+    mirror: Mapping[str, str]
+    #: Members that document holds whatever else it holds.
+    required: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,8 @@ class KindFacts:
     #: Whether that document constrains nothing but mirrored members (then a document
     #: whose members all equal their fields needs no schema run).
     mirror_only: bool
+    #: action -> the mirrors of its narrower documents, in ``content_variants`` order.
+    variant_mirrors: Mapping[str, tuple[VariantMirror, ...]]
 
     @property
     def has_action(self) -> bool:
@@ -76,9 +99,16 @@ def facts_of(kind: str) -> KindFacts:
             mirror_action = action
             mirror = {str(k): str(v) for k, v in annotation.items()}
     variants: dict[str, list[tuple[str, Any, str]]] = {}
-    for action, member, value, file in _variant_branches(files[Profile.AUTHLETE]):
+    variant_mirrors: dict[str, list[VariantMirror]] = {}
+    for action, member, value, file, stated in _variant_branches(files[Profile.AUTHLETE]):
         if action in contents and file != contents[action]:
             variants.setdefault(action, []).append((member, value, file))
+            # Both statements hold for such a payload: the action's and the variant's.
+            both = dict(mirror) if action == mirror_action else {}
+            both.update(stated)
+            if both:
+                found = VariantMirror(member, value, MappingProxyType(both), _required_of(file))
+                variant_mirrors.setdefault(action, []).append(found)
     required: frozenset[str] = frozenset()
     only = False
     if mirror_action is not None and mirror_action in contents:
@@ -96,6 +126,7 @@ def facts_of(kind: str) -> KindFacts:
         MappingProxyType(mirror),
         required,
         only,
+        MappingProxyType({action: tuple(found) for action, found in variant_mirrors.items()}),
     )
 
 
@@ -120,9 +151,10 @@ def _action_branches(file: str) -> Iterator[tuple[Any, dict[str, Any]]]:
                 yield action, inner
 
 
-def _variant_branches(file: str) -> Iterator[tuple[str, str, Any, str]]:
-    """(action, member, value, content file) of an ``if member == value`` inside an action's
-    ``then`` whose ``then`` states what ``responseContent`` holds."""
+def _variant_branches(file: str) -> Iterator[tuple[str, str, Any, str, dict[str, str]]]:
+    """(action, member, value, content file, mirror) of an ``if member == value`` inside an
+    action's ``then`` whose ``then`` states what ``responseContent`` holds (and which of
+    its members repeat which fields, ``{}`` when it says none)."""
     for action, inner in _action_branches(file):
         condition, then = inner.get("if"), inner.get("then")
         if not isinstance(action, str) or not isinstance(condition, dict):
@@ -143,8 +175,27 @@ def _variant_branches(file: str) -> Iterator[tuple[str, str, Any, str]]:
                 content.get("contentSchema", {}).get("$ref") if isinstance(content, dict) else None
             )
             if isinstance(ref, str):
-                yield action, member, value, ref.rsplit("/", 1)[-1]
+                stated = content.get(_MIRROR_KEYWORD)
+                mirror = (
+                    {str(k): str(v) for k, v in stated.items()} if isinstance(stated, dict) else {}
+                )
+                yield action, member, value, ref.rsplit("/", 1)[-1], mirror
                 break
+
+
+def _required_of(file: str, depth: int = 0) -> frozenset[str]:
+    """The members a schema file requires of every document, through whole-file
+    ``$ref`` in ``allOf`` (a condition's ``required`` is not among them)."""
+    doc = load_schema(file)
+    found = {str(m) for m in doc.get("required", [])}
+    for sub in doc.get("allOf", []):
+        if not isinstance(sub, dict):
+            continue
+        found |= {str(m) for m in sub.get("required", [])}
+        ref = sub.get("$ref")
+        if isinstance(ref, str) and "#" not in ref and depth < 8:
+            found |= _required_of(ref.rsplit("/", 1)[-1], depth + 1)
+    return frozenset(found)
 
 
 def _action_values(sdk_file: str) -> tuple[str, ...]:

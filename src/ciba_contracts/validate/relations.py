@@ -4,7 +4,8 @@
 holds what its action's content schema says; the members it repeats from the
 fields (``x-ciba-mirror``) agree with them. Which content schema and which
 mirror apply is read from the kind's schema files
-(:class:`~ciba_contracts.validate.kinds.KindFacts`).
+(:class:`~ciba_contracts.validate.kinds.KindFacts`); where a narrower document
+applies (the push notification of a ``PUSH`` delivery), so does its mirror.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, not_json_reaso
 from ciba_contracts.jsondoc.render import json_equal, json_type, pointer, pointer_tokens, render
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
-from ciba_contracts.validate.kinds import CONTENT_POINTER, KindFacts
+from ciba_contracts.validate.kinds import CONTENT_POINTER, KindFacts, VariantMirror
 from ciba_contracts.validate.messages import article
 from ciba_contracts.validate.schema_map import compiled, rule_at
 
@@ -36,6 +37,19 @@ _ERROR_NOT_OBJECT = rule_named("error-body-invalid")
 _MISMATCH = rule_named("response-content-mismatch")
 #: Most (action, resultCode, resultMessage) triples whose findings a kind keeps.
 _CODES_KEPT = 4096
+
+
+class _Mirror:
+    """Which members of a document repeat which fields, with the tests made of it."""
+
+    def __init__(self, mirror: Mapping[str, str], required: frozenset[str]) -> None:
+        self.fields = dict(mirror)
+        self.required = required
+        self.items = tuple(
+            (member, field, member in required) for member, field in self.fields.items()
+        )
+        self.test = mirror_test(self.items)
+        self.pointers = {member: pointer([member]) for member in self.fields}
 
 
 class Relations:
@@ -52,14 +66,15 @@ class Relations:
         self._content = contents
         self._keywords = keywords
         self._ok_action = facts.mirror_action
-        self._mirror = dict(facts.mirror)
-        self._ack_required = facts.mirror_required
-        self._mirror_items = tuple(
-            (member, field, member in self._ack_required) for member, field in self._mirror.items()
-        )
+        self._base = _Mirror(facts.mirror, facts.mirror_required)
+        self._mirror_items = self._base.items
         self._ack_shortcut = facts.mirror_only
-        self._mirrors = mirror_test(self._mirror_items)
-        self._mirror_pointers = {member: pointer([member]) for member in self._mirror}
+        self._mirrors = self._base.test
+        #: action -> (member, value, mirror) of its narrower documents.
+        self._variant_mirrors = {
+            action: tuple(_variant(found) for found in mirrors)
+            for action, mirrors in facts.variant_mirrors.items()
+        }
         #: The API whose result-code table this kind's codes are held to (None: not held).
         self._codes_api = result_codes_of
         self._codes_kept: dict[tuple[str | None, str, str], tuple[Finding, ...]] = {}
@@ -87,7 +102,7 @@ class Relations:
         code_findings = self.code_findings
         content_for = self.content_for
         variants = bool(self._variants)
-        every_mirror = self._mirrors
+        mirror_for = self.mirror_for
 
         def relations_hold(obj: dict[str, Any], action: Any) -> bool:
             if not obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
@@ -103,14 +118,15 @@ class Relations:
                 return False
             # Most kinds state one content per action: a plain look-up on the hot path.
             validator = content_for(obj, action) if variants else contents.get(action)
-            if action == ok_action:
-                if validator is contents.get(action):
-                    # Members equal to already-validated fields cannot break the
-                    # acknowledgement schema, so it need not run.
-                    return mirrors is not None and type(body) is dict and mirrors(obj, body)
-                # A narrower document of the same action (a push notification)
-                # repeats the same fields.
-                if type(body) is not dict or not every_mirror(obj, body):
+            if action == ok_action and validator is contents.get(action):
+                # Members equal to already-validated fields cannot break the
+                # acknowledgement schema, so it need not run.
+                return mirrors is not None and type(body) is dict and mirrors(obj, body)
+            if variants:
+                # A narrower document (a push notification) repeats the fields its
+                # own mirror names.
+                mirror = mirror_for(obj, action)
+                if mirror is not None and (type(body) is not dict or not mirror.test(obj, body)):
                     return False
             return validator is None or bool(validator.is_valid(body))
 
@@ -166,6 +182,19 @@ class Relations:
                 return validator
         return self._content.get(action)
 
+    def mirror_for(self, obj: dict[str, Any], action: Any) -> _Mirror | None:
+        """The members this payload's ``responseContent`` repeats, or None.
+
+        The same variant as :meth:`content_for` picks: a narrower document
+        repeats its own members (a push notification, the tokens too).
+        """
+        if not isinstance(action, str):
+            return None
+        for member, value, mirror in self._variant_mirrors.get(action, ()):
+            if obj.get(member) == value:
+                return mirror
+        return self._base if action == self._ok_action else None
+
     def code_findings(self, obj: Mapping[str, Any]) -> list[Finding]:
         """Authlete's result-code table: a documented code, its message, its action.
 
@@ -215,8 +244,9 @@ class Relations:
             ]
         found: list[Finding] = []
         checked = body if exact else clamp_big_ints(body)
-        mirrors = is_ack and self._mirrors(obj, body)
-        if mirrors and self._ack_shortcut and validator is self._content.get(action):
+        mirror = self.mirror_for(obj, action)
+        mirrors = mirror is not None and mirror.test(obj, body)
+        if mirrors and is_ack and self._ack_shortcut and validator is self._content.get(action):
             # Every finding the schema could give would sit on a member equal to its field.
             body_ok = True
         else:
@@ -226,52 +256,65 @@ class Relations:
                 body_ok = False
         if not body_ok:
             for finding in self._keywords.findings(checked, validator, content=True):
-                if is_ack and self._mirrored_equal(obj, body, finding.content_pointer):
+                if mirror is not None and _mirrored_equal(
+                    mirror, obj, body, finding.content_pointer
+                ):
                     # The same value is in the field, and the field's finding says it.
                     continue
                 found.append(finding)
-        if is_ack and not mirrors:
-            found.extend(self._mismatches(obj, body))
+        if mirror is not None and not mirrors:
+            found.extend(_mismatches(mirror, obj, body))
         return found or None
 
-    def _mirrored_equal(self, obj: dict[str, Any], body: dict[str, Any], where: str | None) -> bool:
-        tokens = pointer_tokens(where or "")
-        if len(tokens) != 1:
-            return False
-        member = tokens[0]
-        field = self._mirror.get(member)
-        return (
-            field is not None
-            and member in body
-            and field in obj
-            and json_equal(body[member], obj[field])
-        )
 
-    def _mismatches(self, obj: dict[str, Any], body: dict[str, Any]) -> list[Finding]:
-        rule = _MISMATCH
-        found: list[Finding] = []
-        for member, field in self._mirror.items():
-            in_body = member in body
-            in_fields = field in obj
-            if in_body and in_fields:
-                a = body[member]
-                b = obj[field]
-                # Same type and equal is the usual case; json_equal decides the others.
-                if (a == b and type(a) is type(b)) or json_equal(a, b):
-                    continue
-            elif in_body == in_fields or member in self._ack_required:
-                # Absent on both sides, or absence is what a required-member rule reports.
+def _variant(found: VariantMirror) -> tuple[str, Any, _Mirror]:
+    return found.member, found.value, _Mirror(found.mirror, found.required)
+
+
+def _mirrored_equal(
+    mirror: _Mirror, obj: dict[str, Any], body: dict[str, Any], where: str | None
+) -> bool:
+    """Whether the document member at ``where`` repeats a field and equals it."""
+    tokens = pointer_tokens(where or "")
+    if len(tokens) != 1:
+        return False
+    member = tokens[0]
+    field = mirror.fields.get(member)
+    return (
+        field is not None
+        and member in body
+        and field in obj
+        and json_equal(body[member], obj[field])
+    )
+
+
+def _mismatches(mirror: _Mirror, obj: dict[str, Any], body: dict[str, Any]) -> list[Finding]:
+    """A finding per mirrored member that differs from its field, or is on one side only
+    (but where its absence from the document is a required-member rule's finding)."""
+    rule = _MISMATCH
+    found: list[Finding] = []
+    for member, field in mirror.fields.items():
+        in_body = member in body
+        in_fields = field in obj
+        if in_body and in_fields:
+            a = body[member]
+            b = obj[field]
+            # Same type and equal is the usual case; json_equal decides the others.
+            if (a == b and type(a) is type(b)) or json_equal(a, b):
                 continue
-            value = render(body[member]) if in_body else None
-            message = rule.format(
-                member=member,
-                field=field,
-                value=value or "absent",
-                expected=render(obj[field]) if in_fields else "absent",
-            )
-            where = self._mirror_pointers[member]
-            found.append(Finding(rule.code, rule.severity, message, CONTENT_POINTER, where, value))
-        return found
+        elif in_body == in_fields or member in mirror.required:
+            # Absent on both sides, or absence is what a required-member rule reports.
+            continue
+        value = render(body[member]) if in_body else None
+        message = rule.format(
+            member=member,
+            field=field,
+            value=value or "absent",
+            expected=render(obj[field]) if in_fields else "absent",
+        )
+        where = mirror.pointers[member]
+        found.append(Finding(rule.code, rule.severity, message, CONTENT_POINTER, where, value))
+    return found
 
 
 def _type_rule(file: str, depth: int = 0) -> Rule | None:
