@@ -274,9 +274,18 @@ def document(
         # Mirrored: present exactly when the field is, with the field's value.
         wanted[member] = (payload[field],) if field in payload else MISSING
     for member, field in contract.declared_mirrors.get(file, {}).items():
-        if member not in checked:
+        if member in checked:
+            continue
+        if field in payload and member not in wanted:
+            # A field the document repeats: the member is there, with its value.
+            wanted[member] = (payload[field],)
+        else:
             builder.linked[member] = _linked(builder, payload, member, field)
-    builder.obj(None, shape_of(file), wanted, names=contract.document_members(file))
+    names = contract.document_members(file)
+    # A mirrored member the document's schema does not name (a push refresh_token) still
+    # repeats its field.
+    names += tuple(m for m in contract.declared_mirrors.get(file, {}) if m not in names)
+    builder.obj(None, shape_of(file), wanted, names=names)
     return builder.root
 
 
