@@ -85,7 +85,11 @@ def test_deep_values_show_their_start() -> None:
 
 
 def test_a_finding_on_a_deep_member_shows_the_start_of_its_value() -> None:
-    payload = {"resultCode": "A001001", "resultMessage": "[A001001] x", "action": _nested(700)}
+    payload = {
+        "resultCode": "A181201",
+        "resultMessage": "[A181201] The ticket does not exist.",
+        "action": _nested(700),
+    }
     (finding,) = validate(payload)
     assert finding.pointer == "/action"
     assert finding.value == truncate(repr(payload["action"]))
