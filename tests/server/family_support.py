@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from server_support import SERVICE, V3_AUTH, V3_ISSUE, AsgiClient, FakeClock, json_of
 
+from ciba_contracts import validate
 from ciba_contracts.contract import RULES, Profile
 from ciba_contracts.contract.result_codes import check_result_code
 from ciba_contracts.server import ServerConfig, create_app, get_fault
@@ -128,4 +129,18 @@ FAMILY_CHECKS: Final[dict[str, Callable[[str], None]]] = dict.fromkeys(
         "result-code-action-mismatch",
     ),
     check_family_fault,
-)
+) | {"push-token-mismatch": lambda name: check_relation_fault(name)}
+
+
+def check_relation_fault(name: str) -> None:
+    """:func:`check_family_fault` for a fault of a relation no schema states (a mirrored
+    token), which the project's validator judges and the schema-only reference cannot."""
+    fault = get_fault(name)
+    api, answer = _answer_of(name)
+    _, clean = _answer_of(name, faults=())
+    levels = ("sdk", "authlete", "ciba")
+    for level in levels:
+        found = {f.rule for f in validate(answer, api=api, profile=level) if f.is_error}
+        found -= {f.rule for f in validate(clean, api=api, profile=level) if f.is_error}
+        below = levels.index(level) < levels.index(fault.level)
+        assert found == (set() if below else {fault.rule}), (level, found, answer)

@@ -229,6 +229,10 @@ def _complete_faults(body: dict[str, Any], config: ServerConfig) -> dict[str, An
                 body.pop(member, None)
         elif config.has_fault("push-without-token-type"):
             content.pop("token_type", None)
+        elif config.has_fault("push-token-mismatch"):
+            # A well-formed token, but not the one the answer reports.
+            signed, _ = content["id_token"].rsplit(".", 1)
+            content["id_token"] = signed + "." + _b64(b"another signature")
         body["responseContent"] = _content(content)
     if notification and body.get("deliveryMode") == "PING":
         content = orjson.loads(body["responseContent"])

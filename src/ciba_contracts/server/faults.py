@@ -273,6 +273,13 @@ _CATALOG: Final[tuple[Fault, ...]] = (
         "complete",
     ),
     Fault(
+        "push-token-mismatch",
+        "response-content-mismatch",
+        "the push notification's id_token is another token than idToken",
+        _PUSH,
+        "complete",
+    ),
+    Fault(
         "push-without-token-type",
         "push-token-type-missing",
         "the push notification has no token_type",
