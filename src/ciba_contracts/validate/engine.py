@@ -28,6 +28,7 @@ from orjson import loads as _loads
 
 from ciba_contracts.contract.apis import ISSUE_API, get_api
 from ciba_contracts.contract.profiles import Profile
+from ciba_contracts.contract.result_codes import api_codes
 from ciba_contracts.contract.rules import RULES, enabled_rules, rule_named, split_codes
 from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, parse_exact, parse_refused
 from ciba_contracts.jsondoc.render import json_type, render
@@ -107,9 +108,8 @@ class Validator:
                 plans[id(compiled(name))] = planner(name)
         plans[id(self._schema)] = planner(file)
         self._keywords = KeywordFindings(self._schema, plans)
-        self._relation_rules = Relations(
-            facts, self._content, self._keywords, _result_codes_of(kind), variants
-        )
+        codes_api = _result_codes_of(kind)
+        self._relation_rules = Relations(facts, self._content, self._keywords, codes_api, variants)
         self._relations_hold = self._relation_rules.build_test()
         # Compiled once per schema file: validators with other rule selections share them.
         fast = fast_validators(file, facts.actions)
@@ -122,7 +122,7 @@ class Validator:
         # (the push notification of a PUSH delivery): it keeps the exact path alone.
         accept = acceptor(kind, self.profile, self._relations)
         if accept is not None:
-            codes = self._code_findings if _result_codes_of(kind) is not None else None
+            codes = self._code_findings if codes_api is not None else None
             hooks = DirectHooks(
                 self._keywords.finding_of, self._raw_codes, self._finish, self._not_json
             )
@@ -356,13 +356,10 @@ def get_validator(
     return _cached(Profile.parse(profile), split_codes(select), split_codes(ignore), kind)
 
 
-#: APIs whose answers are held to Authlete's result-code table (rules A190-A194).
-CODES_CHECKED = frozenset({"authentication", "issue", "fail", "complete"})
-
-
 def _result_codes_of(kind: str) -> str | None:
-    """The API whose 200 answer is ``kind``, when its codes are held to the table."""
-    for name in CODES_CHECKED:
+    """The API whose 200 answer is ``kind``, when its codes are held to the table
+    (an API ``result-code-families.yaml`` names)."""
+    for name in api_codes():
         answer = get_api(name).answer(200)
         if answer is not None and answer.kind == kind:
             return name

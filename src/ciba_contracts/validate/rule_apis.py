@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ciba_contracts.contract import result_codes
 from ciba_contracts.contract.annotations import RULE_KEYWORD, annotated_codes
 from ciba_contracts.contract.apis import apis
 from ciba_contracts.contract.rules import RULES, rule_named
 from ciba_contracts.contract.schemas import kind_files, load_schema
-from ciba_contracts.validate.engine import CODES_CHECKED
 from ciba_contracts.validate.kinds import facts_of, walk
 
 __all__ = ["EXCHANGE_PREFIXES", "rules_by_api"]
@@ -30,11 +30,11 @@ EXCHANGE_PREFIXES = ("H", "L", "R", "I")
 #: The catalog names of the rules of Authlete's result-code table.
 _RESULT_CODE_NAMES = frozenset(
     {
-        "result-code-undocumented",
-        "result-message-undocumented",
-        "result-code-action-mismatch",
-        "result-code-party-mismatch",
-        "result-code-other-api",
+        result_codes.UNDOCUMENTED,
+        result_codes.MESSAGE,
+        result_codes.ACTION,
+        result_codes.PARTY,
+        result_codes.OTHER_API,
     }
 )
 #: Rules the validator checks in Python for every payload, and for payloads whose
@@ -63,7 +63,7 @@ def rules_by_api() -> Mapping[str, tuple[str, ...]]:
                 found |= _codes_in(file for _, _, file in variants)
         if facts.mirror:
             names += _WITH_MIRROR
-        if name in CODES_CHECKED:
+        if name in result_codes.api_codes():
             names += sorted(_RESULT_CODE_NAMES)
         found |= {rule_named(n).code for n in names}
         out[name] = tuple(code for code in RULES if code in found)
