@@ -29,7 +29,13 @@ from typing import Any, TypeVar, Union
 import msgspec
 
 from ciba_contracts.contract.profiles import Profile
-from ciba_contracts.validate.direct import DirectHooks, DirectPath, direct_path
+from ciba_contracts.validate.direct import (
+    CODES_KEPT,
+    DirectHooks,
+    DirectPath,
+    direct_path,
+    pair_cache,
+)
 from ciba_contracts.validate.fast import fast_schema
 from ciba_contracts.validate.kinds import KindFacts, facts_of
 from ciba_contracts.validate.structs import (
@@ -57,9 +63,6 @@ _R = TypeVar("_R")
 #: (action, resultCode, resultMessage) -> the findings of the result-code table on a payload
 #: whose other members keep every rule (they depend on these three members alone).
 Codes = Callable[[str, str, str], tuple[Any, ...]]
-
-#: Most ``resultMessage`` values whose verdicts a bound accept path keeps per action.
-CODES_KEPT = 4096
 
 
 class AcceptPath:
@@ -100,7 +103,7 @@ class AcceptPath:
         names["_direct"] = exact
         if hooks is not None and self.direct is not None:
             names["_direct"] = self.direct.bind(exact, hooks)
-        names["_codes"] = _pair_cache(codes)
+        names["_codes"] = pair_cache(codes)
         for key in [k for k in names if k.startswith("_k")]:
             names[key] = {}
         exec(self._source, names)
@@ -114,23 +117,6 @@ class AcceptPath:
 
 def _refused(_body: Any) -> None:
     return None
-
-
-Entry = tuple[str, tuple[Any, ...]]
-
-
-def _pair_cache(codes: Codes | None) -> Callable[[str, str, str, dict[str, Entry]], Entry]:
-    """What the accept path calls for a (code, message) pair it has not seen for an action:
-    (code, findings), kept in the action's cache under the message (bounded)."""
-
-    def remember(action: str, code: str, message: str, cache: dict[str, Entry]) -> Entry:
-        entry = (code, codes(action, code, message) if codes is not None else ())
-        if len(cache) >= CODES_KEPT:
-            cache.clear()
-        cache[message] = entry
-        return entry
-
-    return remember
 
 
 @functools.cache

@@ -18,7 +18,7 @@ other way than a ``responseContent`` that is not JSON, or nothing found at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -36,12 +36,13 @@ from ciba_contracts.validate.structs import (
     struct_of,
 )
 
-__all__ = ["DirectHooks", "DirectPath", "direct_path"]
+__all__ = ["CODES_KEPT", "DirectHooks", "DirectPath", "direct_path", "pair_cache"]
 
 _UNSET = msgspec.UNSET
 _EXACT = "return _exact(body)"
-#: Most ``resultMessage`` values whose result-code findings a bound direct path keeps.
-_CODES_KEPT = 4096
+#: Most ``resultMessage`` values whose result-code findings a bound accept or direct path
+#: keeps per action.
+CODES_KEPT = 4096
 _LENGTH_OR_PATTERN = frozenset({"pattern", "minLength", "maxLength"})
 
 
@@ -74,7 +75,7 @@ class DirectPath:
             _finding=hooks.finding,
             _finish=hooks.finish,
             _not_json=hooks.not_json,
-            _codes=_pair_cache(hooks.codes),
+            _codes=pair_cache(hooks.codes),
         )
         for key in [k for k in names if k.startswith("_d")]:
             names[key] = {}
@@ -86,12 +87,16 @@ class DirectPath:
 Entry = tuple[str, tuple[Any, ...]]
 
 
-def _pair_cache(
-    codes: Callable[[str, str, str], list[Any]],
+def pair_cache(
+    codes: Callable[[str, str, str], Sequence[Any]] | None,
 ) -> Callable[[str, str, str, dict[str, Entry]], Entry]:
+    """What the accept and direct paths call for a (code, message) pair they have not seen
+    for an action: (code, its result-code findings), kept in the action's cache under the
+    message (bounded). Without ``codes`` (no table for the kind or level) there are none."""
+
     def remember(action: str, code: str, message: str, cache: dict[str, Entry]) -> Entry:
-        entry = (code, tuple(codes(action, code, message)))
-        if len(cache) >= _CODES_KEPT:
+        entry = (code, tuple(codes(action, code, message)) if codes is not None else ())
+        if len(cache) >= CODES_KEPT:
             cache.clear()
         cache[message] = entry
         return entry
