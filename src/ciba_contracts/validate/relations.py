@@ -24,7 +24,7 @@ from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, not_json_reaso
 from ciba_contracts.jsondoc.render import json_equal, json_type, pointer, pointer_tokens, render
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
-from ciba_contracts.validate.kinds import CONTENT_POINTER, KindFacts, VariantMirror
+from ciba_contracts.validate.kinds import CONTENT_POINTER, KindFacts
 from ciba_contracts.validate.messages import article
 from ciba_contracts.validate.schema_map import compiled, rule_at
 
@@ -67,18 +67,19 @@ class Relations:
         self._keywords = keywords
         self._ok_action = facts.mirror_action
         self._base = _Mirror(facts.mirror, facts.mirror_required)
-        self._mirror_items = self._base.items
         self._ack_shortcut = facts.mirror_only
-        self._mirrors = self._base.test
-        #: action -> (member, value, mirror) of its narrower documents.
-        self._variant_mirrors = {
-            action: tuple(_variant(found) for found in mirrors)
-            for action, mirrors in facts.variant_mirrors.items()
-        }
         #: The API whose result-code table this kind's codes are held to (None: not held).
         self._codes_api = result_codes_of
         self._codes_kept: dict[tuple[str | None, str, str], tuple[Finding, ...]] = {}
-        self._variants = dict(variants or {})
+        #: action -> (member, value, compiled schema, mirror or None) of its narrower
+        #: documents: one list, so that a document and its mirror are picked together.
+        self._variants = {
+            action: tuple(
+                (member, value, validator, _variant_mirror(facts, action, member, value))
+                for member, value, validator in found
+            )
+            for action, found in (variants or {}).items()
+        }
         # The rule a document's own schema gives a value that is not an object (the
         # acknowledgement's, an error object's, a notification's), by compiled schema.
         files = set(facts.content_schemas.values())
@@ -94,15 +95,14 @@ class Relations:
         since the hot path calls it for every valid payload.
         """
         ok_action = self._ok_action
-        mirrors = self._mirrors if self._ack_shortcut and self._mirror_items else None
+        mirrors = self._base.test if self._ack_shortcut and self._base.items else None
         contents = self._content
         loads = _loads
 
         codes_api = self._codes_api
         code_findings = self.code_findings
-        content_for = self.content_for
         variants = bool(self._variants)
-        mirror_for = self.mirror_for
+        document_for = self._document_for
 
         def relations_hold(obj: dict[str, Any], action: Any) -> bool:
             if not obj["resultMessage"].startswith(f"[{obj['resultCode']}]"):
@@ -117,17 +117,18 @@ class Relations:
             except JSONDecodeError:
                 return False
             # Most kinds state one content per action: a plain look-up on the hot path.
-            validator = content_for(obj, action) if variants else contents.get(action)
+            if variants:
+                validator, mirror = document_for(obj, action)
+            else:
+                validator, mirror = contents.get(action), None
             if action == ok_action and validator is contents.get(action):
                 # Members equal to already-validated fields cannot break the
                 # acknowledgement schema, so it need not run.
                 return mirrors is not None and type(body) is dict and mirrors(obj, body)
-            if variants:
-                # A narrower document (a push notification) repeats the fields its
-                # own mirror names.
-                mirror = mirror_for(obj, action)
-                if mirror is not None and (type(body) is not dict or not mirror.test(obj, body)):
-                    return False
+            # A narrower document (a push notification) repeats the fields its own mirror
+            # names (without variants, only the acknowledgement above repeats any).
+            if mirror is not None and (type(body) is not dict or not mirror.test(obj, body)):
+                return False
             return validator is None or bool(validator.is_valid(body))
 
         return relations_hold
@@ -151,7 +152,7 @@ class Relations:
         if type(content) is not str:
             return found
         action = obj.get("action")
-        validator = self.content_for(obj, action)
+        validator, mirror = self._document_for(obj, action)
         if validator is None:
             return found
         try:
@@ -159,7 +160,7 @@ class Relations:
         except NotJson as exc:
             bad = _not_json_finding(content, str(exc))
             return [bad] if found is None else [*found, bad]
-        body_findings = self._content_findings(obj, str(action), body, validator, exact)
+        body_findings = self._content_findings(obj, str(action), body, (validator, mirror), exact)
         if body_findings:
             return body_findings if found is None else found + body_findings
         return found
@@ -169,31 +170,20 @@ class Relations:
         reason = not_json_reason(content)
         return None if reason is None else _not_json_finding(content, reason)
 
-    def content_for(self, obj: dict[str, Any], action: Any) -> Any:
-        """The compiled schema of what ``responseContent`` holds for this payload, or None.
+    def _document_for(self, obj: dict[str, Any], action: Any) -> tuple[Any, _Mirror | None]:
+        """The compiled schema of what this payload's ``responseContent`` holds and the
+        members it repeats (each None when there is none), picked together.
 
-        The narrowest statement wins: a variant for another member's value (the
-        push notification of a ``PUSH`` delivery) over the action's own.
+        The narrowest statement wins: a variant for another member's value (the push
+        notification of a ``PUSH`` delivery, which repeats the tokens too) over the
+        action's own.
         """
         if not isinstance(action, str):
-            return None
-        for member, value, validator in self._variants.get(action, ()):
+            return None, None
+        for member, value, validator, mirror in self._variants.get(action, ()):
             if obj.get(member) == value:
-                return validator
-        return self._content.get(action)
-
-    def mirror_for(self, obj: dict[str, Any], action: Any) -> _Mirror | None:
-        """The members this payload's ``responseContent`` repeats, or None.
-
-        The same variant as :meth:`content_for` picks: a narrower document
-        repeats its own members (a push notification, the tokens too).
-        """
-        if not isinstance(action, str):
-            return None
-        for member, value, mirror in self._variant_mirrors.get(action, ()):
-            if obj.get(member) == value:
-                return mirror
-        return self._base if action == self._ok_action else None
+                return validator, mirror
+        return self._content.get(action), self._base if action == self._ok_action else None
 
     def code_findings(self, obj: Mapping[str, Any]) -> list[Finding]:
         """Authlete's result-code table: a documented code, its message, its action.
@@ -226,8 +216,16 @@ class Relations:
         ]
 
     def _content_findings(
-        self, obj: dict[str, Any], action: str, body: Any, validator: Any, exact: bool = False
+        self,
+        obj: dict[str, Any],
+        action: str,
+        body: Any,
+        document: tuple[Any, _Mirror | None],
+        exact: bool = False,
     ) -> list[Finding] | None:
+        """The findings on a parsed ``responseContent``, by its ``document`` (the compiled
+        schema and the mirror :meth:`_document_for` picks)."""
+        validator, mirror = document
         is_ack = action == self._ok_action
         if not isinstance(body, dict):
             rule = self._not_object.get(id(validator)) or (
@@ -244,7 +242,6 @@ class Relations:
             ]
         found: list[Finding] = []
         checked = body if exact else clamp_big_ints(body)
-        mirror = self.mirror_for(obj, action)
         mirrors = mirror is not None and mirror.test(obj, body)
         if mirrors and is_ack and self._ack_shortcut and validator is self._content.get(action):
             # Every finding the schema could give would sit on a member equal to its field.
@@ -267,8 +264,13 @@ class Relations:
         return found or None
 
 
-def _variant(found: VariantMirror) -> tuple[str, Any, _Mirror]:
-    return found.member, found.value, _Mirror(found.mirror, found.required)
+def _variant_mirror(facts: KindFacts, action: str, member: str, value: Any) -> _Mirror | None:
+    """The mirror of the narrower document of ``action`` for ``member`` == ``value``, or None
+    when that document repeats no field."""
+    for found in facts.variant_mirrors.get(action, ()):
+        if found.member == member and found.value == value:
+            return _Mirror(found.mirror, found.required)
+    return None
 
 
 def _mirrored_equal(
