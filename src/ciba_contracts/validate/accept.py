@@ -126,7 +126,7 @@ def acceptor(kind: str, profile: Profile, relations: bool) -> AcceptPath | None:
     ``relations``: whether the level checks the relations (``authlete`` and up).
     """
     facts = facts_of(kind)
-    if facts.content_variants or facts.variant_mirrors:
+    if facts.content_variants:
         # The structs state one document and one mirror per action; a document (and the
         # fields it repeats) that depends on another member, as a push notification's
         # tokens on deliveryMode, is the exact path's.

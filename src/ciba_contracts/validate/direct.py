@@ -113,7 +113,7 @@ def direct_path(
 ) -> DirectPath | None:
     """The direct path of the accept path's ``structs`` (by action), or None when a plan of
     ``file`` cannot be stated as generated tests."""
-    if facts.content_variants or facts.variant_mirrors:
+    if facts.content_variants:
         # What responseContent holds and repeats depends on another member than the action.
         return None
     plans = planner(file)
