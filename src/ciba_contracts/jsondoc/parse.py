@@ -14,19 +14,13 @@ from typing import Any
 
 import orjson
 
+from ciba_contracts.jsondoc.lenient import TooDeep, loads_as_json
+
 _INT64 = 2**63
 
 
 class NotJson(ValueError):
     """The input is not a JSON document; the message says why and where."""
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-# One decoder for every call: json.loads with keyword arguments builds a new one each time.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def parse_json(data: bytes | bytearray | memoryview | str) -> Any:
@@ -130,8 +124,8 @@ def parse_refused(data: bytes | bytearray | memoryview | str, first_error: str) 
     if not text.strip():
         raise NotJson("empty document")
     try:
-        return _DECODER.decode(text)
-    except RecursionError:
+        return loads_as_json(text)
+    except TooDeep:
         raise NotJson("nested too deeply to parse") from None
     except json.JSONDecodeError as exc:
         reason = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
