@@ -36,7 +36,7 @@ from ciba_contracts.report.model import (
     findings_store,
 )
 from ciba_contracts.report.store import SpillingList
-from ciba_contracts.selection import api_of, is_issue_call
+from ciba_contracts.selection import api_of, is_post_to
 from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import (
     CASSETTE,
@@ -198,7 +198,7 @@ def _api_by_pattern(
     method: str, url: str, pattern: re.Pattern[str], apis: tuple[str, ...]
 ) -> str | None:
     """The API a call picked by ``--path-pattern`` is checked as, or None if not picked."""
-    if not is_issue_call(method, url, pattern):
+    if not is_post_to(method, url, pattern):
         return None
     name = api_of(method, url)
     return name if name in apis else apis[0]
