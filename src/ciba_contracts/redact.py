@@ -162,15 +162,6 @@ def _fewest(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(w for w in lowered if not any(o != w and o in w for o in lowered)))
 
 
-#: Substrings (lower case) at least one of which every text to redact holds: a cheap test
-#: before the patterns, since most texts shown hold no credential at all. Taken from the
-#: words the rules above look for, so a name added there cannot slip past this test.
-_TRIGGERS = _fewest(
-    # "code", not "code=": the name=value rule also takes "code = ..." with blanks.
-    (*SECRET_NAMES, *SECRET_SUFFIXES, *SECRET_HEADERS, *_SCHEMES, "eyJ", "@", "code")
-)
-
-
 def _word_trie(words: Iterable[str]) -> str:
     """A regex matching any of ``words``, as a tree of their shared beginnings: the engine
     then tries each position once instead of once per word (a quarter less than ``in``
@@ -192,9 +183,6 @@ def _word_trie(words: Iterable[str]) -> str:
     return alternatives(tree)
 
 
-#: Whether a lower-cased text holds one of _TRIGGERS.
-_ANY_TRIGGER = re.compile(_word_trie(_TRIGGERS)).search
-
 _NAME_WORDS = (*SECRET_NAMES, *SECRET_SUFFIXES)
 #: The words each rule of _RULES (same order) needs in a text to find anything in it.
 _RULE_TRIGGERS = (
@@ -203,12 +191,21 @@ _RULE_TRIGGERS = (
     _fewest(_NAME_WORDS),  # "name": "value"
     _fewest(_NAME_WORDS),  # "name": 123 or [...]
     _fewest((*_NAME_WORDS, *SECRET_HEADERS)),  # ["name", "value"]
+    # "code", not "code=": the rule also takes "code = ..." with blanks.
     _fewest((*_NAME_WORDS, "code")),  # name=value, name: value
     _fewest(SECRET_HEADERS),  # header lines
     _fewest(_SCHEMES),  # scheme credentials
     ("eyj",),  # JWTs
     ("@",),  # user information in URLs
 )
+#: Every word some rule needs.
+_RULE_WORDS = frozenset(word for words in _RULE_TRIGGERS for word in words)
+#: Substrings (lower case) at least one of which every text to redact holds: a cheap test
+#: before the patterns, since most texts shown hold no credential at all. The rules' own
+#: words, so a word a rule is given cannot slip past this test.
+_TRIGGERS = _fewest(_RULE_WORDS)
+#: Whether a lower-cased text holds one of _TRIGGERS.
+_ANY_TRIGGER = re.compile(_word_trie(_TRIGGERS)).search
 
 
 # -- the name rules on long texts ------------------------------------------------------
@@ -324,9 +321,6 @@ def _sub_at(pattern: re.Pattern[str], replacement: str, text: str, starts: list[
     out.append(text[done:])
     return "".join(out)
 
-
-#: Every word some rule needs.
-_RULE_WORDS = frozenset(word for words in _RULE_TRIGGERS for word in words)
 
 #: Texts up to this length are masked once and remembered: a run shows the same message,
 #: source name and exchange line for many findings (one per entry of a large recording).

@@ -23,6 +23,7 @@ __all__ = [
     "RESULT_STATUSES",
     "api_of",
     "is_issue_call",
+    "is_post_to",
     "kind_for_status",
     "matched_paths",
     "path_of",
@@ -107,10 +108,22 @@ def is_issue_call(method: str, url_or_path: str, pattern: re.Pattern[str] | None
     >>> is_issue_call("GET", "/api/backchannel/authentication/issue")
     False
     """
+    return is_post_to(method, url_or_path, pattern or ISSUE_PATH_PATTERN)
+
+
+def is_post_to(method: str, url_or_path: str, pattern: re.Pattern[str]) -> bool:
+    """Whether ``method url_or_path`` is a POST (in any case) to a path ``pattern`` is found in.
+
+    Paths are read as :func:`is_issue_call` reads them (:func:`matched_paths`):
+    the test for calls picked by a path of the user's (``--path-pattern``, an
+    authorization server's endpoint) rather than by an API of the contract.
+
+    >>> is_post_to("post", "https://as.example/bc-authorize;s=1?x", re.compile(r"/bc-authorize$"))
+    True
+    """
     if method.upper() != "POST":
         return False
-    test = pattern or ISSUE_PATH_PATTERN
-    return any(test.search(path) is not None for path in matched_paths(url_or_path))
+    return any(pattern.search(path) is not None for path in matched_paths(url_or_path))
 
 
 @functools.lru_cache(maxsize=4096)

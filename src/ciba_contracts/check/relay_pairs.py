@@ -35,7 +35,7 @@ import orjson
 
 from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_case
 from ciba_contracts.exchange import Exchange, find_header
-from ciba_contracts.selection import api_of, matched_paths
+from ciba_contracts.selection import api_of, is_post_to
 from ciba_contracts.validate.finding import Finding
 
 __all__ = [
@@ -162,7 +162,7 @@ class RelayPairer:
         """Whether an exchange may be a relay leg (an Authlete call, or the AS's endpoint)."""
         if api_of(method, url) is not None:
             return True
-        return method.upper() == "POST" and any(self.path.search(p) for p in matched_paths(url))
+        return is_post_to(method, url, self.path)
 
     def feed(
         self, exchange: Exchange, authlete: bool | None = None, at: int = 0

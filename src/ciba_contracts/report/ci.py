@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 from ciba_contracts.contract.catalog_doc import rule_anchor
 from ciba_contracts.contract.rules import RULES, Rule, Severity
 from ciba_contracts.redact import redact_text
-from ciba_contracts.report.model import Located, RunReport, finding_place
+from ciba_contracts.report.model import Located, RunReport, finding_place, finding_text
 from ciba_contracts.report.safe import encodable
 from ciba_contracts.version import __version__
 
@@ -223,30 +223,17 @@ def located_issue(located: Located) -> Issue:
     """A finding of ``validate`` as an :class:`Issue` (also the GitLab reporter's input)."""
     f = located.finding
     entry = located.entry
-    offset = located.offset
-    # "entry 3, byte 120: " (the parts known; the line is the issue's own), as place_parts.
-    if entry is not None:
-        text = f"entry {entry}, byte {offset}: " if offset is not None else f"entry {entry}: "
-    else:
-        text = f"byte {offset}: " if offset is not None else ""
-    if located.exchange:
-        text += f"{located.exchange}: "
     pointer = finding_place(f)
-    if pointer:
-        text += f"{pointer}: "
-    text += f.message
-    if f.value is not None:
-        text += f" (value: {f.value})"
     logical = None
     if entry is not None or pointer:
         logical = f"input{pointer}" if entry is None else f"entry {entry}{pointer}"
     return Issue(
         f.rule,
         _LEVELS[f.severity],
-        text,
+        finding_text(located),
         located.source,
         located.line,
-        offset,
+        located.offset,
         (entry, f.pointer, f.content_pointer),
         logical,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ciba_contracts.report.model import Located, RunReport, finding_place, place_parts
+from ciba_contracts.report.model import Located, RunReport, finding_text
 from ciba_contracts.report.safe import printable
 
 
@@ -41,19 +41,7 @@ def _annotation(located: Located) -> str:
         props.append(f"line={located.line}")
     props.append(f"title={_prop(f'{f.rule} ({f.severity.value})')}")
     # The line is a property of the annotation, not part of its text.
-    where = place_parts(located, line=False)
-    text = ""
-    if where:
-        text += ", ".join(where) + ": "
-    if located.exchange:
-        text += f"{located.exchange}: "
-    pointer = finding_place(f)
-    if pointer:
-        text += f"{pointer}: "
-    text += f.message
-    if f.value is not None:
-        text += f" (value: {f.value})"
-    return f"::{level} {','.join(props)}::{_data(text)}"
+    return f"::{level} {','.join(props)}::{_data(finding_text(located))}"
 
 
 def _data(text: str) -> str:

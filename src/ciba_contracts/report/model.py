@@ -168,13 +168,12 @@ def mask_notes(report: RunReport) -> None:
     report.summary.notes[:] = [redact_text(note) for note in report.summary.notes]
 
 
-def place_parts(item: Located | Checked, *, line: bool = True) -> list[str]:
-    """``["entry 3", "line 40", "byte 1200"]``, the parts known (the line left out when
-    the report shows it elsewhere)."""
+def place_parts(item: Located | Checked) -> list[str]:
+    """``["entry 3", "line 40", "byte 1200"]``, the parts known."""
     parts = []
     if item.entry is not None:
         parts.append(f"entry {item.entry}")
-    if line and item.line is not None:
+    if item.line is not None:
         parts.append(f"line {item.line}")
     if item.offset is not None:
         parts.append(f"byte {item.offset}")
@@ -195,6 +194,28 @@ def finding_place(finding: Finding, root: str = "") -> str:
     if finding.content_pointer is not None:
         where += " -> " + (finding.content_pointer or "/")
     return where
+
+
+def finding_text(located: Located) -> str:
+    """A finding in one line, for formats that show its file and line apart:
+    ``entry 3, byte 1200: POST ... -> 200: /expiresIn: message (value: ...)``."""
+    # Runs for every finding of a CI report: the place is built without place_parts.
+    f = located.finding
+    entry = located.entry
+    offset = located.offset
+    if entry is not None:
+        text = f"entry {entry}, byte {offset}: " if offset is not None else f"entry {entry}: "
+    else:
+        text = f"byte {offset}: " if offset is not None else ""
+    if located.exchange:
+        text += f"{located.exchange}: "
+    pointer = finding_place(f)
+    if pointer:
+        text += f"{pointer}: "
+    text += f.message
+    if f.value is not None:
+        text += f" (value: {f.value})"
+    return text
 
 
 @dataclass(slots=True)

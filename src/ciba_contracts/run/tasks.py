@@ -36,7 +36,7 @@ from ciba_contracts.report.model import (
     findings_store,
 )
 from ciba_contracts.report.store import SpillingList
-from ciba_contracts.selection import api_of, is_issue_call
+from ciba_contracts.selection import api_of, is_post_to
 from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import (
     CASSETTE,
@@ -150,25 +150,28 @@ class Checks:
             ends = sorted({end for name in apis for end in _path_ends(name)})
             self.candidate = tuple(end.encode() for end in ends)
             chosen = frozenset(apis)
-            test = _remembered(lambda method, url: _api_chosen(method, url, chosen))
-            # Most recorded calls are calls of none of them; a substring test turns them
-            # away before the URL is parsed (api_of also takes ".../authentication//issue"
-            # and ".../authentication;p=1/issue", so the test is on the last segment).
-            self.api_for = lambda method, url: (
-                test(method, url) if any(end in url for end in ends) else None
-            )
+
+            def by_path_end(method: str, url: str) -> str | None:
+                # Most recorded calls are calls of none of them; a substring test turns
+                # them away before the URL is parsed (api_of, which keeps its answers, also
+                # takes ".../authentication//issue" and ".../authentication;p=1/issue", so
+                # the test is on the last segment).
+                if not any(end in url for end in ends):
+                    return None
+                name = api_of(method, url)
+                return name if name in chosen else None
+
+            self.api_for = by_path_end
         api_for = self.api_for
-        #: Calls of the chosen APIs, checked one by one; ``wanted`` adds the legs of relays.
-        self.api_call: Wanted = lambda method, url: api_for(method, url) is not None
-        self.wanted: Wanted = self.api_call
+        #: What readers parse in full: calls of the chosen APIs (and legs of relays, below).
+        self.wanted: Wanted = lambda method, url: api_for(method, url) is not None
         #: Whether to list every checked item (the JUnit report has a test case for each).
         self.list_items = settings.format == "junit"
         self.relays: RelayChecker | None = None
         if settings.relay:
             self.relays = RelayChecker(settings.profile, select, ignore)
             leg = _remembered(self.pairer().is_leg)
-            api_call = self.api_call
-            self.wanted = lambda method, url: api_call(method, url) or leg(method, url)
+            self.wanted = lambda method, url: api_for(method, url) is not None or leg(method, url)
             if self.candidate is not None:
                 # A custom --relay-path has no raw marker: every entry is parsed then.
                 markers = DEFAULT_RELAY_MARKERS
@@ -191,17 +194,11 @@ def _path_ends(api: str) -> set[str]:
     return {"/" + path.rstrip("/").rsplit("/", 1)[-1] for path in get_api(api).paths}
 
 
-def _api_chosen(method: str, url: str, chosen: frozenset[str]) -> str | None:
-    """The API ``method url`` calls, if it is one of ``chosen``."""
-    name = api_of(method, url)
-    return name if name in chosen else None
-
-
 def _api_by_pattern(
     method: str, url: str, pattern: re.Pattern[str], apis: tuple[str, ...]
 ) -> str | None:
     """The API a call picked by ``--path-pattern`` is checked as, or None if not picked."""
-    if not is_issue_call(method, url, pattern):
+    if not is_post_to(method, url, pattern):
         return None
     name = api_of(method, url)
     return name if name in apis else apis[0]
@@ -267,16 +264,17 @@ def _check_opened(
     for count, record in enumerate(records, 1):
         if progress is not None and count % _TICK == 0:
             progress(source, _position(opened), size)
-        if pairer is not None and isinstance(record, Exchange):
-            _pair(pairer, record, checks, partial)
-            if not checks.api_call(record.method, record.url):
-                # A relay leg only: counted as before, as an exchange that is no issue call.
-                partial.summary.skipped += 1
-                continue
         if isinstance(record, Exchange):
+            api = checks.api_for(record.method, record.url)
+            if pairer is not None:
+                _pair(pairer, record, api is not None, partial)
+                if api is None:
+                    # A relay leg only: counted as before, as an exchange that is no issue call.
+                    partial.summary.skipped += 1
+                    continue
             partial.read_anything = True
             partial.summary.checked += 1
-            found = checks.exchanges.check(record, checks.api_for(record.method, record.url))
+            found = checks.exchanges.check(record, api)
             description = _describe(record) if found or partial.items is not None else None
             if partial.items is not None:
                 loc = record.location
@@ -307,9 +305,13 @@ def _check_opened(
         progress(source, _position(opened), size)
 
 
-def _pair(pairer: RelayPairer, record: Exchange, checks: Checks, partial: Partial) -> None:
-    """Offer one exchange to the relay pairer; report the findings of a pair it completes."""
-    authlete = True if checks.api_call(record.method, record.url) else None
+def _pair(pairer: RelayPairer, record: Exchange, api_call: bool, partial: Partial) -> None:
+    """Offer one exchange to the relay pairer; report the findings of a pair it completes.
+
+    ``api_call``: the exchange is a call of a chosen API (a gateway path under
+    ``--path-pattern`` included); otherwise the pairer reads its URL.
+    """
+    authlete = True if api_call else None
     for client, found in pairer.feed(record, authlete=authlete, at=len(partial.findings)):
         for located in relay_located(client, found):
             partial.add(located)
