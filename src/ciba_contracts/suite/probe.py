@@ -166,6 +166,15 @@ class Probe:
             raise ScenarioStop
         return ticket
 
+    def issued_ticket(self) -> str | None:
+        """A fresh ticket the issue API gave an auth_req_id for; None when it gave none.
+
+        A fresh ticket refused is the issue scenario's finding (L406), not the caller's.
+        """
+        ticket = self.ticket()
+        _, _, payload = self.issue(ticket)
+        return ticket if payload.get("action") == Action.OK else None
+
     def call(self, url: str, fields: dict[str, Any]) -> Called:
         """POST ``fields`` as JSON; returns the answer, the request and its object ({} if none)."""
         response, recorded = self.post(url, orjson.dumps(fields))
