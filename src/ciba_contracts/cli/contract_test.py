@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
-from xml.sax.saxutils import escape, quoteattr
 
 import click
 
+from ciba_contracts.cli.suite_report import emit_report, junit_text, report_options
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.redact import redact_text
 from ciba_contracts.suite.findings import RecordedExchange, RecordedRequest, SuiteReport, redact
@@ -18,33 +17,8 @@ from ciba_contracts.suite.target import DEFAULT_TIME_BUDGET, TargetError
 __all__ = ["test"]
 
 
-#: Report formats of the command; sarif and gitlab are written by suite.ci_reports.
-FORMATS = ("text", "json", "junit", "sarif", "gitlab")
-
-
 def _write_junit(report: SuiteReport, path: Path) -> None:
-    path.write_text(_junit_text(report), encoding="utf-8")
-
-
-def _junit_text(report: SuiteReport) -> str:
-    cases: list[str] = []
-    if report.ok:
-        cases.append('<testcase classname="ciba-contracts" name="contract"/>')
-    for failure in report.failures:
-        message = report.shown_message(failure)
-        curl = report.shown_curl(failure) or ""
-        cases.append(
-            f'<testcase classname="ciba-contracts" name={quoteattr(failure.check)}>'
-            f"<failure message={quoteattr(message.splitlines()[0] if message else '')}>"
-            f"{escape(message)}\n{escape(curl)}</failure></testcase>"
-        )
-    failures = len(report.failures)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<testsuite name="ciba-contracts" tests="{max(failures, 1)}" failures="{failures}">'
-        + "".join(cases)
-        + "</testsuite>\n"
-    )
+    path.write_text(junit_text(report), encoding="utf-8")
 
 
 def _write_har(report: SuiteReport, path: Path) -> None:
@@ -121,33 +95,6 @@ def _har_entry(
     return entry
 
 
-def _render(report: SuiteReport, fmt: str, out: TextIO) -> None:
-    if fmt == "text":
-        out.write(report.render() + "\n")
-    elif fmt == "json":
-        out.write(json.dumps(report.to_dict(), indent=2) + "\n")
-    elif fmt == "junit":
-        out.write(_junit_text(report))
-    else:
-        from ciba_contracts.suite.ci_reports import write_suite_report
-
-        write_suite_report(report, fmt, out)
-
-
-def _emit(report: SuiteReport, fmt: str, output: Path | None) -> None:
-    if output is None:
-        _render(report, fmt, sys.stdout)
-        return
-    try:
-        with output.open("w", encoding="utf-8") as handle:
-            _render(report, fmt, handle)
-    except OSError as exc:
-        raise click.FileError(str(output), hint=exc.strerror) from None
-    if fmt != "text":
-        # The file is for the CI platform; the person watching the job still reads the verdict.
-        click.echo(report.render())
-
-
 @click.command("test")
 @click.option("--base-url", help="Root URL of the API under test. [env: CIBA_BASE_URL]")
 @click.option("--token", help="Bearer token (API v3). [env: CIBA_TOKEN]")
@@ -209,21 +156,7 @@ def _emit(report: SuiteReport, fmt: str, output: Path | None) -> None:
     show_default=True,
     help="Seconds after which generated requests stop (a slow target); the scenarios always run.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Report format: sarif (code scanning) and gitlab (Code Quality) place each failure "
-    "on the contract file and operation, with its curl line.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to FILE instead of standard output.",
-)
+@report_options
 @click.option(
     "--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report."
 )
@@ -295,7 +228,7 @@ def test(
     except (TargetError, TargetUnreachableError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    _emit(report, fmt, output)
+    emit_report(report, fmt, output)
     if junit is not None:
         _write_junit(report, junit)
     if har is not None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import TextIO
 
 import click
 
-from ciba_contracts.cli.contract_test import _junit_text as junit_text
+from ciba_contracts.cli.stand_in_options import stand_in_credentials
+from ciba_contracts.cli.suite_report import emit_report, report_options
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import UnknownRuleError, enabled_rules
 from ciba_contracts.relay.runner import (
@@ -18,32 +17,8 @@ from ciba_contracts.relay.runner import (
     RelayTestError,
     run_relay_test,
 )
-from ciba_contracts.server.config import DEFAULT_BASIC, DEFAULT_TOKEN
-from ciba_contracts.suite.findings import SuiteReport
 
 __all__ = ["relay_test"]
-
-FORMATS = ("text", "json", "junit", "sarif", "gitlab")
-
-
-def _parse_basic(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, str]:
-    key, sep, secret = value.partition(":")
-    if not sep or not key or not secret:
-        raise click.BadParameter("expected KEY:SECRET with a non-empty key and secret")
-    return key, secret
-
-
-def _render(report: SuiteReport, fmt: str, out: TextIO) -> None:
-    if fmt == "text":
-        out.write(report.render() + "\n")
-    elif fmt == "json":
-        out.write(json.dumps(report.to_dict(), indent=2) + "\n")
-    elif fmt == "junit":
-        out.write(junit_text(report))
-    else:
-        from ciba_contracts.suite.ci_reports import write_suite_report
-
-        write_suite_report(report, fmt, out)
 
 
 @click.command("relay-test")
@@ -69,16 +44,9 @@ def _render(report: SuiteReport, fmt: str, out: TextIO) -> None:
 @click.option(
     "--authlete-host", default="127.0.0.1", show_default=True, help="Address of the stand-in."
 )
-@click.option(
-    "--token", default=DEFAULT_TOKEN, show_default=True, help="Bearer token the stand-in accepts."
-)
-@click.option(
-    "--basic",
-    metavar="KEY:SECRET",
-    default=":".join(DEFAULT_BASIC),
-    show_default=True,
-    callback=_parse_basic,
-    help="Basic-auth credentials the stand-in's v2 paths accept.",
+@stand_in_credentials(
+    token_help="Bearer token the stand-in accepts.",
+    basic_help="Basic-auth credentials the stand-in's v2 paths accept.",
 )
 @click.option("--service-id", help="Service ID the AS must use in v3 paths (any, if not given).")
 @click.option(
@@ -97,10 +65,7 @@ def _render(report: SuiteReport, fmt: str, out: TextIO) -> None:
 )
 @click.option("--select", metavar="CODES", help="Only these relay rules (codes or names).")
 @click.option("--ignore", metavar="CODES", help="Leave these rules out.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
-)
+@report_options
 def relay_test(
     as_url: str,
     client_id: str,
@@ -155,14 +120,5 @@ def relay_test(
     except RelayTestError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    if output is None:
-        _render(report, fmt, sys.stdout)
-    else:
-        try:
-            with output.open("w", encoding="utf-8") as handle:
-                _render(report, fmt, handle)
-        except OSError as exc:
-            raise click.FileError(str(output), hint=exc.strerror) from None
-        if fmt != "text":
-            click.echo(report.render())
+    emit_report(report, fmt, output)
     sys.exit(0 if report.ok else 1)

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 import click
 import uvicorn
 
+from ciba_contracts.cli.stand_in_options import stand_in_credentials
 from ciba_contracts.server.app import CONFIG_ENV, create_app
-from ciba_contracts.server.config import DEFAULT_BASIC, DEFAULT_TOKEN, INT32_MAX, ServerConfig
+from ciba_contracts.server.config import INT32_MAX, ServerConfig
 from ciba_contracts.server.faults import fault_names, iter_faults
 from ciba_contracts.server.runner import base_url, bind_socket, url_for
 
@@ -43,13 +44,6 @@ def _list_faults(ctx: click.Context, _param: click.Parameter, value: bool) -> No
         return
     click.echo(format_fault_table())
     ctx.exit(0)
-
-
-def _parse_basic(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, str]:
-    key, sep, secret = value.partition(":")
-    if not sep or not key or not secret:
-        raise click.BadParameter("expected KEY:SECRET with a non-empty key and secret")
-    return key, secret
 
 
 def _is_loopback(host: str) -> bool:
@@ -95,16 +89,9 @@ def _announce(url: str, config: ServerConfig, workers: int) -> None:
     show_default=True,
     help="Port to listen on; 0 picks a free one (the URL is printed on startup).",
 )
-@click.option(
-    "--token", default=DEFAULT_TOKEN, show_default=True, help="Bearer token of the v3 paths."
-)
-@click.option(
-    "--basic",
-    metavar="KEY:SECRET",
-    default=":".join(DEFAULT_BASIC),
-    show_default=True,
-    callback=_parse_basic,
-    help="Basic-auth credentials of the v2 paths.",
+@stand_in_credentials(
+    token_help="Bearer token of the v3 paths.",
+    basic_help="Basic-auth credentials of the v2 paths.",
 )
 @click.option(
     "--expires-in",

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import httpx
 
-from ciba_contracts.contract.actions import Action, CompleteAction, FailAction
+from ciba_contracts.contract.actions import CompleteAction, FailAction
 from ciba_contracts.suite.probe import Probe
 
 __all__ = ["FLOW_SCENARIOS"]
@@ -25,16 +25,6 @@ __all__ = ["FLOW_SCENARIOS"]
 #: The actions with which ``/complete`` takes a flow: poll mode ``NO_ACTION``, ping and push
 #: ``NOTIFICATION`` (the vendor: ``SERVER_ERROR`` means the call was wrong or Authlete failed).
 _COMPLETED: Final = frozenset({CompleteAction.NO_ACTION.value, CompleteAction.NOTIFICATION.value})
-
-
-def _issued_ticket(probe: Probe) -> str | None:
-    """A fresh ticket the issue API gave an auth_req_id for; None when it gave none.
-
-    A fresh ticket refused is the issue scenario's finding (L406), not the flow's.
-    """
-    ticket = probe.ticket()
-    _, _, payload = probe.issue(ticket)
-    return ticket if payload.get("action") == Action.OK else None
 
 
 def _completed(response: httpx.Response, payload: dict[str, Any]) -> bool:
@@ -49,7 +39,7 @@ def _issue_then_complete(probe: Probe) -> None:
     answer must be 200 with ``NO_ACTION`` or ``NOTIFICATION``; a 200 whose
     action is missing or unknown is the payload rules' finding, not this one's.
     """
-    ticket = _issued_ticket(probe)
+    ticket = probe.issued_ticket()
     if ticket is None:
         return
     response, recorded, payload = probe.complete(ticket)
@@ -72,7 +62,7 @@ def _completed_ticket_reissued(probe: Probe) -> None:
     answer but ``OK`` keeps the contract. Skipped when ``/complete`` did not
     take the ticket (the issue-then-complete scenario reports that).
     """
-    ticket = _issued_ticket(probe)
+    ticket = probe.issued_ticket()
     if ticket is None:
         return
     response, _, payload = probe.complete(ticket)
@@ -125,7 +115,7 @@ def _fail_after_issue(probe: Probe) -> None:
     the ticket.", ``SERVER_ERROR``). A second ``/issue`` would tell nothing:
     the ticket was already used (``A181205``).
     """
-    ticket = _issued_ticket(probe)
+    ticket = probe.issued_ticket()
     if ticket is None:
         return
     response, _, payload = probe.abandon(ticket)

@@ -93,23 +93,16 @@ class Probe:
         self.requests += 1
         try:
             response = self.client.post(url, content=body or b"", headers=headers)
-        except httpx.TimeoutException as exc:
-            if self.record is not None:
-                self.record(RecordedExchange(recorded, None, (), b"", "scenario"))
-            self.fail(
-                "timeout",
-                f"no answer within {self.client.timeout.read} s ({type(exc).__name__})",
-                recorded,
-            )
-            raise ScenarioStop from None
         except httpx.HTTPError as exc:
             if self.record is not None:
                 self.record(RecordedExchange(recorded, None, (), b"", "scenario"))
-            self.fail(
-                "transport",
-                f"the request got no HTTP answer: {type(exc).__name__}: {exc}",
-                recorded,
-            )
+            if isinstance(exc, httpx.TimeoutException):
+                check = "timeout"
+                message = f"no answer within {self.client.timeout.read} s ({type(exc).__name__})"
+            else:
+                check = "transport"
+                message = f"the request got no HTTP answer: {type(exc).__name__}: {exc}"
+            self.fail(check, message, recorded)
             raise ScenarioStop from None
         if self.record is not None:
             answered = tuple(response.headers.multi_items())
@@ -172,6 +165,15 @@ class Probe:
             )
             raise ScenarioStop
         return ticket
+
+    def issued_ticket(self) -> str | None:
+        """A fresh ticket the issue API gave an auth_req_id for; None when it gave none.
+
+        A fresh ticket refused is the issue scenario's finding (L406), not the caller's.
+        """
+        ticket = self.ticket()
+        _, _, payload = self.issue(ticket)
+        return ticket if payload.get("action") == Action.OK else None
 
     def call(self, url: str, fields: dict[str, Any]) -> Called:
         """POST ``fields`` as JSON; returns the answer, the request and its object ({} if none)."""

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from ciba_contracts.contract.apis import get_api
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import enabled_rules, rule_named
 
@@ -167,30 +168,34 @@ class Target:
         """A copy with ``changes`` applied."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
-    @property
-    def prefix(self) -> str:
-        """``/api/{serviceId}`` (v3) or ``/api`` (v2)."""
-        return f"/api/{self.service_id}" if self.api_version == 3 else "/api"
+    def url_of(self, api: str) -> str:
+        """Absolute URL of ``api`` (``issue``, ``authentication``...) for this API version.
+
+        The path is the OpenAPI document's, so a path is stated once.
+        """
+        v3 = self.api_version == 3
+        path = next(p for p in get_api(api).paths if ("{serviceId}" in p) == v3)
+        return self.base_url + path.replace("{serviceId}", self.service_id)
 
     @property
     def issue_url(self) -> str:
         """Absolute URL of the issue API."""
-        return f"{self.base_url}{self.prefix}/backchannel/authentication/issue"
+        return self.url_of("issue")
 
     @property
     def authentication_url(self) -> str:
         """Absolute URL of the backchannel authentication API (which hands out tickets)."""
-        return f"{self.base_url}{self.prefix}/backchannel/authentication"
+        return self.url_of("authentication")
 
     @property
     def fail_url(self) -> str:
         """Absolute URL of the fail API (which builds the error and deletes the ticket)."""
-        return f"{self.base_url}{self.prefix}/backchannel/authentication/fail"
+        return self.url_of("fail")
 
     @property
     def complete_url(self) -> str:
         """Absolute URL of the complete API (which ends the flow of an issued ticket)."""
-        return f"{self.base_url}{self.prefix}/backchannel/authentication/complete"
+        return self.url_of("complete")
 
     @property
     def issue_operation_id(self) -> str:
