@@ -2,7 +2,8 @@
 
 Each model is a frozen dataclass whose fields carry the JSON member name
 (``metadata={"json": "clientId"}``) and, for nested vendor objects, the model or
-enum a value becomes (``"type"``) and whether the member is a list (``"list"``).
+enum a value becomes (``"type"``; ``int`` turns an integral float into an int)
+and whether the member is a list (``"list"``).
 Members the model does not know are kept in ``extra``, as a tolerant reader.
 """
 
@@ -33,6 +34,9 @@ def meta(json: str, kind: type | None = None, *, many: bool = False) -> dict[str
 def _read(value: Any, kind: type | None, many: bool) -> Any:
     if value is None or kind is None:
         return value
+    if kind is int and isinstance(value, float) and value.is_integer():
+        # The schemas' integers admit 3600.0 and 3.6e3; the model holds an int.
+        return int(value)
     if many and isinstance(value, list):
         return [_read(item, kind, False) for item in value]
     if issubclass(kind, StrEnum):

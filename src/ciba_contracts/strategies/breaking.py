@@ -212,6 +212,28 @@ def _field_plan(
     return Plan(build())
 
 
+#: Values of a member that fail the broken site and meet the member's other sites.
+Breaker = Callable[[Sequence[Site], Site], st.SearchStrategy[JsonValue] | None]
+
+
+def _member_value_plan(
+    contract: Contract, level: Profile, site: Site, breaking: Breaker
+) -> Plan | None:
+    """A member given a value from ``breaking``, in the fields or in the mirrored document."""
+    if site.member is None:
+        return None
+    member = site.member
+    if site.content is not None:
+        sites = contract.static_sites(level, None, member, site.content)
+        return _document_member_plan(contract, level, site, breaking(sites, site))
+    return _field_plan(
+        contract,
+        level,
+        site,
+        lambda ctx: breaking(contract.static_sites(level, ctx.act, member), site),
+    )
+
+
 def _types(site: Site) -> tuple[str, ...]:
     return (site.value,) if isinstance(site.value, str) else tuple(site.value)
 
@@ -225,38 +247,19 @@ def _type_plan(contract: Contract, level: Profile, site: Site) -> Plan | None:
             return draw(wrong_type(_types(site), ()))
 
         return _document_plan(contract, level, site, replace)
-    member = site.member
-    if site.content is not None:
-        sites = contract.static_sites(level, None, member, site.content)
-        if unforgiven_enum(sites, site):
-            return None
-        others = tuple(s for s in sites if s is not site)
-        return _document_member_plan(contract, level, site, wrong_type(_types(site), others))
+    return _member_value_plan(contract, level, site, _breaking_type)
 
-    def values(ctx: Context) -> st.SearchStrategy[JsonValue] | None:
-        # A value of the wrong type fails the member's enum too, which only the
-        # catalog can forgive (unknown-action implied by wrong-type).
-        sites = contract.static_sites(level, ctx.act, member)
-        if unforgiven_enum(sites, site):
-            return None
-        return wrong_type(_types(site), tuple(s for s in sites if s is not site))
 
-    return _field_plan(contract, level, site, values)
+def _breaking_type(sites: Sequence[Site], broken: Site) -> st.SearchStrategy[JsonValue] | None:
+    # A value of the wrong type fails the member's enum too, which only the
+    # catalog can forgive (unknown-action implied by wrong-type).
+    if unforgiven_enum(sites, broken):
+        return None
+    return wrong_type(_types(broken), tuple(s for s in sites if s is not broken))
 
 
 def _enum_plan(contract: Contract, level: Profile, site: Site) -> Plan | None:
-    if site.member is None:
-        return None
-    member = site.member
-    if site.content is not None:
-        sites = contract.static_sites(level, None, member, site.content)
-        return _document_member_plan(contract, level, site, breaking_enum(sites, site))
-    return _field_plan(
-        contract,
-        level,
-        site,
-        lambda ctx: breaking_enum(contract.static_sites(level, ctx.act, member), site),
-    )
+    return _member_value_plan(contract, level, site, breaking_enum)
 
 
 def _required_plan(contract: Contract, level: Profile, site: Site) -> Plan | None:
@@ -292,34 +295,15 @@ def _required_plan(contract: Contract, level: Profile, site: Site) -> Plan | Non
 
 
 def _bound_plan(contract: Contract, level: Profile, site: Site) -> Plan | None:
-    if site.member is None:
-        return None
-    member = site.member
-    if site.content is not None:
-        sites = contract.static_sites(level, None, member, site.content)
-        return _document_member_plan(contract, level, site, breaking_int(sites, site))
-    return _field_plan(
-        contract,
-        level,
-        site,
-        lambda ctx: breaking_int(contract.static_sites(level, ctx.act, member), site),
-    )
+    return _member_value_plan(contract, level, site, breaking_int)
+
+
+def _breaking_text(sites: Sequence[Site], broken: Site) -> st.SearchStrategy[JsonValue]:
+    return breaking_string(StringRules.of([s for s in sites if s != broken]), broken)
 
 
 def _string_plan(contract: Contract, level: Profile, site: Site) -> Plan | None:
-    if site.member is None:
-        return None
-    member = site.member
-
-    def breaking(sites: Sequence[Site]) -> st.SearchStrategy[JsonValue]:
-        return breaking_string(StringRules.of([s for s in sites if s != site]), site)
-
-    if site.content is not None:
-        sites = contract.static_sites(level, None, member, site.content)
-        return _document_member_plan(contract, level, site, breaking(sites))
-    return _field_plan(
-        contract, level, site, lambda ctx: breaking(contract.static_sites(level, ctx.act, member))
-    )
+    return _member_value_plan(contract, level, site, _breaking_text)
 
 
 def _contains_plan(contract: Contract, level: Profile, site: Site) -> Plan | None:

@@ -380,14 +380,15 @@ class ContractChecker:
         relay finding; arguments as for :meth:`check_relay`.
         """
         __tracebackhide__ = True
+        from ciba_contracts.testing.relaying import client_exchange
+
+        # Read once: the exchange is both checked and named in the failure.
+        client = client_exchange(client_answer)
         findings = self.check_relay(
-            authlete_answer, client_answer, api=api, profile=profile, select=select, ignore=ignore
+            authlete_answer, client, api=api, profile=profile, select=select, ignore=ignore
         )
         if any(f.is_error for f in findings):
-            from ciba_contracts.testing.relaying import client_exchange
-
             level = self.profile if profile is None else Profile.parse(profile)
-            client = client_exchange(client_answer)
             subject = describe_exchange(client.method, client.url, client.status or 0)
             raise ContractViolation(findings, kind="relay", profile=level.value, subject=subject)
         return findings
