@@ -20,22 +20,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from builders import ok
+
 ROOT = Path(__file__).resolve().parent.parent
-OK = {
-    "resultCode": "A183001",
-    "resultMessage": "[A183001] An auth_req_id was issued successfully.",
-    "action": "OK",
-    "authReqId": "xugWTI84eQEKbIEAz61f3lVkqULK4eYYTd7aHKL5c_o",
-    "expiresIn": 600,
-    "interval": 5,
-    "responseContent": json.dumps(
-        {
-            "auth_req_id": "xugWTI84eQEKbIEAz61f3lVkqULK4eYYTd7aHKL5c_o",
-            "expires_in": 600,
-            "interval": 5,
-        }
-    ),
-}
+OK = ok()
 
 
 def _clean_env(**extra: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from jsonschema import Draft4Validator  # type: ignore[import-untyped]
 
+from builders import ok
 from ciba_contracts.cli import main
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES
@@ -28,21 +29,7 @@ SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").
 SARIF = Draft4Validator(SARIF_SCHEMA)
 GITLAB_SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 
-OK = {
-    "resultCode": "A183001",
-    "resultMessage": "[A183001] An auth_req_id was issued successfully.",
-    "action": "OK",
-    "authReqId": "xugWTI84eQEKbIEAz61f3lVkqULK4eYYTd7aHKL5c_o",
-    "expiresIn": 600,
-    "interval": 5,
-    "responseContent": json.dumps(
-        {
-            "auth_req_id": "xugWTI84eQEKbIEAz61f3lVkqULK4eYYTd7aHKL5c_o",
-            "expires_in": 600,
-            "interval": 5,
-        }
-    ),
-}
+OK = ok()
 
 
 def _payloads(folder: Path) -> list[str]:
