@@ -31,7 +31,14 @@ from ciba_contracts.traffic.exchange import (
     Wanted,
     header_pairs,
 )
-from ciba_contracts.traffic.jsonstream import HEARTBEAT, ArrayStream, Candidate, StreamProblem
+from ciba_contracts.traffic.har_structs import HarEntry, decode_entry, entry_records
+from ciba_contracts.traffic.jsonstream import (
+    HEARTBEAT,
+    ArrayStream,
+    Candidate,
+    Decode,
+    StreamProblem,
+)
 
 
 def problem_record(problem: StreamProblem, location: Location) -> InputProblem:
@@ -83,6 +90,7 @@ def read_har(
         wanted,
         state,
         candidate,
+        decode_entry,
     )
 
 
@@ -99,8 +107,13 @@ def read_json_array(
     wanted: Wanted | None,
     state: SliceState | None = None,
     candidate: Candidate | None = None,
+    decode: Decode | None = None,
 ) -> Iterator[Record]:
-    """Records of every element of the array at ``path``, converted by ``convert``."""
+    """Records of every element of the array at ``path``, converted by ``convert``.
+
+    ``decode`` may turn a wanted element into what ``convert`` reads without parsing it
+    in full (see :class:`~ciba_contracts.traffic.jsonstream.ArrayStream`).
+    """
     elements = ArrayStream(
         stream,
         path,
@@ -108,6 +121,7 @@ def read_json_array(
         start=None if state is None else state.start,
         stop=None if state is None else state.stop,
         candidate=candidate if wanted is not None else None,
+        decode=decode,
     )
     last: int | None = None
     unparsed = 0
@@ -142,6 +156,9 @@ def read_json_array(
 
 def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> Iterator[Record]:
     """One parsed HAR entry as an exchange, a skip, or the reason it cannot be read."""
+    if type(entry) is HarEntry:
+        yield from entry_records(entry, location, wanted)
+        return
     if not isinstance(entry, dict):
         yield _bad(location, "a HAR entry must be a JSON object")
         return

@@ -23,7 +23,7 @@ its elements.
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -40,12 +40,17 @@ __all__ = [
     "MAX_ELEMENT",
     "ArrayStream",
     "Candidate",
+    "Decode",
     "Element",
     "StreamProblem",
 ]
 
 #: Byte strings one of which every element the caller may want holds in its raw text.
 Candidate = tuple[bytes, ...]
+
+#: Decodes a wanted element's UTF-8 bytes into what the caller reads, or says None (then
+#: it is parsed in full).
+Decode = Callable[[memoryview], Any]
 
 #: Bytes read per call; also the granularity of progress reports.
 CHUNK = 1024 * 1024
@@ -104,8 +109,10 @@ class ArrayStream(RunSkipper):
         start: int | None = None,
         stop: int | None = None,
         candidate: Candidate | None = None,
+        decode: Decode | None = None,
     ) -> None:
         super().__init__(Buffer(stream, chunk or CHUNK), candidate, stop)
+        self._decode = decode
         self._path = tuple(path)
         self._element_keys = tuple(element_keys)
         self.problems: list[StreamProblem] = []
@@ -345,7 +352,7 @@ class ArrayStream(RunSkipper):
                     if self._may_want(data, pos, end):
                         # The layout gives the end: parse here rather than find it again.
                         try:
-                            value = orjson.loads(memoryview(data)[pos:end])
+                            value = self._parse(memoryview(data)[pos:end], pos)
                         except orjson.JSONDecodeError:
                             pass
                         else:
@@ -392,7 +399,7 @@ class ArrayStream(RunSkipper):
                     raw = memoryview(data)[pos:end]
                     if self._may_want(data, pos, end):
                         try:
-                            value = orjson.loads(raw)
+                            value = self._parse(raw, pos)
                         except orjson.JSONDecodeError:
                             pass
                         else:
@@ -435,6 +442,20 @@ class ArrayStream(RunSkipper):
                 return None
             pos = resumed
             expect_separator = False
+
+    def _parse(self, raw: memoryview, pos: int) -> Any:
+        """A wanted element whose end the layout gave: decoded by ``decode`` when it can be.
+
+        Raises :class:`orjson.JSONDecodeError` when it is no JSON.
+        """
+        decode = self._decode
+        if decode is not None and (
+            self._buf.base + pos >= self._buf.clean_from or is_utf8(bytes(raw))
+        ):
+            value = decode(raw)
+            if value is not None:
+                return value
+        return orjson.loads(raw)
 
     def _resync(self, pos: int) -> int | None:
         """Start of the next element after a corrupt one whose end is unknown, or None."""
