@@ -94,7 +94,13 @@ def relay_case(authlete: Exchange, api: str | None = None) -> RelayCase | str:
     return RelayCase(relay, content if isinstance(content, str) else None, payload)
 
 
+@functools.lru_cache(maxsize=256)
 def _relay_of(api: str | None, action: str) -> Relay | None:
+    """The table's relay of ``action`` (of any API that states it alike when ``api`` is None).
+
+    Looked up for every Authlete answer of a recording; an action is any string the
+    answer holds, so the answers kept are bounded.
+    """
     table = relays()
     if api is not None:
         return table.get(api, {}).get(action)

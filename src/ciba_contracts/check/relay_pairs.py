@@ -281,13 +281,18 @@ _EXCHANGE_VALUES = attrgetter(*_EXCHANGE_FIELDS)
 _REQUEST_BODY = _EXCHANGE_FIELDS.index("request_body")
 
 
+#: A request body up to this size stays with a pending leg: copying the exchange without it
+#: costs more than keeping it (an issue call's ``{"ticket": ...}`` is about 60 bytes).
+_KEPT_REQUEST_BODY = 512
+
+
 def _without_request_body(exchange: Exchange) -> Exchange:
-    """``exchange`` without its request body (a pending leg keeps no more than it needs).
+    """``exchange`` without a large request body (a pending leg keeps no more than it needs).
 
     ``dataclasses.replace`` does the same several times slower; this runs for every
     Authlete answer of a recording.
     """
-    if exchange.request_body is None:
+    if exchange.request_body is None or len(exchange.request_body) <= _KEPT_REQUEST_BODY:
         return exchange
     values = list(_EXCHANGE_VALUES(exchange))
     values[_REQUEST_BODY] = None
