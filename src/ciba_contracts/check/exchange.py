@@ -68,6 +68,7 @@ class ExchangeChecker:
         # Looked up for every exchange: parsing the selection again each time costs more
         # than checking a valid body.
         self._validators: dict[str, Validator] = {}
+        self._no_store_on = self.reports(_NO_STORE)
 
     def reports(self, code: str) -> bool:
         """Whether a finding of rule ``code`` is reported by this checker."""
@@ -103,7 +104,7 @@ class ExchangeChecker:
             self._add(found, _STATUS, value=str(status), actual=status, expected=documented)
             return found
         label = self._media_problem(exchange, answer)
-        if exchange.response_headers and self.reports(_NO_STORE) and not _no_store(exchange):
+        if exchange.response_headers and self._no_store_on and not _no_store(exchange):
             self._add(found, _NO_STORE, actual=status)
         body = exchange.body
         if body is None:
@@ -133,11 +134,11 @@ class ExchangeChecker:
             # Nothing known about headers (some logs keep bodies only): nothing to judge.
             return None
         raw = exchange.response_header("content-type")
+        if raw is not None and media_type(raw) in answer.media_types:
+            return None
         allowed = " or ".join(sorted(answer.media_types))
         if raw is None:
             return {"actual": "absent", "expected": allowed, "value": None}
-        if media_type(raw) in answer.media_types:
-            return None
         return {"actual": raw.strip(), "expected": allowed, "value": raw.strip()}
 
     def _add(

@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
-from ciba_contracts.report.github import write_github
-from ciba_contracts.report.gitlab import write_gitlab
-from ciba_contracts.report.json_report import write_json
-from ciba_contracts.report.junit import write_junit
 from ciba_contracts.report.model import RunReport
-from ciba_contracts.report.sarif import write_sarif
-from ciba_contracts.report.text import write_text
 
 Reporter = Callable[..., None]
 
-#: Reporter functions by ``--format`` name; each takes (report, out, *, color).
-REPORTERS: dict[str, Reporter] = {
-    "text": write_text,
-    "json": write_json,
-    "junit": write_junit,
-    "github": write_github,
-    "sarif": write_sarif,
-    "gitlab": write_gitlab,
+#: Where each ``--format``'s reporter lives. A run writes one format, and importing the
+#: others (XML escaping, package metadata, hashing) would add to every start-up.
+_WHERE = {
+    "text": ("ciba_contracts.report.text", "write_text"),
+    "json": ("ciba_contracts.report.json_report", "write_json"),
+    "junit": ("ciba_contracts.report.junit", "write_junit"),
+    "github": ("ciba_contracts.report.github", "write_github"),
+    "sarif": ("ciba_contracts.report.sarif", "write_sarif"),
+    "gitlab": ("ciba_contracts.report.gitlab", "write_gitlab"),
 }
+
+
+def _on_first_use(module: str, name: str) -> Reporter:
+    def reporter(*args: Any, **kwargs: Any) -> None:
+        function: Reporter = getattr(importlib.import_module(module), name)
+        function(*args, **kwargs)
+
+    reporter.__name__ = reporter.__qualname__ = name
+    reporter.__doc__ = f"``{module}.{name}``, imported when first called."
+    return reporter
+
+
+#: Reporter functions by ``--format`` name; each takes (report, out, *, color).
+REPORTERS: dict[str, Reporter] = {fmt: _on_first_use(*where) for fmt, where in _WHERE.items()}
 
 
 def write_report(report: RunReport, fmt: str, out: TextIO, *, color: bool = False) -> None:
