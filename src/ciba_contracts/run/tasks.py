@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from ciba_contracts.check.exchange import ExchangeChecker, input_finding
 from ciba_contracts.check.relay import RelayChecker
@@ -156,12 +156,15 @@ class Checks:
                 # them away before the URL is parsed (api_of, which keeps its answers, also
                 # takes ".../authentication//issue" and ".../authentication;p=1/issue", so
                 # the test is on the last segment).
-                if not any(end in url for end in ends):
+                for end in ends:
+                    if end in url:
+                        break
+                else:
                     return None
                 name = api_of(method, url)
                 return name if name in chosen else None
 
-            self.api_for = by_path_end
+            self.api_for = _last_answer_kept(by_path_end)
         api_for = self.api_for
         #: What readers parse in full: calls of the chosen APIs (and legs of relays, below).
         self.wanted: Wanted = lambda method, url: api_for(method, url) is not None
@@ -187,6 +190,24 @@ def _remembered(test: Callable[[str, str], T]) -> Callable[[str, str], T]:
     """``test`` with its answers kept: a recording calls the same few URLs again and again,
     and splitting one costs more than looking it up."""
     return functools.lru_cache(maxsize=1024)(test)
+
+
+def _last_answer_kept(test: Callable[[str, str], T]) -> Callable[[str, str], T]:
+    """``test`` with its last answer kept: the reader asks of an entry before the run checks
+    it, with the same strings, and recorded URLs are mostly distinct (no cache pays)."""
+    # One tuple, read and replaced whole: threads of a cluster worker may share the checks.
+    last: list[tuple[Any, Any, Any]] = [(None, None, None)]
+
+    def kept(method: str, url: str) -> T:
+        last_method, last_url, last_answer = last[0]
+        if url is last_url and method is last_method:
+            answer: T = last_answer
+            return answer
+        answer = test(method, url)
+        last[0] = (method, url, answer)
+        return answer
+
+    return kept
 
 
 def _path_ends(api: str) -> set[str]:
