@@ -193,12 +193,16 @@ class RelayPairer:
             yield from self._arrive(exchange, keys, None, self._client, self._authlete, at)
 
     def drain(self) -> list[PendingLeg]:
-        """Hand over the pending legs, in arrival order, without counting them."""
+        """Hand over the pending legs, in arrival order, without counting them.
+
+        An Authlete leg's exchange goes without its headers and bodies: a pair is judged
+        by its case and reported at the client leg, and the legs travel between processes.
+        """
         legs = [
-            PendingLeg(leg_id, side is self._authlete, *leg)
-            for side in (self._authlete, self._client)
-            for leg_id, leg in side.legs.items()
+            PendingLeg(leg_id, True, _bare(exchange), keys, case, at)
+            for leg_id, (exchange, keys, case, at) in self._authlete.legs.items()
         ]
+        legs += [PendingLeg(leg_id, False, *leg) for leg_id, leg in self._client.legs.items()]
         self._authlete = _Side()
         self._client = _Side()
         return sorted(legs, key=lambda leg: leg.order)
@@ -297,6 +301,11 @@ def _without_request_body(exchange: Exchange) -> Exchange:
     values = list(_EXCHANGE_VALUES(exchange))
     values[_REQUEST_BODY] = None
     return Exchange(*values)
+
+
+def _bare(exchange: Exchange) -> Exchange:
+    """Where an exchange is and what it called, without its headers and bodies."""
+    return Exchange(exchange.location, exchange.method, exchange.url, exchange.status)
 
 
 def _auth_req_id(body: bytes | None) -> str | None:

@@ -255,13 +255,15 @@ class _Relays:
         self._counts.absorb(part.relay_counts)
         inserts: dict[int, list[Located]] = {}
         for leg in part.relay_pending:
-            where = leg.exchange.location
-            moved = replace(
-                where,
-                entry=None if where.entry is None else where.entry + entries,
-                line=None if where.line is None else where.line + lines,
-            )
-            leg = replace(leg, exchange=replace(leg.exchange, location=moved))
+            if not leg.authlete:
+                # Findings of a pair are placed at its client leg: only those need moving.
+                where = leg.exchange.location
+                moved = replace(
+                    where,
+                    entry=None if where.entry is None else where.entry + entries,
+                    line=None if where.line is None else where.line + lines,
+                )
+                leg = replace(leg, exchange=replace(leg.exchange, location=moved))
             for client, found in self._pairer.adopt(leg):
                 inserts.setdefault(leg.at, []).extend(relay_located(client, found))
         return inserts
