@@ -133,7 +133,7 @@ class RunSkipper(ValueScanner):
         return cut + 1, count
 
     def _count_run(self, data: bytes, pos: int, limit: int) -> tuple[int, int]:
-        """How many elements from ``pos`` end in a boundary before ``limit``, and where the next starts.
+        """How many elements from ``pos`` end in a boundary before ``limit``; where the next starts.
 
         Each element ends at the first closing line after its opening brace, as
         :meth:`~ciba_contracts.traffic.streamvalues.ValueScanner._pretty_end` finds it.
