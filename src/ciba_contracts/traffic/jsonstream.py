@@ -134,7 +134,6 @@ class ArrayStream(RunSkipper):
                 self._first = len(lead)
                 self._lead = lead
                 self._closer = lead + b"}"
-                self._closer_search = re.compile(re.escape(self._closer)).search
         #: Offset of the element the slice stopped before (None: it read to the end).
         self.next_start: int | None = None
         #: Elements read, and newlines before ``next_start`` (counted from ``start``).

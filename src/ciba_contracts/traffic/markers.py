@@ -64,84 +64,110 @@ class MarkerSearch:
     """The next occurrence of each marker, and of each escape that may spell one, in a buffer.
 
     Positions given and returned are in the caller's buffer, whose first byte
-    sits at absolute offset ``base``; each marker's search goes on from where
+    sits at absolute offset ``base``; each needle's search goes on from where
     it stopped, so no byte is searched twice while the buffer slides on.
     """
 
     def __init__(self, markers: Sequence[bytes]) -> None:
         self.markers = tuple(markers)
         self._escapes = escape_markers(self.markers)
-        # Per marker: absolute offset of its next occurrence (-1: none in what has been
-        # read) and the offset its search goes on from.
-        self._hits = dict.fromkeys(self.markers + self._escapes, (-1, 0))
+        # What is searched for: the markers, then the escapes (from index ``_plain`` on).
+        plain = tuple(dict.fromkeys(self.markers))
+        self._needles = plain + self._escapes
+        self._plain = len(plain)
+        # Per needle: absolute offset of its next hit (-1: none in what has been read) and
+        # the offset its search goes on from.
+        self._found = [-1] * len(self._needles)
+        self._resume = [0] * len(self._needles)
         self._reach = _LONGEST_SPELLING * max((len(m) for m in self.markers), default=0)
+        # The last answer of first(): from where, with how much read, and what (absolute,
+        # -1 for none). It holds while nothing more is read and it is not passed.
+        self._asked = -1
+        self._asked_read = -1
+        self._answer = -1
 
-    def hit(self, marker: bytes, data: bytes, base: int, pos: int) -> int | None:
-        """Position of the first occurrence of ``marker`` at or after ``pos``, None if unread.
+    def _hit(self, index: int, data: bytes, base: int, pos: int) -> int:
+        """Absolute offset of the needle's first hit at or after ``pos``, -1 if none is read.
 
         An escape counts only where it may spell a marker: the escape of an ASCII
         character, with a marker spelt within reach of it (or bytes within reach
         not read yet). So a recording full of escaped characters (``\\u003c`` in
         HTML bodies) is still skipped in runs.
         """
-        found, resume = self._hits[marker]
-        if found < base + pos:
-            start = max(pos, resume - base)
-            escape = marker in self._escapes
-            while True:
-                at = find_marker(data, marker, start)
-                if at >= 0 and escape and not self._may_spell(data, at):
-                    start = at + 1
-                    continue
-                break
-            if at >= 0:
-                found = base + at
-                resume = found + 1
-            else:
-                # Not in what has been read: go on from where one could still begin.
-                found = -1
-                resume = base + max(start, len(data) - len(marker) + 1)
-            self._hits[marker] = (found, resume)
-            if found < 0:
-                return None
-        return found - base
+        found = self._found[index]
+        if found >= base + pos:
+            return found
+        needle = self._needles[index]
+        start = max(pos, self._resume[index] - base)
+        escape = index >= self._plain
+        while True:
+            at = find_marker(data, needle, start)
+            if at >= 0 and escape and not self._may_spell(data, at):
+                start = at + 1
+                continue
+            break
+        if at >= 0:
+            found = base + at
+            self._resume[index] = found + 1
+        else:
+            # Not in what has been read: go on from where one could still begin.
+            found = -1
+            self._resume[index] = base + max(start, len(data) - len(needle) + 1)
+        self._found[index] = found
+        return found
 
     def first(self, data: bytes, base: int, pos: int) -> int | None:
         """Position of the first occurrence of any marker or escape at or after ``pos``."""
         here = base + pos
         read = base + len(data)
+        answer = self._answer
+        if read == self._asked_read and here >= self._asked and (answer < 0 or answer >= here):
+            # Nothing read since, and the answer not passed: every needle's next hit
+            # still lies at or after it.
+            return None if answer < 0 else answer - base
         best = -1
-        for marker, (found, resume) in self._hits.items():
-            if found < here:
-                if found < 0 and resume > read - len(marker):
+        found = self._found
+        resume = self._resume
+        needles = self._needles
+        for index in range(len(needles)):
+            at = found[index]
+            if at < here:
+                if at < 0 and resume[index] > read - len(needles[index]):
                     continue  # nothing read since the last search could hold it
-                at = self.hit(marker, data, base, pos)
-                if at is None:
+                at = self._hit(index, data, base, pos)
+                if at < 0:
                     continue
-                found = base + at
-            if best < 0 or found < best:
-                best = found
+            if best < 0 or at < best:
+                best = at
+        self._asked = here
+        self._asked_read = read
+        self._answer = best
         return None if best < 0 else best - base
 
     def within(self, data: bytes, base: int, pos: int, end: int) -> bool:
         """Whether ``data[pos:end]`` holds a marker, as it is or written with escapes."""
+        # Every marker and every escape that can spell one starts at a hit: none before
+        # ``end``, no marker (the usual answer for an element read alone).
+        first = self.first(data, base, pos)
+        if first is None or first >= end:
+            return False
         here = base + pos
         read = base + len(data)
-        hits = self._hits
-        for marker in self.markers:
-            found, resume = hits[marker]
+        for index in range(self._plain):
+            found = self._found[index]
             if found < here:
-                if found < 0 and resume > read - len(marker):
+                if found < 0 and self._resume[index] > read - len(self._needles[index]):
                     continue
-                at = self.hit(marker, data, base, pos)
-                if at is None:
+                found = self._hit(index, data, base, pos)
+                if found < 0:
                     continue
-                found = base + at
-            if found - base + len(marker) <= end:
+            if found - base + len(self._needles[index]) <= end:
                 return True
-        for escape in self._escapes:
-            at = self.hit(escape, data, base, pos)
-            while at is not None and 0 <= at < end:
+        for index in range(self._plain, len(self._needles)):
+            found = self._hit(index, data, base, pos)
+            at = -1 if found < 0 else found - base
+            escape = self._needles[index]
+            while 0 <= at < end:
                 # A marker spelt with this escape lies within reach of it on either side.
                 window = data[max(pos, at - self._reach) : min(end, at + self._reach)]
                 if holds_escaped(window, self.markers):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import stringzilla
 
 from ciba_contracts.jsondoc.lenient import END_FINDER, loads, loads_as_json, refusal
 from ciba_contracts.traffic.streambuffer import Buffer
@@ -37,6 +38,7 @@ _SCALAR = re.compile(
     rb'(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|"[^"\\\x00-\x1f\x80-\xff]*")'
     rb"(?=[ \t\r\n,\]}])"
 ).match
+_find = stringzilla.find
 #: How near its end a window may be faulted for cutting something in two ("\ud83d\ude00").
 _CUT = 16
 
@@ -64,9 +66,6 @@ class ValueScanner:
         # The line break and indentation before the last element, and the line closing it.
         self._lead = b""
         self._closer = b""
-        # A regex, not bytes.find: for a needle of blanks, which pretty-printed JSON is full
-        # of, the regex engine's scan is several times faster.
-        self._closer_search = re.compile(b"^$").search
 
     def _abs(self, pos: int) -> int:
         return self._buf.base + pos
@@ -121,7 +120,6 @@ class ValueScanner:
             if lead == b"\n":
                 return self._line_end(pos)
             closer = self._closer
-            search = self._closer_search
             newline = pos - len(lead)
         else:
             newline = data.rfind(b"\n", max(0, pos - 256), pos)
@@ -135,16 +133,16 @@ class ValueScanner:
                 # ends the element, or the layout is another one and the parse says so.
                 return self._line_end(pos)
             closer = b"\n" + indent + (b"}" if opener == 123 else b"]")
-            search = re.compile(re.escape(closer)).search
             if opener == 123:
                 self._lead = b"\n" + indent
                 self._closer = closer
-                self._closer_search = search
         searched = pos
         while True:
-            m = search(data, searched)
-            if m is not None:
-                return pos, m.end()
+            # stringzilla, not bytes.find or a regex: for a needle of blanks, which
+            # pretty-printed JSON is full of, its SIMD scan is several times faster.
+            found = _find(data, closer, searched)
+            if found >= 0:
+                return pos, found + len(closer)
             if len(data) - pos > MAX_ELEMENT:
                 return pos, None
             searched = max(pos, len(data) - len(closer))
