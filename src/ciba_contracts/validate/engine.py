@@ -123,10 +123,7 @@ class Validator:
         accept = acceptor(kind, self.profile, self._relations)
         if accept is not None:
             codes = self._code_findings if codes_api is not None else None
-            hooks = DirectHooks(
-                self._keywords.finding_of, self._raw_codes, self._finish, self._not_json
-            )
-            self._hot = accept.bind(self._hot, codes, hooks)
+            self._hot = accept.bind(self._hot, codes, self._direct_hooks())
         # Calls go straight to the closure; the method below documents the API.
         self.validate = self._hot  # type: ignore[method-assign,assignment]
 
@@ -142,6 +139,10 @@ class Validator:
         object, is itself a finding.
         """
         return self._hot(payload)
+
+    def _direct_hooks(self) -> DirectHooks:
+        """The exact path's own steps, as the direct path calls them."""
+        return DirectHooks(self._keywords.maker_of, self._raw_codes, self._finish, self._not_json)
 
     def _build_hot_path(self) -> Callable[[Payload], list[Finding]]:
         """The common case as a closure: a bytes body that keeps the contract.
