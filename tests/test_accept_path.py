@@ -30,7 +30,6 @@ from ciba_contracts.strategies import (
     result_objects,
 )
 from ciba_contracts.validate.accept import Unexpressible, acceptor, struct_of, translate_pattern
-from ciba_contracts.validate.direct import DirectHooks
 from ciba_contracts.validate.engine import kind_of_api
 from ciba_contracts.validate.structs import pattern_test
 from test_rules import RESULT_CODE_RULES
@@ -205,10 +204,7 @@ def test_violations_the_direct_path_names_agree(body: bytes) -> None:
         left.append(payload)
         return validator.exact(payload)
 
-    hooks = DirectHooks(
-        validator._keywords.finding_of, validator._raw_codes, validator._finish, validator._not_json
-    )
-    direct = path.bind(exact, validator._code_findings, hooks)
+    direct = path.bind(exact, validator._code_findings, validator._direct_hooks())
     found = direct(body)
     assert found == validator.exact(body) != []
     assert left == [], "left to the exact path"

@@ -237,3 +237,30 @@ def test_generated_checks_fail_what_the_compiled_validators_fail(plan: Any, data
     members = [g.member for g in plan.members] + [c.member for c in plan.required]
     payload = data.draw(st.dictionaries(st.sampled_from(members or ["x"]), _edge_values))
     assert plan.failures(payload) == plan.checked_failures(payload)
+
+
+#: Values near the length where a shown value is cut (and masked): 80 characters.
+_near_the_cut = st.text(alphabet='aZ9-_."', min_size=70, max_size=90)
+
+
+@pytest.mark.parametrize("plan", _plans())
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(data=st.data())
+def test_a_checks_finding_maker_makes_the_finding_of_the_check(plan: Any, data: Any) -> None:
+    # The direct path names failures through one maker per check; the exact path through
+    # finding_of. The same finding for any value, and again once integers are kept.
+    checks = [c for g in plan.members for c in g.checks] + list(plan.required)
+    if not checks:
+        return
+    check = data.draw(st.sampled_from(checks))
+    values = data.draw(st.lists(st.one_of(_near_the_cut, _edge_values), min_size=1, max_size=4))
+    findings = KeywordFindings(None, {})
+    make = findings.maker_of(check)
+    for value in values + values[::-1]:
+        try:
+            expected = findings.finding_of(check, value)
+        except Exception as exc:  # the maker must fail the same way
+            with pytest.raises(type(exc)):
+                make(value)
+        else:
+            assert make(value) == expected

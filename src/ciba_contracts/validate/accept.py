@@ -43,6 +43,7 @@ from ciba_contracts.validate.structs import (
     Unexpressible,
     attr_of,
     content_lines,
+    defaults_of,
     pattern_lines,
     struct_of,
     translate_pattern,
@@ -264,7 +265,9 @@ def _relation_lines(
         return lines + closing
     decoder, after = content_lines(struct, content, mirror, f"_c{number}", names, _MISS)
     inner = ["try:", f"    document = {decoder}(text)", "except _errors:", f"    {_MISS}", *after]
-    lines.append(f"text = obj.{attr_of(struct, 'responseContent')}")
-    lines.append("if text is not _UNSET:")
-    lines += ["    " + line for line in inner]
-    return lines + closing
+    content_attr = attr_of(struct, "responseContent")
+    lines.append(f"text = obj.{content_attr}")
+    if content_attr in defaults_of(struct):
+        lines.append("if text is not _UNSET:")
+        inner = ["    " + line for line in inner]
+    return lines + inner + closing

@@ -50,8 +50,8 @@ _LENGTH_OR_PATTERN = frozenset({"pattern", "minLength", "maxLength"})
 class DirectHooks:
     """What the direct path asks of the validator it serves (the exact path's own steps)."""
 
-    #: The finding of a plan's check that fails on a value.
-    finding: Callable[[KeywordCheck, Any], Any]
+    #: The finding of a plan's check that fails on a value, as a function of the value.
+    maker: Callable[[KeywordCheck], Callable[[Any], Any]]
     #: (action, resultCode, resultMessage) -> the result-code table's findings, unfinished.
     codes: Callable[[str, str, str], list[Any]]
     #: Keeps the enabled rules' findings, drops implied ones and duplicates, sorts.
@@ -63,16 +63,25 @@ class DirectHooks:
 class DirectPath:
     """The direct path of a kind at a level, as the source of one function."""
 
-    def __init__(self, name: str, source: str, names: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        name: str,
+        source: str,
+        names: Mapping[str, Any],
+        checks: Mapping[str, KeywordCheck],
+    ) -> None:
         self._source = compile(source, f"<direct {name}>", "exec")
         self._names = dict(names)
+        #: The name under which the source calls each check's finding maker.
+        self._checks = dict(checks)
 
     def bind(self, exact: Callable[[Any], Any], hooks: DirectHooks) -> Callable[[bytes], Any]:
         """The direct path in front of ``exact``, with the validator's ``hooks``."""
         names = dict(self._names)
+        for key, check in self._checks.items():
+            names[key] = hooks.maker(check)
         names.update(
             _exact=exact,
-            _finding=hooks.finding,
             _finish=hooks.finish,
             _not_json=hooks.not_json,
             _codes=pair_cache(hooks.codes),
@@ -135,6 +144,7 @@ def direct_path(
         "    kind = type(obj)",
     ]
     loose: list[type[msgspec.Struct]] = []
+    checks: dict[str, KeywordCheck] = {}
     try:
         ordered = sorted(structs, key=lambda action: action != facts.mirror_action)
         for number, action in enumerate(ordered):
@@ -144,7 +154,9 @@ def direct_path(
             struct = _loose_struct(plan, action if facts.has_action else None, number)
             loose.append(struct)
             names[f"_L{number}"] = struct
-            body = _check_lines(struct, plan, action if facts.has_action else None, number, names)
+            body = _check_lines(
+                struct, plan, action if facts.has_action else None, number, names, checks
+            )
             if relations:
                 content = contents.get(action)
                 mirror = facts.mirror if action == facts.mirror_action else {}
@@ -156,7 +168,7 @@ def direct_path(
     lines.append(f"    {_EXACT}")
     union = loose[0] if len(loose) == 1 else Union[tuple(loose)]  # noqa: UP007
     names["_loose"] = msgspec.json.Decoder(union).decode
-    return DirectPath(facts.name, "\n".join(lines), names)
+    return DirectPath(facts.name, "\n".join(lines), names, checks)
 
 
 def _loose_struct(plan: Plan, action: str | None, number: int) -> type[msgspec.Struct]:
@@ -209,10 +221,12 @@ def _check_lines(
     action: str | None,
     number: int,
     names: dict[str, Any],
+    checks: dict[str, KeywordCheck],
 ) -> list[str]:
-    """Lines that judge every keyword of the plan, in its order, into ``found``."""
+    """Lines that judge every keyword of the plan, in its order, into ``found``: the finding
+    of each that fails, made by the function bound under its name in ``checks``."""
     optional = set(defaults_of(struct))
-    lines = ["failed = []"]
+    lines = ["found = []"]
     for group_number, group in enumerate(plan.members):
         if action is not None and group.member == "action":
             continue
@@ -225,10 +239,10 @@ def _check_lines(
             body += ["if not v.isascii():", f"    {_EXACT}"]
         for index, check in enumerate(group.checks):
             name = f"_x{number}_{group_number}_{index}"
-            names[name] = check
             fails = failure(check.keyword, check.schema[check.keyword], name, names)
             if fails is not None:
-                body += [f"if {fails}:", f"    failed.append(({name}, v))"]
+                checks[name] = check
+                body += [f"if {fails}:", f"    found.append({name}(v))"]
         if not body:
             continue
         lines.append(f"v = obj.{attr}")
@@ -236,7 +250,6 @@ def _check_lines(
             lines += ["if v is not _UNSET:", *("    " + line for line in body)]
         else:
             lines += body
-    lines.append("found = [_finding(check, v) for check, v in failed]")
     return lines
 
 

@@ -123,10 +123,7 @@ class Validator:
         accept = acceptor(kind, self.profile, self._relations)
         if accept is not None:
             codes = self._code_findings if codes_api is not None else None
-            hooks = DirectHooks(
-                self._keywords.finding_of, self._raw_codes, self._finish, self._not_json
-            )
-            self._hot = accept.bind(self._hot, codes, hooks)
+            self._hot = accept.bind(self._hot, codes, self._direct_hooks())
         # Calls go straight to the closure; the method below documents the API.
         self.validate = self._hot  # type: ignore[method-assign,assignment]
 
@@ -142,6 +139,10 @@ class Validator:
         object, is itself a finding.
         """
         return self._hot(payload)
+
+    def _direct_hooks(self) -> DirectHooks:
+        """The exact path's own steps, as the direct path calls them."""
+        return DirectHooks(self._keywords.maker_of, self._raw_codes, self._finish, self._not_json)
 
     def _build_hot_path(self) -> Callable[[Payload], list[Finding]]:
         """The common case as a closure: a bytes body that keeps the contract.
@@ -285,9 +286,12 @@ class Validator:
 
     def _finish(self, found: list[Finding]) -> list[Finding]:
         enabled = self.enabled
+        if len(found) == 1:
+            # One finding implies nothing away and is its own order.
+            first = found[0]
+            return [first] if first.rule in enabled else []
         kept = [f for f in found if f.rule in enabled]
         if len(kept) < 2:
-            # One finding implies nothing away and is its own order.
             return kept
         implications = self._implications
         if len(kept) == 2:
@@ -295,14 +299,18 @@ class Validator:
             # makes of two findings, without building a set, a dictionary and a sort.
             a, b = kept
             same_place = a.pointer == b.pointer and a.content_pointer == b.content_pointer
-            by_a = implications.get(a.rule, ())
-            by_b = implications.get(b.rule, ())
-            drop_a = a.rule in by_a or (same_place and b.rule in by_a)
-            drop_b = b.rule in by_b or (same_place and a.rule in by_b)
-            if drop_a or drop_b:
-                return [f for f, drop in ((a, drop_a), (b, drop_b)) if not drop]
+            if implications:
+                by_a = implications.get(a.rule, ())
+                by_b = implications.get(b.rule, ())
+                drop_a = a.rule in by_a or (same_place and b.rule in by_a)
+                drop_b = b.rule in by_b or (same_place and a.rule in by_b)
+                if drop_a or drop_b:
+                    return [f for f, drop in ((a, drop_a), (b, drop_b)) if not drop]
             if same_place and a.rule == b.rule and a.message == b.message and a.value == b.value:
                 return [b]
+            if a.pointer != b.pointer:
+                # finding_order compares the pointers first.
+                return kept if a.pointer < b.pointer else [b, a]
             return [b, a] if finding_order(b) < finding_order(a) else kept
         return ordered_findings(kept, implications)
 

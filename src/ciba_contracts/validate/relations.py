@@ -336,7 +336,23 @@ def _type_rule(file: str, depth: int = 0) -> Rule | None:
 
 
 def _not_json_finding(content: str, reason: str) -> Finding:
-    return Finding.of(_CONTENT_NOT_JSON, CONTENT_POINTER, value=render(content), detail=reason)
+    value = render(content)
+    if _NOT_JSON_QUOTES_VALUE:
+        return Finding.of(_CONTENT_NOT_JSON, CONTENT_POINTER, value=value, detail=reason)
+    # The message says why alone, and the reasons come in families: kept per reason.
+    message = _NOT_JSON_MESSAGES.get(reason)
+    if message is None:
+        message = _CONTENT_NOT_JSON.render({"value": value, "detail": reason})
+        if len(_NOT_JSON_MESSAGES) < _NOT_JSON_KEPT:
+            _NOT_JSON_MESSAGES[reason] = message
+    return Finding(
+        _CONTENT_NOT_JSON.code, _CONTENT_NOT_JSON.severity, message, CONTENT_POINTER, None, value
+    )
+
+
+_NOT_JSON_QUOTES_VALUE = "value" in _CONTENT_NOT_JSON.fields
+_NOT_JSON_MESSAGES: dict[str, str] = {}
+_NOT_JSON_KEPT = 1024
 
 
 def mirror_test(
