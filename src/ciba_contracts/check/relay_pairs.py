@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
-from operator import attrgetter
+from dataclasses import dataclass, field
 
 import orjson
 
 from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_case
-from ciba_contracts.exchange import Exchange, find_header
+from ciba_contracts.exchange import Exchange, Location, find_header
 from ciba_contracts.selection import api_of, is_post_to
 from ciba_contracts.validate.finding import Finding
 
@@ -123,7 +121,10 @@ class PendingLeg:
     at: int
 
 
-_Leg = tuple[Exchange, tuple[Key, ...], RelayCase | None, int]
+#: An Authlete leg as it waits: where it is and what it called (location, method, URL,
+#: status), which is all :meth:`RelayPairer.drain` hands on of it.
+_Bare = tuple[Location, str, str, int | None]
+_Leg = tuple[Exchange | _Bare, tuple[Key, ...], RelayCase | None, int]
 
 
 @dataclass(slots=True)
@@ -166,8 +167,8 @@ class RelayPairer:
 
     def feed(
         self, exchange: Exchange, authlete: bool | None = None, at: int = 0
-    ) -> Iterator[tuple[Exchange, list[Finding]]]:
-        """Take one exchange; yield ``(client leg, findings)`` for a pair it completes.
+    ) -> list[tuple[Exchange, list[Finding]]]:
+        """Take one exchange; the ``(client leg, findings)`` of a pair it completes, if any.
 
         ``authlete`` says the exchange is a call of Authlete (an issue call under a
         gateway path of ``--path-pattern``); by default its URL tells. ``at`` is
@@ -178,41 +179,46 @@ class RelayPairer:
         if authlete:
             case = relay_case(exchange)
             if isinstance(case, str) or not case.relay.answers_client:
-                return  # nothing to relay (no action, or USER_IDENTIFICATION)
+                return []  # nothing to relay (no action, or USER_IDENTIFICATION)
             keys = self._trace_keys(exchange)
             auth_req_id = case.payload.get("authReqId")
             if case.relay.action == "OK" and isinstance(auth_req_id, str):
                 keys = (("id", auth_req_id), *keys)
-            stored = _without_request_body(exchange)
-            yield from self._arrive(stored, keys, case, self._authlete, self._client, at)
-        elif self.is_leg(exchange.method, exchange.url):
+            # A pending Authlete leg is judged by its case and reported at its client leg:
+            # it keeps neither headers, bodies nor the parsed answer. What a recording's
+            # pending legs hold stays with the process, and it costs more than it seems:
+            # keeping whole exchanges slowed a dense recording's reading by a quarter.
+            kept = RelayCase(case.relay, case.content, {})
+            where = (exchange.location, exchange.method, exchange.url, exchange.status)
+            return self._arrive(where, keys, kept, self._authlete, self._client, at)
+        if self.is_leg(exchange.method, exchange.url):
             keys = self._trace_keys(exchange)
             auth_req_id = _auth_req_id(exchange.body)
             if auth_req_id is not None:
                 keys = (("id", auth_req_id), *keys)
-            yield from self._arrive(exchange, keys, None, self._client, self._authlete, at)
+            return self._arrive(exchange, keys, None, self._client, self._authlete, at)
+        return []
 
     def drain(self) -> list[PendingLeg]:
         """Hand over the pending legs, in arrival order, without counting them.
 
-        An Authlete leg's exchange goes without its headers and bodies: a pair is judged
-        by its case and reported at the client leg, and the legs travel between processes.
+        An Authlete leg comes without its headers and bodies (see :meth:`feed`).
         """
         legs = [
-            PendingLeg(leg_id, True, _bare(exchange), keys, case, at)
-            for leg_id, (exchange, keys, case, at) in self._authlete.legs.items()
+            PendingLeg(leg_id, side is self._authlete, _exchange(where), keys, case, at)
+            for side in (self._authlete, self._client)
+            for leg_id, (where, keys, case, at) in side.legs.items()
         ]
-        legs += [PendingLeg(leg_id, False, *leg) for leg_id, leg in self._client.legs.items()]
         self._authlete = _Side()
         self._client = _Side()
         return sorted(legs, key=lambda leg: leg.order)
 
-    def adopt(self, leg: PendingLeg) -> Iterator[tuple[Exchange, list[Finding]]]:
+    def adopt(self, leg: PendingLeg) -> list[tuple[Exchange, list[Finding]]]:
         """Take a leg another pairer drained, as if it arrived now."""
         mine, theirs = (
             (self._authlete, self._client) if leg.authlete else (self._client, self._authlete)
         )
-        yield from self._arrive(leg.exchange, leg.keys, leg.case, mine, theirs, leg.at)
+        return self._arrive(leg.exchange, leg.keys, leg.case, mine, theirs, leg.at)
 
     def finish(self) -> RelayCounts:
         """Count the legs still pending as unpaired; return the counts."""
@@ -224,27 +230,28 @@ class RelayPairer:
 
     def _arrive(
         self,
-        exchange: Exchange,
+        exchange: Exchange | _Bare,
         keys: tuple[Key, ...],
         case: RelayCase | None,
         mine: _Side,
         theirs: _Side,
         at: int = 0,
-    ) -> Iterator[tuple[Exchange, list[Finding]]]:
+    ) -> list[tuple[Exchange, list[Finding]]]:
         if not keys:
             self._count_unpaired(mine)
-            return
+            return []
         for key in keys:
             other_id = theirs.index.get(key)
             if other_id is None:
                 continue
             other, _, other_case, _ = theirs.remove(other_id)
-            authlete_case = case if case is not None else other_case
+            # One of the two is a client leg, kept whole: the pair is reported there.
             client = other if case is not None else exchange
+            authlete_case = case if case is not None else other_case
+            assert isinstance(client, Exchange)
             assert authlete_case is not None
             self.counts.pairs += 1
-            yield client, self.checker.check(authlete_case, client)
-            return
+            return [(client, self.checker.check(authlete_case, client))]
         leg_id = self._next_id
         self._next_id += 1
         for key in keys:
@@ -259,6 +266,7 @@ class RelayPairer:
             mine.remove(oldest)
             self._count_unpaired(mine)
             self.counts.dropped += 1
+        return []
 
     def _count_unpaired(self, side: _Side) -> None:
         if side is self._authlete:
@@ -280,32 +288,9 @@ class RelayPairer:
         return tuple(keys)
 
 
-_EXCHANGE_FIELDS = tuple(f.name for f in fields(Exchange))
-_EXCHANGE_VALUES = attrgetter(*_EXCHANGE_FIELDS)
-_REQUEST_BODY = _EXCHANGE_FIELDS.index("request_body")
-
-
-#: A request body up to this size stays with a pending leg: copying the exchange without it
-#: costs more than keeping it (an issue call's ``{"ticket": ...}`` is about 60 bytes).
-_KEPT_REQUEST_BODY = 512
-
-
-def _without_request_body(exchange: Exchange) -> Exchange:
-    """``exchange`` without a large request body (a pending leg keeps no more than it needs).
-
-    ``dataclasses.replace`` does the same several times slower; this runs for every
-    Authlete answer of a recording.
-    """
-    if exchange.request_body is None or len(exchange.request_body) <= _KEPT_REQUEST_BODY:
-        return exchange
-    values = list(_EXCHANGE_VALUES(exchange))
-    values[_REQUEST_BODY] = None
-    return Exchange(*values)
-
-
-def _bare(exchange: Exchange) -> Exchange:
-    """Where an exchange is and what it called, without its headers and bodies."""
-    return Exchange(exchange.location, exchange.method, exchange.url, exchange.status)
+def _exchange(leg: Exchange | _Bare) -> Exchange:
+    """A pending leg's exchange: a client leg's as it is, an Authlete leg's bare."""
+    return leg if isinstance(leg, Exchange) else Exchange(*leg)
 
 
 def _auth_req_id(body: bytes | None) -> str | None:
