@@ -28,7 +28,7 @@ from ciba_contracts.exchange import Exchange
 from ciba_contracts.selection import api_of
 from ciba_contracts.validate.finding import Finding
 
-__all__ = ["RelayCase", "check_relay", "relay_case", "relay_codes"]
+__all__ = ["RelayCase", "check_relay", "relay_case", "relay_codes", "relay_parts"]
 
 Selection = str | Iterable[str] | None
 
@@ -77,6 +77,15 @@ def relay_case(authlete: Exchange, api: str | None = None) -> RelayCase | str:
     and, for a bare payload, from the action (an action both APIs share relays
     the same way in both).
     """
+    parts = relay_parts(authlete, api)
+    return parts if isinstance(parts, str) else RelayCase(*parts)
+
+
+def relay_parts(
+    authlete: Exchange, api: str | None = None
+) -> tuple[Relay, str | None, dict[str, Any]] | str:
+    """What :func:`relay_case` makes its case of (relay, content, payload), or the reason
+    there is none; for callers that keep only part of it."""
     if authlete.status is None or authlete.body is None:
         return "the Authlete answer is not recorded"
     try:
@@ -91,7 +100,7 @@ def relay_case(authlete: Exchange, api: str | None = None) -> RelayCase | str:
     if relay is None:
         return f"the relay table states nothing for action {action}"
     content = payload.get("responseContent")
-    return RelayCase(relay, content if isinstance(content, str) else None, payload)
+    return relay, content if isinstance(content, str) else None, payload
 
 
 @functools.lru_cache(maxsize=256)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_case
+from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_parts
 from ciba_contracts.exchange import Exchange, Location, find_header
 from ciba_contracts.selection import api_of, is_post_to
 from ciba_contracts.validate.finding import Finding
@@ -177,18 +177,19 @@ class RelayPairer:
         if authlete is None:
             authlete = api_of(exchange.method, exchange.url) is not None
         if authlete:
-            case = relay_case(exchange)
-            if isinstance(case, str) or not case.relay.answers_client:
+            parts = relay_parts(exchange)
+            if isinstance(parts, str) or not parts[0].answers_client:
                 return []  # nothing to relay (no action, or USER_IDENTIFICATION)
+            relay, content, payload = parts
             keys = self._trace_keys(exchange)
-            auth_req_id = case.payload.get("authReqId")
-            if case.relay.action == "OK" and isinstance(auth_req_id, str):
+            auth_req_id = payload.get("authReqId")
+            if relay.action == "OK" and isinstance(auth_req_id, str):
                 keys = (("id", auth_req_id), *keys)
             # A pending Authlete leg is judged by its case and reported at its client leg:
             # it keeps neither headers, bodies nor the parsed answer. What a recording's
             # pending legs hold stays with the process, and it costs more than it seems:
             # keeping whole exchanges slowed a dense recording's reading by a quarter.
-            kept = RelayCase(case.relay, case.content, {})
+            kept = RelayCase(relay, content, {})
             where = (exchange.location, exchange.method, exchange.url, exchange.status)
             return self._arrive(where, keys, kept, self._authlete, self._client, at)
         if self.is_leg(exchange.method, exchange.url):
