@@ -24,7 +24,15 @@ from typing import Any, BinaryIO, TypeVar
 from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
 from ciba_contracts.config import Settings
 from ciba_contracts.report.model import Checked, Located, checked_store
-from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task, relay_located
+from ciba_contracts.run.tasks import (
+    Checks,
+    Partial,
+    Progress,
+    Task,
+    check_task,
+    relay_located,
+    relay_pairer,
+)
 from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import HAR, open_input
 from ciba_contracts.traffic.jsonstream import ArrayStream
@@ -80,7 +88,7 @@ def assemble(
         if len(group) == 1 and group[0].start is None and group[0].stop is None:
             out.append(parts[0])
             continue
-        out.append(_join(task, parts, checks))
+        out.append(_join(task, parts, checks, settings))
     return out
 
 
@@ -207,14 +215,16 @@ def _find_from(
         base += len(data)
 
 
-def _join(task: Task, parts: list[Partial], checks: Callable[[], Checks]) -> Partial:
+def _join(
+    task: Task, parts: list[Partial], checks: Callable[[], Checks], settings: Settings
+) -> Partial:
     """One file's slices as the partial result of reading it whole.
 
     ``checks`` gives the checks for reading again what the slices did not cover.
     Relay legs a slice left waiting are paired here, across slices, in file order.
     """
     out = Partial()
-    relays = _Relays(checks)
+    relays = _Relays(settings)
     entries = 0
     lines = 0
     expected: int | None = None
@@ -238,8 +248,8 @@ def _join(task: Task, parts: list[Partial], checks: Callable[[], Checks]) -> Par
 class _Relays:
     """The relay legs the slices of one file left waiting, paired across the slices."""
 
-    def __init__(self, checks: Callable[[], Checks]) -> None:
-        self._checks = checks
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._pairer: RelayPairer | None = None
         self._counts: RelayCounts | None = None
 
@@ -249,7 +259,7 @@ class _Relays:
         if part.relay_counts is None:
             return {}
         if self._pairer is None:
-            self._pairer = self._checks().pairer()
+            self._pairer = relay_pairer(self._settings)
             self._counts = RelayCounts()
         assert self._counts is not None
         self._counts.absorb(part.relay_counts)

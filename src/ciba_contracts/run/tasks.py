@@ -186,6 +186,15 @@ class Checks:
         return RelayPairer(self.relays, self.settings.relay_path, self.settings.correlate)
 
 
+def relay_pairer(settings: Settings) -> RelayPairer:
+    """A pairer of relay legs as :meth:`Checks.pairer` makes it, without the other checks
+    (joining the slices of a parallel run needs only this, and the rest takes a while)."""
+    select = settings.select or None
+    ignore = settings.ignore or None
+    checker = RelayChecker(settings.profile, select, ignore)
+    return RelayPairer(checker, settings.relay_path, settings.correlate)
+
+
 def _remembered(test: Callable[[str, str], T]) -> Callable[[str, str], T]:
     """``test`` with its answers kept: a recording calls the same few URLs again and again,
     and splitting one costs more than looking it up."""
