@@ -323,11 +323,14 @@ def test_openapi_document_refs_point_at_schema_files() -> None:
             assert target.is_file(), f"{where}: $ref {ref!r} names no file"
 
 
-@pytest.mark.parametrize("name", ["rules.yaml", "openapi/issue.openapi.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    ["rules.yaml", "openapi/issue.openapi.yaml", "relay.yaml", "result-code-families.yaml"],
+)
 def test_bundled_yaml_reads_as_safe_load_reads_it(name: str) -> None:
     # The package reads its YAML with libyaml's safe loader where it can, for start-up
     # time; what it gets must be what the pure-Python safe_load gets.
     from ciba_contracts.contract import schemas
 
     text = (schemas.schema_dir() / name).read_text(encoding="utf-8")
-    assert schemas._yaml_mapping(name) == yaml.safe_load(text)
+    assert schemas.yaml_mapping(name) == yaml.safe_load(text)

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
-from ciba_contracts.contract.schemas import schema_dir
+from ciba_contracts.contract.schemas import yaml_mapping
 
 __all__ = [
     "BODY_OAUTH_ERROR",
@@ -61,10 +59,7 @@ class Relay:
 @functools.cache
 def relays() -> Mapping[str, Mapping[str, Relay]]:
     """Every relay the table states: API name -> action -> :class:`Relay`."""
-    path = schema_dir() / RELAY_FILE
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(doc, Mapping):
-        raise ValueError(f"{RELAY_FILE}: expected a mapping at the top level")
+    doc = yaml_mapping(RELAY_FILE)
     common = doc.get("answer", {})
     media = frozenset(str(m).lower() for m in common.get("media_types", ()))
     no_store = bool(common.get("no_store", False))

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ciba_contracts.contract.schemas import _yaml_mapping, load_schema
+from ciba_contracts.contract.schemas import load_schema, yaml_mapping
 from ciba_contracts.jsondoc.render import render
 
 __all__ = [
@@ -77,7 +77,7 @@ def _codes() -> Mapping[str, str]:
 
 @functools.cache
 def _families_document() -> dict[str, Any]:
-    return _yaml_mapping(FAMILIES_FILE)
+    return yaml_mapping(FAMILIES_FILE)
 
 
 @functools.cache

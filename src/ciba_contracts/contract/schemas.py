@@ -78,7 +78,8 @@ def schema_for(
 _SAFE_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _yaml_mapping(name: str) -> dict[str, Any]:
+def yaml_mapping(name: str) -> dict[str, Any]:
+    """The bundled YAML file ``name`` (under :func:`schema_dir`), which must hold a mapping."""
     data = yaml.load((schema_dir() / name).read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     if not isinstance(data, dict):
         raise ValueError(f"{name} does not hold a mapping")
@@ -88,7 +89,7 @@ def _yaml_mapping(name: str) -> dict[str, Any]:
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the issue operation (its ``$ref`` left unresolved)."""
-    return _yaml_mapping(OPENAPI_FILE)
+    return yaml_mapping(OPENAPI_FILE)
 
 
 def openapi_path() -> Path:
@@ -185,7 +186,7 @@ def kind_files(kind: str) -> Mapping[Profile, str]:
 @functools.cache
 def rules_document() -> dict[str, Any]:
     """The rule catalog file, parsed."""
-    return _yaml_mapping(RULES_FILE)
+    return yaml_mapping(RULES_FILE)
 
 
 #: Schema file of the issue response at each level.
