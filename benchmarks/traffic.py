@@ -435,6 +435,20 @@ with open(sys.argv[1], "rb") as handle:
         pass
 """
 
+#: The least work of this design, in one process: start-up (imports, the checks built),
+#: the marker passes, and the wanted entries (issue calls and relay legs) decoded into
+#: exchanges, with nothing checked, paired or reported.
+LEAST_WORK = """
+import sys
+from ciba_contracts.config import Settings
+from ciba_contracts.run.tasks import Checks
+from ciba_contracts.traffic.har import read_har
+checks = Checks(Settings())
+with open(sys.argv[1], "rb") as handle:
+    for _ in read_har(handle, sys.argv[1], checks.wanted, None, checks.candidate):
+        pass
+"""
+
 OPENAPI_ROUTE = """
 import json, sys
 from contextlib import suppress
@@ -501,6 +515,8 @@ class Result:
     openapi_file_mb: float
     #: One process with ``--no-relay``: what relay pairing costs.
     no_relay: Measure | None = None
+    #: The reader alone (see ``LEAST_WORK``): the bound of this design.
+    least: Measure | None = None
 
     def ratios(self) -> dict[str, float]:
         """ciba-contracts' rate over each other route's (one process, and by default)."""
@@ -515,6 +531,9 @@ class Result:
             out["jobs-over-one"] = self.ciba_jobs.rate / self.ciba.rate
         if self.no_relay is not None:
             out["relay-cost"] = self.no_relay.rate / self.ciba.rate - 1
+        if self.least is not None:
+            out["least-over-ijson"] = self.least.rate / self.ijson.rate
+            out["one-over-least"] = self.ciba.rate / self.least.rate
         return out
 
     def targets(self) -> list[tuple[str, float, float, bool]]:
@@ -583,6 +602,7 @@ def run(args: argparse.Namespace, kind: str = "sparse-pretty") -> Result:
     routes = [
         ("ciba-contracts validate --jobs 1", [*base, "--jobs", "1"], size),
         ("ijson.basic_parse (bare pass)", [sys.executable, "-c", IJSON_PASS, str(path)], size),
+        ("least work (reading only)", [sys.executable, "-c", LEAST_WORK, str(path)], size),
     ]
     jobs_n = args.jobs if args.jobs > 1 else (auto if auto > 1 else 0)
     if jobs_n:
@@ -603,12 +623,12 @@ def run(args: argparse.Namespace, kind: str = "sparse-pretty") -> Result:
     # One run first, not counted: it writes the bytecode cache the measured runs read.
     measure("warm-up", [*base, "--jobs", "1"], size)
     measured = interleaved(args.repeat, routes)
-    ciba, ijson_run = measured[0], measured[1]
+    ciba, ijson_run, least = measured[0], measured[1], measured[2]
     if ciba.exit_code not in (0, 1):
         raise SystemExit(f"ciba-contracts validate failed with exit status {ciba.exit_code}")
-    jobs = measured[2] if jobs_n else None
+    jobs = measured[3] if jobs_n else None
     if auto > 1 and auto != jobs_n:
-        jobs = measured[3 if jobs_n else 2]
+        jobs = measured[4 if jobs_n else 3]
     no_relay = measured[-1] if args.no_relay else None
     if args.openapi_mb and args.openapi_mb < args.size_mb:
         small, _ = har_file(args.openapi_mb, args.seed, data, kind)
@@ -618,7 +638,18 @@ def run(args: argparse.Namespace, kind: str = "sparse-pretty") -> Result:
     route = [sys.executable, "-c", OPENAPI_ROUTE, str(small)]
     openapi = best_of(args.openapi_repeat, "json.load + openapi-core", route, small_size)
     return Result(
-        kind, str(path), size, counts, ciba, jobs, auto, ijson_run, openapi, small_size, no_relay
+        kind,
+        str(path),
+        size,
+        counts,
+        ciba,
+        jobs,
+        auto,
+        ijson_run,
+        openapi,
+        small_size,
+        no_relay,
+        least,
     )
 
 
@@ -635,6 +666,7 @@ def report(result: Result) -> str:
         result.ciba,
         *([result.ciba_jobs] if result.ciba_jobs else []),
         *([result.no_relay] if result.no_relay else []),
+        *([result.least] if result.least else []),
         result.ijson,
         result.openapi,
     ]
@@ -646,6 +678,11 @@ def report(result: Result) -> str:
         f"openapi-core route measured on {result.openapi_file_mb:.0f} MB of the same mix",
         f"  one process / openapi-core: {ratios['openapi-core']:.1f}x",
     ]
+    if "least-over-ijson" in ratios:
+        lines.append(
+            f"  least work / ijson bare pass: {ratios['least-over-ijson']:.2f}; "
+            f"one process / least work: {ratios['one-over-least']:.2f}"
+        )
     if "relay-cost" in ratios:
         lines.append(f"  relay pairing costs {ratios['relay-cost']:.0%} of one process's rate")
     for what, value, target, met in result.targets():
@@ -704,7 +741,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             document["targets"] = [
                 {"what": w, "value": v, "target": t, "met": m} for w, v, t, m in result.targets()
             ]
-            for key in ("ciba", "ciba_jobs", "ijson", "openapi", "no_relay"):
+            for key in ("ciba", "ciba_jobs", "ijson", "openapi", "no_relay", "least"):
                 if document[key] is not None:
                     document[key]["rate_mb_s"] = getattr(result, key).rate
             documents.append(document)
