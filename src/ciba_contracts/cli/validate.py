@@ -28,7 +28,7 @@ from ciba_contracts.report.json_report import summary_document
 from ciba_contracts.report.render import write_report
 from ciba_contracts.report.safe import printable
 from ciba_contracts.run import AUTO_JOBS, AUTO_MIN_MB, WorkersUnavailable, run
-from ciba_contracts.run.cluster import ClusterUnavailable
+from ciba_contracts.run.errors import ClusterUnavailable
 from ciba_contracts.traffic.storage import StorageError
 
 PROFILES = [p.value for p in Profile]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO, Generic, TypeVar
@@ -121,6 +120,8 @@ class SpillingList(Generic[T]):
             return
         if self._file is None:
             if self._path is None:
+                import tempfile  # only a run with very many findings spills them
+
                 handle, self._path = tempfile.mkstemp(prefix="ciba-contracts-", suffix=".findings")
                 os.close(handle)
                 self._cleanup = weakref.finalize(self, _remove, self._path)

@@ -26,6 +26,7 @@ from typing import Any
 from ciba_contracts.config import Settings
 from ciba_contracts.redact import redact_url
 from ciba_contracts.report.model import findings_store, located_from_row, located_row
+from ciba_contracts.run.errors import ClusterUnavailable
 from ciba_contracts.run.parallel import assemble, plan
 from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task
 from ciba_contracts.traffic import storage
@@ -43,10 +44,6 @@ _QUIET = (
     "distributed.nanny",
     "distributed.scheduler",
 )
-
-
-class ClusterUnavailable(RuntimeError):
-    """The scheduler cannot be reached, or was lost during the run; the message says which."""
 
 
 def run_on_cluster(

@@ -18,12 +18,22 @@ from typing import BinaryIO
 from ciba_contracts.config import Settings
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.report.model import RunReport, checked_store, mask_notes
+from ciba_contracts.run.errors import ClusterUnavailable, WorkersUnavailable
 from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task
 from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import STDIN
 from ciba_contracts.traffic.walk import is_directory, walk
 
-__all__ = ["AUTO_JOBS", "AUTO_MIN_MB", "WorkersUnavailable", "auto_jobs", "expand", "merge", "run"]
+__all__ = [
+    "AUTO_JOBS",
+    "AUTO_MIN_MB",
+    "ClusterUnavailable",
+    "WorkersUnavailable",
+    "auto_jobs",
+    "expand",
+    "merge",
+    "run",
+]
 
 
 def expand(inputs: Sequence[str]) -> Iterator[Task]:
@@ -42,10 +52,6 @@ AUTO_JOBS = 2
 #: Inputs smaller than this (in MB, all files together) are read by one process:
 #: starting workers costs more than it saves.
 AUTO_MIN_MB = 48
-
-
-class WorkersUnavailable(RuntimeError):
-    """``--jobs N`` was asked for and this system cannot start worker processes."""
 
 
 def auto_jobs(tasks: Sequence[Task]) -> int:
