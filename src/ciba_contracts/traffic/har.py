@@ -94,6 +94,11 @@ def read_har(
     )
 
 
+#: Entries turned away unparsed are reported in runs of at least this many (and the rest at
+#: the end): a record per run between two wanted entries cost several per cent of a dense
+#: recording's reading, and only their number is used (and the sign of life it gives).
+_SKIPPED_BATCH = 256
+
 #: Turns one parsed element into records.
 EntryConverter = Callable[[Any, Location, Wanted | None], Iterator[Record]]
 
@@ -126,7 +131,7 @@ def read_json_array(
     last: int | None = None
     unparsed = 0
     for element in elements:
-        if elements.unparsed != unparsed:
+        if elements.unparsed - unparsed >= _SKIPPED_BATCH:
             yield Skipped(Location(source), count=elements.unparsed - unparsed)
             unparsed = elements.unparsed
         if element is HEARTBEAT:
