@@ -188,7 +188,7 @@ class RelayPairer:
             # A pending Authlete leg is judged by its case and reported at its client leg:
             # it keeps neither headers, bodies nor the parsed answer. What a recording's
             # pending legs hold stays with the process, and it costs more than it seems:
-            # keeping whole exchanges slowed a dense recording's reading by a quarter.
+            # keeping whole exchanges made a dense recording's check about a fifth slower.
             kept = RelayCase(relay, content, {})
             where = (exchange.location, exchange.method, exchange.url, exchange.status)
             return self._arrive(where, keys, kept, self._authlete, self._client, at)
