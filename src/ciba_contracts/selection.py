@@ -15,7 +15,7 @@ import re
 from typing import Final
 from urllib.parse import urlsplit
 
-from ciba_contracts.contract.apis import ISSUE_API, apis, get_api
+from ciba_contracts.contract.apis import ISSUE_API, Api, apis, get_api
 
 __all__ = [
     "ISSUE_PATH_PATTERN",
@@ -47,8 +47,21 @@ RESULT_STATUSES: Final = frozenset(
 )
 
 
+#: An absolute URL urlsplit reads plainly: a scheme, ``://``, an authority without IPv6
+#: brackets, then the path (from its slash) up to a query, a fragment or the end.
+_PLAIN_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\[\]]*(/[^?#]*)?(?:[?#]|\Z)")
+
+
 def path_of(url_or_path: str) -> str:
     """The path of an absolute URL or of a path that may carry a query or fragment."""
+    if url_or_path[:1] > " " and url_or_path.isascii() and url_or_path.isprintable():
+        # The usual recorded URL, read as urlsplit reads it at a fifth of the cost (it runs
+        # for every wanted entry of a recording): urlsplit strips leading blanks and
+        # controls, drops tabs and line breaks and checks non-ASCII hosts, none of which
+        # a printable ASCII URL that starts with neither holds.
+        plain = _PLAIN_URL.match(url_or_path)
+        if plain is not None:
+            return plain.group(1) or ""
     if "://" in url_or_path or url_or_path.startswith("//"):
         try:
             return urlsplit(url_or_path).path
@@ -134,10 +147,36 @@ def api_of(method: str, url_or_path: str) -> str | None:
     Answers are kept: a recording calls the same few URLs again and again.
     """
     paths = matched_paths(url_or_path)
+    upper = method.upper()
+    any_api, by_group = _any_api()
+    for path in paths:
+        found = any_api.match(path)
+        if found is None:
+            continue
+        api = by_group[found.lastgroup or ""]
+        if api.method == upper and len(paths) == 1:
+            return api.name
+        break
+    else:
+        return None
+    # Several readings of the path, or a method another API of that path may have: the
+    # APIs in their order, as the contract lists them.
     for api in apis().values():
-        if method.upper() == api.method and any(api.pattern.search(p) for p in paths):
+        if upper == api.method and any(api.pattern.search(p) for p in paths):
             return api.name
     return None
+
+
+@functools.cache
+def _any_api() -> tuple[re.Pattern[str], dict[str, Api]]:
+    """One pattern for the paths of every API (a named group each), and the API of each group.
+
+    The APIs' patterns are anchored at both ends, so the first alternative that matches is
+    the first API, in the contract's order, whose pattern matches.
+    """
+    by_group = {f"a{number}": api for number, api in enumerate(apis().values())}
+    either = "|".join(f"(?P<{group}>{api.pattern.pattern})" for group, api in by_group.items())
+    return re.compile(either), by_group
 
 
 def kind_for_status(status: int) -> str | None:
