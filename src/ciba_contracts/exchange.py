@@ -125,8 +125,11 @@ _SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = 200
 
 def find_header(headers: Headers, name: str) -> str | None:
     """The first header called ``name`` (case-insensitive), or None."""
-    wanted = name.lower()
-    if not wanted.isascii():
+    found = _WANTED.get(name)
+    if found is None:
+        found = _wanted(name)
+    wanted, size = found
+    if size < 0:
         for key, value in headers:
             if key.lower() == wanted:
                 return value
@@ -134,8 +137,20 @@ def find_header(headers: Headers, name: str) -> str | None:
     # A name that lower-cases to ASCII keeps its length (no character of it expands), so
     # only names of the right length are lower-cased: this runs for several headers of
     # every exchange.
-    size = len(wanted)
     for key, value in headers:
         if len(key) == size and key.lower() == wanted:
             return value
     return None
+
+
+#: Names asked for, lower-cased, with their length (-1: not ASCII, compared in full). The
+#: names are the checks' own and a user's --correlate header: a handful.
+_WANTED: dict[str, tuple[str, int]] = {}
+
+
+def _wanted(name: str) -> tuple[str, int]:
+    wanted = name.lower()
+    found = (wanted, len(wanted) if wanted.isascii() else -1)
+    if len(_WANTED) < 256:
+        _WANTED[name] = found
+    return found
