@@ -4,8 +4,8 @@ Parsing a whole entry builds a Python object for every member: the timings,
 the cookies, the cache, each header as a dict. Most of that is never looked
 at. msgspec decodes an entry into the typed structs below instead, skipping
 every other member in C, and the exchange is built from them: on the dense
-recordings of ``benchmarks/traffic.py`` that is several times cheaper than
-``orjson.loads`` followed by :func:`~ciba_contracts.traffic.har.har_entry_record`.
+recordings of ``benchmarks/traffic.py`` that costs half of ``orjson.loads``
+followed by :func:`~ciba_contracts.traffic.har.har_entry_record`.
 
 The structs state the common shape only: strings where HAR has strings, an
 integer status, headers as ``{"name", "value"}`` objects. Anything else (a
@@ -13,10 +13,11 @@ header given as a pair, a status written ``"200"``, ``postData`` that is no
 object, a member of an unexpected type) fails the decode, and the entry is
 read the general way, which knows every shape recorders write and words every
 problem. So the structs never change a finding; they only make the usual
-entry cheaper. What msgspec does not check (the UTF-8 of members it skips,
-numbers out of a double's range there) is left to the caller, which decodes
-only bytes it knows to be ASCII or UTF-8, and to the general path, which reads
-such numbers as Python's ``json`` does, the same way for the members read here.
+entry cheaper. msgspec does not check the UTF-8 of members it skips: the
+caller decodes only bytes it knows to be ASCII or UTF-8. Numbers out of a
+double's range in skipped members (``1e400``), which orjson refuses, make no
+difference: the general path reads them as Python's ``json`` does, and the
+exchange holds none of them.
 """
 
 from __future__ import annotations
