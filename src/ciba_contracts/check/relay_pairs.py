@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_parts
+from ciba_contracts.contract.relay import Relay
 from ciba_contracts.exchange import Exchange, Location, find_header
 from ciba_contracts.selection import api_of, is_post_to
 from ciba_contracts.validate.finding import Finding
@@ -124,7 +125,10 @@ class PendingLeg:
 #: An Authlete leg as it waits: where it is and what it called (location, method, URL,
 #: status), which is all :meth:`RelayPairer.drain` hands on of it.
 _Bare = tuple[Location, str, str, int | None]
-_Leg = tuple[Exchange | _Bare, tuple[Key, ...], RelayCase | None, int]
+#: The relay and ``responseContent`` of an Authlete leg, made a :class:`RelayCase` only
+#: when the leg is paired or handed over (most legs of a recording never are).
+_Parts = tuple[Relay, str | None]
+_Leg = tuple[Exchange | _Bare, tuple[Key, ...], RelayCase | _Parts | None, int]
 
 
 @dataclass(slots=True)
@@ -166,18 +170,24 @@ class RelayPairer:
         return is_post_to(method, url, self.path)
 
     def feed(
-        self, exchange: Exchange, authlete: bool | None = None, at: int = 0
+        self,
+        exchange: Exchange,
+        authlete: bool | None = None,
+        at: int = 0,
+        api: str | None = None,
     ) -> list[tuple[Exchange, list[Finding]]]:
         """Take one exchange; the ``(client leg, findings)`` of a pair it completes, if any.
 
         ``authlete`` says the exchange is a call of Authlete (an issue call under a
         gateway path of ``--path-pattern``); by default its URL tells. ``at`` is
-        kept with a pending leg for :meth:`drain`.
+        kept with a pending leg for :meth:`drain`. ``api`` is what
+        :func:`~ciba_contracts.selection.api_of` says of the exchange's URL, when
+        the caller knows it already.
         """
         if authlete is None:
             authlete = api_of(exchange.method, exchange.url) is not None
         if authlete:
-            parts = relay_parts(exchange)
+            parts = relay_parts(exchange, api)
             if isinstance(parts, str) or not parts[0].answers_client:
                 return []  # nothing to relay (no action, or USER_IDENTIFICATION)
             relay, content, payload = parts
@@ -189,9 +199,8 @@ class RelayPairer:
             # it keeps neither headers, bodies nor the parsed answer. What a recording's
             # pending legs hold stays with the process, and it costs more than it seems:
             # keeping whole exchanges made a dense recording's check about a fifth slower.
-            kept = RelayCase(relay, content, {})
             where = (exchange.location, exchange.method, exchange.url, exchange.status)
-            return self._arrive(where, keys, kept, self._authlete, self._client, at)
+            return self._arrive(where, keys, (relay, content), self._authlete, self._client, at)
         if self.is_leg(exchange.method, exchange.url):
             keys = self._trace_keys(exchange)
             auth_req_id = _auth_req_id(exchange.body)
@@ -206,7 +215,7 @@ class RelayPairer:
         An Authlete leg comes without its headers and bodies (see :meth:`feed`).
         """
         legs = [
-            PendingLeg(leg_id, side is self._authlete, _exchange(where), keys, case, at)
+            PendingLeg(leg_id, side is self._authlete, _exchange(where), keys, _case(case), at)
             for side in (self._authlete, self._client)
             for leg_id, (where, keys, case, at) in side.legs.items()
         ]
@@ -233,7 +242,7 @@ class RelayPairer:
         self,
         exchange: Exchange | _Bare,
         keys: tuple[Key, ...],
-        case: RelayCase | None,
+        case: RelayCase | _Parts | None,
         mine: _Side,
         theirs: _Side,
         at: int = 0,
@@ -241,14 +250,15 @@ class RelayPairer:
         if not keys:
             self._count_unpaired(mine)
             return []
-        for key in keys:
-            other_id = theirs.index.get(key)
+        waiting = theirs.index
+        for key in keys if waiting else ():
+            other_id = waiting.get(key)
             if other_id is None:
                 continue
             other, _, other_case, _ = theirs.remove(other_id)
             # One of the two is a client leg, kept whole: the pair is reported there.
             client = other if case is not None else exchange
-            authlete_case = case if case is not None else other_case
+            authlete_case = _case(case if case is not None else other_case)
             assert isinstance(client, Exchange)
             assert authlete_case is not None
             self.counts.pairs += 1
@@ -287,6 +297,14 @@ class RelayPairer:
             if value:
                 keys.append(("corr", value.strip()))
         return tuple(keys)
+
+
+def _case(case: RelayCase | _Parts | None) -> RelayCase | None:
+    """A pending leg's case: a client leg's None, an Authlete leg's made from its parts."""
+    if case is None or isinstance(case, RelayCase):
+        return case
+    relay, content = case
+    return RelayCase(relay, content, {})
 
 
 def _exchange(leg: Exchange | _Bare) -> Exchange:

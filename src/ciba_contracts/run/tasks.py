@@ -166,6 +166,8 @@ class Checks:
 
             self.api_for = _last_answer_kept(by_path_end)
         api_for = self.api_for
+        #: Whether ``api_for`` answers what ``api_of`` says of the URL (no --path-pattern).
+        self.api_is_url_api = not settings.path_pattern
         #: What readers parse in full: calls of the chosen APIs (and legs of relays, below).
         self.wanted: Wanted = lambda method, url: api_for(method, url) is not None
         #: Whether to list every checked item (the JUnit report has a test case for each).
@@ -297,7 +299,7 @@ def _check_opened(
         if isinstance(record, Exchange):
             api = checks.api_for(record.method, record.url)
             if pairer is not None:
-                _pair(pairer, record, api is not None, partial)
+                _pair(pairer, record, api, checks.api_is_url_api, partial)
                 if api is None:
                     # A relay leg only: counted as before, as an exchange that is no issue call.
                     partial.summary.skipped += 1
@@ -335,14 +337,19 @@ def _check_opened(
         progress(source, _position(opened), size)
 
 
-def _pair(pairer: RelayPairer, record: Exchange, api_call: bool, partial: Partial) -> None:
+def _pair(
+    pairer: RelayPairer, record: Exchange, api: str | None, url_api: bool, partial: Partial
+) -> None:
     """Offer one exchange to the relay pairer; report the findings of a pair it completes.
 
-    ``api_call``: the exchange is a call of a chosen API (a gateway path under
-    ``--path-pattern`` included); otherwise the pairer reads its URL.
+    ``api``: the chosen API the exchange calls (a gateway path under ``--path-pattern``
+    included), None otherwise (the pairer reads its URL). ``url_api``: that API is the
+    one its URL names, so the pairer need not read the URL again.
     """
-    authlete = True if api_call else None
-    for client, found in pairer.feed(record, authlete=authlete, at=len(partial.findings)):
+    authlete = True if api is not None else None
+    known = api if url_api else None
+    found_at = len(partial.findings)
+    for client, found in pairer.feed(record, authlete=authlete, at=found_at, api=known):
         for located in relay_located(client, found):
             partial.add(located)
 
