@@ -92,15 +92,32 @@ def test_config_is_immutable() -> None:
 
 def test_every_result_code_is_documented_with_its_message() -> None:
     # Only codes Authlete's table holds, each with its documented message (rules A190
-    # and A191 stay quiet on every answer). The detail is the complete API's, whose
-    # placeholders are the most particular ones ("(mode = {Delivery Mode}, ...)").
+    # and A191 stay quiet on every answer). The fields are every one a message may fill,
+    # the complete API's included ("(mode = {Delivery Mode}, result = {Result})").
     for result in Result:
         assert re.fullmatch(r"A[0-9]{6}", result.code)
         assert documented_message(result.code) is not None, result
         for api in ("", "/backchannel/authentication/issue"):
-            message = result.message(api, "mode = poll, result = AUTHORIZED")
+            message = result.message(api, "a detail", mode="poll", result="AUTHORIZED")
             assert "{" not in message
             assert message_matches(result.code, message), message
+
+
+def test_messages_are_the_documented_ones_with_their_placeholders_filled() -> None:
+    # The wording is read from Authlete's table, not restated: only the fills are the
+    # stand-in's (and the generic client error's sentence, where the table names no code).
+    pushed = Result.COMPLETE_TOKENS_PUSHED.message(mode="push", result="AUTHORIZED")
+    assert pushed == (
+        "[A198003] Successfully generated tokens that are to be delivered to the client "
+        "notification endpoint (mode = push, result = AUTHORIZED)."
+    )
+    assert Result.CREDENTIALS_INVALID.message("/api/x", "1234") == (
+        "[A003204] /api/x, The API credentials do not match those of the service (API Key = 1234)."
+    )
+    assert Result.NOT_FOUND.message(detail="/nowhere") == (
+        "[A000201] Client Error: no API is available at /nowhere."
+    )
+    assert Result.CLIENT_ERROR.message(detail="a {brace}") == "[A000201] Client Error: a {brace}"
 
 
 def test_documented_codes_keep_their_documented_wording() -> None:

@@ -142,7 +142,8 @@ def complete_payload(
         return _server_error(Result.COMPLETE_NOT_ISSUED)
     result = str(fields["result"])
     mode = flow.delivery_mode
-    detail = f"mode = {mode.lower()}, result = {result}"
+    # The documented messages of A198001-A198004 name the delivery mode and the result.
+    filled = {"mode": mode.lower(), "result": result}
     body: dict[str, Any] = {
         "clientId": flow.client_id,
         "clientIdAliasUsed": False,
@@ -153,7 +154,7 @@ def complete_payload(
     authorized = result == "AUTHORIZED"
     if mode == "POLL" and not config.has_fault("notification-in-poll-mode"):
         code = Result.COMPLETE_TOKENS_LATER if authorized else Result.COMPLETE_ERROR_LATER
-        body.update(code.body(detail=detail), action="NO_ACTION")
+        body.update(code.body(**filled), action="NO_ACTION")
         return CompleteOutcome(_complete_faults(body, config), FlowState.COMPLETED)
     body.update(
         action="NOTIFICATION",
@@ -162,7 +163,7 @@ def complete_payload(
     )
     if mode == "PUSH" and authorized:
         tokens = _push_tokens(flow, str(fields["subject"]), now)
-        body.update(Result.COMPLETE_TOKENS_PUSHED.body(detail=detail))
+        body.update(Result.COMPLETE_TOKENS_PUSHED.body(**filled))
         body.update(
             accessToken=tokens["access_token"],
             idToken=tokens["id_token"],
@@ -171,14 +172,14 @@ def complete_payload(
         )
         content: dict[str, Any] = {"auth_req_id": flow.auth_req_id, **tokens}
     elif mode == "PUSH":
-        body.update(Result.COMPLETE_ERROR_PUSHED.body(detail=detail))
+        body.update(Result.COMPLETE_ERROR_PUSHED.body(**filled))
         error = "access_denied" if result == "ACCESS_DENIED" else "expired_token"
         content = {"auth_req_id": flow.auth_req_id, "error": error}
         if isinstance(fields.get("errorDescription"), str):
             content["error_description"] = fields["errorDescription"]
     else:
         code = Result.COMPLETE_TOKENS_LATER if authorized else Result.COMPLETE_ERROR_LATER
-        body.update(code.body(detail=detail))
+        body.update(code.body(**filled))
         content = {"auth_req_id": flow.auth_req_id}
     body["responseContent"] = _content(content)
     return CompleteOutcome(_complete_faults(body, config), FlowState.COMPLETED)
