@@ -19,6 +19,20 @@ def _masked_name(name: str) -> str:
     return redact_text(name)
 
 
+def _mask_place(item: Located | Checked) -> None:
+    """Mask where ``item`` was found (its source name and exchange), in place.
+
+    Set only when masking changed something: a frozen instance's setattr is slow,
+    and this runs per finding and per checked item.
+    """
+    source = _masked_name(item.source)
+    if source is not item.source:
+        object.__setattr__(item, "source", source)
+    exchange = redact_optional(item.exchange)
+    if exchange is not item.exchange:
+        object.__setattr__(item, "exchange", exchange)
+
+
 @dataclass(frozen=True, slots=True)
 class Located:
     """A finding and where it came from.
@@ -42,12 +56,7 @@ class Located:
         finding = redact_finding(self.finding)
         if finding is not self.finding:
             object.__setattr__(self, "finding", finding)
-        source = _masked_name(self.source)
-        if source is not self.source:
-            object.__setattr__(self, "source", source)
-        exchange = redact_optional(self.exchange)
-        if exchange is not self.exchange:
-            object.__setattr__(self, "exchange", exchange)
+        _mask_place(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's shape of one finding."""
@@ -137,12 +146,7 @@ class Checked:
 
     def __post_init__(self) -> None:
         # Masked as Located is, for the reports that list every checked item.
-        source = _masked_name(self.source)
-        if source is not self.source:
-            object.__setattr__(self, "source", source)
-        exchange = redact_optional(self.exchange)
-        if exchange is not self.exchange:
-            object.__setattr__(self, "exchange", exchange)
+        _mask_place(self)
 
 
 def checked_store() -> SpillingList[Checked]:
