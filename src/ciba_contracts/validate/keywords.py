@@ -95,12 +95,9 @@ class KeywordFindings:
         if check.keyword == "required":
             # Nothing to gain: a missing member's finding has no value to show.
             return functools.partial(self.finding_of, check)
-        key = (check.location, False, check.path)
-        known = self._known.get(key)
+        known = self._known.get((check.location, False, check.path))
         if known is None:
-            known = KnownPart.of(check.path, check.location, False)
-            if len(self._known) < KNOWN_LIMIT:
-                self._known[key] = known
+            known = self._learn(check.path, check.location, False)
         code, severity = known.code, known.severity
         where, inside = known.pointer, known.content_pointer
         wants_value, wants_actual = known.wants_value, known.wants_actual
@@ -159,12 +156,9 @@ class KeywordFindings:
         jsonschema-rs error or the plan's check, for the message if the rule
         quotes it.
         """
-        key = (location, content, path)
-        known = self._known.get(key)
+        known = self._known.get((location, content, path))
         if known is None:
-            known = KnownPart.of(path, location, content)
-            if len(self._known) < KNOWN_LIMIT:
-                self._known[key] = known
+            known = self._learn(path, location, content)
         value_text: str | None = None
         context: dict[str, object] = {}
         if not known.required:
@@ -189,6 +183,13 @@ class KeywordFindings:
         return Finding(
             known.code, known.severity, text, known.pointer, known.content_pointer, value_text
         )
+
+    def _learn(self, path: tuple[str | int, ...], location: str, content: bool) -> KnownPart:
+        """The part of a keyword's finding that does not depend on the value, kept (bounded)."""
+        known = KnownPart.of(path, location, content)
+        if len(self._known) < KNOWN_LIMIT:
+            self._known[(location, content, path)] = known
+        return known
 
     def _reported_failures(
         self,
