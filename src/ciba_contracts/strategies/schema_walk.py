@@ -110,7 +110,7 @@ def _parsed(text: str) -> Any:
 
 @functools.cache
 def _compiled(text: str) -> Any:
-    return jsonschema_rs.validator_for(orjson.loads(text))
+    return jsonschema_rs.validator_for(_parsed(text))
 
 
 def _subschema(value: Any) -> Subschema:
