@@ -44,10 +44,15 @@ def authenticate(client: AsgiClient, mode: str = "POLL", **extra: str) -> dict[s
     return json_of(client.post(V3_AUTH, json=request))
 
 
+def issue(client: AsgiClient, ticket: str, path: str = V3_ISSUE) -> dict[str, Any]:
+    """The issue API's answer for ``ticket``."""
+    return json_of(client.post(path, json={"ticket": ticket}))
+
+
 def issued_ticket(client: AsgiClient, mode: str = "POLL") -> tuple[str, dict[str, Any]]:
     """A ticket whose auth_req_id was issued, and the issue API's answer."""
     ticket = str(authenticate(client, mode)["ticket"])
-    return ticket, json_of(client.post(V3_ISSUE, json={"ticket": ticket}))
+    return ticket, issue(client, ticket)
 
 
 def complete(
@@ -74,7 +79,7 @@ def _answer_of(name: str, faults: tuple[str, ...] | None = None) -> tuple[str, d
     if fault.api == "fail":
         return "fail", fail(client, "unknown", "ACCESS_DENIED")
     if fault.api == "issue":
-        return "issue", json_of(client.post(V3_ISSUE, json={"ticket": "never-issued"}))
+        return "issue", issue(client, "never-issued")
     mode = {"notification-in-poll-mode": "POLL", "undocumented-result-code": "POLL"}.get(name)
     if mode is None:
         mode = "PING" if name == "ping-notification-with-error" else "PUSH"

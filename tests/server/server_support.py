@@ -21,9 +21,14 @@ V3_ISSUE: Final = f"/api/{SERVICE}/backchannel/authentication/issue"
 V2_AUTH: Final = "/api/backchannel/authentication"
 V2_ISSUE: Final = "/api/backchannel/authentication/issue"
 BEARER: Final = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
-BASIC: Final = {
-    "Authorization": "Basic " + base64.b64encode(":".join(DEFAULT_BASIC).encode()).decode()
-}
+
+
+def basic_auth(credentials: str) -> dict[str, str]:
+    """The Basic Authorization header of ``credentials`` (``KEY:SECRET``, or anything)."""
+    return {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
+
+
+BASIC: Final = basic_auth(":".join(DEFAULT_BASIC))
 GOOD_REQUEST: Final = {
     "parameters": "scope=openid&login_hint=john",
     "clientId": "26862190133482",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import threading
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from server_support import (
     V3_ISSUE,
     FakeClock,
     assert_result,
+    basic_auth,
     content_of,
     credentials_for,
     json_of,
@@ -211,11 +211,6 @@ def test_bad_authentication_fields_are_400(
     assert_result(client.post(V3_AUTH, json=fields, headers=BEARER), 400, code)
 
 
-def _basic(key: str, secret: str) -> dict[str, str]:
-    token = base64.b64encode(f"{key}:{secret}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
-
-
 CREDENTIAL_CASES = [
     # (path, headers, result code, challenge scheme)
     pytest.param(V3_ISSUE, {}, "A001202", "Bearer", id="v3-missing"),
@@ -225,12 +220,12 @@ CREDENTIAL_CASES = [
     pytest.param(V3_AUTH, {"Authorization": "Token x"}, "A001203", "Bearer", id="v3-auth-scheme"),
     pytest.param(V2_ISSUE, {}, "A001202", "Basic", id="v2-missing"),
     pytest.param(V2_ISSUE, BEARER, "A001203", "Basic", id="v2-bearer"),
-    pytest.param(V2_ISSUE, _basic("reference-key", "nope"), "A003204", "Basic", id="v2-secret"),
-    pytest.param(V2_ISSUE, _basic("nope", "reference-secret"), "A003204", "Basic", id="v2-key"),
+    pytest.param(V2_ISSUE, basic_auth("reference-key:nope"), "A003204", "Basic", id="v2-secret"),
+    pytest.param(V2_ISSUE, basic_auth("nope:reference-secret"), "A003204", "Basic", id="v2-key"),
     pytest.param(V2_AUTH, {"Authorization": "Basic !!!"}, "A001203", "Basic", id="v2-not-b64"),
     pytest.param(
         V2_AUTH,
-        {"Authorization": "Basic " + base64.b64encode(b"no-colon").decode()},
+        basic_auth("no-colon"),
         "A001203",
         "Basic",
         id="v2-no-colon",

@@ -9,7 +9,6 @@ documented code with its documented message.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -23,9 +22,19 @@ from family_support import (
     client_with,
     complete,
     fail,
+    issue,
     issued_ticket,
 )
-from server_support import V2_AUTH, V2_ISSUE, V3_AUTH, V3_ISSUE, AsgiClient, FakeClock, json_of
+from server_support import (
+    V2_AUTH,
+    V2_ISSUE,
+    V3_AUTH,
+    V3_ISSUE,
+    AsgiClient,
+    FakeClock,
+    basic_auth,
+    json_of,
+)
 
 from ciba_contracts.contract.result_codes import check_result_code, message_matches
 from ciba_contracts.server.tickets import MemoryTicketStore
@@ -44,13 +53,13 @@ def _auth(parameters: str, client_id: str | None = "1001", secret: str | None = 
 
 def _issue_twice(client: AsgiClient) -> dict[str, Any]:
     ticket, _ = issued_ticket(client)
-    return json_of(client.post(V3_ISSUE, json={"ticket": ticket}))
+    return issue(client, ticket)
 
 
 def _issue_completed(client: AsgiClient) -> dict[str, Any]:
     ticket, _ = issued_ticket(client)
     complete(client, ticket)
-    return json_of(client.post(V3_ISSUE, json={"ticket": ticket}))
+    return issue(client, ticket)
 
 
 def _issue_expired(client: AsgiClient) -> dict[str, Any]:
@@ -58,7 +67,7 @@ def _issue_expired(client: AsgiClient) -> dict[str, Any]:
     late = client_with(clock=clock)
     ticket = late.ticket()
     clock.advance(3600)
-    return json_of(late.post(V3_ISSUE, json={"ticket": ticket}))
+    return issue(late, ticket)
 
 
 class _BrokenStore(MemoryTicketStore):
@@ -71,7 +80,7 @@ def _issue_store_failed(client: AsgiClient) -> dict[str, Any]:
 
     config = ServerConfig()
     broken = AsgiClient(create_app(config, store=_BrokenStore(config.ticket_ttl, config.clock)))
-    return json_of(broken.post(V3_ISSUE, json={"ticket": "any"}))
+    return issue(broken, "any")
 
 
 def _complete_with(fields: dict[str, Any]) -> Answer:
@@ -134,7 +143,7 @@ ANSWERS: dict[str, tuple[str, Answer, str]] = {
     "issue-ok": ("issue", lambda c: issued_ticket(c)[1], "OK"),
     "issue-unknown": (
         "issue",
-        lambda c: json_of(c.post(V3_ISSUE, json={"ticket": "never-issued"})),
+        lambda c: issue(c, "never-issued"),
         "INVALID_TICKET",
     ),
     "issue-used": ("issue", _issue_twice, "INVALID_TICKET"),
@@ -184,16 +193,12 @@ def test_every_answer_keeps_the_result_code_rules(client: AsgiClient, case: str)
     assert check_result_code(api, answer) == [], answer
 
 
-def _basic(value: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(value.encode()).decode()}
-
-
 RESULT_OBJECTS = [
     pytest.param(V3_ISSUE, {}, b"{}", 401, id="no-credentials"),
     pytest.param(V3_ISSUE, {"Authorization": "Bearer wrong"}, b"{}", 401, id="wrong-token"),
     pytest.param(V3_FAIL, {"Authorization": "Basic abc"}, b"{}", 401, id="wrong-scheme"),
-    pytest.param(V2_ISSUE, _basic("key:wrong"), b"{}", 401, id="wrong-secret"),
-    pytest.param(V2_COMPLETE, _basic("no-colon"), b"{}", 401, id="no-colon"),
+    pytest.param(V2_ISSUE, basic_auth("key:wrong"), b"{}", 401, id="wrong-secret"),
+    pytest.param(V2_COMPLETE, basic_auth("no-colon"), b"{}", 401, id="no-colon"),
     pytest.param(V2_AUTH, None, b"{oops", 400, id="auth-not-json"),
     pytest.param(V2_AUTH, None, b"{}", 400, id="auth-no-parameters"),
     pytest.param(V2_AUTH, None, b'{"parameters": 1}', 400, id="auth-parameters-type"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ciba_contracts.cli.suite_report import emit_report, junit_text, report_options
+from ciba_contracts.cli.suite_report import emit_report, junit_text, report_options, rule_options
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.redact import redact_text
 from ciba_contracts.suite.findings import RecordedExchange, RecordedRequest, SuiteReport, redact
@@ -110,14 +110,7 @@ def _har_entry(
 @click.option("--client-id", help="Client of the test CIBA requests. [env: CIBA_CLIENT_ID]")
 @click.option("--client-secret", help="Its secret. [env: CIBA_CLIENT_SECRET]")
 @click.option("--login-hint", help="login_hint of the test requests. [env: CIBA_LOGIN_HINT]")
-@click.option(
-    "--profile",
-    type=click.Choice([p.value for p in Profile]),
-    envvar="CIBA_PROFILE",
-    default="ciba",
-    show_default=True,
-    help="Strictness level of the payload rules. [env: CIBA_PROFILE]",
-)
+@rule_options(Profile.CIBA, env=True)
 @click.option(
     "--strict-requests",
     is_flag=True,
@@ -129,13 +122,6 @@ def _har_entry(
         "[env: CIBA_STRICT_REQUESTS]"
     ),
 )
-@click.option(
-    "--select",
-    metavar="CODES",
-    help="Only these rules (codes, prefixes or names, comma-separated); opt-in rules by code. "
-    "[env: CIBA_SELECT]",
-)
-@click.option("--ignore", metavar="CODES", help="Leave these rules out. [env: CIBA_IGNORE]")
 @click.option(
     "--max-examples",
     type=click.IntRange(min=0),

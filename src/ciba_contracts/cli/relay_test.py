@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ciba_contracts.cli.stand_in_options import stand_in_credentials
-from ciba_contracts.cli.suite_report import emit_report, report_options
+from ciba_contracts.cli.suite_report import emit_report, report_options, rule_options
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import UnknownRuleError, enabled_rules
 from ciba_contracts.relay.runner import (
@@ -56,15 +56,7 @@ __all__ = ["relay_test"]
     show_default=True,
     help="Seconds the whole run may take; an AS that hangs is a finding, not a hang.",
 )
-@click.option(
-    "--profile",
-    type=click.Choice([p.value for p in Profile]),
-    default="authlete",
-    show_default=True,
-    help="Strictness level.",
-)
-@click.option("--select", metavar="CODES", help="Only these relay rules (codes or names).")
-@click.option("--ignore", metavar="CODES", help="Leave these rules out.")
+@rule_options(Profile.AUTHLETE)
 @report_options
 def relay_test(
     as_url: str,

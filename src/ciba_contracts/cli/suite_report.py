@@ -1,7 +1,8 @@
-"""What ``test`` and ``relay-test`` share: their report formats, options and output.
+"""What ``test`` and ``relay-test`` share: their rule and report options, and output.
 
-Both commands end in a :class:`SuiteReport`; it is written the same way
-whichever of them ran, so the formats and the ``--format``/``--output`` options
+Both commands hold answers to the rules at a profile and end in a
+:class:`SuiteReport`; it is written the same way whichever of them ran, so the
+``--profile``/``--select``/``--ignore`` and ``--format``/``--output`` options
 are stated here once.
 """
 
@@ -16,14 +17,44 @@ from xml.sax.saxutils import escape, quoteattr
 
 import click
 
+from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.suite.findings import SuiteReport
 
-__all__ = ["FORMATS", "emit_report", "junit_text", "report_options"]
+__all__ = ["FORMATS", "emit_report", "junit_text", "report_options", "rule_options"]
 
 #: Report formats of a live run; sarif and gitlab are written by suite.ci_reports.
 FORMATS = ("text", "json", "junit", "sarif", "gitlab")
 
 _Command = TypeVar("_Command", bound=Callable[..., object])
+
+
+def rule_options(default: Profile, *, env: bool = False) -> Callable[[_Command], _Command]:
+    """``--profile``, ``--select`` and ``--ignore``; with ``env``, the help names the
+    ``CIBA_*`` variables the command also reads them from."""
+
+    def note(name: str) -> str:
+        return f" [env: CIBA_{name}]" if env else ""
+
+    def decorate(command: _Command) -> _Command:
+        command = click.option(
+            "--ignore", metavar="CODES", help="Leave these rules out." + note("IGNORE")
+        )(command)
+        command = click.option(
+            "--select",
+            metavar="CODES",
+            help="Only these rules (codes, prefixes or names, comma-separated); opt-in rules "
+            "by code." + note("SELECT"),
+        )(command)
+        return click.option(
+            "--profile",
+            type=click.Choice([p.value for p in Profile]),
+            envvar="CIBA_PROFILE" if env else None,
+            default=default.value,
+            show_default=True,
+            help="Strictness level of the rules." + note("PROFILE"),
+        )(command)
+
+    return decorate
 
 
 def report_options(command: _Command) -> _Command:

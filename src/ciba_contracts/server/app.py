@@ -341,7 +341,7 @@ def create_app(
                 expires_at=config.clock() + config.ticket_ttl,
             )
             flows.open(ticket, flow)
-        return respond.payload(orjson.dumps(apply_authentication_faults(payload, config.faults)))
+        return respond.payload(orjson.dumps(apply_authentication_faults(payload, config)))
 
     async def issue(request: Request, fields: dict[str, Any]) -> Response:
         if "ticket" not in fields:
@@ -360,7 +360,7 @@ def create_app(
             # INTERNAL_SERVER_ERROR, so the AS can relay a proper OAuth error.
             logger.exception("ticket store failed")
             payload = error_payload(config, Result.ISSUE_STORE_FAILED, Action.INTERNAL_SERVER_ERROR)
-            return respond.payload(render_payload(payload, config.faults))
+            return respond.payload(render_payload(payload, config))
         if status is TicketStatus.UNKNOWN and config.has_fault("accept-unknown-ticket"):
             status = TicketStatus.VALID
         if status is TicketStatus.EXPIRED and config.has_fault("accept-expired-ticket"):
@@ -376,7 +376,7 @@ def create_app(
             payload = error_payload(config, Result.ISSUE_TICKET_EXPIRED, Action.INVALID_TICKET)
         else:
             payload = error_payload(config, _spent(flows.get(ticket)), Action.INVALID_TICKET)
-        return respond.payload(render_payload(payload, config.faults))
+        return respond.payload(render_payload(payload, config))
 
     async def fail(request: Request, fields: dict[str, Any]) -> Response:
         payload = fail_payload(fields, config)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
 import orjson
 
+from ciba_contracts.server.config import ServerConfig
 from ciba_contracts.server.results import AUTHENTICATION_API, Result
 
 __all__ = ["AuthenticationOutcome", "apply_authentication_faults", "process_authentication_request"]
@@ -285,20 +285,20 @@ def process_authentication_request(
     )
 
 
-def apply_authentication_faults(body: dict[str, Any], faults: Collection[str]) -> dict[str, Any]:
+def apply_authentication_faults(body: dict[str, Any], config: ServerConfig) -> dict[str, Any]:
     """The answer with the authentication API's payload faults applied."""
     action = body.get("action")
     if action == "USER_IDENTIFICATION":
-        if "missing-ticket" in faults:
+        if config.has_fault("missing-ticket"):
             body.pop("ticket", None)
-        if "scopes-without-openid" in faults:
+        if config.has_fault("scopes-without-openid"):
             body["scopes"] = [s for s in body.get("scopes", []) if s.get("name") != "openid"]
         return body
-    if "authentication-error-without-content" in faults:
+    if config.has_fault("authentication-error-without-content"):
         body.pop("responseContent", None)
-    elif action == "UNAUTHORIZED" and "unauthorized-error-code" in faults:
+    elif action == "UNAUTHORIZED" and config.has_fault("unauthorized-error-code"):
         body["responseContent"] = _with_error(body["responseContent"], "unauthorized_client")
-    elif action == "BAD_REQUEST" and "bad-request-error-code" in faults:
+    elif action == "BAD_REQUEST" and config.has_fault("bad-request-error-code"):
         body["responseContent"] = _with_error(body["responseContent"], "access_denied")
     return body
 

@@ -25,7 +25,7 @@ from schemathesis.core.failures import Failure as _StFailure
 
 from ciba_contracts.check.exchange import check_exchange
 from ciba_contracts.contract.actions import Action
-from ciba_contracts.contract.apis import ISSUE_API
+from ciba_contracts.contract.apis import ISSUE_API, get_api
 from ciba_contracts.contract.rules import RULES, rule_named
 from ciba_contracts.contract.schemas import openapi_path, strict_openapi_path
 from ciba_contracts.redact import redact_finding
@@ -147,11 +147,13 @@ def load_schema(target: Target) -> Any:
 
 
 def _operation(schema: Any, target: Target) -> Any:
+    # The issue operation of the target's API version, by the path the document states.
+    path, method = target.path_of(ISSUE_API), get_api(ISSUE_API).method
     for result in schema.get_all_operations():
         operation = result.ok()
-        if operation.definition.raw.get("operationId") == target.issue_operation_id:
+        if operation.path == path and operation.method.upper() == method:
             return operation
-    raise LookupError(target.issue_operation_id)
+    raise LookupError(f"{method} {path}")
 
 
 def _recorded(response: Any) -> RecordedRequest | None:

@@ -151,7 +151,7 @@ class Probe:
                 "clientSecret": target.client_secret,
             }
         )
-        response, recorded = self.post(target.authentication_url, body)
+        response, recorded = self.post(target.url_of("authentication"), body)
         payload = json_body(response)
         ticket = payload.get("ticket") if isinstance(payload, dict) else None
         if response.status_code != 200 or not isinstance(ticket, str) or not ticket:
@@ -175,14 +175,15 @@ class Probe:
         _, _, payload = self.issue(ticket)
         return ticket if payload.get("action") == Action.OK else None
 
-    def call(self, url: str, fields: dict[str, Any]) -> Called:
-        """POST ``fields`` as JSON; returns the answer, the request and its object ({} if none)."""
-        response, recorded = self.post(url, orjson.dumps(fields))
+    def call(self, api: str, fields: dict[str, Any]) -> Called:
+        """POST ``fields`` as JSON to ``api``; returns the answer, the request and its object
+        ({} if none)."""
+        response, recorded = self.post(self.target.url_of(api), orjson.dumps(fields))
         return response, recorded, payload_of(json_body(response))
 
     def issue(self, ticket: Any) -> Called:
         """Redeem ``ticket`` at the issue API."""
-        return self.call(self.target.issue_url, {"ticket": ticket})
+        return self.call(ISSUE_API, {"ticket": ticket})
 
     def complete(self, ticket: str) -> Called:
         """Tell the complete API that the end-user authorized the flow of ``ticket``.
@@ -190,11 +191,11 @@ class Probe:
         The subject is the login hint's: the end-user the test client names.
         """
         fields = {"ticket": ticket, "result": "AUTHORIZED", "subject": self.target.login_hint}
-        return self.call(self.target.complete_url, fields)
+        return self.call("complete", fields)
 
     def abandon(self, ticket: str, reason: str = "ACCESS_DENIED") -> Called:
         """Have the fail API build the error for the flow of ``ticket`` (and delete the ticket)."""
-        return self.call(self.target.fail_url, {"ticket": ticket, "reason": reason})
+        return self.call("fail", {"ticket": ticket, "reason": reason})
 
     def expect_refused(self, ticket: Any, rule: str, **context: object) -> None:
         """Redeem ``ticket``, which must not be redeemable; ``rule`` broke if it gives OK."""

@@ -10,6 +10,7 @@ from typing import Final
 
 import httpx
 
+from ciba_contracts.contract.apis import ISSUE_API
 from ciba_contracts.redact import redact_url
 from ciba_contracts.suite.findings import SuiteReport
 from ciba_contracts.suite.scenarios import run_scenarios
@@ -104,11 +105,11 @@ def check_reachable(target: Target, timeout: float = 10.0) -> float:
     Returns how long the answer took, in seconds.
     """
     # A base URL may carry user information; the error message is output.
-    shown = redact_url(target.issue_url)
+    shown = redact_url(target.url_of(ISSUE_API))
     started = time.monotonic()
     try:
         httpx.post(
-            target.issue_url,
+            target.url_of(ISSUE_API),
             content=b"{}",
             headers={"Content-Type": "application/json"},
             timeout=timeout,

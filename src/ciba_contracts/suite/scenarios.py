@@ -23,6 +23,7 @@ import httpx
 import orjson
 
 from ciba_contracts.contract.actions import Action
+from ciba_contracts.contract.apis import ISSUE_API
 from ciba_contracts.suite.findings import ContractFailure, RecordedRequest, Recorder
 from ciba_contracts.suite.flow_scenarios import FLOW_SCENARIOS
 from ciba_contracts.suite.probe import Probe, ScenarioStop, json_body, payload_of
@@ -53,7 +54,7 @@ def _form_body(probe: Probe) -> None:
     # Both vendor documents list application/x-www-form-urlencoded beside JSON.
     ticket = probe.ticket()
     response, recorded = probe.post(
-        probe.target.issue_url,
+        probe.target.url_of(ISSUE_API),
         urllib.parse.urlencode({"ticket": ticket}).encode("ascii"),
         content_type="application/x-www-form-urlencoded",
     )
@@ -105,7 +106,9 @@ def _malformed_bodies(probe: Probe) -> None:
     # answer but OK keeps its contract. A 400 is the project's own wish (strict requests).
     for what, body, content_type in _MALFORMED:
         try:
-            response, recorded = probe.post(probe.target.issue_url, body, content_type=content_type)
+            response, recorded = probe.post(
+                probe.target.url_of(ISSUE_API), body, content_type=content_type
+            )
         except ScenarioStop:
             continue
         if payload_of(json_body(response)).get("action") == Action.OK:
@@ -128,7 +131,7 @@ def _credentials(probe: Probe) -> None:
     ):
         try:
             response, recorded = probe.post(
-                probe.target.issue_url, body, authorization=authorization
+                probe.target.url_of(ISSUE_API), body, authorization=authorization
             )
         except ScenarioStop:
             continue

@@ -168,40 +168,15 @@ class Target:
         """A copy with ``changes`` applied."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
-    def url_of(self, api: str) -> str:
-        """Absolute URL of ``api`` (``issue``, ``authentication``...) for this API version.
-
-        The path is the OpenAPI document's, so a path is stated once.
-        """
+    def path_of(self, api: str) -> str:
+        """The OpenAPI path template of ``api`` (``issue``, ``authentication``...) for this
+        API version, as the document states it, so a path is stated once."""
         v3 = self.api_version == 3
-        path = next(p for p in get_api(api).paths if ("{serviceId}" in p) == v3)
-        return self.base_url + path.replace("{serviceId}", self.service_id)
+        return next(p for p in get_api(api).paths if ("{serviceId}" in p) == v3)
 
-    @property
-    def issue_url(self) -> str:
-        """Absolute URL of the issue API."""
-        return self.url_of("issue")
-
-    @property
-    def authentication_url(self) -> str:
-        """Absolute URL of the backchannel authentication API (which hands out tickets)."""
-        return self.url_of("authentication")
-
-    @property
-    def fail_url(self) -> str:
-        """Absolute URL of the fail API (which builds the error and deletes the ticket)."""
-        return self.url_of("fail")
-
-    @property
-    def complete_url(self) -> str:
-        """Absolute URL of the complete API (which ends the flow of an issued ticket)."""
-        return self.url_of("complete")
-
-    @property
-    def issue_operation_id(self) -> str:
-        """The OpenAPI operationId of the issue operation for this version."""
-        suffix = "" if self.api_version == 3 else "_v2"
-        return f"backchannel_authentication_issue_api{suffix}"
+    def url_of(self, api: str) -> str:
+        """Absolute URL of ``api`` for this API version."""
+        return self.base_url + self.path_of(api).replace("{serviceId}", self.service_id)
 
     @property
     def authorization(self) -> str:
