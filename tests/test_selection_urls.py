@@ -9,34 +9,20 @@ queries and fragments before any path, doubled slashes, path parameters).
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ciba_contracts.contract.apis import apis
-from ciba_contracts.selection import api_of, matched_paths, path_of
-
-
-def general_path(url_or_path: str) -> str:
-    """The path as urlsplit gives it (and as a bare path is cut), without the quick reading."""
-    if "://" in url_or_path or url_or_path.startswith("//"):
-        try:
-            return urlsplit(url_or_path).path
-        except ValueError:
-            authority_on = url_or_path.split("//", 1)[1]
-            found = re.search(r"[/?#]", authority_on)
-            url_or_path = authority_on[found.start() :] if found else ""
-    return re.split(r"[?#]", url_or_path, maxsplit=1)[0]
+from ciba_contracts.selection import (
+    _api_one_by_one,
+    _path_by_urlsplit,
+    api_of,
+    matched_paths,
+    path_of,
+)
 
 
 def general_api(method: str, url_or_path: str) -> str | None:
-    paths = matched_paths(url_or_path)
-    for api in apis().values():
-        if method.upper() == api.method and any(api.pattern.search(p) for p in paths):
-            return api.name
-    return None
+    return _api_one_by_one(method.upper(), matched_paths(url_or_path))
 
 
 PIECES = [
@@ -88,7 +74,7 @@ templates = st.builds(
 @given(st.one_of(urls, templates))
 def test_path_of_reads_every_url_as_urlsplit_does(url: str) -> None:
     try:
-        expected = general_path(url)
+        expected = _path_by_urlsplit(url)
     except ValueError:
         return  # urlsplit refuses the URL in another way: path_of raises as it did
     assert path_of(url) == expected

@@ -62,6 +62,11 @@ def path_of(url_or_path: str) -> str:
         plain = _PLAIN_URL.match(url_or_path)
         if plain is not None:
             return plain.group(1) or ""
+    return _path_by_urlsplit(url_or_path)
+
+
+def _path_by_urlsplit(url_or_path: str) -> str:
+    """The path as urlsplit reads it, a bare path cut at its query: the general reading."""
     if "://" in url_or_path or url_or_path.startswith("//"):
         try:
             return urlsplit(url_or_path).path
@@ -159,10 +164,17 @@ def api_of(method: str, url_or_path: str) -> str | None:
         break
     else:
         return None
-    # Several readings of the path, or a method another API of that path may have: the
-    # APIs in their order, as the contract lists them.
+    # Several readings of the path, or a method another API of that path may have.
+    return _api_one_by_one(upper, paths)
+
+
+def _api_one_by_one(upper_method: str, paths: tuple[str, ...]) -> str | None:
+    """The first API, in the contract's order, called by ``upper_method`` on one of ``paths``.
+
+    :func:`api_of`'s general reading, which its single pattern of every API stands in for.
+    """
     for api in apis().values():
-        if upper == api.method and any(api.pattern.search(p) for p in paths):
+        if upper_method == api.method and any(api.pattern.search(p) for p in paths):
             return api.name
     return None
 

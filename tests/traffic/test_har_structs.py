@@ -276,3 +276,19 @@ def test_an_empty_text_with_a_size_is_noted_as_the_general_reading_notes_it() ->
         decoded = decode_entry(raw)
         assert decoded is not None
         assert records(decoded) == general(raw), size
+
+
+def test_a_size_beyond_64_bits_is_no_byte_count_whichever_parser_read_it() -> None:
+    # orjson reads it as a float; the stdlib fallback (an entry holding 1e400) as an int.
+    # The status written as a string keeps the entry from the structs.
+    for size in (b"36893488147419103232", b"5"):
+        raw = (
+            b'{"time": 1e400, "request": {"method": "POST", "url": "https://x/issue"},'
+            b' "response": {"status": "200", "content": {"text": "", "size": ' + size + b"}}}"
+        )
+        har = b'{"log": {"entries": [\n' + raw + b"\n]}}"
+        found = list(read_har(io.BytesIO(har), "x.har", wanted, None, (b"/issue",)))
+        assert [type(r) for r in found] == [Exchange]
+        assert isinstance(found[0], Exchange)
+        expected = None if size != b"5" else "`response.content.text` is empty but `size` is 5"
+        assert found[0].body_note == expected

@@ -174,7 +174,7 @@ class Checks:
         self.list_items = settings.format == "junit"
         self.relays: RelayChecker | None = None
         if settings.relay:
-            self.relays = RelayChecker(settings.profile, select, ignore)
+            self.relays = _relay_checker(settings)
             leg = _remembered(self.pairer().is_leg)
             self.wanted = lambda method, url: api_for(method, url) is not None or leg(method, url)
             if self.candidate is not None:
@@ -185,16 +185,22 @@ class Checks:
     def pairer(self) -> RelayPairer:
         """A pairer of relay legs for one input (legs pair within one input only)."""
         assert self.relays is not None
-        return RelayPairer(self.relays, self.settings.relay_path, self.settings.correlate)
+        return relay_pairer(self.settings, self.relays)
 
 
-def relay_pairer(settings: Settings) -> RelayPairer:
-    """A pairer of relay legs as :meth:`Checks.pairer` makes it, without the other checks
-    (joining the slices of a parallel run needs only this, and the rest takes a while)."""
-    select = settings.select or None
-    ignore = settings.ignore or None
-    checker = RelayChecker(settings.profile, select, ignore)
+def relay_pairer(settings: Settings, checker: RelayChecker | None = None) -> RelayPairer:
+    """A pairer of relay legs judging with ``checker`` (by default one made for ``settings``).
+
+    Joining the slices of a parallel run needs only this, without the other checks of
+    :class:`Checks`, which take a while to make.
+    """
+    if checker is None:
+        checker = _relay_checker(settings)
     return RelayPairer(checker, settings.relay_path, settings.correlate)
+
+
+def _relay_checker(settings: Settings) -> RelayChecker:
+    return RelayChecker(settings.profile, settings.select or None, settings.ignore or None)
 
 
 def _remembered(test: Callable[[str, str], T]) -> Callable[[str, str], T]:

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ciba_contracts.jsondoc.render import truncate
-from ciba_contracts.traffic.bodies import BodyError, from_base64, text_bytes
+from ciba_contracts.traffic.bodies import BodyError
 from ciba_contracts.traffic.common import (
     PROBLEM_RULES,
     RecordedRequest,
     read_request,
-    received_body,
     recorded_status,
 )
 from ciba_contracts.traffic.exchange import (
@@ -31,6 +30,7 @@ from ciba_contracts.traffic.exchange import (
     Wanted,
     header_pairs,
 )
+from ciba_contracts.traffic.har_content import response_body, text_body
 from ciba_contracts.traffic.har_structs import HarEntry, decode_entry, entry_records
 from ciba_contracts.traffic.jsonstream import (
     HEARTBEAT,
@@ -193,25 +193,19 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
         yield recorded.exchange(location, None, headers)
         return
     body: bytes | None
-    note: str | None = None
+    note: str | None
     if not isinstance(content, dict):
         body, note = None, "the entry has no `response.content`"
     else:
         text = content.get("text")
-        size = content.get("size")
-        if text is None:
-            body, note = None, "`response.content.text` is missing"
-        elif not isinstance(text, str):
+        if text is not None and not isinstance(text, str):
             yield _bad(location, "`response.content.text` must be a string")
             return
-        elif not text and isinstance(size, int) and size > 0:
-            body, note = None, f"`response.content.text` is empty but `size` is {size}"
-        else:
-            try:
-                body = received_body(_decoded(content, text), headers)
-            except BodyError as exc:
-                yield _bad(location, f"`response.content`: {exc}")
-                return
+        try:
+            body, note = response_body(text, content.get("encoding"), content.get("size"), headers)
+        except BodyError as exc:
+            yield _bad(location, f"`response.content`: {exc}")
+            return
     yield recorded.exchange(location, code, headers, body, note)
 
 
@@ -221,14 +215,7 @@ def _post_data(post: Any) -> bytes | None:
     text = post.get("text")
     if not isinstance(text, str):
         return None
-    return _decoded(post, text)
-
-
-def _decoded(holder: dict[str, Any], text: str) -> bytes:
-    """The ``text`` of a ``postData`` or ``content`` object as bytes (base64 when it says so)."""
-    if holder.get("encoding") == "base64":
-        return from_base64(text)
-    return text_bytes(text)
+    return text_body(text, post.get("encoding"))
 
 
 def _bad(location: Location, why: str) -> InputProblem:

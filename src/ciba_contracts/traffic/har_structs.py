@@ -27,8 +27,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from ciba_contracts.traffic.bodies import BodyError, from_base64, text_bytes
-from ciba_contracts.traffic.common import received_body
+from ciba_contracts.traffic.bodies import BodyError
 from ciba_contracts.traffic.exchange import (
     ENTRY_UNREADABLE,
     Exchange,
@@ -38,12 +37,9 @@ from ciba_contracts.traffic.exchange import (
     Skipped,
     Wanted,
 )
+from ciba_contracts.traffic.har_content import response_body, text_body
 
 __all__ = ["HarEntry", "decode_entry", "entry_records"]
-
-
-#: The largest integer orjson reads as one (beyond it, a float).
-_U64 = 2**64 - 1
 
 
 class _Header(msgspec.Struct, gc=False):
@@ -102,15 +98,6 @@ def _pairs(headers: list[_Header] | None) -> tuple[tuple[str, str], ...]:
     return tuple([(header.name, header.value) for header in headers])
 
 
-def _body_of(holder: _Text) -> bytes:
-    """The text of a ``postData`` or ``content`` object as bytes (base64 when it says so)."""
-    text = holder.text
-    assert text is not None
-    if holder.encoding == "base64":
-        return from_base64(text)
-    return text_bytes(text)
-
-
 def entry_records(entry: HarEntry, location: Location, wanted: Wanted | None) -> Iterator[Record]:
     """The records of a decoded entry, exactly as the general reading makes them."""
     request = entry.request
@@ -122,7 +109,7 @@ def entry_records(entry: HarEntry, location: Location, wanted: Wanted | None) ->
     request_body: bytes | None = None
     if post is not None and post.text is not None:
         try:
-            request_body = _body_of(post)
+            request_body = text_body(post.text, post.encoding)
         except BodyError:
             request_body = None
     request_headers = _pairs(request.headers)
@@ -135,21 +122,14 @@ def entry_records(entry: HarEntry, location: Location, wanted: Wanted | None) ->
         return
     content = response.content
     body: bytes | None = None
-    note: str | None = None
+    note: str | None
     if content is None:
         note = "the entry has no `response.content`"
     else:
-        text = content.text
-        size = content.size
-        if text is None:
-            note = "`response.content.text` is missing"
-        elif not text and isinstance(size, int) and 0 < size <= _U64:
-            note = f"`response.content.text` is empty but `size` is {size}"
-        else:
-            try:
-                body = received_body(_body_of(content), headers)
-            except BodyError as exc:
-                message = f"`response.content`: {exc}"
-                yield InputProblem(location, ENTRY_UNREADABLE, message)
-                return
+        try:
+            body, note = response_body(content.text, content.encoding, content.size, headers)
+        except BodyError as exc:
+            message = f"`response.content`: {exc}"
+            yield InputProblem(location, ENTRY_UNREADABLE, message)
+            return
     yield Exchange(location, method, url, code, request_headers, headers, body, request_body, note)

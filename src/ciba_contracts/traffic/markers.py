@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import stringzilla
+from ciba_contracts.traffic.streambuffer import find_bytes
 
 #: The escape of a character below U+0080, and the escaped slash.
 _ASCII_ESCAPE = re.compile(rb"\\(?:u00([0-7][0-9a-fA-F])|/)")
@@ -27,13 +27,6 @@ _ASCII_ESCAPE = re.compile(rb"\\(?:u00([0-7][0-9a-fA-F])|/)")
 _LONGEST_SPELLING = 6
 #: What follows ``\u00`` in the escape of an ASCII character.
 _ASCII_HIGH_DIGITS = frozenset(b"01234567")
-
-
-def find_marker(data: bytes, marker: bytes, start: int, end: int | None = None) -> int:
-    """``data.find(marker, start, end)``, several times faster on long inputs."""
-    text = stringzilla.Str(data)
-    found: int = text.find(marker, start) if end is None else text.find(marker, start, end)
-    return found
 
 
 def escape_markers(markers: Sequence[bytes]) -> tuple[bytes, ...]:
@@ -101,7 +94,7 @@ class MarkerSearch:
         start = max(pos, self._resume[index] - base)
         escape = index >= self._plain
         while True:
-            at = find_marker(data, needle, start)
+            at = find_bytes(data, needle, start)
             if at >= 0 and escape and not self._may_spell(data, at):
                 start = at + 1
                 continue
@@ -172,7 +165,7 @@ class MarkerSearch:
                 window = data[max(pos, at - self._reach) : min(end, at + self._reach)]
                 if holds_escaped(window, self.markers):
                     return True
-                at = find_marker(data, escape, at + 1, end)
+                at = find_bytes(data, escape, at + 1, end)
         return False
 
     def _may_spell(self, data: bytes, at: int) -> bool:

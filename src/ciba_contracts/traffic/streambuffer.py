@@ -14,9 +14,12 @@ from typing import BinaryIO
 
 import stringzilla
 
-#: ``data.count(needle, start, end)``, with SIMD: about twice as fast as ``bytes.count`` on
-#: the newlines of a large window.
-_count = stringzilla.count
+#: ``data.find``, ``data.rfind`` and ``data.count`` (needle, start, end) with SIMD, for the
+#: stream readers: several times faster than ``bytes`` or a regex on long windows and for
+#: needles of blanks (pretty-printed JSON is full of them), twice as fast on newlines.
+find_bytes = stringzilla.find
+rfind_bytes = stringzilla.rfind
+count_bytes = stringzilla.count
 
 
 class Buffer:
@@ -51,7 +54,7 @@ class Buffer:
         keep_from = max(0, min(keep_from, len(self.data)))
         if keep_from:
             if keep_from > self._counted:
-                self._newlines += _count(self.data, b"\n", self._counted, keep_from)
+                self._newlines += count_bytes(self.data, b"\n", self._counted, keep_from)
                 self._counted = keep_from
             self._counted -= keep_from
             self.data = b"".join((memoryview(self.data)[keep_from:], block))
@@ -67,7 +70,7 @@ class Buffer:
     def line_at(self, pos: int) -> int:
         """1-based line of ``data[pos]``; positions asked for must not go backwards."""
         if pos > self._counted:
-            self._newlines += _count(self.data, b"\n", self._counted, pos)
+            self._newlines += count_bytes(self.data, b"\n", self._counted, pos)
             self._counted = pos
         return self._newlines + 1
 

@@ -14,22 +14,20 @@ from __future__ import annotations
 import re
 
 import msgspec
-import stringzilla
 
 from ciba_contracts.traffic.markers import MarkerSearch
-from ciba_contracts.traffic.streambuffer import Buffer, is_utf8
+from ciba_contracts.traffic.streambuffer import (
+    Buffer,
+    count_bytes,
+    find_bytes,
+    is_utf8,
+    rfind_bytes,
+)
 from ciba_contracts.traffic.streamvalues import ValueScanner
 
 #: An opening brace that ends its line: the element is laid out one member a line, so its
 #: closing brace alone at the same indentation ends it (not so for an element on one line).
 OPENS_BLOCK = re.compile(rb"\{[ \t]*\r?\n")
-
-
-#: ``data.count(needle, start, end)`` and ``data.rfind(...)`` with SIMD: several times faster
-#: than a regex or ``bytes`` for a needle of blanks, which pretty-printed JSON is full of.
-_count = stringzilla.count
-_rfind = stringzilla.rfind
-_find = stringzilla.find
 
 
 class _Object(msgspec.Struct):
@@ -144,7 +142,7 @@ class RunSkipper(ValueScanner):
         step = len(closer) + self._between
         count = 0
         while True:
-            end = _find(data, closer, pos, limit)
+            end = find_bytes(data, closer, pos, limit)
             if end < 0 or end + len(boundary) > limit or not data.startswith(boundary, end):
                 return count, pos
             count += 1
@@ -185,16 +183,16 @@ class RunSkipper(ValueScanner):
             # The elements' indentation changed since the boundary was seen: learn it again.
             self._boundary = None
             return pos, 0
-        closers = _count(data, closer, pos, limit)
+        closers = count_bytes(data, closer, pos, limit)
         if not closers:
             return pos, 0
-        if _count(data, boundary, pos, limit) == closers:
+        if count_bytes(data, boundary, pos, limit) == closers:
             # Every closing line starts a boundary (the usual case): all of them end
             # elements of the run, and the last one ends it. (A boundary starts with a
             # closing line, and the boundaries counted do not overlap: so no closing line
             # lies inside another element's boundary.)
             count = closers
-            opening = _rfind(data, boundary, pos, limit) + len(closer) + self._between
+            opening = rfind_bytes(data, boundary, pos, limit) + len(closer) + self._between
         else:
             # A closing line not followed by the next element (the array's end, an element
             # in another layout), or boundaries that overlap (an empty element written

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-import stringzilla
 
 from ciba_contracts.jsondoc.lenient import END_FINDER, loads, loads_as_json, refusal
-from ciba_contracts.traffic.streambuffer import Buffer
+from ciba_contracts.traffic.streambuffer import Buffer, find_bytes
 from ciba_contracts.traffic.streamproblems import (
     MAX_ELEMENT,
     StreamProblem,
@@ -38,7 +37,6 @@ _SCALAR = re.compile(
     rb'(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|"[^"\\\x00-\x1f\x80-\xff]*")'
     rb"(?=[ \t\r\n,\]}])"
 ).match
-_find = stringzilla.find
 #: How near its end a window may be faulted for cutting something in two ("\ud83d\ude00").
 _CUT = 16
 
@@ -140,7 +138,7 @@ class ValueScanner:
         while True:
             # stringzilla, not bytes.find or a regex: for a needle of blanks, which
             # pretty-printed JSON is full of, its SIMD scan is several times faster.
-            found = _find(data, closer, searched)
+            found = find_bytes(data, closer, searched)
             if found >= 0:
                 return pos, found + len(closer)
             if len(data) - pos > MAX_ELEMENT:
