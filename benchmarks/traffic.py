@@ -599,37 +599,34 @@ def run(args: argparse.Namespace, kind: str = "sparse-pretty") -> Result:
     cli = _cli()
     base = [*cli, "validate", str(path), "--format", "json", "--output", os.devnull]
     auto = auto_jobs([Task(str(path))])
-    routes = [
-        ("ciba-contracts validate --jobs 1", [*base, "--jobs", "1"], size),
-        ("ijson.basic_parse (bare pass)", [sys.executable, "-c", IJSON_PASS, str(path)], size),
-        ("least work (reading only)", [sys.executable, "-c", LEAST_WORK, str(path)], size),
-    ]
+    # Each route under a key of its own, so that its measure is found by the key.
+    routes: dict[str, tuple[str, list[str], float]] = {
+        "one": ("ciba-contracts validate --jobs 1", [*base, "--jobs", "1"], size),
+        "ijson": (
+            "ijson.basic_parse (bare pass)",
+            [sys.executable, "-c", IJSON_PASS, str(path)],
+            size,
+        ),
+        "least": ("least work (reading only)", [sys.executable, "-c", LEAST_WORK, str(path)], size),
+    }
     jobs_n = args.jobs if args.jobs > 1 else (auto if auto > 1 else 0)
     if jobs_n:
-        routes.append(
-            (f"ciba-contracts validate --jobs {jobs_n}", [*base, "--jobs", str(jobs_n)], size)
-        )
+        command = [*base, "--jobs", str(jobs_n)]
+        routes["jobs"] = (f"ciba-contracts validate --jobs {jobs_n}", command, size)
     if auto > 1 and auto != jobs_n:
         # The default differs from the runs above (a machine with more cores).
-        routes.append((f"ciba-contracts validate (--jobs auto: {auto})", base, size))
+        routes["auto"] = (f"ciba-contracts validate (--jobs auto: {auto})", base, size)
     if args.no_relay:
-        routes.append(
-            (
-                "ciba-contracts validate --jobs 1 --no-relay",
-                [*base, "--jobs", "1", "--no-relay"],
-                size,
-            )
-        )
+        command = [*base, "--jobs", "1", "--no-relay"]
+        routes["no-relay"] = ("ciba-contracts validate --jobs 1 --no-relay", command, size)
     # One run first, not counted: it writes the bytecode cache the measured runs read.
     measure("warm-up", [*base, "--jobs", "1"], size)
-    measured = interleaved(args.repeat, routes)
-    ciba, ijson_run, least = measured[0], measured[1], measured[2]
+    measured = dict(zip(routes, interleaved(args.repeat, list(routes.values())), strict=True))
+    ciba, ijson_run, least = measured["one"], measured["ijson"], measured["least"]
     if ciba.exit_code not in (0, 1):
         raise SystemExit(f"ciba-contracts validate failed with exit status {ciba.exit_code}")
-    jobs = measured[3] if jobs_n else None
-    if auto > 1 and auto != jobs_n:
-        jobs = measured[4 if jobs_n else 3]
-    no_relay = measured[-1] if args.no_relay else None
+    jobs = measured.get("auto", measured.get("jobs"))
+    no_relay = measured.get("no-relay")
     if args.openapi_mb and args.openapi_mb < args.size_mb:
         small, _ = har_file(args.openapi_mb, args.seed, data, kind)
     else:
