@@ -111,7 +111,9 @@ class PendingLeg:
 
     ``order`` is its place among the slice's legs; ``at`` how many findings the
     slice had reported when the leg arrived, which is where the findings of a
-    pair it completes belong.
+    pair it completes belong. An Authlete leg comes bare: its exchange without
+    headers and bodies, its case without the parsed answer (``payload`` is
+    empty), since a pair is judged by the relay and ``responseContent`` alone.
     """
 
     order: int
@@ -251,7 +253,9 @@ class RelayPairer:
             self._count_unpaired(mine)
             return []
         waiting = theirs.index
-        for key in keys if waiting else ():
+        for key in keys:
+            if not waiting:
+                break  # nothing waits on the other side (a recording of Authlete calls only)
             other_id = waiting.get(key)
             if other_id is None:
                 continue
