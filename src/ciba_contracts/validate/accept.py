@@ -15,7 +15,13 @@ Authlete's table, the table's, which depend on ``action``, ``resultCode`` and
 ``resultMessage`` alone and are looked up by the message. A body it refuses
 goes to the direct path (:mod:`ciba_contracts.validate.direct`) and from there,
 like any schema keyword it cannot state exactly, to the exact path, so findings
-never depend on it. Bodies that are not ASCII go to the exact path at once:
+never depend on it.
+
+Where the direct path can be stated (the usual case), the accept path decodes into
+its loose structs instead (types and required members only) and tests the keywords
+by the direct path's own conditions, in Python: a valid body pays a few comparisons
+more, and a body that breaks one is handed over decoded, without the exception of
+a strict decode and a second decode. Bodies that are not ASCII go to the exact path at once:
 msgspec does not check the UTF-8 of the members it skips, and a body with bad
 UTF-8 is a finding.
 """
@@ -33,6 +39,7 @@ from ciba_contracts.validate.direct import (
     CODES_KEPT,
     DirectHooks,
     DirectPath,
+    Guard,
     direct_path,
     pair_cache,
 )
@@ -102,8 +109,10 @@ class AcceptPath:
         names = dict(self._names)
         names["_exact"] = exact
         names["_direct"] = exact
-        if hooks is not None and self.direct is not None:
-            names["_direct"] = self.direct.bind(exact, hooks)
+        if self.direct is not None:
+            named = self.direct.bind(exact, hooks) if hooks is not None else {}
+            for number, action in enumerate(self.direct.structs):
+                names[f"_named{number}"] = named.get(action) or _exact_of(exact)
         names["_codes"] = pair_cache(codes)
         for key in [k for k in names if k.startswith("_k")]:
             names[key] = {}
@@ -118,6 +127,11 @@ class AcceptPath:
 
 def _refused(_body: Any) -> None:
     return None
+
+
+def _exact_of(exact: Callable[[Any], _R]) -> Callable[[Any, bytes], _R]:
+    """What a decoded body that breaks a test gets without a bound direct path."""
+    return lambda _obj, body: exact(body)
 
 
 @functools.cache
@@ -158,11 +172,17 @@ def acceptor(kind: str, profile: Profile, relations: bool) -> AcceptPath | None:
     except (Unexpressible, ValueError):
         # ValueError: a schema the specialisation cannot state (a fragment reference).
         return None
-    try:
-        source, names = _compiled(facts, structs, contents, relations)
-    except Unexpressible:
-        return None
     direct = direct_path(facts, file, structs, contents, relations)
+    if direct is not None:
+        try:
+            source, names = _compiled_loose(facts, direct, contents, relations)
+        except Unexpressible:
+            direct = None
+    if direct is None:
+        try:
+            source, names = _compiled(facts, structs, contents, relations)
+        except Unexpressible:
+            return None
     return AcceptPath(facts.name, source, names, direct)
 
 
@@ -265,6 +285,117 @@ def _relation_lines(
         return lines + closing
     decoder, after = content_lines(struct, content, mirror, f"_c{number}", names, _MISS)
     inner = ["try:", f"    document = {decoder}(text)", "except _errors:", f"    {_MISS}", *after]
+    content_attr = attr_of(struct, "responseContent")
+    lines.append(f"text = obj.{content_attr}")
+    if content_attr in defaults_of(struct):
+        lines.append("if text is not _UNSET:")
+        inner = ["    " + line for line in inner]
+    return lines + inner + closing
+
+
+def _compiled_loose(
+    facts: KindFacts,
+    direct: DirectPath,
+    contents: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
+    relations: bool,
+) -> tuple[str, dict[str, Any]]:
+    """The accept path over the direct path's loose structs, as the source of one function.
+
+    A loose struct states types and required members only; the keywords are tested in
+    Python by the direct path's own conditions, so a body that breaks one is already
+    decoded when it goes to the direct path's function for its action (a strict struct
+    would refuse it with an exception, and the direct path decode it again).
+    """
+    loose = [struct for struct, _ in direct.structs.values()]
+    decoder = msgspec.json.Decoder(loose[0] if len(loose) == 1 else Union[tuple(loose)])  # noqa: UP007
+    names: dict[str, Any] = {
+        "_decode": decoder.decode,
+        "_errors": (msgspec.ValidationError, msgspec.DecodeError, RecursionError),
+        "_UNSET": _UNSET,
+        **direct.constants,
+    }
+    lines = [
+        "def accept(body):",
+        # msgspec does not check the UTF-8 of members it skips; bad UTF-8 is a finding.
+        "    if type(body) is not bytes or not body.isascii():",
+        f"        {_FAIL}",
+        "    try:",
+        "        obj = _decode(body)",
+        "    except _errors:",
+        # A member of another type, or a required one missing: the exact path names it.
+        f"        {_FAIL}",
+        "    kind = type(obj)",
+    ]
+    for number, (action, (struct, guards)) in enumerate(direct.structs.items()):
+        names[f"_S{number}"] = struct
+        fail = f"return _named{number}(obj, body)"
+        body: list[str] = []
+        paired: tuple[Guard, ...] = ()
+        if relations:
+            paired = tuple(g for g in guards if g.member in ("resultCode", "resultMessage"))
+        for guard in guards:
+            conditions = guard.conditions if guard in paired else guard.conditions + guard.patterns
+            body += _guard_lines(guard, conditions, fail)
+        if relations:
+            content = contents.get(action)
+            mirror = facts.mirror if action == facts.mirror_action else {}
+            body += _loose_relation_lines(struct, paired, content, mirror, (action, number), names)
+        else:
+            body.append("return []")
+        lines += [f"    if kind is _S{number}:", *("        " + line for line in body)]
+    lines.append(f"    {_FAIL}")
+    return "\n".join(lines), names
+
+
+def _guard_lines(guard: Guard, conditions: tuple[str, ...], fail: str) -> list[str]:
+    """Lines that run ``fail`` when the member breaks one of ``conditions``."""
+    if not conditions:
+        return []
+    test = " or ".join(f"({condition})" for condition in conditions)
+    if guard.optional:
+        test = f"v is not _UNSET and ({test})"
+    return [f"v = obj.{guard.attr}", f"if {test}:", f"    {fail}"]
+
+
+def _loose_relation_lines(
+    struct: type[msgspec.Struct],
+    paired: tuple[Guard, ...],
+    content: tuple[type[msgspec.Struct], Patterns] | None,
+    mirror: Mapping[str, str],
+    where: tuple[str, int],
+    names: dict[str, Any],
+) -> list[str]:
+    """Lines for one decoded loose struct at a level that checks the relations, ending in a
+    return: as :func:`_relation_lines`, with the patterns of ``resultCode`` and
+    ``resultMessage`` (``paired``) tested only for a pair not seen before."""
+    action, number = where
+    encoded = struct.__struct_encode_fields__
+    if "resultCode" not in encoded or "resultMessage" not in encoded:
+        raise Unexpressible("no resultCode or resultMessage")
+    fail = f"return _named{number}(obj, body)"
+    cache = f"_k{number}"
+    names[cache] = {}
+    code, message = attr_of(struct, "resultCode"), attr_of(struct, "resultMessage")
+    lines = [
+        f"code = obj.{code}",
+        f"message = obj.{message}",
+        f"entry = {cache}.get(message)",
+        "if entry is None or entry[0] != code:",
+        "    if code is _UNSET or message is _UNSET:",
+        f"        {fail}",
+    ]
+    for guard in paired:
+        lines += ["    " + line for line in _guard_lines(guard, guard.patterns, fail)]
+    lines += [
+        "    if not message.startswith('[' + code + ']'):",
+        f"        {fail}",
+        f"    entry = _codes({action!r}, code, message, {cache})",
+    ]
+    closing = ["found = entry[1]", "return list(found) if found else []"]
+    if content is None or "responseContent" not in encoded:
+        return lines + closing
+    decoder, after = content_lines(struct, content, mirror, f"_c{number}", names, fail)
+    inner = ["try:", f"    document = {decoder}(text)", "except _errors:", f"    {fail}", *after]
     content_attr = attr_of(struct, "responseContent")
     lines.append(f"text = obj.{content_attr}")
     if content_attr in defaults_of(struct):

@@ -14,13 +14,18 @@ exact path calls, with the same values in the same order, so they are the same.
 Whatever else it meets goes to the exact path: a member of another type, a string
 that is not ASCII where a pattern or a length judges it, a relation broken in any
 other way than a ``responseContent`` that is not JSON, or nothing found at all.
+
+The loose structs are what the accept path decodes into too (:mod:`ciba_contracts.validate.accept`):
+it tests each member by the same conditions (:class:`Guard`) and, when one fails, hands the
+decoded body to this path's function for its action, so a violation is decoded once.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import msgspec
 
@@ -36,7 +41,7 @@ from ciba_contracts.validate.structs import (
     struct_of,
 )
 
-__all__ = ["CODES_KEPT", "DirectHooks", "DirectPath", "direct_path", "pair_cache"]
+__all__ = ["CODES_KEPT", "DirectHooks", "DirectPath", "Guard", "Named", "direct_path", "pair_cache"]
 
 _UNSET = msgspec.UNSET
 _EXACT = "return _exact(body)"
@@ -60,8 +65,40 @@ class DirectHooks:
     not_json: Callable[[str], Any | None]
 
 
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """The tests of one member of a loose struct, as conditions on ``v`` (its value).
+
+    Each test is (the name its finding maker is bound under, the condition under which
+    the member breaks that keyword of its action's plan, the keyword), in the plan's
+    order. Names the conditions use are in :attr:`DirectPath.constants`.
+    """
+
+    member: str
+    attr: str
+    #: Whether the member may be absent (``v`` is then ``UNSET`` and breaks nothing).
+    optional: bool
+    #: Whether a pattern or a length judges it (ECMA-262 and Python read them alike on
+    #: ASCII only, so the direct path leaves any other string to the exact path).
+    ascii_only: bool
+    tests: tuple[tuple[str, str, str], ...]
+    #: Conditions of which one holds exactly when the member breaks a keyword other than
+    #: ``pattern``: the bounds (or lengths) merged into one, with their values written out.
+    conditions: tuple[str, ...]
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        """The conditions of ``pattern`` keywords (the accept path skips them for
+        ``resultCode`` and ``resultMessage`` once the pair was seen)."""
+        return tuple(fails for _, fails, keyword in self.tests if keyword == "pattern")
+
+
+#: The findings of a body decoded into a loose struct: (decoded body, raw body) -> findings.
+Named = Callable[[Any, bytes], Any]
+
+
 class DirectPath:
-    """The direct path of a kind at a level, as the source of one function."""
+    """The direct path of a kind at a level, as the source of one function per action."""
 
     def __init__(
         self,
@@ -69,14 +106,20 @@ class DirectPath:
         source: str,
         names: Mapping[str, Any],
         checks: Mapping[str, KeywordCheck],
+        structs: Mapping[str, tuple[type[msgspec.Struct], tuple[Guard, ...]]],
     ) -> None:
         self._source = compile(source, f"<direct {name}>", "exec")
         self._names = dict(names)
         #: The name under which the source calls each check's finding maker.
         self._checks = dict(checks)
+        #: Per action, in the order of the source's functions: its loose struct and guards.
+        self.structs = dict(structs)
+        #: The compiled tests and bounds the guards' conditions name.
+        self.constants = {k: v for k, v in names.items() if k.startswith("_x")}
 
-    def bind(self, exact: Callable[[Any], Any], hooks: DirectHooks) -> Callable[[bytes], Any]:
-        """The direct path in front of ``exact``, with the validator's ``hooks``."""
+    def bind(self, exact: Callable[[Any], Any], hooks: DirectHooks) -> dict[str, Named]:
+        """Per action, the function naming the findings of a decoded body, in front of
+        ``exact`` (given the raw body), with the validator's ``hooks``."""
         names = dict(self._names)
         for key, check in self._checks.items():
             names[key] = hooks.maker(check)
@@ -89,8 +132,7 @@ class DirectPath:
         for key in [k for k in names if k.startswith("_d")]:
             names[key] = {}
         exec(self._source, names)
-        direct: Callable[[bytes], Any] = names["direct"]
-        return direct
+        return {action: names[f"_named{number}"] for number, action in enumerate(self.structs)}
 
 
 Entry = tuple[str, tuple[Any, ...]]
@@ -132,18 +174,10 @@ def direct_path(
     names: dict[str, Any] = {
         "_mismatch": msgspec.ValidationError,
         "_malformed": (msgspec.DecodeError, RecursionError),
-        "_errors": (msgspec.ValidationError, msgspec.DecodeError, RecursionError),
         "_UNSET": _UNSET,
     }
-    lines = [
-        "def direct(body):",
-        "    try:",
-        "        obj = _loose(body)",
-        "    except _errors:",
-        f"        {_EXACT}",
-        "    kind = type(obj)",
-    ]
-    loose: list[type[msgspec.Struct]] = []
+    lines: list[str] = []
+    loose: dict[str, tuple[type[msgspec.Struct], tuple[Guard, ...]]] = {}
     checks: dict[str, KeywordCheck] = {}
     try:
         ordered = sorted(structs, key=lambda action: action != facts.mirror_action)
@@ -152,23 +186,21 @@ def direct_path(
             if plan is None:
                 return None
             struct = _loose_struct(plan, action if facts.has_action else None, number)
-            loose.append(struct)
             names[f"_L{number}"] = struct
-            body = _check_lines(
+            guards = _guards(
                 struct, plan, action if facts.has_action else None, number, names, checks
             )
+            loose[action] = (struct, guards)
+            body = _check_lines(guards)
             if relations:
                 content = contents.get(action)
                 mirror = facts.mirror if action == facts.mirror_action else {}
                 body += _relation_lines(struct, content, mirror, (action, number), names)
             body += ["if not found:", f"    {_EXACT}", "return _finish(found)"]
-            lines += [f"    if kind is _L{number}:", *("        " + line for line in body)]
+            lines += [f"def _named{number}(obj, body):", *("    " + line for line in body)]
     except (Unexpressible, ValueError):
         return None
-    lines.append(f"    {_EXACT}")
-    union = loose[0] if len(loose) == 1 else Union[tuple(loose)]  # noqa: UP007
-    names["_loose"] = msgspec.json.Decoder(union).decode
-    return DirectPath(facts.name, "\n".join(lines), names, checks)
+    return DirectPath(facts.name, "\n".join(lines), names, checks, loose)
 
 
 def _loose_struct(plan: Plan, action: str | None, number: int) -> type[msgspec.Struct]:
@@ -215,38 +247,94 @@ def _member_type(checks: tuple[KeywordCheck, ...]) -> str:
     raise Unexpressible(f"a member of types {sorted(allowed)}")
 
 
-def _check_lines(
+def _guards(
     struct: type[msgspec.Struct],
     plan: Plan,
     action: str | None,
     number: int,
     names: dict[str, Any],
     checks: dict[str, KeywordCheck],
-) -> list[str]:
-    """Lines that judge every keyword of the plan, in its order, into ``found``: the finding
-    of each that fails, made by the function bound under its name in ``checks``."""
+) -> tuple[Guard, ...]:
+    """Each member's tests of the plan's keywords, in the plan's order; the checks behind
+    them go into ``checks`` under their makers' names, their constants into ``names``."""
     optional = set(defaults_of(struct))
-    lines = ["found = []"]
+    guards = []
     for group_number, group in enumerate(plan.members):
         if action is not None and group.member == "action":
             continue
-        attr = attr_of(struct, group.member)
         is_string = _member_type(group.checks) == "string"
         failure = string_failure if is_string else int_failure
-        body: list[str] = []
-        if is_string and any(c.keyword in _LENGTH_OR_PATTERN for c in group.checks):
-            # ECMA-262 and Python read patterns and lengths alike on ASCII only.
-            body += ["if not v.isascii():", f"    {_EXACT}"]
+        tests: list[tuple[str, str, str]] = []
+        failing: list[tuple[KeywordCheck, str]] = []
         for index, check in enumerate(group.checks):
             name = f"_x{number}_{group_number}_{index}"
             fails = failure(check.keyword, check.schema[check.keyword], name, names)
             if fails is not None:
                 checks[name] = check
-                body += [f"if {fails}:", f"    found.append({name}(v))"]
+                tests.append((name, fails, check.keyword))
+                failing.append((check, fails))
+        attr = attr_of(struct, group.member)
+        ascii_only = is_string and any(c.keyword in _LENGTH_OR_PATTERN for c in group.checks)
+        conditions = _merged(failing, is_string)
+        guards.append(
+            Guard(group.member, attr, attr in optional, ascii_only, tuple(tests), conditions)
+        )
+    return tuple(guards)
+
+
+_BOUNDS = frozenset({"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"})
+
+
+def _merged(failing: list[tuple[KeywordCheck, str]], is_string: bool) -> tuple[str, ...]:
+    """The non-pattern conditions of a member's (check, condition) pairs as few conditions:
+    an integer's bounds, or a string's lengths, as one range with its ends written out,
+    since a run of separate comparisons costs the accept path more than a struct's own
+    checks in C did."""
+    lows: list[int] = []
+    highs: list[int] = []
+    rest: list[str] = []
+    for check, fails in failing:
+        keyword = check.keyword
+        value = check.schema[keyword]
+        # The same bounds on an integer, in integers: v >= 0.5 is v >= 1, v < 3 is v <= 2.
+        if not is_string and keyword == "minimum":
+            lows.append(math.ceil(value))
+        elif not is_string and keyword == "exclusiveMinimum":
+            lows.append(math.floor(value) + 1)
+        elif not is_string and keyword == "maximum":
+            highs.append(math.floor(value))
+        elif not is_string and keyword == "exclusiveMaximum":
+            highs.append(math.ceil(value) - 1)
+        elif is_string and keyword == "minLength":
+            lows.append(value)
+        elif is_string and keyword == "maxLength":
+            highs.append(value)
+        elif keyword != "pattern":
+            rest.append(fails)
+    measure = "len(v)" if is_string else "v"
+    if lows and highs:
+        rest.insert(0, f"not ({max(lows)} <= {measure} <= {min(highs)})")
+    elif lows:
+        rest.insert(0, f"{measure} < {max(lows)}")
+    elif highs:
+        rest.insert(0, f"{measure} > {min(highs)}")
+    return tuple(rest)
+
+
+def _check_lines(guards: tuple[Guard, ...]) -> list[str]:
+    """Lines that judge every keyword of the plan, in its order, into ``found``: the finding
+    of each that fails, made by the function bound under its name."""
+    lines = ["found = []"]
+    for guard in guards:
+        body: list[str] = []
+        if guard.ascii_only:
+            body += ["if not v.isascii():", f"    {_EXACT}"]
+        for name, fails, _ in guard.tests:
+            body += [f"if {fails}:", f"    found.append({name}(v))"]
         if not body:
             continue
-        lines.append(f"v = obj.{attr}")
-        if attr in optional:
+        lines.append(f"v = obj.{guard.attr}")
+        if guard.optional:
             lines += ["if v is not _UNSET:", *("    " + line for line in body)]
         else:
             lines += body
