@@ -323,16 +323,22 @@ def _merged(failing: list[tuple[KeywordCheck, str]], is_string: bool) -> tuple[s
 
 def _check_lines(guards: tuple[Guard, ...]) -> list[str]:
     """Lines that judge every keyword of the plan, in its order, into ``found``: the finding
-    of each that fails, made by the function bound under its name."""
+    of each that fails, made by the function bound under its name.
+
+    A member is first tested as the accept path tests it (one range for its bounds):
+    only a member that breaks something is judged keyword by keyword.
+    """
     lines = ["found = []"]
     for guard in guards:
-        body: list[str] = []
-        if guard.ascii_only:
-            body += ["if not v.isascii():", f"    {_EXACT}"]
-        for name, fails, _ in guard.tests:
-            body += [f"if {fails}:", f"    found.append({name}(v))"]
-        if not body:
+        conditions = guard.conditions + guard.patterns
+        if not conditions:
             continue
+        body = [f"if {' or '.join(f'({c})' for c in conditions)}:"]
+        if guard.ascii_only:
+            # ECMA-262 and Python read patterns and lengths alike on ASCII only.
+            body += ["    if not v.isascii():", f"        {_EXACT}"]
+        for name, fails, _ in guard.tests:
+            body += [f"    if {fails}:", f"        found.append({name}(v))"]
         lines.append(f"v = obj.{guard.attr}")
         if guard.optional:
             lines += ["if v is not _UNSET:", *("    " + line for line in body)]
