@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, Union
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
@@ -307,10 +307,21 @@ def _compiled_loose(
     would refuse it with an exception, and the direct path decode it again).
     """
     loose = [struct for struct, _ in direct.structs.values()]
-    decoder = msgspec.json.Decoder(loose[0] if len(loose) == 1 else Union[tuple(loose)])  # noqa: UP007
+    flat = _flat_struct(direct) if facts.has_action and len(loose) > 1 else None
+    if flat is not None:
+        decoder = msgspec.json.Decoder(flat)
+    else:
+        decoder = msgspec.json.Decoder(loose[0] if len(loose) == 1 else Union[tuple(loose)])  # noqa: UP007
     names: dict[str, Any] = {
         "_decode": decoder.decode,
         "_errors": (msgspec.ValidationError, msgspec.DecodeError, RecursionError),
+        # TypeError: an absent responseContent (UNSET) given to its decoder.
+        "_content_errors": (
+            msgspec.ValidationError,
+            msgspec.DecodeError,
+            RecursionError,
+            TypeError,
+        ),
         "_UNSET": _UNSET,
         **direct.constants,
     }
@@ -324,27 +335,80 @@ def _compiled_loose(
         "    except _errors:",
         # A member of another type, or a required one missing: the exact path names it.
         f"        {_FAIL}",
-        "    kind = type(obj)",
+        "    action = obj.action" if flat is not None else "    kind = type(obj)",
     ]
     for number, (action, (struct, guards)) in enumerate(direct.structs.items()):
         names[f"_S{number}"] = struct
         fail = f"return _named{number}(obj, body)"
+        # In the one struct of every action, a required member may be absent (UNSET).
+        required = set(struct.__struct_fields__) - set(defaults_of(struct))
+        absent = required if flat is not None else set()
         body: list[str] = []
         paired: tuple[Guard, ...] = ()
         if relations:
             paired = tuple(g for g in guards if g.member in ("resultCode", "resultMessage"))
         for guard in guards:
             conditions = guard.conditions if guard in paired else guard.conditions + guard.patterns
+            if guard.attr in absent and conditions:
+                conditions = ("v is _UNSET", *conditions)
+                absent.discard(guard.attr)
             body += _guard_lines(guard, conditions, fail)
         if relations:
+            # resultCode and resultMessage are tested for UNSET with the pair; responseContent
+            # by its decoder, when the action has a document.
+            absent -= {g.attr for g in paired}
             content = contents.get(action)
             mirror = facts.mirror if action == facts.mirror_action else {}
-            body += _loose_relation_lines(struct, paired, content, mirror, (action, number), names)
+            if content is not None and "responseContent" in struct.__struct_encode_fields__:
+                absent.discard(attr_of(struct, "responseContent"))
+            tail = _loose_relation_lines(struct, paired, content, mirror, (action, number), names)
         else:
-            body.append("return []")
-        lines += [f"    if kind is _S{number}:", *("        " + line for line in body)]
+            tail = ["return []"]
+        if absent:
+            test = " or ".join(f"obj.{attr} is _UNSET" for attr in sorted(absent))
+            body = [f"if {test}:", f"    {fail}", *body]
+        body += tail
+        test = f"action == {action!r}" if flat is not None else f"kind is _S{number}"
+        lines += [f"    if {test}:", *("        " + line for line in body)]
     lines.append(f"    {_FAIL}")
     return "\n".join(lines), names
+
+
+def _flat_struct(direct: DirectPath) -> type[msgspec.Struct] | None:
+    """One struct holding the members of every action's loose struct, all optional, and the
+    action as a ``Literal``: decoding it costs less than a union, which looks for the tag
+    first. None when two actions give a member different types (or attributes)."""
+    members: dict[str, tuple[str, Any]] = {}
+    for struct, _ in direct.structs.values():
+        fields = zip(
+            struct.__struct_fields__,
+            struct.__struct_encode_fields__,
+            struct.__annotations__.values(),
+            strict=True,
+        )
+        for attr, member, annotation in fields:
+            plain = _without_unset(annotation)
+            if members.setdefault(attr, (member, plain)) != (member, plain):
+                return None
+    # The member the union's structs are tagged by (struct_of's tag_field).
+    tag = "action"
+    if tag in members or any(member == tag for member, _ in members.values()):
+        return None
+    options: list[tuple[str, Any] | tuple[str, Any, Any]] = [(tag, Literal[tuple(direct.structs)])]
+    options += [
+        (attr, Union[plain, msgspec.UnsetType], _UNSET)  # noqa: UP007
+        for attr, (_, plain) in members.items()
+    ]
+    rename = {attr: member for attr, (member, _) in members.items() if attr != member}
+    return msgspec.defstruct("Flat", options, rename=rename or None, gc=False)
+
+
+def _without_unset(annotation: Any) -> Any:
+    """``annotation`` without the ``UnsetType`` of an optional member."""
+    if get_origin(annotation) is Union:
+        args = tuple(a for a in get_args(annotation) if a is not msgspec.UnsetType)
+        return args[0] if len(args) == 1 else Union[args]  # noqa: UP007
+    return annotation
 
 
 def _guard_lines(guard: Guard, conditions: tuple[str, ...], fail: str) -> list[str]:
@@ -395,7 +459,13 @@ def _loose_relation_lines(
     if content is None or "responseContent" not in encoded:
         return lines + closing
     decoder, after = content_lines(struct, content, mirror, f"_c{number}", names, fail)
-    inner = ["try:", f"    document = {decoder}(text)", "except _errors:", f"    {fail}", *after]
+    inner = [
+        "try:",
+        f"    document = {decoder}(text)",
+        "except _content_errors:",
+        f"    {fail}",
+        *after,
+    ]
     content_attr = attr_of(struct, "responseContent")
     lines.append(f"text = obj.{content_attr}")
     if content_attr in defaults_of(struct):

@@ -191,7 +191,7 @@ def direct_path(
                 struct, plan, action if facts.has_action else None, number, names, checks
             )
             loose[action] = (struct, guards)
-            body = _check_lines(guards)
+            body = _presence_lines(struct) + _check_lines(guards)
             if relations:
                 content = contents.get(action)
                 mirror = facts.mirror if action == facts.mirror_action else {}
@@ -319,6 +319,16 @@ def _merged(failing: list[tuple[KeywordCheck, str]], is_string: bool) -> tuple[s
     elif highs:
         rest.insert(0, f"{measure} > {min(highs)}")
     return tuple(rest)
+
+
+def _presence_lines(struct: type[msgspec.Struct]) -> list[str]:
+    """Lines leaving a body without a required member to the exact path: the accept path
+    may hand over a body decoded into one struct for every action, where all are optional."""
+    optional = set(defaults_of(struct))
+    required = [attr for attr in struct.__struct_fields__ if attr not in optional]
+    if not required:
+        return []
+    return [f"if {' or '.join(f'obj.{attr} is _UNSET' for attr in required)}:", f"    {_EXACT}"]
 
 
 def _check_lines(guards: tuple[Guard, ...]) -> list[str]:
