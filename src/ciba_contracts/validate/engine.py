@@ -388,16 +388,16 @@ def validate(
     profile: Profile | str = Profile.AUTHLETE,
     select: str | Iterable[str] | None = None,
     ignore: str | Iterable[str] | None = None,
-    api: str = ISSUE_API,
+    api: str | None = None,
 ) -> list[Finding]:
     """Check the payload of one API's 200 answer (by default an issue response).
 
     ``payload`` may be the raw body (bytes or str) or an already parsed object.
-    ``api`` names the API whose 200 answer it is (``issue``...). Returns every
-    finding of the enabled rules; an empty list means the payload keeps the
-    contract at ``profile``. Never raises for bad payloads.
+    ``api`` names the API whose 200 answer it is (``issue``...; None: the issue
+    API). Returns every finding of the enabled rules; an empty list means the
+    payload keeps the contract at ``profile``. Never raises for bad payloads.
     """
-    if select is None and ignore is None and api == ISSUE_API:
+    if select is ignore is api is None:
         # The common call: one look-up by the profile, no key to build.
         try:
             check = _ISSUE_CHECKS[profile]
@@ -405,6 +405,8 @@ def validate(
             pass
         else:
             return check(payload)
+    if api is None:
+        api = ISSUE_API
     try:
         check = _CHECKS[profile, select, ignore, api]
     except (KeyError, TypeError):
