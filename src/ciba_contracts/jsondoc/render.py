@@ -11,6 +11,7 @@ import orjson
 from ciba_contracts.redact import redact_text
 
 VALUE_LIMIT = 80
+_dumps = orjson.dumps
 #: How much of a text to be cut is masked first: a credential that starts inside the
 #: part shown is masked whole, and the masking never reads an unbounded text.
 _MASKED_BEFORE_CUT = 2
@@ -53,6 +54,12 @@ def json_type(value: object) -> str:
 
 def render(value: object, limit: int = VALUE_LIMIT) -> str:
     """JSON text of ``value``, cut to ``limit`` characters with an ellipsis."""
+    if type(value) is str:
+        # The usual value shown (a member, a document that is not JSON): no option to pass.
+        try:
+            return truncate(_dumps(value).decode(), limit)
+        except orjson.JSONEncodeError:
+            pass
     if isinstance(value, float) and not math.isfinite(value):
         # orjson would print null, which hides what the payload said.
         return "NaN" if math.isnan(value) else ("-Infinity" if value < 0 else "Infinity")
