@@ -142,7 +142,9 @@ class Validator:
 
     def _direct_hooks(self) -> DirectHooks:
         """The exact path's own steps, as the direct path calls them."""
-        return DirectHooks(self._keywords.maker_of, self._raw_codes, self._finish, self._not_json)
+        return DirectHooks(
+            self._keywords.maker_of, self._raw_codes, self._finish, self._relation_rules.not_json
+        )
 
     def _build_hot_path(self) -> Callable[[Payload], list[Finding]]:
         """The common case as a closure: a bytes body that keeps the contract.
@@ -278,9 +280,6 @@ class Validator:
         return self._relation_rules.code_findings(
             {"action": action, "resultCode": code, "resultMessage": message}
         )
-
-    def _not_json(self, content: str) -> Finding | None:
-        return self._relation_rules.not_json(content)
 
     # -- output -------------------------------------------------------------
 
