@@ -32,7 +32,7 @@ _damaged = st.builds(
 
 def _fresh_reason(text: str) -> str | None:
     saved = parse._reasons
-    parse._reasons = {}
+    parse._reasons = ()
     try:
         return not_json_reason(text)
     finally:
@@ -43,7 +43,7 @@ def _fresh_reason(text: str) -> str | None:
 @given(_damaged, st.lists(_json_texts | st.text(max_size=12), min_size=1, max_size=6))
 def test_a_remembered_reason_is_the_one_the_parsers_give(start: str, ends: list[str]) -> None:
     # Documents that start alike (the one that is remembered, and others) and end otherwise.
-    parse._reasons = {}
+    parse._reasons = ()
     for text in [start, *(start + end for end in ends), *(start[:-3] + end for end in ends)]:
         expected = _fresh_reason(text)
         assert not_json_reason(text) == expected, text
@@ -57,7 +57,7 @@ def test_a_remembered_reason_is_the_one_the_parsers_give(start: str, ends: list[
 
 
 def test_the_vendors_escaped_example_is_worded_once() -> None:
-    parse._reasons = {}
+    parse._reasons = ()
     first = '{\\"auth_req_id\\":\\"abc\\",\\"expires_in\\":3600}'
     second = '{\\"auth_req_id\\":\\"xyz\\",\\"expires_in\\":600}'
     reason = "Expecting property name enclosed in double quotes at line 1 column 2"

@@ -78,14 +78,15 @@ _LOCAL_FAULTS = (
 _LOOK_AHEAD = 10
 _REASONS_KEPT = 1024
 _POSITIONS_KEPT = 16
-# position -> (the document's first position + _LOOK_AHEAD characters -> reason). A new
-# dictionary replaces a full one, so a reader in another thread never sees one cleared.
-_reasons: dict[int, dict[str, str]] = {}
+# ((position, the document's first position + _LOOK_AHEAD characters -> reason), ...). A
+# new tuple replaces the old one when a position is added, and a new dictionary a full one,
+# so a reader in another thread never sees either change under it.
+_reasons: tuple[tuple[int, dict[str, str]], ...] = ()
 
 
 def known_reason(text: str) -> str | None:
     """The reason already given for a document that starts as ``text`` does, if any."""
-    for position, table in tuple(_reasons.items()):
+    for position, table in _reasons:
         reason = table.get(text[: position + _LOOK_AHEAD])
         if reason is not None:
             return reason
@@ -96,13 +97,13 @@ def _remember(text: str, fault: json.JSONDecodeError, reason: str) -> None:
     global _reasons
     if not fault.msg.startswith(_LOCAL_FAULTS):
         return
-    table = _reasons.get(fault.pos)
-    if table is None:
-        if len(_reasons) >= _POSITIONS_KEPT:
-            _reasons = {}
-        table = _reasons.setdefault(fault.pos, {})
-    elif len(table) >= _REASONS_KEPT:
-        table = _reasons[fault.pos] = {}
+    known = dict(_reasons)
+    table = known.get(fault.pos)
+    if table is None or len(table) >= _REASONS_KEPT:
+        if table is None and len(known) >= _POSITIONS_KEPT:
+            known = {}
+        table = known[fault.pos] = {}
+        _reasons = tuple(known.items())
     table[text[: fault.pos + _LOOK_AHEAD]] = reason
 
 

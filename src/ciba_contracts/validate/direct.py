@@ -63,6 +63,8 @@ class DirectHooks:
     finish: Callable[[list[Any]], list[Any]]
     #: The finding of a ``responseContent`` that is not JSON, or None when it is JSON.
     not_json: Callable[[str], Any | None]
+    #: The same from the reasons already given alone (None: JSON, or not known yet).
+    known_not_json: Callable[[str], Any | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,7 @@ class DirectPath:
             _exact=exact,
             _finish=hooks.finish,
             _not_json=hooks.not_json,
+            _known_not_json=hooks.known_not_json,
             _codes=pair_cache(hooks.codes),
         )
         for key in [k for k in names if k.startswith("_d")]:
@@ -391,16 +394,22 @@ def _relation_lines(
     lines += [
         f"text = obj.{attr_of(struct, 'responseContent')}",
         "if text is not _UNSET:",
-        "    try:",
-        f"        document = {decoder}(text)",
-        "    except _mismatch:",
-        f"        {_EXACT}",
-        "    except _malformed:",
-        "        bad = _not_json(text)",
-        "        if bad is None:",
-        f"            {_EXACT}",
+        # A document that starts as one already found not JSON (the vendor's escaped
+        # example, copied by many) is named without the decoder's exception.
+        "    bad = _known_not_json(text)",
+        "    if bad is not None:",
         "        found.append(bad)",
         "    else:",
-        *("        " + line for line in after),
+        "        try:",
+        f"            document = {decoder}(text)",
+        "        except _mismatch:",
+        f"            {_EXACT}",
+        "        except _malformed:",
+        "            bad = _not_json(text)",
+        "            if bad is None:",
+        f"                {_EXACT}",
+        "            found.append(bad)",
+        "        else:",
+        *("            " + line for line in after),
     ]
     return lines

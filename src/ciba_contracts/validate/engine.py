@@ -142,8 +142,13 @@ class Validator:
 
     def _direct_hooks(self) -> DirectHooks:
         """The exact path's own steps, as the direct path calls them."""
+        relations = self._relation_rules
         return DirectHooks(
-            self._keywords.maker_of, self._raw_codes, self._finish, self._relation_rules.not_json
+            self._keywords.maker_of,
+            self._raw_codes,
+            self._finish,
+            relations.not_json,
+            relations.known_not_json,
         )
 
     def _build_hot_path(self) -> Callable[[Payload], list[Finding]]:

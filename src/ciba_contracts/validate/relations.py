@@ -20,7 +20,13 @@ from orjson import loads as _loads
 from ciba_contracts.contract.result_codes import check_result_code
 from ciba_contracts.contract.rules import RULES, Rule, rule_named
 from ciba_contracts.contract.schemas import load_schema
-from ciba_contracts.jsondoc.parse import NotJson, clamp_big_ints, not_json_reason, parse_exact
+from ciba_contracts.jsondoc.parse import (
+    NotJson,
+    clamp_big_ints,
+    known_reason,
+    not_json_reason,
+    parse_exact,
+)
 from ciba_contracts.jsondoc.render import json_equal, json_type, pointer, pointer_tokens, render
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.keywords import KeywordFindings
@@ -168,6 +174,12 @@ class Relations:
     def not_json(self, content: str) -> Finding | None:
         """The finding of a ``responseContent`` that is not JSON, or None when it is JSON."""
         reason = not_json_reason(content)
+        return None if reason is None else _not_json_finding(content, reason)
+
+    def known_not_json(self, content: str) -> Finding | None:
+        """:meth:`not_json` for a document that starts as one already found not JSON does,
+        or None (when it is JSON, and when nothing is known of it)."""
+        reason = known_reason(content)
         return None if reason is None else _not_json_finding(content, reason)
 
     def _document_for(self, obj: dict[str, Any], action: Any) -> tuple[Any, _Mirror | None]:
