@@ -12,8 +12,9 @@ import contextlib
 import json
 import os
 import re
-from typing import Any
+from typing import Any, cast
 
+import msgspec
 import orjson
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -29,7 +30,14 @@ from ciba_contracts.strategies import (
     responses,
     result_objects,
 )
-from ciba_contracts.validate.accept import Unexpressible, acceptor, struct_of, translate_pattern
+from ciba_contracts.validate.accept import (
+    Unexpressible,
+    _flat_struct,
+    acceptor,
+    struct_of,
+    translate_pattern,
+)
+from ciba_contracts.validate.direct import DirectPath
 from ciba_contracts.validate.engine import kind_of_api
 from ciba_contracts.validate.structs import pattern_test
 from test_rules import RESULT_CODE_RULES
@@ -232,6 +240,37 @@ ONE_STRUCT = [
 def test_members_an_action_requires_or_types_otherwise_agree(body: bytes) -> None:
     _agree(body)
     assert validate(body, profile="ciba") != []
+
+
+def _loose(name: str, fields: list[tuple[str, Any]]) -> type[msgspec.Struct]:
+    return msgspec.defstruct(name, fields, tag=name, tag_field="action")
+
+
+class _Structs:
+    """What _flat_struct reads of a direct path: each action's loose struct."""
+
+    def __init__(self, *structs: type[msgspec.Struct]) -> None:
+        self.structs = {s.__name__: (s, ()) for s in structs}
+
+
+def test_one_struct_for_every_action_holds_each_member_with_its_one_type() -> None:
+    ok = _loose("OK", [("authReqId", str), ("expiresIn", int)])
+    error = _loose("ERROR", [("expiresIn", int), ("resultCode", str)])
+    flat = _flat_struct(cast(DirectPath, _Structs(ok, error)))
+    assert flat is not None
+    decode = msgspec.json.Decoder(flat).decode
+    got = decode(b'{"action":"ERROR","resultCode":"A1","authReqId":"x"}')
+    assert (got.action, got.resultCode, got.authReqId, got.expiresIn) == (
+        "ERROR",
+        "A1",
+        "x",
+        msgspec.UNSET,
+    )
+    with pytest.raises(msgspec.ValidationError):
+        decode(b'{"action":"OTHER"}')
+    # A member two actions type otherwise: the union of the actions' own structs is kept.
+    other = _loose("OTHER", [("expiresIn", str)])
+    assert _flat_struct(cast(DirectPath, _Structs(ok, other))) is None
 
 
 def test_valid_body_is_taken_by_the_accept_path() -> None:
