@@ -329,3 +329,58 @@ def test_each_pattern_test_fails_where_its_regex_does_not_match(text: str) -> No
         assert bool(fails) == (re.search(translate_pattern(pattern), text) is None), pattern
     assert isinstance(pattern_test("^[A-Za-z0-9._-]*$").test, bytes)
     assert not isinstance(pattern_test("^[\\x20-\\xFF]*$").test, bytes)
+
+
+def _guards_of_every_direct_path() -> list[tuple[str, Any, dict[str, Any]]]:
+    found = []
+    for kind in ("issue-response", "result"):
+        for level in LEVELS:
+            path = acceptor(kind, Profile.parse(level), level != "sdk")
+            if path is None or path.direct is None:
+                continue
+            for _, guards in path.direct.structs.values():
+                found += [(f"{kind}/{level}", guard, path.direct.constants) for guard in guards]
+    return found
+
+
+GUARDS = _guards_of_every_direct_path()
+
+
+def test_every_level_of_the_issue_api_has_guards_to_hold() -> None:
+    levels = {where.split("/")[1] for where, guard, _ in GUARDS if guard.tests}
+    assert levels == set(LEVELS)
+
+
+def _judges_strings(guard: Any) -> bool:
+    return any(
+        "len(v)" in fails or ".encode()" in fails or "_re(v)" in fails
+        for _, fails, _ in guard.tests
+    )
+
+
+def _value_for(guard: Any) -> st.SearchStrategy[Any]:
+    if _judges_strings(guard):
+        return st.text(max_size=40) | st.text(
+            st.characters(max_codepoint=127), min_size=15, max_size=30
+        )
+    return st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.integers(
+        min_value=-3, max_value=40
+    )
+
+
+@settings(SETTINGS, max_examples=300)
+@given(
+    st.sampled_from([where for where in GUARDS if where[1].tests]).flatmap(
+        lambda where: st.tuples(st.just(where), _value_for(where[1]))
+    )
+)
+def test_a_member_breaks_its_merged_test_exactly_when_it_breaks_a_keyword(
+    drawn: tuple[tuple[str, Any, dict[str, Any]], Any],
+) -> None:
+    # The accept path tests a member by its merged conditions, the direct path judges it
+    # keyword by keyword only when they hold: they must hold exactly when one keyword fails.
+    (_, guard, constants), value = drawn
+    merged = " or ".join(f"({c})" for c in guard.conditions + guard.patterns)
+    names = {**constants, "v": value}
+    breaks_one = any(bool(eval(fails, names)) for _, fails, _ in guard.tests)
+    assert bool(eval(merged, names)) == breaks_one, (guard.member, value)
