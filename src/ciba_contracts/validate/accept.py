@@ -187,6 +187,9 @@ def acceptor(kind: str, profile: Profile, relations: bool) -> AcceptPath | None:
 
 
 _FAIL = "return _exact(body)"
+_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, RecursionError)
+#: What a document's decoder may raise; TypeError: an absent ``responseContent`` (UNSET).
+_CONTENT_ERRORS = (*_ERRORS, TypeError)
 #: What a body the structs refuse after it decoded as ASCII gets: the direct path, which
 #: names the common violations from what it decodes (the exact path when it is not bound).
 _MISS = "return _direct(body)"
@@ -208,7 +211,8 @@ def _compiled(
     decoder = msgspec.json.Decoder(union[0] if len(union) == 1 else Union[tuple(union)])  # noqa: UP007
     names: dict[str, Any] = {
         "_decode": decoder.decode,
-        "_errors": (msgspec.ValidationError, msgspec.DecodeError, RecursionError),
+        "_errors": _ERRORS,
+        "_content_errors": _CONTENT_ERRORS,
         "_UNSET": _UNSET,
     }
     lines = [
@@ -247,44 +251,71 @@ def _relation_lines(
     where: tuple[str, int],
     names: dict[str, Any],
 ) -> list[str]:
-    """Lines for one decoded struct at a level that checks the relations, ending in a return.
+    """Lines for one decoded strict struct at a level that checks the relations, ending in
+    a return: its patterns, then :func:`_pair_and_content_lines`."""
+    _, number = where
+    code, message = _pair_attrs(struct)
+    paired = tuple((attr, test) for attr, test in patterns if attr in (code, message))
+    others = tuple((attr, test) for attr, test in patterns if attr not in (code, message))
+    lines = pattern_lines(struct, others, "obj", f"_p{number}_", names, _MISS)
+    paired_lines = pattern_lines(struct, paired, "obj", f"_q{number}_", names, _MISS)
+    return lines + _pair_and_content_lines(
+        struct, paired_lines, content, mirror, where, names, _MISS
+    )
+
+
+def _pair_attrs(struct: type[msgspec.Struct]) -> tuple[str, str]:
+    """The attributes of ``resultCode`` and ``resultMessage`` (Unexpressible without them)."""
+    encoded = struct.__struct_encode_fields__
+    if "resultCode" not in encoded or "resultMessage" not in encoded:
+        raise Unexpressible("no resultCode or resultMessage")
+    return attr_of(struct, "resultCode"), attr_of(struct, "resultMessage")
+
+
+def _pair_and_content_lines(
+    struct: type[msgspec.Struct],
+    paired: list[str],
+    content: tuple[type[msgspec.Struct], Patterns] | None,
+    mirror: Mapping[str, str],
+    where: tuple[str, int],
+    names: dict[str, Any],
+    fail: str,
+) -> list[str]:
+    """Lines testing the ``resultCode``/``resultMessage`` pair and ``responseContent`` of one
+    decoded struct, ending in a return; ``paired``: the lines testing the pair's patterns.
 
     ``resultCode`` and ``resultMessage`` repeat from payload to payload: a message
     seen before with the same code passed their patterns and the prefix rule, and
     its result-code findings are known, so one look-up by the message replaces them.
     """
     action, number = where
-    encoded = struct.__struct_encode_fields__
-    if "resultCode" not in encoded or "resultMessage" not in encoded:
-        raise Unexpressible("no resultCode or resultMessage")
-    code, message = attr_of(struct, "resultCode"), attr_of(struct, "resultMessage")
-    paired = [(attr, test) for attr, test in patterns if attr in (code, message)]
-    others = tuple((attr, test) for attr, test in patterns if attr not in (code, message))
+    code, message = _pair_attrs(struct)
     cache = f"_k{number}"
     names[cache] = {}
-    lines = pattern_lines(struct, others, "obj", f"_p{number}_", names, _MISS)
-    lines += [
+    lines = [
         f"code = obj.{code}",
         f"message = obj.{message}",
         f"entry = {cache}.get(message)",
         "if entry is None or entry[0] != code:",
         "    if code is _UNSET or message is _UNSET:",
-        f"        {_MISS}",
-    ]
-    lines += [
-        "    " + line
-        for line in pattern_lines(struct, tuple(paired), "obj", f"_q{number}_", names, _MISS)
-    ]
-    lines += [
+        f"        {fail}",
+        *("    " + line for line in paired),
         "    if not message.startswith('[' + code + ']'):",
-        f"        {_MISS}",
+        f"        {fail}",
         f"    entry = _codes({action!r}, code, message, {cache})",
     ]
     closing = ["found = entry[1]", "return list(found) if found else []"]
-    if content is None or "responseContent" not in encoded:
+    if content is None or "responseContent" not in struct.__struct_encode_fields__:
         return lines + closing
-    decoder, after = content_lines(struct, content, mirror, f"_c{number}", names, _MISS)
-    inner = ["try:", f"    document = {decoder}(text)", "except _errors:", f"    {_MISS}", *after]
+    decoder, after = content_lines(struct, content, mirror, f"_c{number}", names, fail)
+    inner = [
+        "try:",
+        f"    document = {decoder}(text)",
+        # TypeError: an absent responseContent (UNSET) given to its decoder.
+        "except _content_errors:",
+        f"    {fail}",
+        *after,
+    ]
     content_attr = attr_of(struct, "responseContent")
     lines.append(f"text = obj.{content_attr}")
     if content_attr in defaults_of(struct):
@@ -314,14 +345,8 @@ def _compiled_loose(
         decoder = msgspec.json.Decoder(loose[0] if len(loose) == 1 else Union[tuple(loose)])  # noqa: UP007
     names: dict[str, Any] = {
         "_decode": decoder.decode,
-        "_errors": (msgspec.ValidationError, msgspec.DecodeError, RecursionError),
-        # TypeError: an absent responseContent (UNSET) given to its decoder.
-        "_content_errors": (
-            msgspec.ValidationError,
-            msgspec.DecodeError,
-            RecursionError,
-            TypeError,
-        ),
+        "_errors": _ERRORS,
+        "_content_errors": _CONTENT_ERRORS,
         "_UNSET": _UNSET,
         **direct.constants,
     }
@@ -429,46 +454,8 @@ def _loose_relation_lines(
     where: tuple[str, int],
     names: dict[str, Any],
 ) -> list[str]:
-    """Lines for one decoded loose struct at a level that checks the relations, ending in a
-    return: as :func:`_relation_lines`, with the patterns of ``resultCode`` and
-    ``resultMessage`` (``paired``) tested only for a pair not seen before."""
-    action, number = where
-    encoded = struct.__struct_encode_fields__
-    if "resultCode" not in encoded or "resultMessage" not in encoded:
-        raise Unexpressible("no resultCode or resultMessage")
-    fail = f"return _named{number}(obj, body)"
-    cache = f"_k{number}"
-    names[cache] = {}
-    code, message = attr_of(struct, "resultCode"), attr_of(struct, "resultMessage")
-    lines = [
-        f"code = obj.{code}",
-        f"message = obj.{message}",
-        f"entry = {cache}.get(message)",
-        "if entry is None or entry[0] != code:",
-        "    if code is _UNSET or message is _UNSET:",
-        f"        {fail}",
-    ]
-    for guard in paired:
-        lines += ["    " + line for line in _guard_lines(guard, guard.patterns, fail)]
-    lines += [
-        "    if not message.startswith('[' + code + ']'):",
-        f"        {fail}",
-        f"    entry = _codes({action!r}, code, message, {cache})",
-    ]
-    closing = ["found = entry[1]", "return list(found) if found else []"]
-    if content is None or "responseContent" not in encoded:
-        return lines + closing
-    decoder, after = content_lines(struct, content, mirror, f"_c{number}", names, fail)
-    inner = [
-        "try:",
-        f"    document = {decoder}(text)",
-        "except _content_errors:",
-        f"    {fail}",
-        *after,
-    ]
-    content_attr = attr_of(struct, "responseContent")
-    lines.append(f"text = obj.{content_attr}")
-    if content_attr in defaults_of(struct):
-        lines.append("if text is not _UNSET:")
-        inner = ["    " + line for line in inner]
-    return lines + inner + closing
+    """:func:`_pair_and_content_lines` for a loose struct, the patterns of ``resultCode``
+    and ``resultMessage`` (``paired``) tested only for a pair not seen before."""
+    fail = f"return _named{where[1]}(obj, body)"
+    paired_lines = [line for guard in paired for line in _guard_lines(guard, guard.patterns, fail)]
+    return _pair_and_content_lines(struct, paired_lines, content, mirror, where, names, fail)
