@@ -276,6 +276,16 @@ def test_one_struct_for_every_action_holds_each_member_with_its_one_type() -> No
     assert _flat_struct(cast(DirectPath, _Structs(ok, other))) is None
 
 
+def test_one_struct_is_not_built_for_a_member_two_actions_hold_under_other_attributes() -> None:
+    # A member that is no identifier is held under an attribute named by its index, which
+    # may differ from action to action: the one struct could hold it under one only.
+    ok = msgspec.defstruct("OK", [("m0", str)], tag="OK", tag_field="action", rename={"m0": "-a"})
+    error = msgspec.defstruct(
+        "ERROR", [("m1", str)], tag="ERROR", tag_field="action", rename={"m1": "-a"}
+    )
+    assert _flat_struct(cast(DirectPath, _Structs(ok, error))) is None
+
+
 def test_valid_body_is_taken_by_the_accept_path() -> None:
     accept = acceptor("issue-response", Profile.CIBA, True)
     assert accept is not None

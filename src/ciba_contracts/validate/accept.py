@@ -404,6 +404,9 @@ def _flat_struct(direct: DirectPath) -> type[msgspec.Struct] | None:
     action as a ``Literal``: decoding it costs less than a union, which looks for the tag
     first. None when two actions give a member different types (or attributes)."""
     members: dict[str, tuple[str, Any]] = {}
+    # Member -> attribute: a member struct_of names by its index (not an identifier) may be
+    # held under another attribute by another action, and one struct holds it under one.
+    attrs: dict[str, str] = {}
     for struct, _ in direct.structs.values():
         fields = zip(
             struct.__struct_fields__,
@@ -414,6 +417,8 @@ def _flat_struct(direct: DirectPath) -> type[msgspec.Struct] | None:
         for attr, member, annotation in fields:
             plain = _without_unset(annotation)
             if members.setdefault(attr, (member, plain)) != (member, plain):
+                return None
+            if attrs.setdefault(member, attr) != attr:
                 return None
     # The member the union's structs are tagged by (struct_of's tag_field).
     tag = "action"
