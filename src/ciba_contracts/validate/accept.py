@@ -78,9 +78,10 @@ class AcceptPath:
 
     :meth:`bind` compiles it in front of an exact checker: a bytes body that
     decodes into its action's struct and keeps every stated constraint and
-    relation costs no more than that; any other ASCII body goes to the direct
-    path (:mod:`ciba_contracts.validate.direct`) when one is bound, anything
-    else to the exact checker.
+    relation costs no more than that. A body decoded into the direct path's loose
+    structs that breaks a test goes, decoded, to that path's function for its action
+    (:mod:`ciba_contracts.validate.direct`) when one is bound; anything else goes to
+    the exact checker (always so behind strict structs).
     """
 
     def __init__(
@@ -108,7 +109,6 @@ class AcceptPath:
         """
         names = dict(self._names)
         names["_exact"] = exact
-        names["_direct"] = exact
         if self.direct is not None:
             named = self.direct.bind(exact, hooks) if hooks is not None else {}
             for number, action in enumerate(self.direct.structs):
@@ -190,9 +190,6 @@ _FAIL = "return _exact(body)"
 _ERRORS = (msgspec.ValidationError, msgspec.DecodeError, RecursionError)
 #: What a document's decoder may raise; TypeError: an absent ``responseContent`` (UNSET).
 _CONTENT_ERRORS = (*_ERRORS, TypeError)
-#: What a body the structs refuse after it decoded as ASCII gets: the direct path, which
-#: names the common violations from what it decodes (the exact path when it is not bound).
-_MISS = "return _direct(body)"
 
 
 def _compiled(
@@ -223,7 +220,7 @@ def _compiled(
         "    try:",
         "        obj = _decode(body)",
         "    except _errors:",
-        f"        {_MISS}",
+        f"        {_FAIL}",
         "    kind = type(obj)",
     ]
     # The action whose body the kind mirrors (OK) is the usual one: its test comes first.
@@ -236,10 +233,10 @@ def _compiled(
             mirror = facts.mirror if action == facts.mirror_action else {}
             body = _relation_lines(struct, patterns, content, mirror, (action, number), names)
         else:
-            body = pattern_lines(struct, patterns, "obj", f"_p{number}_", names, _MISS)
+            body = pattern_lines(struct, patterns, "obj", f"_p{number}_", names, _FAIL)
             body.append("return []")
         lines += ["        " + line for line in body]
-    lines.append(f"    {_MISS}")
+    lines.append(f"    {_FAIL}")
     return "\n".join(lines), names
 
 
@@ -257,10 +254,10 @@ def _relation_lines(
     code, message = _pair_attrs(struct)
     paired = tuple((attr, test) for attr, test in patterns if attr in (code, message))
     others = tuple((attr, test) for attr, test in patterns if attr not in (code, message))
-    lines = pattern_lines(struct, others, "obj", f"_p{number}_", names, _MISS)
-    paired_lines = pattern_lines(struct, paired, "obj", f"_q{number}_", names, _MISS)
+    lines = pattern_lines(struct, others, "obj", f"_p{number}_", names, _FAIL)
+    paired_lines = pattern_lines(struct, paired, "obj", f"_q{number}_", names, _FAIL)
     return lines + _pair_and_content_lines(
-        struct, paired_lines, content, mirror, where, names, _MISS
+        struct, paired_lines, content, mirror, where, names, _FAIL
     )
 
 
