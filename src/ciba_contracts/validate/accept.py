@@ -13,9 +13,9 @@ members); that is the same test the compiled schemas and
 An accepted body has no finding but, where the kind's codes are held to
 Authlete's table, the table's, which depend on ``action``, ``resultCode`` and
 ``resultMessage`` alone and are looked up by the message. A body it refuses
-goes to the direct path (:mod:`ciba_contracts.validate.direct`) and from there,
-like any schema keyword it cannot state exactly, to the exact path, so findings
-never depend on it.
+goes to the direct path (:mod:`ciba_contracts.validate.direct`, loose structs
+below) or to the exact path, as does any schema keyword it cannot state
+exactly, so findings never depend on it.
 
 Where the direct path can be stated (the usual case), the accept path decodes into
 its loose structs instead (types and required members only) and tests the keywords
@@ -405,14 +405,11 @@ def _flat_struct(direct: DirectPath) -> type[msgspec.Struct] | None:
     # held under another attribute by another action, and one struct holds it under one.
     attrs: dict[str, str] = {}
     for struct, _ in direct.structs.values():
-        fields = zip(
-            struct.__struct_fields__,
-            struct.__struct_encode_fields__,
-            struct.__annotations__.values(),
-            strict=True,
-        )
-        for attr, member, annotation in fields:
-            plain = _without_unset(annotation)
+        types = struct.__annotations__
+        for attr, member in zip(
+            struct.__struct_fields__, struct.__struct_encode_fields__, strict=True
+        ):
+            plain = _without_unset(types[attr])
             if members.setdefault(attr, (member, plain)) != (member, plain):
                 return None
             if attrs.setdefault(member, attr) != attr:
