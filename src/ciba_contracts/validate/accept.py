@@ -192,22 +192,17 @@ _ERRORS = (msgspec.ValidationError, msgspec.DecodeError, RecursionError)
 _CONTENT_ERRORS = (*_ERRORS, TypeError)
 
 
-def _compiled(
-    facts: KindFacts,
-    structs: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
-    contents: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
-    relations: bool,
-) -> tuple[str, dict[str, Any]]:
-    """The accept path as the source of one function.
+def _one_of(structs: list[type[msgspec.Struct]]) -> Any:
+    """The type a body of any of ``structs`` decodes as: the struct, or their tagged union."""
+    return structs[0] if len(structs) == 1 else Union[tuple(structs)]  # noqa: UP007
 
-    The same steps as the compiled schemas and :meth:`Relations.build_test`,
-    but as straight-line code per struct: attribute reads, no look-ups by name
-    and no call per step, which is a third of the cost of the general form.
-    """
-    union = [struct for struct, _ in structs.values()]
-    decoder = msgspec.json.Decoder(union[0] if len(union) == 1 else Union[tuple(union)])  # noqa: UP007
+
+def _head(decoded: Any, dispatch: str) -> tuple[list[str], dict[str, Any]]:
+    """The first lines of an accept function and the names they use: an ASCII body decoded
+    as ``decoded``, anything else left to the exact path; ``dispatch`` then tells the
+    decoded structs apart (``kind = type(obj)`` or ``action = obj.action``)."""
     names: dict[str, Any] = {
-        "_decode": decoder.decode,
+        "_decode": msgspec.json.Decoder(decoded).decode,
         "_errors": _ERRORS,
         "_content_errors": _CONTENT_ERRORS,
         "_UNSET": _UNSET,
@@ -220,9 +215,26 @@ def _compiled(
         "    try:",
         "        obj = _decode(body)",
         "    except _errors:",
+        # A member of another type, or a required one missing: the exact path names it.
         f"        {_FAIL}",
-        "    kind = type(obj)",
+        f"    {dispatch}",
     ]
+    return lines, names
+
+
+def _compiled(
+    facts: KindFacts,
+    structs: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
+    contents: Mapping[str, tuple[type[msgspec.Struct], Patterns]],
+    relations: bool,
+) -> tuple[str, dict[str, Any]]:
+    """The accept path as the source of one function.
+
+    The same steps as the compiled schemas and :meth:`Relations.build_test`,
+    but as straight-line code per struct: attribute reads, no look-ups by name
+    and no call per step, which is a third of the cost of the general form.
+    """
+    lines, names = _head(_one_of([struct for struct, _ in structs.values()]), "kind = type(obj)")
     # The action whose body the kind mirrors (OK) is the usual one: its test comes first.
     ordered = sorted(structs.items(), key=lambda item: item[0] != facts.mirror_action)
     for number, (action, (struct, patterns)) in enumerate(ordered):
@@ -337,28 +349,10 @@ def _compiled_loose(
     loose = [struct for struct, _ in direct.structs.values()]
     flat = _flat_struct(direct) if facts.has_action and len(loose) > 1 else None
     if flat is not None:
-        decoder = msgspec.json.Decoder(flat)
+        lines, names = _head(flat, "action = obj.action")
     else:
-        decoder = msgspec.json.Decoder(loose[0] if len(loose) == 1 else Union[tuple(loose)])  # noqa: UP007
-    names: dict[str, Any] = {
-        "_decode": decoder.decode,
-        "_errors": _ERRORS,
-        "_content_errors": _CONTENT_ERRORS,
-        "_UNSET": _UNSET,
-        **direct.constants,
-    }
-    lines = [
-        "def accept(body):",
-        # msgspec does not check the UTF-8 of members it skips; bad UTF-8 is a finding.
-        "    if type(body) is not bytes or not body.isascii():",
-        f"        {_FAIL}",
-        "    try:",
-        "        obj = _decode(body)",
-        "    except _errors:",
-        # A member of another type, or a required one missing: the exact path names it.
-        f"        {_FAIL}",
-        "    action = obj.action" if flat is not None else "    kind = type(obj)",
-    ]
+        lines, names = _head(_one_of(loose), "kind = type(obj)")
+    names.update(direct.constants)
     for number, (action, (struct, guards)) in enumerate(direct.structs.items()):
         names[f"_S{number}"] = struct
         fail = f"return _named{number}(obj, body)"
