@@ -12,11 +12,9 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import orjson
-
 from ciba_contracts.contract.rules import rule_named
 from ciba_contracts.jsondoc.parse import judgeable
-from ciba_contracts.jsondoc.render import VALUE_LIMIT, pointer, render, truncate
+from ciba_contracts.jsondoc.render import pointer, render, truncate
 from ciba_contracts.validate.finding import Finding
 from ciba_contracts.validate.kinds import CONTENT_POINTER, known_members
 from ciba_contracts.validate.messages import KNOWN_LIMIT, KnownPart, actual_text
@@ -106,7 +104,6 @@ class KeywordFindings:
         named = f"`{known.member}`: " if check.path else ""
         template = known.template
         kept: dict[int, Finding] = {}
-        dumps = orjson.dumps
 
         def make(judged: Any) -> Finding:
             is_int = type(judged) is int
@@ -114,16 +111,7 @@ class KeywordFindings:
                 found = kept.get(judged)
                 if found is not None:
                     return found
-            if type(judged) is str:
-                try:
-                    value_text = dumps(judged).decode()
-                except orjson.JSONEncodeError:
-                    value_text = render(judged)
-                else:
-                    if len(value_text) > VALUE_LIMIT:
-                        value_text = truncate(value_text)
-            else:
-                value_text = render(judged)
+            value_text = render(judged)
             context: dict[str, object] = {}
             if wants_value:
                 context["value"] = value_text
