@@ -30,7 +30,7 @@ class BackchannelAuthenticationCompleteResponse(VendorModel):
     result_message: str | None = field(default=None, metadata=meta("resultMessage"))
     action: CompleteAction | None = field(default=None, metadata=meta("action", CompleteAction))
     response_content: str | None = field(default=None, metadata=meta("responseContent"))
-    client_id: int | None = field(default=None, metadata=meta("clientId"))
+    client_id: int | None = field(default=None, metadata=meta("clientId", int))
     client_id_alias: str | None = field(default=None, metadata=meta("clientIdAlias"))
     client_id_alias_used: bool | None = field(default=None, metadata=meta("clientIdAliasUsed"))
     client_name: str | None = field(default=None, metadata=meta("clientName"))
@@ -47,9 +47,13 @@ class BackchannelAuthenticationCompleteResponse(VendorModel):
     access_token: str | None = field(default=None, metadata=meta("accessToken"))
     refresh_token: str | None = field(default=None, metadata=meta("refreshToken"))
     id_token: str | None = field(default=None, metadata=meta("idToken"))
-    access_token_duration: int | None = field(default=None, metadata=meta("accessTokenDuration"))
-    refresh_token_duration: int | None = field(default=None, metadata=meta("refreshTokenDuration"))
-    id_token_duration: int | None = field(default=None, metadata=meta("idTokenDuration"))
+    access_token_duration: int | None = field(
+        default=None, metadata=meta("accessTokenDuration", int)
+    )
+    refresh_token_duration: int | None = field(
+        default=None, metadata=meta("refreshTokenDuration", int)
+    )
+    id_token_duration: int | None = field(default=None, metadata=meta("idTokenDuration", int))
     jwt_access_token: str | None = field(default=None, metadata=meta("jwtAccessToken"))
     resources: list[str] | None = field(default=None, metadata=meta("resources", many=True))
     authorization_details: AuthzDetails | None = field(

@@ -104,12 +104,13 @@ def check_reachable(target: Target, timeout: float = 10.0) -> float:
 
     Returns how long the answer took, in seconds.
     """
+    url = target.url_of(ISSUE_API)
     # A base URL may carry user information; the error message is output.
-    shown = redact_url(target.url_of(ISSUE_API))
+    shown = redact_url(url)
     started = time.monotonic()
     try:
         httpx.post(
-            target.url_of(ISSUE_API),
+            url,
             content=b"{}",
             headers={"Content-Type": "application/json"},
             timeout=timeout,
