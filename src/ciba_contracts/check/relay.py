@@ -58,7 +58,6 @@ class RelayCase:
 
     relay: Relay
     content: str | None
-    payload: dict[str, Any]
 
     @property
     def label(self) -> str:
@@ -78,14 +77,14 @@ def relay_case(authlete: Exchange, api: str | None = None) -> RelayCase | str:
     the same way in both).
     """
     parts = relay_parts(authlete, api)
-    return parts if isinstance(parts, str) else RelayCase(*parts)
+    return parts if isinstance(parts, str) else RelayCase(parts[0], parts[1])
 
 
 def relay_parts(
     authlete: Exchange, api: str | None = None
 ) -> tuple[Relay, str | None, dict[str, Any]] | str:
-    """What :func:`relay_case` makes its case of (relay, content, payload), or the reason
-    there is none; for callers that keep only part of it."""
+    """What :func:`relay_case` makes its case of (relay, content), with the parsed answer
+    (``payload``, which the case does not keep), or the reason there is none."""
     if authlete.status is None or authlete.body is None:
         return "the Authlete answer is not recorded"
     try:

@@ -112,8 +112,7 @@ class PendingLeg:
     ``order`` is its place among the slice's legs; ``at`` how many findings the
     slice had reported when the leg arrived, which is where the findings of a
     pair it completes belong. An Authlete leg comes bare: its exchange without
-    headers and bodies, its case without the parsed answer (``payload`` is
-    empty), since a pair is judged by the relay and ``responseContent`` alone.
+    headers and bodies, since a pair is judged by its case alone.
     """
 
     order: int
@@ -308,7 +307,7 @@ def _case(case: RelayCase | _Parts | None) -> RelayCase | None:
     if case is None or isinstance(case, RelayCase):
         return case
     relay, content = case
-    return RelayCase(relay, content, {})
+    return RelayCase(relay, content)
 
 
 def _exchange(leg: Exchange | _Bare) -> Exchange:

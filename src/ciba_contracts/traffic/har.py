@@ -30,7 +30,7 @@ from ciba_contracts.traffic.exchange import (
     Wanted,
     header_pairs,
 )
-from ciba_contracts.traffic.har_content import response_body, text_body
+from ciba_contracts.traffic.har_content import NO_CONTENT, response_body, text_body
 from ciba_contracts.traffic.har_structs import HarEntry, decode_entry, entry_records
 from ciba_contracts.traffic.jsonstream import (
     HEARTBEAT,
@@ -195,7 +195,7 @@ def har_entry_record(entry: Any, location: Location, wanted: Wanted | None) -> I
     body: bytes | None
     note: str | None
     if not isinstance(content, dict):
-        body, note = None, "the entry has no `response.content`"
+        body, note = None, NO_CONTENT
     else:
         text = content.get("text")
         if text is not None and not isinstance(text, str):

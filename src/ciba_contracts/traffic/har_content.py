@@ -13,7 +13,10 @@ from ciba_contracts.traffic.bodies import from_base64, text_bytes
 from ciba_contracts.traffic.common import received_body
 from ciba_contracts.traffic.exchange import Headers
 
-__all__ = ["response_body", "text_body"]
+__all__ = ["NO_CONTENT", "response_body", "text_body"]
+
+#: The note of an exchange whose entry has no ``response.content`` object.
+NO_CONTENT = "the entry has no `response.content`"
 
 #: The largest integer orjson reads as one: a larger ``size`` is a float to it, so no byte count.
 _U64 = 2**64 - 1

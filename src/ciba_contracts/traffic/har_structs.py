@@ -37,7 +37,7 @@ from ciba_contracts.traffic.exchange import (
     Skipped,
     Wanted,
 )
-from ciba_contracts.traffic.har_content import response_body, text_body
+from ciba_contracts.traffic.har_content import NO_CONTENT, response_body, text_body
 
 __all__ = ["HarEntry", "decode_entry", "entry_records"]
 
@@ -124,7 +124,7 @@ def entry_records(entry: HarEntry, location: Location, wanted: Wanted | None) ->
     body: bytes | None = None
     note: str | None
     if content is None:
-        note = "the entry has no `response.content`"
+        note = NO_CONTENT
     else:
         try:
             body, note = response_body(content.text, content.encoding, content.size, headers)
