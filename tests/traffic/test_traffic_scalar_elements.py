@@ -79,3 +79,18 @@ def test_scalar_entries_are_each_an_unreadable_entry() -> None:
     problems = [r for r in read_har(io.BytesIO(raw), "h.har") if isinstance(r, InputProblem)]
     assert [p.location.entry for p in problems] == [0, 1, 2, 3]
     assert [p.location.offset for p in problems] == [39, 42, 45, 52]
+
+
+def test_a_null_entry_read_in_a_window_that_ends_inside_a_character_is_no_corrupt_one() -> None:
+    # The buffer (64 bytes) ends inside the last entry's UTF-8: the window reading of the
+    # null before it goes through Python's json, and a null is a value there, not a failure
+    # whose end is unknown (which lost every entry after it).
+    raw = '{"interactions": [2.5e-3, 1e400, null, "\\u00e9", NaN, [1, 2], "\u00e9"], "version": 1}'
+    _both_ways(read_vcr_json, raw.encode(), 64)
+    with (
+        mock.patch.object(jsonstream, "CHUNK", 64),
+        mock.patch.object(streamvalues, "_SCALAR", return_value=None),
+    ):
+        records = list(read_vcr_json(io.BytesIO(raw.encode()), "f"))
+    problems = [r for r in records if isinstance(r, InputProblem)]
+    assert [p.location.entry for p in problems] == [0, 1, 3, 4]

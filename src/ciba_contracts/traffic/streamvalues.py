@@ -287,7 +287,7 @@ class ValueScanner:
                 continue
             end = pos + len(text[:end_char].encode("utf-8", "surrogateescape"))
             value, problem = self._not_utf8(buf.data[pos:end], pos)
-            if value is None:
+            if value is None and problem is not None:
                 return Parsed(None, pos, None, refused)
             return Parsed(value, pos, end, problem)
 
@@ -325,7 +325,10 @@ class ValueScanner:
                 )
             end = pos + len(text[:end_char].encode("utf-8", "surrogateescape"))
             value, problem = self._not_utf8(buf.data[pos:end], pos)
-            return Parsed(value, pos, end if value is not None else None, problem)
+            # A value of None is JSON's null unless a problem says the parse failed; only
+            # then is the end unknown.
+            failed = value is None and problem is not None
+            return Parsed(value, pos, None if failed else end, problem)
 
     def _utf8_problem(self, raw: bytes, pos: int) -> StreamProblem | None:
         """The problem of the first byte of ``raw`` (at ``pos``) that is not UTF-8, or None."""
