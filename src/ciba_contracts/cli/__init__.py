@@ -6,13 +6,15 @@ import importlib
 
 import click
 
-from ciba_contracts.cli.catalog import rules, schema
 from ciba_contracts.cli.validate import validate
 from ciba_contracts.version import __version__
 
 #: Commands imported only when asked for: ``serve`` and ``test`` bring uvicorn, starlette
-#: and an HTTP client, which would add about a third to the start-up of ``validate``.
+#: and an HTTP client, which would add about a third to the start-up of ``validate``;
+#: ``schema`` and ``rules`` bring PyYAML's writer and the catalog's documents.
 _LAZY = {
+    "schema": ("ciba_contracts.cli.catalog", "schema"),
+    "rules": ("ciba_contracts.cli.catalog", "rules"),
     "serve": ("ciba_contracts.cli.serve", "serve"),
     "test": ("ciba_contracts.cli.contract_test", "test"),
     "relay-test": ("ciba_contracts.cli.relay_test", "relay_test"),
@@ -40,5 +42,3 @@ def main() -> None:
 
 
 main.add_command(validate)
-main.add_command(schema)
-main.add_command(rules)
