@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -93,6 +92,8 @@ def load_settings(start: Path | None = None, path: Path | None = None) -> Settin
     source = path if path is not None else find_pyproject(start or Path.cwd())
     if source is None:
         return Settings()
+    import tomllib  # here: only a run that finds a configuration file reads TOML
+
     try:
         with source.open("rb") as handle:
             document = tomllib.load(handle)

@@ -75,12 +75,38 @@ _QUOTED_SECRET_NAME = rf"{_Q}(?:{_NAMES}|{_HEADER_NAMES}){_Q}"
 # The rest of a quoted value after its opening quote (group 2), to the closing quote.
 _QUOTED_REST = r"(?:(?!\2).)*(?:\2|$)"
 
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+
+class _Lazy:
+    """A pattern compiled when first used: a text shown seldom holds the words of more than
+    one or two rules, and compiling all of them is a twentieth of a run's start-up."""
+
+    __slots__ = ("_compiled", "_flags", "_source")
+
+    def __init__(self, source: str, flags: int = 0) -> None:
+        self._source = source
+        self._flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def _pattern(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self._source, self._flags)
+        return self._compiled
+
+    def sub(self, replacement: str, text: str) -> str:
+        """``re.Pattern.sub``."""
+        return self._pattern().sub(replacement, text)
+
+    def match(self, text: str, pos: int) -> re.Match[str] | None:
+        """``re.Pattern.match`` from ``pos``."""
+        return self._pattern().match(text, pos)
+
+
+_RULES: tuple[tuple[_Lazy, str], ...] = (
     # Name/value objects, {"name": "client_secret", "value": "..."} as HAR writes headers
     # and postData.params, in either member order; before the member rule below, which
     # would mask the name of {"key": "api_key", "value": "..."} and leave the value.
     (
-        re.compile(
+        _Lazy(
             rf"({_Q}(?:name|key){_Q}\s*:\s*{_QUOTED_SECRET_NAME}[^{{}}]*?{_Q}value{_Q}\s*:\s*)"
             rf"({_Q}){_QUOTED_REST}",
             re.IGNORECASE,
@@ -88,7 +114,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         rf"\1\2{MASK}\2",
     ),
     (
-        re.compile(
+        _Lazy(
             rf"({_Q}value{_Q}\s*:\s*)({_Q})(?:(?!\2).)*\2"
             rf"(?=[^{{}}]*?{_Q}(?:name|key){_Q}\s*:\s*{_QUOTED_SECRET_NAME})",
             re.IGNORECASE,
@@ -98,7 +124,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # "name": "value" in JSON, also inside JSON held in a string (\"name\": \"value\"),
     # also cut short by a truncated rendering.
     (
-        re.compile(
+        _Lazy(
             rf'(\\*["\']?\b(?:{_NAMES})\b\\*["\']?\s*:\s*)(\\*["\'])(?:(?!\2).)*(?:\2|$)',
             re.IGNORECASE,
         ),
@@ -106,7 +132,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # A secret member whose value is no string: a number, or a list of values.
     (
-        re.compile(
+        _Lazy(
             rf"({_Q}\b(?:{_NAMES})\b{_Q}\s*:\s*)(?:\[[^\]]*\]?|-?\d[^,}}\]\s]*)",
             re.IGNORECASE,
         ),
@@ -115,13 +141,13 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # The pair form, ["client_secret", "..."] (lists of pairs, Python tuples); a quoted
     # string followed by a colon is the next member's name, not a value.
     (
-        re.compile(rf"({_QUOTED_SECRET_NAME}\s*,\s*)({_Q}){_QUOTED_REST}(?!\s*:)", re.IGNORECASE),
+        _Lazy(rf"({_QUOTED_SECRET_NAME}\s*,\s*)({_Q}){_QUOTED_REST}(?!\s*:)", re.IGNORECASE),
         rf"\1\2{MASK}\2",
     ),
     # name=value in forms, query strings and logs (an authorization code is a credential
     # there), and an unquoted "name: value" in text.
     (
-        re.compile(
+        _Lazy(
             rf"(\b(?:(?:{_NAMES}|code)\b\s*=|(?:{_NAMES})\b\s*:(?!\s*\\*[\"']))\s*)"
             rf"[^&\s\"'\\,;<>]*",
             re.IGNORECASE,
@@ -130,12 +156,12 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # Header lines quoted in text: "Authorization: Bearer ...", "Cookie: a=b".
     (
-        re.compile(rf"(\b(?:{_HEADER_NAMES})\b\\*[\"']?\s*[:=]\s*)[^\r\n]*", re.IGNORECASE),
+        _Lazy(rf"(\b(?:{_HEADER_NAMES})\b\\*[\"']?\s*[:=]\s*)[^\r\n]*", re.IGNORECASE),
         rf"\1{MASK}",
     ),
     # Credentials of an HTTP authentication scheme, wherever they appear.
     (
-        re.compile(
+        _Lazy(
             rf"\b({'|'.join(_SCHEMES)})(\s+|%20|\+)"
             # Six characters make a credential; fewer, when the text ends there (cut short).
             rf"(?:[A-Za-z0-9\-._~+/:%]{{6,}}=*|[A-Za-z0-9\-._~+/:%]+=*(?=…|\\*[\"']?$))",
@@ -147,11 +173,11 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # start (base64url of '{"'), so that one cut short, without its payload or signature,
     # is still masked.
     (
-        re.compile(r"\beyJ[A-Za-z0-9_-]{3,}(?:\.[A-Za-z0-9_-]*){0,2}"),
+        _Lazy(r"\beyJ[A-Za-z0-9_-]{3,}(?:\.[A-Za-z0-9_-]*){0,2}"),
         MASK,
     ),
     # user:password@ in URLs.
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE), rf"\1{MASK}@"),
+    (_Lazy(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE), rf"\1{MASK}@"),
 )
 
 
@@ -304,7 +330,7 @@ def _name_starts(text: str) -> list[int] | None:
     return sorted(starts)
 
 
-def _sub_at(pattern: re.Pattern[str], replacement: str, text: str, starts: list[int]) -> str:
+def _sub_at(pattern: _Lazy, replacement: str, text: str, starts: list[int]) -> str:
     """``pattern.sub(replacement, text)`` for a pattern that matches only at ``starts``."""
     out: list[str] = []
     done = 0

@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ciba_contracts.traffic.bodies import BodyError, from_base64, text_bytes
 from ciba_contracts.traffic.common import (
@@ -40,13 +40,18 @@ from ciba_contracts.traffic.exchange import (
     header_pairs,
 )
 from ciba_contracts.traffic.har import read_json_array
-from ciba_contracts.traffic.yamlstream import YamlProblem, YamlSequence
+
+if TYPE_CHECKING:
+    from ciba_contracts.traffic.yamlstream import YamlProblem
 
 
 def read_cassette_yaml(
     stream: BinaryIO, source: str, wanted: Wanted | None = None
 ) -> Iterator[Record]:
     """Every interaction of a YAML cassette (VCR.py or schemathesis), in file order."""
+    # Imported here: PyYAML is a tenth of the start-up of a run that reads no YAML.
+    from ciba_contracts.traffic.yamlstream import YamlSequence
+
     sequence = YamlSequence(stream)
     for item in sequence:
         location = Location(source, item.index, item.offset, item.line)
