@@ -200,3 +200,56 @@ def test_pending_legs_stay_bounded() -> None:
 
 def _fields(exchange: Exchange) -> dict[str, Any]:
     return {name: getattr(exchange, name) for name in Exchange.__dataclass_fields__}
+
+
+def _har_entry(url: str, request_body: str, status: int, body: str) -> dict[str, Any]:
+    return {
+        "request": {
+            "method": "POST",
+            "url": url,
+            "headers": [{"name": "X-Request-ID", "value": "r-1"}],
+            "postData": {"mimeType": "application/json", "text": request_body},
+        },
+        "response": {
+            "status": status,
+            "headers": [
+                {"name": "Content-Type", "value": "application/json"},
+                {"name": "Cache-Control", "value": "no-store"},
+            ],
+            "content": {"mimeType": "application/json", "text": body},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "client_url",
+    [
+        "https://as.example/backchannel",
+        "https://as.example/backchannel/",
+        "https://as.example/backchannel/?tenant=1",
+        "https://as.example/bc-authorize",
+        "https://as.example/backchannel-authentication",
+    ],
+)
+def test_a_har_recording_pairs_legs_at_every_default_client_path(
+    tmp_path: Path, client_url: str
+) -> None:
+    # The reader turns entries away by their raw bytes before parsing them: a client leg
+    # at any path the default --relay-path takes must still be read.
+    authlete = {"action": "BAD_REQUEST", "responseContent": '{"error":"invalid_request"}'}
+    entries = [
+        _har_entry(
+            "https://us.authlete.com/api/1/backchannel/authentication",
+            "{}",
+            200,
+            json.dumps(authlete),
+        ),
+        _har_entry(client_url, "{}", 200, '{"auth_req_id":"abc","expires_in":600}'),
+    ]
+    path = tmp_path / "relay.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}, indent=2))
+    args = ["validate", str(path), "--format", "json", "--correlate", "X-Request-ID"]
+    result = CliRunner().invoke(main, args)
+    report = json.loads(result.stdout)
+    assert report["summary"]["relay_pairs"] == 1
+    assert {f["rule"] for f in report["findings"]} >= {"R501"}

@@ -36,6 +36,10 @@ _PIECES = [
     b'backchannel"',
     b"backchannel/",
     b"backchannel-auth",
+    b"-auth",
+    b"auth",
+    b'"',
+    b"?",
     b"bc-authori",
     b"BAD_REQUEST",
     b"UNAUTHORIZED",
@@ -108,3 +112,4 @@ def test_answers_agree_with_the_elements_own_bytes(
             assert first is not None
             assert first < end - base
         pos = end
+
