@@ -52,15 +52,13 @@ __all__ = [
 DEFAULT_RELAY_PATH = r"/(?:bc-authori[sz]e|backchannel(?:[-_]?auth\w*)?)/?$"
 #: Raw bytes one of which every entry a relay needs holds, for readers that turn entries
 #: away unparsed: the default client paths as a URL ends them (``"`` or ``?`` after
-#: ``/backchannel`` or ``/backchannel/``), and the error actions of Authlete's answers (an ``OK`` is an issue
+#: ``/backchannel``), and the error actions of Authlete's answers (an ``OK`` is an issue
 #: call, which ``/issue`` already brings). Authentication calls answered
 #: ``USER_IDENTIFICATION`` relay nothing and stay unparsed.
 DEFAULT_RELAY_MARKERS = (
     b"bc-authori",
     b'backchannel"',
     b"backchannel?",
-    b'backchannel/"',
-    b"backchannel/?",
     b"backchannel-auth",
     b"backchannel_auth",
     b"backchannelauth",
