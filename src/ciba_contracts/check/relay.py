@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
+import msgspec
 import orjson
 
 from ciba_contracts.check.exchange import media_type
@@ -80,26 +81,47 @@ def relay_case(authlete: Exchange, api: str | None = None) -> RelayCase | str:
     return parts if isinstance(parts, str) else RelayCase(parts[0], parts[1])
 
 
-def relay_parts(
-    authlete: Exchange, api: str | None = None
-) -> tuple[Relay, str | None, dict[str, Any]] | str:
-    """What :func:`relay_case` makes its case of (relay, content), with the parsed answer
-    (``payload``, which the case does not keep), or the reason there is none."""
-    if authlete.status is None or authlete.body is None:
+class _Answer(msgspec.Struct):
+    """The members of an Authlete answer a relay reads; the others are skipped unbuilt."""
+
+    action: Any = msgspec.UNSET
+    responseContent: Any = msgspec.UNSET
+    authReqId: Any = msgspec.UNSET
+
+
+_read_answer = msgspec.json.Decoder(_Answer).decode
+
+
+def relay_parts(authlete: Exchange, api: str | None = None) -> tuple[Relay, str | None, Any] | str:
+    """What :func:`relay_case` makes its case of (relay, content), with the answer's
+    ``authReqId`` (None when absent; any JSON value), or the reason there is none."""
+    body = authlete.body
+    if authlete.status is None or body is None:
         return "the Authlete answer is not recorded"
     try:
-        payload = orjson.loads(authlete.body)
-    except orjson.JSONDecodeError:
+        if not body.isascii():
+            # msgspec leaves the UTF-8 of the members it skips unread.
+            body.decode("utf-8")
+        answer = _read_answer(body)
+    except msgspec.ValidationError:
+        answer = None  # JSON, but no object
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return "the Authlete answer is not JSON"
-    if not isinstance(payload, dict) or not isinstance(payload.get("action"), str):
+    action = None if answer is None else answer.action
+    if not isinstance(action, str):
         return f"the Authlete answer (HTTP {authlete.status}) holds no `action`"
-    action = payload["action"]
+    assert answer is not None
     name = api or api_of(authlete.method, authlete.url)
     relay = _relay_of(name, action)
     if relay is None:
         return f"the relay table states nothing for action {action}"
-    content = payload.get("responseContent")
-    return relay, content if isinstance(content, str) else None, payload
+    content = answer.responseContent
+    auth_req_id = answer.authReqId
+    return (
+        relay,
+        content if isinstance(content, str) else None,
+        None if auth_req_id is msgspec.UNSET else auth_req_id,
+    )
 
 
 @functools.lru_cache(maxsize=256)

@@ -191,9 +191,8 @@ class RelayPairer:
             parts = relay_parts(exchange, api)
             if isinstance(parts, str) or not parts[0].answers_client:
                 return []  # nothing to relay (no action, or USER_IDENTIFICATION)
-            relay, content, payload = parts
+            relay, content, auth_req_id = parts
             keys = self._trace_keys(exchange)
-            auth_req_id = payload.get("authReqId")
             if relay.action == "OK" and isinstance(auth_req_id, str):
                 keys = (("id", auth_req_id), *keys)
             # A pending Authlete leg is judged by its case and reported at its client leg:
