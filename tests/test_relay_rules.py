@@ -9,9 +9,10 @@ its client; ``check_relay`` is the one checker ``relay-test``, ``validate`` and
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import pytest
 
 from ciba_contracts.check.relay import check_relay, json_difference, relay_case
@@ -151,7 +152,7 @@ def test_error_relays_use_the_authentication_table() -> None:
 
 
 def test_a_bare_payload_finds_its_api_by_action() -> None:
-    bare = replace(authlete("INVALID_TICKET", None), url="", method="")
+    bare = msgspec.structs.replace(authlete("INVALID_TICKET", None), url="", method="")
     assert [f.rule for f in check_relay(bare, client(200, b'{"error":"x"}'))] == ["R501"]
 
 

@@ -108,4 +108,3 @@ def test_answers_agree_with_the_elements_own_bytes(
             assert first is not None
             assert first < end - base
         pos = end
-

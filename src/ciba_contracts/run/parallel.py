@@ -21,6 +21,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any, BinaryIO, TypeVar
 
+import msgspec
+
 from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
 from ciba_contracts.config import Settings
 from ciba_contracts.report.model import Checked, Located, checked_store
@@ -268,12 +270,12 @@ class _Relays:
             if not leg.authlete:
                 # Findings of a pair are placed at its client leg: only those need moving.
                 where = leg.exchange.location
-                moved = replace(
+                moved = msgspec.structs.replace(
                     where,
                     entry=None if where.entry is None else where.entry + entries,
                     line=None if where.line is None else where.line + lines,
                 )
-                leg = replace(leg, exchange=replace(leg.exchange, location=moved))
+                leg = replace(leg, exchange=msgspec.structs.replace(leg.exchange, location=moved))
             for client, found in self._pairer.adopt(leg):
                 inserts.setdefault(leg.at, []).extend(relay_located(client, found))
         return inserts

@@ -9,7 +9,8 @@ exchange itself is the package's one model, :class:`ciba_contracts.exchange.Exch
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from ciba_contracts.contract.rules import rule_named
 from ciba_contracts.exchange import Exchange, Headers, Location, find_header, header_pairs
@@ -42,8 +43,7 @@ UNSAFE_YAML = rule_named("unsafe-yaml").code
 INPUT_UNREADABLE = rule_named("input-unreadable").code
 
 
-@dataclass(frozen=True, slots=True)
-class InputProblem:
+class InputProblem(msgspec.Struct, frozen=True):
     """An input that could not be read, in whole or in part.
 
     ``rule`` is an input rule of the catalog (``I001``...); ``message`` names
@@ -64,8 +64,7 @@ class InputProblem:
         return self.location.source
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(msgspec.Struct, frozen=True):
     """Exchanges the caller's selection did not want; read no further than that.
 
     ``count`` is how many: readers that turn entries away without parsing them

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+import msgspec
 import orjson
 
 from ciba_contracts.jsondoc.lenient import loads
@@ -61,8 +61,7 @@ _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _RESYNC = re.compile(rb"[,\[][ \t\r\n]*\{")
 
 
-@dataclass(frozen=True, slots=True)
-class Element:
+class Element(msgspec.Struct, frozen=True):
     """One array element: its index, byte offset, 1-based line and parsed value.
 
     ``problem`` is set when the element could not be parsed (``value`` is then

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, BinaryIO
+
+import msgspec
 
 from ciba_contracts.traffic.bodies import BodyError, from_base64, text_bytes
 from ciba_contracts.traffic.common import (
@@ -74,7 +75,7 @@ def read_vcr_json(stream: BinaryIO, source: str, wanted: Wanted | None = None) -
 def _problem(problem: YamlProblem, location: Location) -> InputProblem:
     """A cassette problem as the input finding it becomes, at its own line when it has one."""
     if problem.line is not None and location.line != problem.line:
-        location = replace(location, line=problem.line)
+        location = msgspec.structs.replace(location, line=problem.line)
     # Only an unsafe node's problem names a tag; only a layout that cannot be read is fatal.
     fatal = problem.kind == "format"
     return InputProblem(location, PROBLEM_RULES[problem.kind], problem.message, fatal, problem.tag)
