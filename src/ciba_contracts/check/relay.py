@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
@@ -49,8 +48,7 @@ def relay_codes() -> frozenset[str]:
     return frozenset(code for code in RULES if code.startswith("R"))
 
 
-@dataclass(frozen=True, slots=True)
-class RelayCase:
+class RelayCase(msgspec.Struct, frozen=True):
     """What an Authlete answer asks of the authorization server.
 
     ``content`` is ``responseContent`` as Authlete sent it (None when absent);

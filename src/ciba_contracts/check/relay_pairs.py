@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
+import msgspec
 import orjson
 
 from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_parts
@@ -74,8 +74,7 @@ _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}
 Key = tuple[str, str]
 
 
-@dataclass(slots=True)
-class RelayCounts:
+class RelayCounts(msgspec.Struct):
     """What the pairer did: pairs checked, legs left unpaired on each side."""
 
     pairs: int = 0
@@ -105,8 +104,7 @@ class RelayCounts:
         return note
 
 
-@dataclass(frozen=True, slots=True)
-class PendingLeg:
+class PendingLeg(msgspec.Struct, frozen=True):
     """A leg still waiting for its partner when a slice of a recording ended.
 
     ``order`` is its place among the slice's legs; ``at`` how many findings the
@@ -132,10 +130,9 @@ _Parts = tuple[Relay, str | None]
 _Leg = tuple[Exchange | _Bare, tuple[Key, ...], RelayCase | _Parts | None, int]
 
 
-@dataclass(slots=True)
-class _Side:
-    legs: OrderedDict[int, _Leg] = field(default_factory=OrderedDict)
-    index: dict[Key, int] = field(default_factory=dict)
+class _Side(msgspec.Struct):
+    legs: OrderedDict[int, _Leg] = msgspec.field(default_factory=OrderedDict)
+    index: dict[Key, int] = msgspec.field(default_factory=dict)
 
     def remove(self, leg_id: int) -> _Leg:
         leg = self.legs.pop(leg_id)

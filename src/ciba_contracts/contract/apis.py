@@ -12,9 +12,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+
+import msgspec
 
 from ciba_contracts.contract.schemas import KIND_EXTENSION, kinds, openapi_document
 
@@ -36,8 +37,7 @@ API_EXTENSION = "x-ciba-api"
 ISSUE_API = "issue"
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(msgspec.Struct, frozen=True):
     """A documented answer: the payload kind its body holds and its media types.
 
     ``kind`` is a validator kind (``issue-response``, ``result``) or None when
@@ -48,8 +48,7 @@ class Answer:
     media_types: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class Api:
+class Api(msgspec.Struct, frozen=True):
     """One API of the family, over its paths of every API version."""
 
     name: str

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+
+import msgspec
 
 from ciba_contracts.contract.schemas import yaml_mapping
 
@@ -33,8 +34,7 @@ BODY_OAUTH_ERROR = "oauth-error"
 _BODIES = frozenset({BODY_RESPONSE_CONTENT, BODY_OAUTH_ERROR})
 
 
-@dataclass(frozen=True, slots=True)
-class Relay:
+class Relay(msgspec.Struct, frozen=True):
     """What one action of one API demands of the AS's answer to its client.
 
     ``status`` is None for an action that answers no client (``next`` names the

@@ -13,8 +13,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from ciba_contracts.contract.schemas import load_schema, yaml_mapping
 from ciba_contracts.jsondoc.render import render
@@ -53,8 +54,7 @@ _PATH_PREFIX = r"(?:/[^\s,]*, )?"
 ResultCodeProblem = tuple[str, str, dict[str, object]]
 
 
-@dataclass(frozen=True, slots=True)
-class ApiCodes:
+class ApiCodes(msgspec.Struct, frozen=True):
     """What ``result-code-families.yaml`` says about one API."""
 
     name: str

@@ -20,8 +20,9 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import Any
+
+import msgspec
 
 from ciba_contracts.config import Settings
 from ciba_contracts.redact import redact_url
@@ -198,4 +199,4 @@ def _work(
         shown = storage.display_name(piece.name)
         partial.unreadable.append((shown, f"failed on a worker: {reason}"))
     rows = [located_row(located) for located in partial.findings]
-    return replace(partial, findings=findings_store()), rows
+    return msgspec.structs.replace(partial, findings=findings_store()), rows

@@ -153,7 +153,10 @@ def _slices(task: Task, jobs: int) -> list[Task]:
     if not cuts:
         return [task]
     bounds: list[int | None] = [None, *cuts, None]
-    return [replace(task, start=bounds[i], stop=bounds[i + 1]) for i in range(len(bounds) - 1)]
+    return [
+        msgspec.structs.replace(task, start=bounds[i], stop=bounds[i + 1])
+        for i in range(len(bounds) - 1)
+    ]
 
 
 @functools.lru_cache(maxsize=16)
@@ -234,7 +237,7 @@ def _join(
         state = part.slice
         if k and (state is None or state.start != expected):
             # A cut that was not where the previous slice stopped: read the rest here.
-            rest = check_task(replace(task, start=expected, stop=None), checks())
+            rest = check_task(msgspec.structs.replace(task, start=expected, stop=None), checks())
             _absorb(out, rest, entries, lines, relays.adopt(rest, entries, lines))
             break
         _absorb(out, part, entries, lines, relays.adopt(part, entries, lines))
@@ -275,7 +278,8 @@ class _Relays:
                     entry=None if where.entry is None else where.entry + entries,
                     line=None if where.line is None else where.line + lines,
                 )
-                leg = replace(leg, exchange=msgspec.structs.replace(leg.exchange, location=moved))
+                exchange = msgspec.structs.replace(leg.exchange, location=moved)
+                leg = msgspec.structs.replace(leg, exchange=exchange)
             for client, found in self._pairer.adopt(leg):
                 inserts.setdefault(leg.at, []).extend(relay_located(client, found))
         return inserts

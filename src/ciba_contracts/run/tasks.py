@@ -14,8 +14,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TypeVar
+
+import msgspec
 
 from ciba_contracts.check.exchange import ExchangeChecker, input_finding
 from ciba_contracts.check.relay import RelayChecker
@@ -83,8 +84,7 @@ _READERS: dict[str, Callable[[BinaryIO, str, Wanted | None], Iterator[Record]]] 
 _TICK = 64
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
+class Task(msgspec.Struct, frozen=True):
     """One unit of work: an input, or a byte range of the entries of a large HAR file."""
 
     name: str
@@ -95,14 +95,13 @@ class Task:
     directory: str | None = None
 
 
-@dataclass(slots=True)
-class Partial:
+class Partial(msgspec.Struct):
     """What one task found, to be merged into the run's report in task order."""
 
-    findings: SpillingList[Located] = field(default_factory=lambda: findings_store())
+    findings: SpillingList[Located] = msgspec.field(default_factory=findings_store)
     #: Counts and notes of this part, added to the run's when merged.
-    summary: Summary = field(default_factory=Summary)
-    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    summary: Summary = msgspec.field(default_factory=Summary)
+    unreadable: list[tuple[str, str]] = msgspec.field(default_factory=list)
     read_anything: bool = False
     input_problems: int = 0
     #: Checked payloads and exchanges, kept only when the report lists them.
@@ -112,7 +111,7 @@ class Partial:
     #: For a slice read with relay pairing: what its pairer did, and the legs still
     #: waiting, which the slices' join pairs across slices.
     relay_counts: RelayCounts | None = None
-    relay_pending: list[PendingLeg] = field(default_factory=list)
+    relay_pending: list[PendingLeg] = msgspec.field(default_factory=list)
 
     def add(self, located: Located) -> None:
         """Keep one finding and count it."""

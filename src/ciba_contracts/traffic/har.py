@@ -10,8 +10,9 @@ request got no answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, BinaryIO
+
+import msgspec
 
 from ciba_contracts.jsondoc.render import truncate
 from ciba_contracts.traffic.bodies import BodyError
@@ -46,8 +47,7 @@ def problem_record(problem: StreamProblem, location: Location) -> InputProblem:
     return InputProblem(location, PROBLEM_RULES[problem.kind], problem.message, problem.fatal)
 
 
-@dataclass(slots=True)
-class SliceState:
+class SliceState(msgspec.Struct):
     """A byte range of a HAR file's entries, read by one process of a parallel run.
 
     ``start`` is the offset of the slice's first entry (None: the file's

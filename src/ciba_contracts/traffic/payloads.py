@@ -6,8 +6,9 @@ A JSON lines file is read a line at a time, so its size does not matter.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import BinaryIO
+
+import msgspec
 
 from ciba_contracts.jsondoc.parse import NotJson, parse_json
 
@@ -17,8 +18,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PAYLOAD_SUFFIXES = JSON_SUFFIXES + JSONL_SUFFIXES
 
 
-@dataclass(frozen=True, slots=True)
-class PayloadEntry:
+class PayloadEntry(msgspec.Struct, frozen=True):
     """One payload read from a source; ``entry`` counts from 0, ``line`` from 1."""
 
     source: str

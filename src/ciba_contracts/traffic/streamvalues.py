@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import orjson
 
 from ciba_contracts.jsondoc.lenient import END_FINDER, loads, loads_as_json, refusal
@@ -41,8 +41,7 @@ _SCALAR = re.compile(
 _CUT = 16
 
 
-@dataclass(slots=True)
-class Parsed:
+class Parsed(msgspec.Struct):
     """Outcome of parsing one value: positions are in the buffer as it is afterwards.
 
     ``resume`` is where reading goes on; it is None when the value was corrupt
