@@ -92,6 +92,9 @@ class Validator:
             for code, rule in RULES.items()
             if code in self.enabled and any(c in self.enabled for c in rule.implied_by)
         }
+        # Rules that imply themselves away: such a finding goes wherever it is (its own
+        # place holds it).
+        self._self_implied = frozenset(c for c, by in self._implications.items() if c in by)
         facts = facts_of(kind)
         file = facts.files[self.profile]
         self._schema = compiled(file)
@@ -294,6 +297,19 @@ class Validator:
             # One finding implies nothing away and is its own order.
             first = found[0]
             return [first] if first.rule in enabled else []
+        if len(found) == 2:
+            # The usual pair (two members broken): at two places nothing is implied away
+            # but by a rule that implies itself, and nothing is a duplicate; the order is
+            # the pointers' (what the general way below makes of it, without its steps).
+            a, b = found
+            if (
+                a.pointer != b.pointer
+                and a.rule in enabled
+                and b.rule in enabled
+                and a.rule not in self._self_implied
+                and b.rule not in self._self_implied
+            ):
+                return [a, b] if a.pointer < b.pointer else [b, a]
         kept = [f for f in found if f.rule in enabled]
         if len(kept) < 2:
             return kept
