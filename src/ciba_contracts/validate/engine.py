@@ -417,8 +417,9 @@ def validate(
     API). Returns every finding of the enabled rules; an empty list means the
     payload keeps the contract at ``profile``. Never raises for bad payloads.
     """
-    if select is ignore is api is None:
-        # The common call: one look-up by the profile, no key to build.
+    if select is None and ignore is None and api is None:
+        # The common call: one look-up by the profile, no key to build. (Three tests
+        # apart are half the steps of one chained test.)
         try:
             check = _ISSUE_CHECKS[profile]
         except (KeyError, TypeError):
