@@ -419,3 +419,48 @@ def test_strict_structs_serve_where_the_direct_path_cannot_be_stated(
         assert not path.accepts(OK.replace(b"900", b"0"))
     finally:
         acceptor.cache_clear()
+
+
+_TICKET_DOCUMENT = (
+    '{"error":"invalid_request","error_description":'
+    '"[A181201] /backchannel/authentication/issue, The ticket does not exist."}'
+)
+
+
+def _ticket(**members: Any) -> bytes:
+    payload = {
+        "resultCode": "A181201",
+        "resultMessage": "[A181201] /backchannel/authentication/issue, The ticket does not exist.",
+        "action": "INVALID_TICKET",
+        "responseContent": _TICKET_DOCUMENT,
+    }
+    return orjson.dumps({**payload, **members})
+
+
+def test_an_error_document_kept_as_good_leaves_the_rest_judged() -> None:
+    # The same document, kept after its first reading, beside members that break rules, and
+    # documents that differ from it by one character in a place a pattern judges.
+    bodies = [
+        _ticket(),
+        _ticket(expiresIn=2**31),
+        _ticket(resultCode="A181203"),
+        _ticket(responseContent=_TICKET_DOCUMENT.replace("invalid_request", 'invalid\\"request')),
+        _ticket(responseContent=_TICKET_DOCUMENT.replace("exist.", "exist.\\\\")),
+        _ticket(responseContent=_TICKET_DOCUMENT[:-1]),
+        _ticket(),
+    ]
+    for level in LEVELS:
+        validator = get_validator(level)
+        for body in bodies * 2:
+            assert validator.validate(body) == validator.exact(body), (level, body)
+    assert validate(bodies[0], profile="ciba") == []
+    assert validate(bodies[1], profile="ciba") != []
+
+
+def test_documents_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accept_module, "DOCUMENTS_KEPT", 2)
+    kept: dict[str, None] = {}
+    for text in ("a", "b", "c"):
+        accept_module._keep_document(kept, text)
+        assert len(kept) <= 2
+        assert text in kept

@@ -635,6 +635,12 @@ def test_ignoring_the_implying_rule_lets_the_implied_one_speak() -> None:
     assert places(validate(payload, profile="ciba", ignore="A110")) == {("C203", "/interval", None)}
 
 
+def test_options_given_by_position_mean_what_they_do_by_name() -> None:
+    assert places(validate(VENDOR_EXAMPLE, "ciba", "C", "C201")) == {("C203", "/interval", None)}
+    assert validate(VENDOR_EXAMPLE, "ciba") == validate(VENDOR_EXAMPLE, profile="ciba")
+    assert validate(ok(), "sdk", None, None, "issue") == []
+
+
 def test_bad_settings_raise_at_once() -> None:
     with pytest.raises(ValueError, match="profile"):
         validate(ok(), profile="strict")

@@ -114,7 +114,7 @@ class AcceptPath:
             for number, action in enumerate(self.direct.structs):
                 names[f"_named{number}"] = named.get(action) or _exact_of(exact)
         names["_codes"] = pair_cache(codes)
-        for key in [k for k in names if k.startswith("_k")]:
+        for key in [k for k in names if k.startswith(("_k", "_g"))]:
             names[key] = {}
         exec(self._source, names)
         checker: Callable[[Any], _R | list[Any]] = names["accept"]
@@ -192,6 +192,17 @@ _ERRORS = (msgspec.ValidationError, msgspec.DecodeError, RecursionError)
 _CONTENT_ERRORS = (*_ERRORS, TypeError)
 
 
+#: Most documents kept per action as keeping their schema (see _pair_and_content_lines).
+DOCUMENTS_KEPT = 1024
+
+
+def _keep_document(kept: dict[str, None], text: str) -> None:
+    """Remember ``text`` as a document that keeps its schema (bounded)."""
+    if len(kept) >= DOCUMENTS_KEPT:
+        kept.clear()
+    kept[text] = None
+
+
 def _one_of(structs: list[type[msgspec.Struct]]) -> Any:
     """The type a body of any of ``structs`` decodes as: the struct, or their tagged union."""
     return structs[0] if len(structs) == 1 else Union[tuple(structs)]  # noqa: UP007
@@ -206,6 +217,7 @@ def _head(decoded: Any, dispatch: str) -> tuple[list[str], dict[str, Any]]:
         "_errors": _ERRORS,
         "_content_errors": _CONTENT_ERRORS,
         "_UNSET": _UNSET,
+        "_note": _keep_document,
     }
     lines = [
         "def accept(body):",
@@ -325,6 +337,14 @@ def _pair_and_content_lines(
         f"    {fail}",
         *after,
     ]
+    if not mirror:
+        # A document that repeats no member of the payload keeps its schema or not by its
+        # text alone, and such documents repeat (Authlete writes one per result code): one
+        # that kept it is not decoded and judged again.
+        kept = f"_g{number}"
+        names[kept] = {}
+        inner = [f"if text not in {kept}:", *("    " + line for line in inner)]
+        inner.append(f"    _note({kept}, text)")
     content_attr = attr_of(struct, "responseContent")
     lines.append(f"text = obj.{content_attr}")
     if content_attr in defaults_of(struct):
