@@ -357,7 +357,35 @@ class Measure:
 
 
 def _tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants, from /proc."""
+    """Resident bytes of ``root`` and all its descendants, from /proc.
+
+    Polled while a run goes on, so it must take little of the CPU the run shares: the tree
+    is walked by each thread's ``children`` list where the kernel keeps one, instead of
+    reading every process's ``stat`` (ten times the work, taken from a two-process run).
+    """
+    if not _CHILDREN_LISTS:
+        return _tree_rss_by_scan(root)
+    total = 0
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                total += int(handle.read().split()[1]) * _PAGE
+            for thread in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{thread}/children", "rb") as handle:
+                    stack.extend(int(child) for child in handle.read().split())
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_CHILDREN_LISTS = os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+
+
+def _tree_rss_by_scan(root: int) -> int:
+    """:func:`_tree_rss` from every process's ``stat`` (kernels without ``children``)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -367,7 +395,7 @@ def _tree_rss(root: int) -> int:
             with open(f"/proc/{entry}/stat", "rb") as handle:
                 fields = handle.read().rsplit(b")", 1)[1].split()
             children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            rss[int(entry)] = int(fields[21]) * _PAGE
         except (OSError, IndexError, ValueError):
             continue
     total = 0
