@@ -10,10 +10,10 @@ also copies the object into its error) must never see it. Timing lives in
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import orjson
 import pytest
 
@@ -63,7 +63,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[list[str], list[i
     def counting_check(member: str | None, keyword: str, value: Any, location: str) -> Any:
         made = original(member, keyword, value, location)
         proxy = _Counting(made.validator, seen, big)
-        return dataclasses.replace(made, holds=proxy.is_valid, validator=proxy)
+        return msgspec.structs.replace(made, holds=proxy.is_valid, validator=proxy)
 
     monkeypatch.setattr(plan, "_check", counting_check)
     plan.planner.cache_clear()

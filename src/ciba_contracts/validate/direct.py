@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -51,8 +50,7 @@ CODES_KEPT = 4096
 _LENGTH_OR_PATTERN = frozenset({"pattern", "minLength", "maxLength"})
 
 
-@dataclass(frozen=True, slots=True)
-class DirectHooks:
+class DirectHooks(msgspec.Struct, frozen=True):
     """What the direct path asks of the validator it serves (the exact path's own steps)."""
 
     #: The finding of a plan's check that fails on a value, as a function of the value.
@@ -67,8 +65,7 @@ class DirectHooks:
     known_not_json: Callable[[str], Any | None]
 
 
-@dataclass(frozen=True, slots=True)
-class Guard:
+class Guard(msgspec.Struct, frozen=True):
     """The tests of one member of a loose struct, as conditions on ``v`` (its value).
 
     Each test is (the name its finding maker is bound under, the condition under which

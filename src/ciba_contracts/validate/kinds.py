@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple
+
+import msgspec
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.schemas import kind_files, kinds, load_schema, schemas_by_uri
@@ -49,8 +50,7 @@ class VariantMirror(NamedTuple):
     required: frozenset[str]
 
 
-@dataclass(frozen=True)
-class KindFacts:
+class KindFacts(msgspec.Struct, frozen=True):
     """The schema facts of one payload kind."""
 
     name: str

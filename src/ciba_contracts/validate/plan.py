@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
+import msgspec
 
 from ciba_contracts.contract.schemas import load_schema
 from ciba_contracts.jsondoc.render import pointer
@@ -56,8 +56,7 @@ class Unplannable(ValueError):
     """The schema uses something a plan cannot state; ``iter_errors`` has to judge."""
 
 
-@dataclass(frozen=True, slots=True)
-class KeywordCheck:
+class KeywordCheck(msgspec.Struct, frozen=True):
     """One keyword of the schema, on its own.
 
     ``member`` is the member it applies to (None: the object itself). For
@@ -87,8 +86,7 @@ class KeywordCheck:
         return ""
 
 
-@dataclass(frozen=True, slots=True)
-class MemberChecks:
+class MemberChecks(msgspec.Struct, frozen=True):
     """The checks on one member: all of them at once, then each one to name the failure."""
 
     member: str
@@ -143,8 +141,7 @@ class Plan:
         return failed
 
 
-@dataclass(frozen=True, slots=True)
-class _Condition:
+class _Condition(msgspec.Struct, frozen=True):
     location: str
     holds: Callable[[Any], bool]
     #: Whether it tests ``action`` alone, so that its outcome follows from that value.
@@ -252,14 +249,13 @@ def _build(doc: dict[str, Any], uri: str, decided: dict[str, bool]) -> Plan:
     return Plan(tuple(found.root), tuple(found.required), tuple(groups))
 
 
-@dataclass(slots=True)
-class _Gathered:
+class _Gathered(msgspec.Struct):
     """The checks of one schema document found so far, for one outcome of its conditions."""
 
     decided: dict[str, bool]
-    root: list[KeywordCheck] = field(default_factory=list)
-    required: list[KeywordCheck] = field(default_factory=list)
-    members: dict[str, list[KeywordCheck]] = field(default_factory=dict)
+    root: list[KeywordCheck] = msgspec.field(default_factory=list)
+    required: list[KeywordCheck] = msgspec.field(default_factory=list)
+    members: dict[str, list[KeywordCheck]] = msgspec.field(default_factory=dict)
 
 
 def _walk(

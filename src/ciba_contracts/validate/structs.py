@@ -14,7 +14,6 @@ import keyword
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import jsonschema_rs
@@ -103,8 +102,7 @@ def _string_type(schema: dict[str, Any]) -> Any:
     return Annotated[str, msgspec.Meta(**meta)] if meta else str
 
 
-@dataclass(frozen=True, slots=True)
-class PatternTest:
+class PatternTest(msgspec.Struct, frozen=True):
     """A ``pattern`` keyword as generated code.
 
     ``fails`` is the condition under which the string ``{value}`` breaks it, with
