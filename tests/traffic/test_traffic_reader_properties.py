@@ -13,7 +13,9 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import random
+import tempfile
 from typing import Any
 from unittest import mock
 
@@ -189,6 +191,7 @@ _SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow]
     st.sampled_from([0.0, 0.05, 0.3, 1.0]),
     st.sampled_from([2, 4, None]),
     st.sampled_from([64, 333, 4096, 1 << 20]),
+    st.booleans(),
 )
 def test_har_reader_gives_what_json_gives(
     exchanges: list[dict[str, Any]],
@@ -196,6 +199,7 @@ def test_har_reader_gives_what_json_gives(
     rate: float,
     indent: int | None,
     chunk: int,
+    from_file: bool,
 ) -> None:
     entries = [_har_entry(x) for x in exchanges]
     document = {"log": {"version": "1.2", "creator": {"name": "t"}, "entries": entries}}
@@ -207,6 +211,17 @@ def test_har_reader_gives_what_json_gives(
         expected.extend(har_entry_record(entry, Location("h.har", index), wanted))
     with mock.patch.object(jsonstream, "CHUNK", chunk):
         records = list(read_har(io.BytesIO(raw), "h.har", wanted, candidate=CANDIDATE))
+        if from_file:
+            # A plain file is read again from the first byte kept rather than joined: the
+            # same records, locations (offsets and lines) included.
+            with tempfile.TemporaryDirectory() as folder:
+                path = os.path.join(folder, "h.har")
+                with open(path, "wb") as out:
+                    out.write(raw)
+                with open(path, "rb") as handle:
+                    from_disk = list(read_har(handle, "h.har", wanted, candidate=CANDIDATE))
+            assert from_disk == records
+            assert [r.location for r in from_disk] == [r.location for r in records]
     assert _outcome(records) == _outcome(expected)
 
 
