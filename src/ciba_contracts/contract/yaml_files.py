@@ -17,6 +17,7 @@ import contextlib
 import marshal
 import os
 import sys
+import threading
 import zlib
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,8 @@ def _keep(kept: Path, data: Any) -> None:
         blob = marshal.dumps(data)
     except ValueError:
         return  # a type marshal does not write (a timestamp): parsed at every start
-    temporary = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+    # Named for this process and thread: two runs (or threads) may keep the same parse at once.
+    temporary = kept.with_name(f"{kept.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         kept.parent.mkdir(exist_ok=True)
         temporary.write_bytes(blob)
