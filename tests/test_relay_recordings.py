@@ -247,3 +247,26 @@ def test_a_har_recording_pairs_legs_at_every_default_client_path(
     report = json.loads(result.stdout)
     assert report["summary"]["relay_pairs"] == 1
     assert {f["rule"] for f in report["findings"]} >= {"R501"}
+
+
+def test_a_client_leg_at_a_trailing_slash_pairs_with_a_relay_path_given(tmp_path: Path) -> None:
+    # The raw-byte sifting of HAR entries does not find `/backchannel/`; a --relay-path
+    # given has every entry parsed, and the leg is paired (as the README says).
+    authlete = {"action": "BAD_REQUEST", "responseContent": '{"error":"invalid_request"}'}
+    entries = [
+        _har_entry(
+            "https://us.authlete.com/api/1/backchannel/authentication",
+            "{}",
+            200,
+            json.dumps(authlete),
+        ),
+        _har_entry("https://as.example/backchannel/", "{}", 200, '{"auth_req_id":"abc"}'),
+    ]
+    path = tmp_path / "relay.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}, indent=2))
+    base = ["validate", str(path), "--format", "json", "--correlate", "X-Request-ID"]
+    runner = CliRunner()
+    default = json.loads(runner.invoke(main, base).stdout)
+    given = json.loads(runner.invoke(main, [*base, "--relay-path", "/backchannel/?$"]).stdout)
+    assert default["summary"]["relay_pairs"] == 0
+    assert given["summary"]["relay_pairs"] == 1
