@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import Severity
@@ -147,6 +147,26 @@ class Checked:
     def __post_init__(self) -> None:
         # Masked as Located is, for the reports that list every checked item.
         _mask_place(self)
+
+
+_Placed = TypeVar("_Placed", Located, Checked)
+
+
+def moved(item: _Placed, entries: int, lines: int) -> _Placed:
+    """``item`` with its entry index and line counted ``entries`` and ``lines`` further on
+    (a slice's findings, when the slices of a file are joined).
+
+    Its strings were masked when it was made: the copy is not masked again, which is
+    most of what remaking it would cost.
+    """
+    copy = _new(type(item))
+    for name in item.__slots__:
+        _set(copy, name, getattr(item, name))
+    if item.entry is not None:
+        _set(copy, "entry", item.entry + entries)
+    if item.line is not None:
+        _set(copy, "line", item.line + lines)
+    return copy
 
 
 def checked_store() -> SpillingList[Checked]:

@@ -18,14 +18,13 @@ import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import replace
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
 import msgspec
 
 from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
 from ciba_contracts.config import Settings
-from ciba_contracts.report.model import Checked, Located, checked_store
+from ciba_contracts.report.model import Located, checked_store, moved
 from ciba_contracts.run.tasks import (
     Checks,
     Partial,
@@ -273,12 +272,12 @@ class _Relays:
             if not leg.authlete:
                 # Findings of a pair are placed at its client leg: only those need moving.
                 where = leg.exchange.location
-                moved = msgspec.structs.replace(
+                place = msgspec.structs.replace(
                     where,
                     entry=None if where.entry is None else where.entry + entries,
                     line=None if where.line is None else where.line + lines,
                 )
-                exchange = msgspec.structs.replace(leg.exchange, location=moved)
+                exchange = msgspec.structs.replace(leg.exchange, location=place)
                 leg = msgspec.structs.replace(leg, exchange=exchange)
             for client, found in self._pairer.adopt(leg):
                 inserts.setdefault(leg.at, []).extend(relay_located(client, found))
@@ -310,29 +309,17 @@ def _absorb(
         for index, located in enumerate(part.findings):
             for extra in inserts.pop(index, ()):
                 out.add(extra)
-            out.findings.append(_shifted(located, entries, lines))
+            out.findings.append(moved(located, entries, lines))
         for index in sorted(inserts):
             for extra in inserts[index]:
                 out.add(extra)
     else:
-        out.findings.extend(_shifted(located, entries, lines) for located in part.findings)
+        out.findings.extend(moved(located, entries, lines) for located in part.findings)
     if part.items is not None:
         if out.items is None:
             out.items = checked_store()
-        out.items.extend(_shifted(item, entries, lines) for item in part.items)
+        out.items.extend(moved(item, entries, lines) for item in part.items)
     out.summary.absorb(part.summary)
     out.unreadable.extend(part.unreadable)
     out.read_anything = out.read_anything or part.read_anything
     out.input_problems += part.input_problems
-
-
-_Placed = TypeVar("_Placed", Located, Checked)
-
-
-def _shifted(item: _Placed, entries: int, lines: int) -> _Placed:
-    """``item`` with its entry index and line counted from the file's start, not its slice's."""
-    return replace(
-        item,
-        entry=None if item.entry is None else item.entry + entries,
-        line=None if item.line is None else item.line + lines,
-    )
