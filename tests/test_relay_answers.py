@@ -9,6 +9,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ciba_contracts import validate
 from ciba_contracts.check.relay import relay_parts
 from ciba_contracts.exchange import Exchange, Location
 
@@ -80,6 +81,20 @@ def test_a_repeated_member_counts_at_its_last_place() -> None:
 def test_bytes_that_are_no_json_or_no_utf8_are_not_json() -> None:
     for body in (b"", b"{", b'{"action":"OK"} x', b'{"action":"OK","x":"\xff"}', b"NaN"):
         assert _read(body) == "not JSON", body
+
+
+def test_a_body_that_is_no_object_is_judged_whole() -> None:
+    # The struct decoder refuses an array at its first byte; what follows still decides.
+    assert _read(b"[Infinity]") == "not JSON"
+    assert _read(b'["OK", 1]') == "no action"
+
+
+def test_a_number_beyond_a_double_is_json_as_the_validator_reads_it() -> None:
+    # JSON puts no bound on numbers; orjson refuses 1e400, the validator does not, and the
+    # relay now reads such an answer as the validator does.
+    body = b'{"action":"INVALID_TICKET","x":1e400}'
+    assert _read(body) == ("INVALID_TICKET", None, None)
+    assert not any(f.rule == "S001" for f in validate(body))
 
 
 def test_json_without_an_action_says_so() -> None:

@@ -102,7 +102,12 @@ def relay_parts(authlete: Exchange, api: str | None = None) -> tuple[Relay, str 
             body.decode("utf-8")
         answer = _read_answer(body)
     except msgspec.ValidationError:
-        answer = None  # JSON, but no object
+        # No object: msgspec stops at the first byte, so whether the rest is JSON is asked.
+        try:
+            orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return "the Authlete answer is not JSON"
+        answer = None
     except (msgspec.DecodeError, UnicodeDecodeError):
         return "the Authlete answer is not JSON"
     action = None if answer is None else answer.action
