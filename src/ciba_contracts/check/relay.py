@@ -90,6 +90,22 @@ class _Answer(msgspec.Struct):
 _read_answer = msgspec.json.Decoder(_Answer).decode
 
 
+def _answer_of(body: bytes) -> _Answer | None:
+    """The members a relay reads of ``body``; None for JSON that is no object.
+
+    Raises ``msgspec.DecodeError`` or ``ValueError`` for bytes that are not JSON.
+    """
+    if not body.isascii():
+        # msgspec leaves the UTF-8 of the members it skips unread.
+        body.decode("utf-8")
+    try:
+        return _read_answer(body)
+    except msgspec.ValidationError:
+        # No object: msgspec stops at its first byte, so the rest decides if it is JSON.
+        orjson.loads(body)
+        return None
+
+
 def relay_parts(authlete: Exchange, api: str | None = None) -> tuple[Relay, str | None, Any] | str:
     """What :func:`relay_case` makes its case of (relay, content), with the answer's
     ``authReqId`` (None when absent; any JSON value), or the reason there is none."""
@@ -97,23 +113,12 @@ def relay_parts(authlete: Exchange, api: str | None = None) -> tuple[Relay, str 
     if authlete.status is None or body is None:
         return "the Authlete answer is not recorded"
     try:
-        if not body.isascii():
-            # msgspec leaves the UTF-8 of the members it skips unread.
-            body.decode("utf-8")
-        answer = _read_answer(body)
-    except msgspec.ValidationError:
-        # No object: msgspec stops at the first byte, so whether the rest is JSON is asked.
-        try:
-            orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return "the Authlete answer is not JSON"
-        answer = None
-    except (msgspec.DecodeError, UnicodeDecodeError):
+        answer = _answer_of(body)
+    except (msgspec.DecodeError, ValueError):
         return "the Authlete answer is not JSON"
     action = None if answer is None else answer.action
-    if not isinstance(action, str):
+    if answer is None or not isinstance(action, str):
         return f"the Authlete answer (HTTP {authlete.status}) holds no `action`"
-    assert answer is not None
     name = api or api_of(authlete.method, authlete.url)
     relay = _relay_of(name, action)
     if relay is None:
