@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 
 from builders import ok
@@ -142,3 +143,15 @@ def test_requests_hold_only_what_the_vendor_states_unless_strict() -> None:
 def test_media_type() -> None:
     assert media_type("Application/JSON; charset=UTF-8") == "application/json"
     assert media_type("") == ""
+
+
+def test_exchanges_are_equal_whatever_their_notes_say() -> None:
+    # Two readers may word why a body is missing apart; the exchange is the same.
+    one = Exchange(Location("a", 1), "POST", "https://x/issue", 200, body=None, body_note="a")
+    other = Exchange(Location("a", 1), "POST", "https://x/issue", 200, body=None, body_note="b")
+    assert one == other
+    assert hash(one) == hash(other)
+    assert Exchange.__struct_fields__[-1] == "body_note"
+    for field in Exchange.__struct_fields__[:-1]:
+        changed = msgspec.structs.replace(one, **{field: "changed"})
+        assert changed != one, field
