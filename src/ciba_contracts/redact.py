@@ -77,8 +77,9 @@ _QUOTED_REST = r"(?:(?!\2).)*(?:\2|$)"
 
 
 class _Lazy:
-    """A pattern compiled when first used: a text shown seldom holds the words of more than
-    one or two rules, and compiling all of them is a twentieth of a run's start-up."""
+    """A pattern compiled when first asked for (``lazy()``): a text shown seldom holds the
+    words of more than one or two rules, and compiling all of them is a twentieth of a
+    run's start-up."""
 
     __slots__ = ("_compiled", "_flags", "_source")
 
@@ -87,18 +88,10 @@ class _Lazy:
         self._flags = flags
         self._compiled: re.Pattern[str] | None = None
 
-    def _pattern(self) -> re.Pattern[str]:
+    def __call__(self) -> re.Pattern[str]:
         if self._compiled is None:
             self._compiled = re.compile(self._source, self._flags)
         return self._compiled
-
-    def sub(self, replacement: str, text: str) -> str:
-        """``re.Pattern.sub``."""
-        return self._pattern().sub(replacement, text)
-
-    def match(self, text: str, pos: int) -> re.Match[str] | None:
-        """``re.Pattern.match`` from ``pos``."""
-        return self._pattern().match(text, pos)
 
 
 _RULES: tuple[tuple[_Lazy, str], ...] = (
@@ -330,7 +323,7 @@ def _name_starts(text: str) -> list[int] | None:
     return sorted(starts)
 
 
-def _sub_at(pattern: _Lazy, replacement: str, text: str, starts: list[int]) -> str:
+def _sub_at(pattern: re.Pattern[str], replacement: str, text: str, starts: list[int]) -> str:
     """``pattern.sub(replacement, text)`` for a pattern that matches only at ``starts``."""
     out: list[str] = []
     done = 0
@@ -380,7 +373,7 @@ def _masked(text: str) -> str:
     present = frozenset(w for w in _RULE_WORDS if w in lowered) if long else None
     starts: list[int] | None = None
     starts_of: str | None = None
-    for rule, ((pattern, replacement), triggers) in enumerate(
+    for rule, ((lazy, replacement), triggers) in enumerate(
         zip(_RULES, _RULE_TRIGGERS, strict=True)
     ):
         # Only the rules whose own words are there: "resultCode" in a payload asks for
@@ -390,6 +383,7 @@ def _masked(text: str) -> str:
                 continue
         elif not any(trigger in lowered for trigger in triggers):
             continue
+        pattern = lazy()
         if long and rule in _NAME_RULES:
             if starts_of is not text:
                 starts, starts_of = _name_starts(text), text
