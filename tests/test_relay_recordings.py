@@ -216,6 +216,24 @@ def _har_entry(url: str, request_body: str, status: int, body: str) -> dict[str,
     }
 
 
+def _relay_har(tmp_path: Path, client_url: str, client_body: str) -> Path:
+    """A pretty-printed HAR file of an Authlete BAD_REQUEST and a client leg at ``client_url``,
+    both carrying the same X-Request-ID."""
+    authlete = {"action": "BAD_REQUEST", "responseContent": '{"error":"invalid_request"}'}
+    entries = [
+        _har_entry(
+            "https://us.authlete.com/api/1/backchannel/authentication",
+            "{}",
+            200,
+            json.dumps(authlete),
+        ),
+        _har_entry(client_url, "{}", 200, client_body),
+    ]
+    path = tmp_path / "relay.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}, indent=2))
+    return path
+
+
 @pytest.mark.parametrize(
     "client_url",
     [
@@ -230,18 +248,7 @@ def test_a_har_recording_pairs_legs_at_every_default_client_path(
 ) -> None:
     # The reader turns entries away by their raw bytes before parsing them: a client leg
     # at any path the default --relay-path takes must still be read.
-    authlete = {"action": "BAD_REQUEST", "responseContent": '{"error":"invalid_request"}'}
-    entries = [
-        _har_entry(
-            "https://us.authlete.com/api/1/backchannel/authentication",
-            "{}",
-            200,
-            json.dumps(authlete),
-        ),
-        _har_entry(client_url, "{}", 200, '{"auth_req_id":"abc","expires_in":600}'),
-    ]
-    path = tmp_path / "relay.har"
-    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}, indent=2))
+    path = _relay_har(tmp_path, client_url, '{"auth_req_id":"abc","expires_in":600}')
     args = ["validate", str(path), "--format", "json", "--correlate", "X-Request-ID"]
     result = CliRunner().invoke(main, args)
     report = json.loads(result.stdout)
@@ -252,18 +259,7 @@ def test_a_har_recording_pairs_legs_at_every_default_client_path(
 def test_a_client_leg_at_a_trailing_slash_pairs_with_a_relay_path_given(tmp_path: Path) -> None:
     # The raw-byte sifting of HAR entries does not find `/backchannel/`; a --relay-path
     # given has every entry parsed, and the leg is paired (as the README says).
-    authlete = {"action": "BAD_REQUEST", "responseContent": '{"error":"invalid_request"}'}
-    entries = [
-        _har_entry(
-            "https://us.authlete.com/api/1/backchannel/authentication",
-            "{}",
-            200,
-            json.dumps(authlete),
-        ),
-        _har_entry("https://as.example/backchannel/", "{}", 200, '{"auth_req_id":"abc"}'),
-    ]
-    path = tmp_path / "relay.har"
-    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}, indent=2))
+    path = _relay_har(tmp_path, "https://as.example/backchannel/", '{"auth_req_id":"abc"}')
     base = ["validate", str(path), "--format", "json", "--correlate", "X-Request-ID"]
     runner = CliRunner()
     default = json.loads(runner.invoke(main, base).stdout)
