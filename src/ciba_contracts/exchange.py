@@ -40,6 +40,15 @@ class Location(msgspec.Struct, frozen=True):
     offset: int | None = None
     line: int | None = None
 
+    def moved(self, entries: int, lines: int) -> Location:
+        """This place counted from ``entries`` entries and ``lines`` lines earlier (a slice
+        of a file joined to the slices before it; the byte offset is the file's already)."""
+        return msgspec.structs.replace(
+            self,
+            entry=None if self.entry is None else self.entry + entries,
+            line=None if self.line is None else self.line + lines,
+        )
+
 
 class Exchange(msgspec.Struct, frozen=True, eq=False):
     """One HTTP request and its answer, recorded or live.

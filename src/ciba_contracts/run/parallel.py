@@ -271,12 +271,7 @@ class _Relays:
         for leg in part.relay_pending:
             if not leg.authlete:
                 # Findings of a pair are placed at its client leg: only those need moving.
-                where = leg.exchange.location
-                place = msgspec.structs.replace(
-                    where,
-                    entry=None if where.entry is None else where.entry + entries,
-                    line=None if where.line is None else where.line + lines,
-                )
+                place = leg.exchange.location.moved(entries, lines)
                 exchange = msgspec.structs.replace(leg.exchange, location=place)
                 leg = msgspec.structs.replace(leg, exchange=exchange)
             for client, found in self._pairer.adopt(leg):
