@@ -301,8 +301,8 @@ def test_a_large_har_file_is_cut_into_slices_on_the_cluster(
     ):
         got_code, out, _ = _validate(*args, "--scheduler", scheduler)
         assert (got_code, _report(out, prefix)) == (code, _report(local, f"{recordings}/"))
-    # Two workers: four slices of the file each run.
-    assert _ciba_tasks(scheduler) == before + 8
+    # Two workers: three rounds of two slices of the file each run.
+    assert _ciba_tasks(scheduler) == before + 2 * 2 * len(parallel.ROUNDS)
 
 
 def test_progress_counts_tasks_done_out_of_all(recordings: Path, scheduler: str) -> None:

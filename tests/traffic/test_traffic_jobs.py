@@ -94,11 +94,11 @@ def test_one_large_file_cut_in_slices(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
-    monkeypatch.setattr(parallel, "SLICES_PER_JOB", 4)
+    monkeypatch.setattr(parallel, "ROUNDS", (1,) * 4)
     path = write_har(tmp_path / "big.har", _entries(300))
     _corrupt(path)
     size = path.stat().st_size
-    cuts = parallel._cut_points(str(path), size, 8)
+    cuts = parallel._cut_points(str(path), size, (1,) * 8)
     assert len(cuts) == 7
     single, multi = _reports([str(path)], fmt)
     assert single == multi
@@ -108,12 +108,34 @@ def test_one_large_file_cut_in_slices(
         assert max(f["entry"] for f in report["findings"]) > 250
 
 
+def test_slices_shrink_round_by_round_and_report_as_one_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two processes take the big slices first and share the small ones at the end as they
+    # come free, so neither waits long for the other.
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    path = write_har(tmp_path / "rounds.har", _entries(700))
+    _corrupt(path)
+    pieces = parallel.plan([Task(str(path))], 2)[0]
+    assert len(pieces) == 2 * len(parallel.ROUNDS)
+    sizes = [(piece.stop or path.stat().st_size) - (piece.start or 0) for piece in pieces]
+    shares = [weight for weight in parallel.ROUNDS for _ in range(2)]
+    entry = 2 * max(len(json.dumps(e, indent=2)) for e in _entries(7))
+    for size, share in zip(sizes, shares, strict=True):
+        wanted = path.stat().st_size * share / sum(shares)
+        assert abs(size - wanted) < entry + wanted * 0.05, (sizes, shares)
+    assert sizes[0] > sizes[2] > sizes[4]
+    assert sizes[1] > sizes[3] > sizes[5]
+    single, multi = _reports([str(path)])
+    assert single == multi
+
+
 def test_cut_points_in_a_second_array_fall_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Pages after the entries, at the same indentation: a cut can land among them.
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
-    monkeypatch.setattr(parallel, "SLICES_PER_JOB", 4)
+    monkeypatch.setattr(parallel, "ROUNDS", (1,) * 4)
     document = har_document(_entries(40))
     pages = [{"id": f"page_{i}", "title": "x" * 400, "request": {}} for i in range(60)]
     log = document["log"]
@@ -131,7 +153,7 @@ def test_minified_files_are_not_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     path = tmp_path / "min.har"
     path.write_bytes(orjson.dumps(har_document(_entries(50))))
-    assert parallel._cut_points(str(path), path.stat().st_size, 4) == []
+    assert parallel._cut_points(str(path), path.stat().st_size, (1,) * 4) == []
     single, multi = _reports([str(path)])
     assert single == multi
 
@@ -142,7 +164,7 @@ def test_a_cut_that_is_no_entry_start_is_read_again(
     # Hand-edited layout: one entry holds an object whose braces sit at the entries'
     # indentation, so a cut point can land inside that entry.
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
-    monkeypatch.setattr(parallel, "SLICES_PER_JOB", 8)
+    monkeypatch.setattr(parallel, "ROUNDS", (1,) * 8)
     entries = [json.dumps(e, indent=2).replace("\n", "\n    ") for e in _entries(30)]
     odd = json.dumps(har_entry(ISSUE_URL, 200, ok_body(expiresIn=0)))[:-1]
     odd += ',\n"_note":\n    {\n"text": "' + "n" * 3000 + '"\n    }\n}'
@@ -150,7 +172,7 @@ def test_a_cut_that_is_no_entry_start_is_read_again(
     text = '{"log": {"version": "1.2", "entries": [\n    ' + ",\n    ".join(entries) + "\n]}}"
     path = tmp_path / "odd.har"
     path.write_text(text)
-    cuts = parallel._cut_points(str(path), path.stat().st_size, 16)
+    cuts = parallel._cut_points(str(path), path.stat().st_size, (1,) * 16)
     inside = text.index('\n    {\n"text"') + 5
     assert text[inside] == "{"
     assert inside not in cuts
@@ -330,7 +352,7 @@ def test_findings_past_the_memory_limit_cross_processes_intact(
     monkeypatch.setattr(store, "MEMORY_LIMIT", 5)
     monkeypatch.setattr(store, "BATCH", 3)
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
-    monkeypatch.setattr(parallel, "SLICES_PER_JOB", 3)
+    monkeypatch.setattr(parallel, "ROUNDS", (1,) * 3)
     path = write_har(tmp_path / "many.har", _entries(400))
     _corrupt(path)
     before = set(Path(tempfile.gettempdir()).glob("ciba-contracts-*.findings"))

@@ -40,8 +40,12 @@ from ciba_contracts.traffic.jsonstream import ArrayStream
 
 #: Files smaller than this are not cut: starting a slice costs more than it saves.
 SPLIT_MIN = 48 * 1024 * 1024
-#: Slices per process: a few more than one evens out slices of uneven cost.
-SLICES_PER_JOB = 2
+#: How a file is cut, in rounds of one slice per process, each round's slices smaller
+#: than the last's (by these weights). Slices are handed out in file order, so a process
+#: that ran slower (a busy core, a costlier part of the file) takes fewer of the small
+#: ones at the end, and the processes finish close together: with equal slices, the last
+#: one alone could keep one process busy while the other waits.
+ROUNDS = (4, 2, 1)
 
 _checks: Checks | None = None
 _counter: Any = None
@@ -145,8 +149,9 @@ def _slices(task: Task, jobs: int) -> list[Task]:
         return [task]
     if size < SPLIT_MIN:
         return [task]
+    weights = tuple(weight for weight in ROUNDS for _ in range(jobs))
     try:
-        cuts = _known_cut_points(task.name, size, version, jobs * SLICES_PER_JOB)
+        cuts = _known_cut_points(task.name, size, version, weights)
     except OSError:
         return [task]
     if not cuts:
@@ -159,13 +164,15 @@ def _slices(task: Task, jobs: int) -> list[Task]:
 
 
 @functools.lru_cache(maxsize=16)
-def _known_cut_points(name: str, size: int, version: object, parts: int) -> list[int]:
+def _known_cut_points(name: str, size: int, version: object, weights: tuple[int, ...]) -> list[int]:
     # --jobs auto asks whether a file can be cut before the run cuts it: search once. The
     # size and modification time in the key keep a changed file from reusing old cuts.
-    return _cut_points(name, size, parts)
+    return _cut_points(name, size, weights)
 
 
-def _cut_points(name: str, size: int, parts: int) -> list[int]:
+def _cut_points(name: str, size: int, weights: Sequence[int]) -> list[int]:
+    """Where to cut the file into slices of about ``weights``' shares of its entries' bytes
+    (fewer cuts where two would fall in one entry); none if it cannot be cut safely."""
     opened = open_input(name)
     try:
         if opened.format != HAR or opened.compressed or opened.notes:
@@ -188,8 +195,11 @@ def _cut_points(name: str, size: int, parts: int) -> list[int]:
             return []
         marker = b"\n" + indent + b"{"
         cuts: list[int] = []
-        for k in range(1, parts):
-            target = start + (size - start) * k // parts
+        total = sum(weights)
+        share = 0
+        for weight in weights[:-1]:
+            share += weight
+            target = start + (size - start) * share // total
             if cuts and target <= cuts[-1]:
                 continue
             found = _find_from(handle, target, marker)
