@@ -5,10 +5,10 @@ pretty-printed HAR file (:func:`ciba_contracts.run.parallel.plan`), in rounds of
 many slices as the cluster has worker threads, smaller round by round. Each worker
 reads its input straight from where it lives (object storage, a shared file
 system); the client sends a task's name and the run's settings, and receives the
-findings. Results are put back in task
-order and slices joined as ``--jobs`` does, so the report is the one a single
-process gives. A task whose worker dies is run again elsewhere (Dask's doing);
-one that keeps killing workers becomes an unreadable input, not a lost run.
+findings. Results are put back in task order and slices joined as ``--jobs``
+does, so the report is the one a single process gives. A task whose worker dies
+is run again elsewhere (Dask's doing); one that keeps killing workers becomes an
+unreadable input, not a lost run.
 
 dask.distributed is imported only here, and only when ``--scheduler`` is given.
 """
