@@ -17,10 +17,14 @@ with a key an earlier pending leg of the same side holds replaces it (the
 earlier one is counted unpaired): two candidates are never chosen between.
 
 A slice of a large recording read by another process ends with its pending
-legs handed over (:meth:`RelayPairer.drain`) instead of counted; the process
-joining the slices offers them, in recording order, to one pairer for the
-whole file (:meth:`RelayPairer.adopt`), so legs pair across slices as one read
-pairs them.
+legs handed over (:meth:`RelayPairer.drain`, encoded by :mod:`.relay_wire`)
+instead of counted; the process joining the slices offers them, in recording
+order, to one pairer for the whole file (:meth:`RelayPairer.adopt`), so legs
+pair across slices as one read pairs them. Except in one case: a slice pairs
+and replaces what it holds before the join offers it the legs before its cut.
+So where a key repeats on one side, or a client leg matches two Authlete
+answers by different keys, and a cut falls between the legs concerned, the
+pair can be made with the other leg.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ import msgspec
 import orjson
 
 from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_parts
+from ciba_contracts.check.relay_wire import Bare, Drained, Key, LegRef, WireLeg, encode_legs
 from ciba_contracts.contract.relay import Relay
-from ciba_contracts.exchange import Exchange, Location, find_header
+from ciba_contracts.exchange import Exchange, find_header
 from ciba_contracts.selection import api_of, is_post_to
 from ciba_contracts.validate.finding import Finding
 
@@ -41,7 +46,6 @@ __all__ = [
     "DEFAULT_PENDING_LIMIT",
     "DEFAULT_RELAY_MARKERS",
     "DEFAULT_RELAY_PATH",
-    "PendingLeg",
     "RelayCounts",
     "RelayPairer",
 ]
@@ -70,8 +74,6 @@ DEFAULT_RELAY_MARKERS = (
 DEFAULT_PENDING_LIMIT = 10_000
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
-
-Key = tuple[str, str]
 
 
 class RelayCounts(msgspec.Struct):
@@ -104,30 +106,12 @@ class RelayCounts(msgspec.Struct):
         return note
 
 
-class PendingLeg(msgspec.Struct, frozen=True):
-    """A leg still waiting for its partner when a slice of a recording ended.
-
-    ``order`` is its place among the slice's legs; ``at`` how many findings the
-    slice had reported when the leg arrived, which is where the findings of a
-    pair it completes belong. An Authlete leg comes bare: its exchange without
-    headers and bodies, since a pair is judged by its case alone.
-    """
-
-    order: int
-    authlete: bool
-    exchange: Exchange
-    keys: tuple[Key, ...]
-    case: RelayCase | None
-    at: int
-
-
-#: An Authlete leg as it waits: where it is and what it called (location, method, URL,
-#: status), which is all :meth:`RelayPairer.drain` hands on of it.
-_Bare = tuple[Location, str, str, int | None]
 #: The relay and ``responseContent`` of an Authlete leg, made a :class:`RelayCase` only
-#: when the leg is paired or handed over (most legs of a recording never are).
+#: when the leg is paired (most legs of a recording never are).
 _Parts = tuple[Relay, str | None]
-_Leg = tuple[Exchange | _Bare, tuple[Key, ...], RelayCase | _Parts | None, int]
+#: A pending leg: a client leg's exchange, or an Authlete leg's place (:data:`Bare`, or
+#: where a drained one lies); its keys; an Authlete leg's case; its findings index.
+_Leg = tuple[Exchange | Bare | LegRef, tuple[Key, ...], RelayCase | _Parts | LegRef | None, int]
 
 
 class _Side(msgspec.Struct):
@@ -206,26 +190,49 @@ class RelayPairer:
             return self._arrive(exchange, keys, None, self._client, self._authlete, at)
         return []
 
-    def drain(self) -> list[PendingLeg]:
-        """Hand over the pending legs, in arrival order, without counting them.
+    def drain(self) -> bytes:
+        """Hand over the pending legs, encoded for another process's :meth:`adopt`, in
+        arrival order and without counting them.
 
         An Authlete leg comes without its headers and bodies (see :meth:`feed`).
         """
-        legs = [
-            PendingLeg(leg_id, side is self._authlete, _exchange(where), keys, _case(case), at)
-            for side in (self._authlete, self._client)
-            for leg_id, (where, keys, case, at) in side.legs.items()
-        ]
+        legs: list[WireLeg] = []
+        for leg_id, (where, keys, case, at) in self._authlete.legs.items():
+            relay, content = _parts(case)
+            place = _bare(where)
+            legs.append(WireLeg(leg_id, True, keys, at, (relay.api, relay.action), content, place))
+        for leg_id, (where, keys, _, at) in self._client.legs.items():
+            assert isinstance(where, Exchange)
+            legs.append(WireLeg(leg_id, False, keys, at, client=where))
         self._authlete = _Side()
         self._client = _Side()
-        return sorted(legs, key=lambda leg: leg.order)
+        return encode_legs(sorted(legs, key=lambda leg: leg.order))
 
-    def adopt(self, leg: PendingLeg) -> list[tuple[Exchange, list[Finding]]]:
-        """Take a leg another pairer drained, as if it arrived now."""
-        mine, theirs = (
-            (self._authlete, self._client) if leg.authlete else (self._client, self._authlete)
-        )
-        return self._arrive(leg.exchange, leg.keys, leg.case, mine, theirs, leg.at)
+    def adopt(
+        self, drained: bytes, entries: int = 0, lines: int = 0
+    ) -> list[tuple[int, Exchange, list[Finding]]]:
+        """Take the legs another pairer drained, in their order, as if they arrived now.
+
+        A client leg's place is counted from ``entries`` entries and ``lines`` lines
+        earlier (where its slice began in the whole recording). Returns the findings
+        index kept with the arriving leg, the client leg and the findings of each pair
+        completed. An Authlete leg is read whole only if it is paired.
+        """
+        legs = Drained(drained)
+        out: list[tuple[int, Exchange, list[Finding]]] = []
+        for index, head in enumerate(legs.heads):
+            if head.authlete:
+                ref = LegRef(legs, index)
+                pairs = self._arrive(ref, head.keys, ref, self._authlete, self._client, head.at)
+            else:
+                client = legs.leg(index).client
+                assert client is not None
+                if entries or lines:
+                    place = client.location.moved(entries, lines)
+                    client = msgspec.structs.replace(client, location=place)
+                pairs = self._arrive(client, head.keys, None, self._client, self._authlete, head.at)
+            out.extend((head.at, client_leg, found) for client_leg, found in pairs)
+        return out
 
     def finish(self) -> RelayCounts:
         """Count the legs still pending as unpaired; return the counts."""
@@ -237,9 +244,9 @@ class RelayPairer:
 
     def _arrive(
         self,
-        exchange: Exchange | _Bare,
+        exchange: Exchange | Bare | LegRef,
         keys: tuple[Key, ...],
-        case: RelayCase | _Parts | None,
+        case: RelayCase | _Parts | LegRef | None,
         mine: _Side,
         theirs: _Side,
         at: int = 0,
@@ -298,17 +305,30 @@ class RelayPairer:
         return tuple(keys)
 
 
-def _case(case: RelayCase | _Parts | None) -> RelayCase | None:
+def _case(case: RelayCase | _Parts | LegRef | None) -> RelayCase | None:
     """A pending leg's case: a client leg's None, an Authlete leg's made from its parts."""
     if case is None or isinstance(case, RelayCase):
         return case
-    relay, content = case
-    return RelayCase(relay, content)
+    return RelayCase(*_parts(case))
 
 
-def _exchange(leg: Exchange | _Bare) -> Exchange:
-    """A pending leg's exchange: a client leg's as it is, an Authlete leg's bare."""
-    return leg if isinstance(leg, Exchange) else Exchange(*leg)
+def _parts(case: RelayCase | _Parts | LegRef | None) -> _Parts:
+    """An Authlete leg's relay and ``responseContent``, however it waits."""
+    if isinstance(case, RelayCase):
+        return case.relay, case.content
+    if isinstance(case, LegRef):
+        return case.parts()
+    assert case is not None, "an Authlete leg waits with its case"
+    return case
+
+
+def _bare(where: Exchange | Bare | LegRef) -> Bare:
+    """An Authlete leg's place and call, however it waits."""
+    if isinstance(where, LegRef):
+        return where.bare()
+    if isinstance(where, Exchange):
+        return (where.location, where.method, where.url, where.status)
+    return where
 
 
 def _auth_req_id(body: bytes | None) -> str | None:

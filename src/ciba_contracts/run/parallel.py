@@ -278,14 +278,9 @@ class _Relays:
         assert self._counts is not None
         self._counts.absorb(part.relay_counts)
         inserts: dict[int, list[Located]] = {}
-        for leg in part.relay_pending:
-            if not leg.authlete:
-                # Findings of a pair are placed at its client leg: only those need moving.
-                place = leg.exchange.location.moved(entries, lines)
-                exchange = msgspec.structs.replace(leg.exchange, location=place)
-                leg = msgspec.structs.replace(leg, exchange=exchange)
-            for client, found in self._pairer.adopt(leg):
-                inserts.setdefault(leg.at, []).extend(relay_located(client, found))
+        # Findings of a pair are placed at its client leg, moved by the slice's start.
+        for at, client, found in self._pairer.adopt(part.relay_pending, entries, lines):
+            inserts.setdefault(at, []).extend(relay_located(client, found))
         return inserts
 
     def finish(self, out: Partial, task: Task) -> None:

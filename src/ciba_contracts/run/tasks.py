@@ -22,7 +22,6 @@ from ciba_contracts.check.exchange import ExchangeChecker, input_finding
 from ciba_contracts.check.relay import RelayChecker
 from ciba_contracts.check.relay_pairs import (
     DEFAULT_RELAY_MARKERS,
-    PendingLeg,
     RelayCounts,
     RelayPairer,
 )
@@ -111,7 +110,9 @@ class Partial(msgspec.Struct):
     #: For a slice read with relay pairing: what its pairer did, and the legs still
     #: waiting, which the slices' join pairs across slices.
     relay_counts: RelayCounts | None = None
-    relay_pending: list[PendingLeg] = msgspec.field(default_factory=list)
+    #: Encoded (:meth:`~ciba_contracts.check.relay_pairs.RelayPairer.drain`): a slice
+    #: hands them to another process, and may leave thousands waiting.
+    relay_pending: bytes = b""
 
     def add(self, located: Located) -> None:
         """Keep one finding and count it."""

@@ -1,0 +1,111 @@
+"""Pending relay legs as bytes, for the process that joins the slices of a recording.
+
+A slice of a large recording ends with the relay legs still waiting for a
+partner, and the process joining the slices pairs them across slices
+(:meth:`~ciba_contracts.check.relay_pairs.RelayPairer.adopt`). A recording of
+Authlete calls alone pairs none, so a slice can end with thousands of them;
+pickled and rebuilt as objects they cost more than the entries the slice
+read, and the join, which runs after every slice, paid for all of them. So
+they travel as msgspec's msgpack, each relay by its name in the table, and the
+joining side reads at first only what counting a leg needs (its side, keys
+and findings index). The rest of one slice's legs is decoded when one of them
+is paired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+
+from ciba_contracts.contract.relay import Relay, relay_for
+from ciba_contracts.exchange import Exchange, Location
+
+__all__ = ["Bare", "Drained", "Key", "LegRef", "WireLeg", "encode_legs"]
+
+#: What pairs two legs: ``("id", auth_req_id)``, ``("trace", trace id)`` or
+#: ``("corr", correlation header value)``.
+Key = tuple[str, str]
+#: An Authlete leg as it waits: where it is and what it called (location, method, URL,
+#: status); a pair is judged by its case alone, so headers and bodies are not kept.
+Bare = tuple[Location, str, str, int | None]
+
+
+class WireLeg(msgspec.Struct, frozen=True, array_like=True):
+    """One pending leg as it travels. ``order`` is its place among its slice's legs;
+    ``at`` how many findings the slice had reported when it arrived, which is where the
+    findings of a pair it completes belong."""
+
+    order: int
+    authlete: bool
+    keys: tuple[Key, ...]
+    at: int
+    #: An Authlete leg's relay, by the table's API and action, and its ``responseContent``.
+    relay: tuple[str, str] | None = None
+    content: str | None = None
+    bare: Bare | None = None
+    #: A client leg, whole: the findings of its pair name its answer.
+    client: Exchange | None = None
+
+
+class _Head(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    # The first members of a WireLeg: decoding stops making objects after them. It holds
+    # numbers and strings only, so it is left out of the garbage collector's count, and
+    # reading thousands of heads does not start collections.
+    order: int
+    authlete: bool
+    keys: tuple[Key, ...]
+    at: int
+
+
+_ENCODER = msgspec.msgpack.Encoder()
+_HEADS = msgspec.msgpack.Decoder(list[_Head])
+_LEGS = msgspec.msgpack.Decoder(list[WireLeg])
+
+
+def encode_legs(legs: Iterable[WireLeg]) -> bytes:
+    """``legs`` as bytes for :class:`Drained`; no legs, no bytes."""
+    listed = list(legs)
+    return _ENCODER.encode(listed) if listed else b""
+
+
+class Drained:
+    """The legs one pairer handed over: their heads read at once, the rest when needed."""
+
+    __slots__ = ("_data", "_legs", "heads")
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._legs: list[WireLeg] | None = None
+        self.heads: list[_Head] = _HEADS.decode(data) if data else []
+
+    def leg(self, index: int) -> WireLeg:
+        """The whole leg at ``index`` (every leg is decoded the first time one is asked for)."""
+        if self._legs is None:
+            self._legs = _LEGS.decode(self._data)
+        return self._legs[index]
+
+
+class LegRef:
+    """A drained Authlete leg, waiting in a pairer until its case or place is asked for."""
+
+    __slots__ = ("drained", "index")
+
+    def __init__(self, drained: Drained, index: int) -> None:
+        self.drained = drained
+        self.index = index
+
+    def parts(self) -> tuple[Relay, str | None]:
+        """The leg's relay (the table's own) and ``responseContent``."""
+        leg = self.drained.leg(self.index)
+        relay = None if leg.relay is None else relay_for(*leg.relay)
+        if relay is None:
+            raise ValueError(f"a pending Authlete leg names no relay of the table: {leg.relay}")
+        return relay, leg.content
+
+    def bare(self) -> Bare:
+        """Where the leg is and what it called."""
+        bare = self.drained.leg(self.index).bare
+        if bare is None:
+            raise ValueError("a pending Authlete leg came without its place")
+        return bare

@@ -1,0 +1,201 @@
+"""Relay legs left waiting by slices of a recording: drained as bytes, adopted by the join.
+
+The slices of a large recording each pair their own legs and hand over the rest
+(:meth:`RelayPairer.drain`); the join offers them, slice by slice, to one pairer
+(:meth:`RelayPairer.adopt`). Whatever the cuts, the pairs, their findings and the
+counts must be those of one pairer fed the whole recording.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ciba_contracts.check.relay import RelayChecker
+from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
+from ciba_contracts.check.relay_wire import Drained
+from ciba_contracts.exchange import Exchange, Location
+from ciba_contracts.validate.finding import Finding
+
+ISSUE = "https://us.authlete.com/api/1/backchannel/authentication/issue"
+AUTH = "https://us.authlete.com/api/1/backchannel/authentication"
+CLIENT = "https://as.example/bc-authorize"
+JSON = (("Content-Type", "application/json"), ("Cache-Control", "no-store"))
+
+#: (kind, number, variant): an Authlete answer (OK for an even number, BAD_REQUEST for an
+#: odd one) or a client leg, right or wrong by its variant.
+Leg = tuple[str, int, int]
+
+
+def _issue(entry: int, number: int) -> Exchange:
+    auth_req_id = f"req-{number:04d}-abcdefghijklmnop"
+    content = {"auth_req_id": auth_req_id, "expires_in": 600, "interval": 5}
+    body = {
+        "resultCode": "A183001",
+        "resultMessage": "[A183001] ok",
+        "action": "OK",
+        "authReqId": auth_req_id,
+        "expiresIn": 600,
+        "interval": 5,
+        "responseContent": json.dumps(content),
+    }
+    return Exchange(Location("t", entry), "POST", ISSUE, 200, body=orjson.dumps(body))
+
+
+def _bad_request(entry: int, number: int) -> Exchange:
+    trace = (("traceparent", f"00-{number:032x}-{1:016x}-01"),)
+    body = {"action": "BAD_REQUEST", "responseContent": '{"error":"invalid_request"}'}
+    return Exchange(Location("t", entry), "POST", AUTH, 200, trace, body=orjson.dumps(body))
+
+
+def _client(entry: int, number: int, variant: int) -> Exchange:
+    trace = (("traceparent", f"00-{number:032x}-{1:016x}-01"),)
+    if variant % 2:
+        # The answer to a BAD_REQUEST, right or with the wrong status.
+        status = 400 if variant % 4 == 1 else 200
+        body = b'{"error":"invalid_request"}'
+    else:
+        # The answer to an OK, its expires_in relayed or changed.
+        status = 200
+        content = {
+            "auth_req_id": f"req-{number:04d}-abcdefghijklmnop",
+            "expires_in": 600 if variant % 4 == 0 else 60,
+            "interval": 5,
+        }
+        body = orjson.dumps(content)
+    return Exchange(Location("t", entry), "POST", CLIENT, status, trace, JSON, body)
+
+
+def _exchange(entry: int, leg: Leg) -> Exchange:
+    kind, number, variant = leg
+    if kind == "authlete":
+        # One kind of answer per number: a client leg matches at most one pending answer
+        # by its id and its trace. (One that two answers match by different keys, an OK by
+        # its id and a BAD_REQUEST by its trace, can pair with the other one when a cut
+        # falls between the two: a slice pairs what it holds before the join sees the rest.)
+        return _issue(entry, number) if number % 2 == 0 else _bad_request(entry, number)
+    return _client(entry, number, variant)
+
+
+Result = tuple[list[tuple[int | None, list[Finding]]], RelayCounts]
+
+
+def _whole(exchanges: list[Exchange], limit: int) -> Result:
+    pairer = RelayPairer(RelayChecker(), limit=limit)
+    pairs = [
+        (client.location.entry, found)
+        for exchange in exchanges
+        for client, found in pairer.feed(exchange)
+    ]
+    return pairs, pairer.finish()
+
+
+def _sliced(exchanges: list[Exchange], cuts: list[int], limit: int) -> Result:
+    bounds = [0, *cuts, len(exchanges)]
+    join = RelayPairer(RelayChecker(), limit=limit)
+    counts = RelayCounts()
+    pairs: list[tuple[int | None, list[Finding]]] = []
+    for start, stop in itertools.pairwise(bounds):
+        slice_pairer = RelayPairer(RelayChecker(), limit=limit)
+        # A slice counts its entries from its cut: the join moves its client legs back.
+        own = [
+            (client.location.entry, found)
+            for exchange in exchanges[start:stop]
+            for client, found in slice_pairer.feed(
+                Exchange(
+                    Location("t", exchange.location.entry - start),  # type: ignore[operator]
+                    exchange.method,
+                    exchange.url,
+                    exchange.status,
+                    exchange.request_headers,
+                    exchange.response_headers,
+                    exchange.body,
+                )
+            )
+        ]
+        drained = slice_pairer.drain()
+        counts.absorb(slice_pairer.counts)
+        pairs.extend((entry + start if entry is not None else None, found) for entry, found in own)
+        adopted = join.adopt(drained, start, 0)
+        pairs.extend((client.location.entry, found) for _, client, found in adopted)
+    counts.absorb(join.finish())
+    return pairs, counts
+
+
+#: Each number at most once per side: a key that repeats on one side replaces the earlier
+#: leg, which a slice does before the join sees the legs before it, so where a cut falls
+#: between two such legs the pair can be made with the other one.
+legs = st.lists(
+    st.tuples(
+        st.sampled_from(["authlete", "client"]),
+        st.integers(0, 8),
+        st.integers(0, 3),
+    ),
+    max_size=18,
+    unique_by=lambda leg: (leg[0], leg[1]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(legs=legs, cuts=st.lists(st.integers(1, 17), max_size=4))
+def test_sliced_pairing_is_one_pairing(legs: list[Leg], cuts: list[int]) -> None:
+    exchanges = [_exchange(entry, leg) for entry, leg in enumerate(legs)]
+    cut_at = sorted({cut for cut in cuts if 0 < cut < len(exchanges)})
+    whole_pairs, whole_counts = _whole(exchanges, limit=10_000)
+    sliced_pairs, sliced_counts = _sliced(exchanges, cut_at, limit=10_000)
+    assert sorted(sliced_pairs, key=repr) == sorted(whole_pairs, key=repr)
+    assert sliced_counts == whole_counts
+
+
+def test_an_authlete_leg_is_read_whole_only_when_it_is_paired() -> None:
+    # A recording of Authlete calls alone: thousands of legs wait, none is ever paired.
+    pairer = RelayPairer(RelayChecker())
+    for entry in range(2000):
+        pairer.feed(_issue(entry, entry))
+    drained = pairer.drain()
+    assert Drained(drained).heads[-1].keys == (("id", "req-1999-abcdefghijklmnop"),)
+    join = RelayPairer(RelayChecker())
+    assert join.adopt(drained, 10, 10) == []
+    assert join.finish().unpaired_authlete == 2000
+    # Once one is paired, its case is the table's and its pair is checked.
+    join = RelayPairer(RelayChecker())
+    join.adopt(drained)
+    (client, found), *rest = join.feed(_client(5000, 7, 2))
+    assert rest == []
+    assert client.location.entry == 5000
+    # Its expires_in is not the one Authlete gave: the drained answer's content was read.
+    assert [(f.rule, f.message.split(": ", 1)[1]) for f in found] == [
+        ("R505", "the body the client got is not `responseContent`: `/expires_in` is 60, not 600")
+    ]
+    assert join.finish().unpaired_authlete == 1999
+
+
+def test_a_client_leg_moves_by_its_slice_start_when_adopted() -> None:
+    pairer = RelayPairer(RelayChecker())
+    pairer.feed(_client(3, 9, 0))
+    drained = pairer.drain()
+    join = RelayPairer(RelayChecker())
+    join.feed(_issue(1, 9))
+    (at, client, found), *rest = join.adopt(drained, 100, 7)
+    assert rest == []
+    assert (at, client.location.entry, found) == (0, 103, [])
+
+
+def test_nothing_waiting_drains_to_no_bytes() -> None:
+    pairer = RelayPairer(RelayChecker())
+    assert pairer.drain() == b""
+    assert RelayPairer(RelayChecker()).adopt(b"") == []
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_the_join_keeps_the_limit_of_pending_legs(limit: int) -> None:
+    exchanges = [_issue(entry, entry) for entry in range(8)]
+    _, whole = _whole(exchanges, limit)
+    _, sliced = _sliced(exchanges, [4], limit)
+    assert sliced.unpaired_authlete == whole.unpaired_authlete == 8
+    assert sliced.dropped == whole.dropped
