@@ -54,7 +54,7 @@ from payloads import generate as generate_payloads  # noqa: E402
 DATA = HERE / "data"
 MB = 1_000_000
 #: Bump when the generated content changes, so cached files are not reused.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 #: Share of entries (by count) of each kind of exchange in the generated recording: what a
 #: proxy between an authorization server and Authlete sees in a CIBA deployment (per flow:
@@ -181,16 +181,18 @@ def _post_body(rng: random.Random) -> bytes:
 
 def _pool(
     seed: int, size: int, mix: str = "sparse", layout: str = "pretty"
-) -> list[tuple[str, bytes]]:
-    """Distinct entries, already serialised (indented or compact), and the kind of each."""
+) -> list[tuple[str, bytes, bytes | None]]:
+    """Distinct entries, already serialised (indented or compact), the kind of each, and
+    the ``authReqId`` of an issue call whose body holds a well-formed one."""
     rng = random.Random(seed)
     issue_bodies = generate_payloads(max(50, size // 10), seed=seed)
     kinds = [k for k, _ in MIXES[mix]]
     weights = [w for _, w in MIXES[mix]]
-    out: list[tuple[str, bytes]] = []
+    out: list[tuple[str, bytes, bytes | None]] = []
     for i in range(size):
         kind = rng.choices(kinds, weights)[0]
         sid = str(rng.randint(10_000, 99_999_999))
+        auth_req_id: bytes | None = None
         if kind == "issue":
             sample = issue_bodies[i % len(issue_bodies)]
             path = (
@@ -203,6 +205,7 @@ def _pool(
             if i % 40 == 1:
                 status = 400
                 body = RESULT_400
+            auth_req_id = _well_formed_id(body)
             entry = _entry(
                 rng,
                 "POST",
@@ -277,11 +280,25 @@ def _pool(
                 binary=True,
             )
         if layout == "compact":
-            out.append((kind, json.dumps(entry).encode()))
+            out.append((kind, json.dumps(entry).encode(), auth_req_id))
         else:
             serialised = orjson.dumps(entry, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n    ")
-            out.append((kind, b"    " + serialised))
+            out.append((kind, b"    " + serialised, auth_req_id))
     return out
+
+
+def _well_formed_id(body: bytes) -> bytes | None:
+    """The body's ``authReqId`` if it is a long base64url one, which stays well formed
+    when its end is replaced by a number."""
+    try:
+        value = orjson.loads(body).get("authReqId")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    if not isinstance(value, str) or len(value) < 24:
+        return None
+    if not all(c.isascii() and (c.isalnum() or c in "-_") for c in value):
+        return None
+    return value.encode()
 
 
 def generate_har(
@@ -306,8 +323,15 @@ def generate_har(
             )
         written = 0
         first = True
+        issued = 0
         while written < size:
-            kind, text = pool[rng.randrange(len(pool))]
+            kind, text, auth_req_id = pool[rng.randrange(len(pool))]
+            if auth_req_id is not None:
+                # Every issue call of a real recording has its own authReqId: the relay
+                # pairer keeps each OK answer waiting for a client leg, as it would there.
+                issued += 1
+                unique = auth_req_id[:-10] + b"%010d" % issued
+                text = text.replace(auth_req_id, unique)
             if not first:
                 out.write(b",\n")
             out.write(text)

@@ -405,3 +405,23 @@ def test_relays_pair_across_slices_as_one_read_pairs_them(
     assert report["summary"]["relay_pairs"] == 12
     assert report["summary"]["relay_unpaired"] == 0
     assert [f["rule"] for f in report["findings"]].count("R503") == 4
+
+
+def test_progress_under_jobs_ends_at_the_whole_size_and_never_goes_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Slices are joined as they come in; the bytes read are still shown until the last.
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    path = write_har(tmp_path / "progress.har", _entries(400))
+    calls: list[tuple[str, int, int | None]] = []
+    multi = run([str(path)], Settings(jobs=2), progress=lambda *call: calls.append(call))
+    single = run([str(path)], Settings(jobs=1))
+    size = path.stat().st_size
+    assert calls[-1] == ("", size, size)
+    done = [call[1] for call in calls]
+    assert done == sorted(done)
+    assert all(call[2] == size for call in calls)
+    buffers = [io.StringIO(), io.StringIO()]
+    write_json(single, buffers[0])
+    write_json(multi, buffers[1])
+    assert buffers[0].getvalue() == buffers[1].getvalue()

@@ -14,10 +14,10 @@ those of a one-process run.
 from __future__ import annotations
 
 import functools
+import itertools
 import multiprocessing
-import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from typing import Any, BinaryIO
 
 import msgspec
@@ -63,10 +63,10 @@ def run_tasks(
         max_workers=settings.jobs, initializer=_start, initargs=(settings, counter)
     ) as pool:
         futures = [pool.submit(_work, piece, progress is not None) for piece in flat]
-        if progress is not None:
-            _watch(futures, counter, total, progress)
-        results = [future.result() for future in futures]
-    return assemble(tasks, groups, results, settings)
+        # Slices are joined as they come in, while the workers read on: a file whose
+        # slices leave thousands of relay legs waiting (a recording of Authlete calls
+        # alone) no longer pays the whole join after its last slice.
+        return assemble(tasks, groups, _results(futures, counter, total, progress), settings)
 
 
 def plan(tasks: Sequence[Task], jobs: int) -> list[list[Task]]:
@@ -77,23 +77,27 @@ def plan(tasks: Sequence[Task], jobs: int) -> list[list[Task]]:
 def assemble(
     tasks: Sequence[Task],
     groups: Sequence[Sequence[Task]],
-    results: Sequence[Partial],
+    results: Iterable[Partial],
     settings: Settings,
 ) -> list[Partial]:
     """The partial results of ``tasks`` from those of their pieces (``results``, in the
-    order of the flattened ``groups``), slices joined as one read would give them."""
+    order of the flattened ``groups``), slices joined as one read would give them.
+
+    ``results`` is read in order, one piece at a time, so each may still be computed.
+    """
     out: list[Partial] = []
-    at = 0
+    pending = iter(results)
     # Built only if a slice has to be read again here: it loads every schema and the
     # OpenAPI document, which the workers have done and this process has not.
     checks = functools.cache(lambda: Checks(settings))
     for task, group in zip(tasks, groups, strict=True):
-        parts = list(results[at : at + len(group)])
-        at += len(group)
+        parts = itertools.islice(pending, len(group))
         if len(group) == 1 and group[0].start is None and group[0].stop is None:
-            out.append(parts[0])
+            out.append(next(parts))
             continue
         out.append(_join(task, parts, checks, settings))
+        for _ in parts:
+            pass  # slices after one that was read again here: the next task's come next
     return out
 
 
@@ -131,11 +135,18 @@ def _work(task: Task, report_progress: bool) -> Partial:
     return check_task(task, _checks, None, tick if report_progress else None)
 
 
-def _watch(futures: list[Future[Partial]], counter: Any, total: int, progress: Progress) -> None:
-    while not all(f.done() for f in futures):
-        progress("", int(counter.value), total or None)
-        time.sleep(0.2)
-    progress("", total, total or None)
+def _results(
+    futures: list[Future[Partial]], counter: Any, total: int, progress: Progress | None
+) -> Iterator[Partial]:
+    """Each piece's result in order, as it comes; the bytes read so far shown meanwhile."""
+    for future in futures:
+        if progress is not None:
+            while not future.done():
+                progress("", int(counter.value), total or None)
+                wait([future], timeout=0.2)
+        yield future.result()
+    if progress is not None:
+        progress("", total, total or None)
 
 
 # -- cutting a HAR file -------------------------------------------------------------------
@@ -230,7 +241,7 @@ def _find_from(
 
 
 def _join(
-    task: Task, parts: list[Partial], checks: Callable[[], Checks], settings: Settings
+    task: Task, parts: Iterable[Partial], checks: Callable[[], Checks], settings: Settings
 ) -> Partial:
     """One file's slices as the partial result of reading it whole.
 
