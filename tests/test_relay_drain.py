@@ -158,7 +158,7 @@ def test_an_authlete_leg_is_read_whole_only_when_it_is_paired() -> None:
     for entry in range(2000):
         pairer.feed(_issue(entry, entry))
     drained = pairer.drain()
-    assert Drained(drained).heads[-1].keys == (("id", "req-1999-abcdefghijklmnop"),)
+    assert Drained(drained).heads()[-1].keys == (("id", "req-1999-abcdefghijklmnop"),)
     join = RelayPairer(RelayChecker())
     assert join.adopt(drained, 10, 10) == []
     assert join.finish().unpaired_authlete == 2000

@@ -36,7 +36,7 @@ import msgspec
 import orjson
 
 from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_parts
-from ciba_contracts.check.relay_wire import Bare, Drained, Key, LegRef, WireLeg, encode_legs
+from ciba_contracts.check.relay_wire import Drained, Key, LegRef, WireLeg, encode_legs
 from ciba_contracts.contract.relay import Relay
 from ciba_contracts.exchange import Exchange, find_header
 from ciba_contracts.selection import api_of, is_post_to
@@ -109,9 +109,9 @@ class RelayCounts(msgspec.Struct):
 #: The relay and ``responseContent`` of an Authlete leg, made a :class:`RelayCase` only
 #: when the leg is paired (most legs of a recording never are).
 _Parts = tuple[Relay, str | None]
-#: A pending leg: a client leg's exchange, or an Authlete leg's place (:data:`Bare`, or
-#: where a drained one lies); its keys; an Authlete leg's case; its findings index.
-_Leg = tuple[Exchange | Bare | LegRef, tuple[Key, ...], RelayCase | _Parts | LegRef | None, int]
+#: A pending leg: a client leg's exchange (None for an Authlete leg: a pair is reported
+#: at its client leg), its keys, an Authlete leg's case, its findings index.
+_Leg = tuple[Exchange | None, tuple[Key, ...], RelayCase | _Parts | LegRef | None, int]
 
 
 class _Side(msgspec.Struct):
@@ -177,11 +177,11 @@ class RelayPairer:
             if relay.action == "OK" and isinstance(auth_req_id, str):
                 keys = (("id", auth_req_id), *keys)
             # A pending Authlete leg is judged by its case and reported at its client leg:
-            # it keeps neither headers, bodies nor the parsed answer. What a recording's
-            # pending legs hold stays with the process, and it costs more than it seems:
-            # keeping whole exchanges made a dense recording's check about a fifth slower.
-            where = (exchange.location, exchange.method, exchange.url, exchange.status)
-            return self._arrive(where, keys, (relay, content), self._authlete, self._client, at)
+            # it keeps its keys and case only, not even its place. A recording of Authlete
+            # calls alone keeps thousands waiting, in every slice of it: keeping whole
+            # exchanges made a dense recording's check about a fifth slower, and their
+            # places cost two processes 15 MB each and the time to hand them over.
+            return self._arrive(None, keys, (relay, content), self._authlete, self._client, at)
         if self.is_leg(exchange.method, exchange.url):
             keys = self._trace_keys(exchange)
             auth_req_id = _auth_req_id(exchange.body)
@@ -194,16 +194,14 @@ class RelayPairer:
         """Hand over the pending legs, encoded for another process's :meth:`adopt`, in
         arrival order and without counting them.
 
-        An Authlete leg comes without its headers and bodies (see :meth:`feed`).
+        An Authlete leg comes as its keys and case (see :meth:`feed`).
         """
         legs: list[WireLeg] = []
-        for leg_id, (where, keys, case, at) in self._authlete.legs.items():
+        for leg_id, (_, keys, case, at) in self._authlete.legs.items():
             relay, content = _parts(case)
-            place = _bare(where)
-            legs.append(WireLeg(leg_id, True, keys, at, (relay.api, relay.action), content, place))
-        for leg_id, (where, keys, _, at) in self._client.legs.items():
-            assert isinstance(where, Exchange)
-            legs.append(WireLeg(leg_id, False, keys, at, client=where))
+            legs.append(WireLeg(leg_id, True, keys, at, (relay.api, relay.action), content))
+        for leg_id, (client, keys, _, at) in self._client.legs.items():
+            legs.append(WireLeg(leg_id, False, keys, at, client=client))
         self._authlete = _Side()
         self._client = _Side()
         return encode_legs(sorted(legs, key=lambda leg: leg.order))
@@ -220,10 +218,10 @@ class RelayPairer:
         """
         legs = Drained(drained)
         out: list[tuple[int, Exchange, list[Finding]]] = []
-        for index, head in enumerate(legs.heads):
+        for index, head in enumerate(legs.heads()):
             if head.authlete:
                 ref = LegRef(legs, index)
-                pairs = self._arrive(ref, head.keys, ref, self._authlete, self._client, head.at)
+                pairs = self._arrive(None, head.keys, ref, self._authlete, self._client, head.at)
             else:
                 client = legs.leg(index).client
                 assert client is not None
@@ -244,7 +242,7 @@ class RelayPairer:
 
     def _arrive(
         self,
-        exchange: Exchange | Bare | LegRef,
+        exchange: Exchange | None,
         keys: tuple[Key, ...],
         case: RelayCase | _Parts | LegRef | None,
         mine: _Side,
@@ -320,15 +318,6 @@ def _parts(case: RelayCase | _Parts | LegRef | None) -> _Parts:
         return case.parts()
     assert case is not None, "an Authlete leg waits with its case"
     return case
-
-
-def _bare(where: Exchange | Bare | LegRef) -> Bare:
-    """An Authlete leg's place and call, however it waits."""
-    if isinstance(where, LegRef):
-        return where.bare()
-    if isinstance(where, Exchange):
-        return (where.location, where.method, where.url, where.status)
-    return where
 
 
 def _auth_req_id(body: bytes | None) -> str | None:

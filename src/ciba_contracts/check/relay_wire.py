@@ -19,16 +19,13 @@ from collections.abc import Iterable
 import msgspec
 
 from ciba_contracts.contract.relay import Relay, relay_for
-from ciba_contracts.exchange import Exchange, Location
+from ciba_contracts.exchange import Exchange
 
-__all__ = ["Bare", "Drained", "Key", "LegRef", "WireLeg", "encode_legs"]
+__all__ = ["Drained", "Key", "LegRef", "WireLeg", "encode_legs"]
 
 #: What pairs two legs: ``("id", auth_req_id)``, ``("trace", trace id)`` or
 #: ``("corr", correlation header value)``.
 Key = tuple[str, str]
-#: An Authlete leg as it waits: where it is and what it called (location, method, URL,
-#: status); a pair is judged by its case alone, so headers and bodies are not kept.
-Bare = tuple[Location, str, str, int | None]
 
 
 class WireLeg(msgspec.Struct, frozen=True, array_like=True):
@@ -43,7 +40,6 @@ class WireLeg(msgspec.Struct, frozen=True, array_like=True):
     #: An Authlete leg's relay, by the table's API and action, and its ``responseContent``.
     relay: tuple[str, str] | None = None
     content: str | None = None
-    bare: Bare | None = None
     #: A client leg, whole: the findings of its pair name its answer.
     client: Exchange | None = None
 
@@ -70,14 +66,18 @@ def encode_legs(legs: Iterable[WireLeg]) -> bytes:
 
 
 class Drained:
-    """The legs one pairer handed over: their heads read at once, the rest when needed."""
+    """The legs one pairer handed over: their heads read first, the rest when needed."""
 
-    __slots__ = ("_data", "_legs", "heads")
+    __slots__ = ("_data", "_legs")
 
     def __init__(self, data: bytes) -> None:
         self._data = data
         self._legs: list[WireLeg] | None = None
-        self.heads: list[_Head] = _HEADS.decode(data) if data else []
+
+    def heads(self) -> list[_Head]:
+        """Each leg's order, side, keys and findings index (not kept: a pairer keeps the
+        keys of the legs it keeps)."""
+        return _HEADS.decode(self._data) if self._data else []
 
     def leg(self, index: int) -> WireLeg:
         """The whole leg at ``index`` (every leg is decoded the first time one is asked for)."""
@@ -87,7 +87,7 @@ class Drained:
 
 
 class LegRef:
-    """A drained Authlete leg, waiting in a pairer until its case or place is asked for."""
+    """A drained Authlete leg, waiting in a pairer until its case is asked for."""
 
     __slots__ = ("drained", "index")
 
@@ -102,10 +102,3 @@ class LegRef:
         if relay is None:
             raise ValueError(f"a pending Authlete leg names no relay of the table: {leg.relay}")
         return relay, leg.content
-
-    def bare(self) -> Bare:
-        """Where the leg is and what it called."""
-        bare = self.drained.leg(self.index).bare
-        if bare is None:
-            raise ValueError("a pending Authlete leg came without its place")
-        return bare

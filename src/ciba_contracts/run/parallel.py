@@ -66,7 +66,10 @@ def run_tasks(
         # Slices are joined as they come in, while the workers read on: a file whose
         # slices leave thousands of relay legs waiting (a recording of Authlete calls
         # alone) no longer pays the whole join after its last slice.
-        return assemble(tasks, groups, _results(futures, counter, total, progress), settings)
+        joined = assemble(tasks, groups, _results(futures, counter, total, progress), settings)
+    if progress is not None:
+        progress("", total, total or None)
+    return joined
 
 
 def plan(tasks: Sequence[Task], jobs: int) -> list[list[Task]]:
@@ -127,6 +130,10 @@ def _work(task: Task, report_progress: bool) -> Partial:
 
     def tick(_source: str, done: int, _total: int | None) -> None:
         nonlocal last
+        # A slice reads a block past its end to finish its last entry: those bytes are
+        # the next slice's to count.
+        if task.stop is not None:
+            done = min(done, task.stop)
         if done > last:
             with _counter.get_lock():
                 _counter.value += done - last
@@ -142,11 +149,9 @@ def _results(
     for future in futures:
         if progress is not None:
             while not future.done():
-                progress("", int(counter.value), total or None)
+                progress("", min(int(counter.value), total), total or None)
                 wait([future], timeout=0.2)
         yield future.result()
-    if progress is not None:
-        progress("", total, total or None)
 
 
 # -- cutting a HAR file -------------------------------------------------------------------
