@@ -199,3 +199,19 @@ def test_the_join_keeps_the_limit_of_pending_legs(limit: int) -> None:
     _, sliced = _sliced(exchanges, [4], limit)
     assert sliced.unpaired_authlete == whole.unpaired_authlete == 8
     assert sliced.dropped == whole.dropped
+
+
+def test_legs_msgpack_cannot_hold_travel_all_the_same() -> None:
+    # A JSON escape of half a character leaves a lone surrogate in a URL; a status can be
+    # any integer a recording writes. Neither may cost the run its slices.
+    trace = (("traceparent", f"00-{5:032x}-{1:016x}-01"),)
+    odd = Exchange(Location("t", 2), "POST", CLIENT + "?x=\ud800", 10**30, trace, JSON, b"{}")
+    pairer = RelayPairer(RelayChecker())
+    pairer.feed(odd)
+    drained = pairer.drain()
+    join = RelayPairer(RelayChecker())
+    join.feed(_bad_request(1, 5))
+    (at, client, found), *rest = join.adopt(drained, 10, 0)
+    assert rest == []
+    assert (at, client.url, client.status, client.location.entry) == (0, odd.url, 10**30, 12)
+    assert "R501" in {f.rule for f in found}

@@ -14,7 +14,8 @@ is paired.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import pickle
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
@@ -59,10 +60,23 @@ _HEADS = msgspec.msgpack.Decoder(list[_Head])
 _LEGS = msgspec.msgpack.Decoder(list[WireLeg])
 
 
+#: The first byte of encoded legs: how the rest is written.
+_MSGPACK = b"m"
+_PICKLE = b"p"
+
+
 def encode_legs(legs: Iterable[WireLeg]) -> bytes:
     """``legs`` as bytes for :class:`Drained`; no legs, no bytes."""
     listed = list(legs)
-    return _ENCODER.encode(listed) if listed else b""
+    if not listed:
+        return b""
+    try:
+        return _MSGPACK + _ENCODER.encode(listed)
+    except (UnicodeEncodeError, OverflowError):
+        # A recording can hold what msgpack cannot: a lone surrogate (a JSON escape of
+        # half a character) in a URL or header, a status beyond 64 bits. Pickle takes
+        # anything; these bytes only go from this process's worker to this process.
+        return _PICKLE + pickle.dumps(listed, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Drained:
@@ -71,12 +85,16 @@ class Drained:
     __slots__ = ("_data", "_legs")
 
     def __init__(self, data: bytes) -> None:
-        self._data = data
+        self._data = memoryview(data)[1:]
         self._legs: list[WireLeg] | None = None
+        if data[:1] == _PICKLE:
+            self._legs = pickle.loads(self._data)
 
-    def heads(self) -> list[_Head]:
+    def heads(self) -> Sequence[_Head | WireLeg]:
         """Each leg's order, side, keys and findings index (not kept: a pairer keeps the
         keys of the legs it keeps)."""
+        if self._legs is not None:
+            return self._legs
         return _HEADS.decode(self._data) if self._data else []
 
     def leg(self, index: int) -> WireLeg:
