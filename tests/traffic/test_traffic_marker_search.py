@@ -36,6 +36,13 @@ _PIECES = [
     b'backchannel"',
     b"backchannel/",
     b"backchannel-auth",
+    b"backchannel?",
+    b"backchannel_auth",
+    b"backchannelauth",
+    b"backchannel\\/",
+    b"backchan",
+    b"nel",
+    b"-auth",
     b"bc-authori",
     b"BAD_REQUEST",
     b"UNAUTHORIZED",
@@ -108,3 +115,25 @@ def test_answers_agree_with_the_elements_own_bytes(
             assert first is not None
             assert first < end - base
         pos = end
+
+
+def test_markers_of_one_stem_are_found_after_more_is_read() -> None:
+    # Five client-path markers start with `backchannel`; where each occurrence of it goes
+    # on with a slash (Authlete's URLs), none of the five is searched for. One of them
+    # found early, the others searched to the end, and more read: the stem must be
+    # counted from the earliest of them again.
+    text = b"x" * 10 + b'backchannel"' + b"/backchannel/a" * 3 + b'backchannel"' + b"z" * 200
+    search = MarkerSearch((b"/issue", *DEFAULT_RELAY_MARKERS))
+    assert search.first(text[:100], 0, 0) == 10
+    second = text.index(b'backchannel"', 11)
+    assert second < 100
+    assert search.first(text[:300], 0, 11) == second
+    assert search.within(text[:300], 0, 11, second + 5) is False
+    assert search.within(text[:300], 0, 11, second + 12) is True
+
+
+def test_a_stem_followed_by_slashes_only_is_no_marker() -> None:
+    text = b"/api/1/backchannel/authentication/complete" * 50
+    search = MarkerSearch((b"/issue", *DEFAULT_RELAY_MARKERS))
+    assert search.first(text, 0, 0) is None
+    assert search.within(text, 0, 0, len(text)) is False

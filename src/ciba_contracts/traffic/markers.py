@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ciba_contracts.traffic.streambuffer import find_bytes
+from ciba_contracts.traffic.streambuffer import count_bytes, find_bytes
 
 #: The escape of a character below U+0080, and the escaped slash.
 _ASCII_ESCAPE = re.compile(rb"\\(?:u00([0-7][0-9a-fA-F])|/)")
@@ -27,6 +27,10 @@ _ASCII_ESCAPE = re.compile(rb"\\(?:u00([0-7][0-9a-fA-F])|/)")
 _LONGEST_SPELLING = 6
 #: What follows ``\u00`` in the escape of an ASCII character.
 _ASCII_HIGH_DIGITS = frozenset(b"01234567")
+#: Markers sharing a stem at least this long, none of them going on with a slash, are
+#: searched for together first (see :meth:`MarkerSearch._stem_clear`).
+_STEM_MIN = 6
+_STEM_GROUP_MIN = 3
 
 
 def escape_markers(markers: Sequence[bytes]) -> tuple[bytes, ...]:
@@ -73,6 +77,10 @@ class MarkerSearch:
         self._found = [-1] * len(self._needles)
         self._resume = [0] * len(self._needles)
         self._reach = _LONGEST_SPELLING * max((len(m) for m in self.markers), default=0)
+        self._stem, self._stemmed = _stem_group(plain)
+        # How much had been read when the stem was last counted, and what that said.
+        self._gate_end = -1
+        self._gate_clear = False
         # The last answer of first(): from where, with how much read, and what (absolute,
         # -1 for none). It holds while nothing more is read and it is not passed.
         self._asked = -1
@@ -93,6 +101,11 @@ class MarkerSearch:
         needle = self._needles[index]
         start = max(pos, self._resume[index] - base)
         escape = index >= self._plain
+        if index in self._stemmed and self._stem_clear(data, base):
+            # None of the stem's markers can be in what is read from here on.
+            self._resume[index] = base + max(start, len(data) - len(needle) + 1)
+            self._found[index] = -1
+            return -1
         while True:
             at = find_bytes(data, needle, start)
             if at >= 0 and escape and not self._may_spell(data, at):
@@ -108,6 +121,29 @@ class MarkerSearch:
             self._resume[index] = base + max(start, len(data) - len(needle) + 1)
         self._found[index] = found
         return found
+
+    def _stem_clear(self, data: bytes, base: int) -> bool:
+        """Whether every occurrence of the markers' shared stem, from where the first of
+        them goes on searching, is followed by a slash, so none of them is there.
+
+        Recordings hold ``backchannel`` mostly in Authlete's URLs
+        (``/backchannel/authentication``), where a slash follows; the client paths the
+        markers look for go on otherwise (``backchannel"``, ``backchannel-auth``...).
+        Two counting passes then stand for five searching ones. Overlapping
+        occurrences are counted, so the two counts are equal exactly when each
+        occurrence of the stem is one of stem and slash.
+        """
+        end = base + len(data)
+        if self._gate_end == end:
+            # Asked already since the last read, from where no marker of the stem's has
+            # searched yet: the answer holds (a "no" only costs their own searches).
+            return self._gate_clear
+        begin = max(0, min(self._resume[index] for index in self._stemmed) - base)
+        stems: int = count_bytes(data, self._stem, begin, len(data), True)
+        slashed: int = count_bytes(data, self._stem + b"/", begin, len(data), True)
+        self._gate_end = end
+        self._gate_clear = stems == slashed
+        return self._gate_clear
 
     def first(self, data: bytes, base: int, pos: int) -> int | None:
         """Position of the first occurrence of any marker or escape at or after ``pos``."""
@@ -175,3 +211,22 @@ class MarkerSearch:
         if data[at + 1] == 117 and data[at + 4] not in _ASCII_HIGH_DIGITS:  # "u"
             return False  # a character beyond ASCII
         return holds_escaped(data[max(0, at - self._reach) : at + self._reach], self.markers)
+
+
+def _stem_group(markers: Sequence[bytes]) -> tuple[bytes, frozenset[int]]:
+    """The longest stem that several markers start with (none going on with a slash, and
+    none the stem alone), and their indexes; ``(b"", frozenset())`` when there is none."""
+    best = b""
+    group: frozenset[int] = frozenset()
+    for marker in markers:
+        for size in range(len(marker) - 1, _STEM_MIN - 1, -1):
+            stem = marker[:size]
+            members = frozenset(
+                i
+                for i, other in enumerate(markers)
+                if other.startswith(stem) and len(other) > size and other[size] != 47  # "/"
+            )
+            if len(members) >= _STEM_GROUP_MIN and len(stem) > len(best):
+                best, group = stem, members
+                break
+    return best, group
