@@ -7,6 +7,7 @@ rule added to the catalog without a row fails ``test_every_payload_rule_has_a_ro
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import string
@@ -388,3 +389,14 @@ def test_rule_is_quiet_below_its_level(code: str) -> None:
     for level in LEVELS:
         if not level.includes(RULES[code].level):
             assert code not in {f.rule for f in validate(row.fire, profile=level)}, level
+
+
+def test_a_rule_that_implies_itself_is_refused_when_the_catalog_loads() -> None:
+    from ciba_contracts.contract.rules import _load, rules_document
+
+    doc = copy.deepcopy(dict(rules_document()))
+    doc["rules"] = [dict(raw) for raw in doc["rules"]]
+    first = doc["rules"][0]
+    first["implied_by"] = [first["code"]]
+    with pytest.raises(ValueError, match=f"rule {first['code']} names itself in implied_by"):
+        _load(doc)

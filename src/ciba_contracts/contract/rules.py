@@ -133,6 +133,10 @@ def _load(doc: Mapping[str, Any]) -> dict[str, Rule]:
             implied_by=tuple(str(c) for c in raw.get("implied_by", ())),
             opt_in=bool(raw.get("opt_in", False)),
         )
+        if code in rules[code].implied_by:
+            # A finding is implied away by another at its place: its own would drop it
+            # everywhere, and the validator's two-finding shortcut relies on there being none.
+            raise ValueError(f"rules.yaml: rule {code} names itself in implied_by")
     return rules
 
 

@@ -92,9 +92,6 @@ class Validator:
             for code, rule in RULES.items()
             if code in self.enabled and any(c in self.enabled for c in rule.implied_by)
         }
-        # Rules that imply themselves away: such a finding goes wherever it is (its own
-        # place holds it).
-        self._self_implied = frozenset(c for c, by in self._implications.items() if c in by)
         facts = facts_of(kind)
         file = facts.files[self.profile]
         self._schema = compiled(file)
@@ -297,19 +294,6 @@ class Validator:
             # One finding implies nothing away and is its own order.
             first = found[0]
             return [first] if first.rule in enabled else []
-        if len(found) == 2:
-            # The usual pair (two members broken): at two places nothing is implied away
-            # but by a rule that implies itself, and nothing is a duplicate; the order is
-            # the pointers' (what the general way below makes of it, without its steps).
-            a, b = found
-            if (
-                a.pointer != b.pointer
-                and a.rule in enabled
-                and b.rule in enabled
-                and a.rule not in self._self_implied
-                and b.rule not in self._self_implied
-            ):
-                return [a, b] if a.pointer < b.pointer else [b, a]
         kept = [f for f in found if f.rule in enabled]
         if len(kept) < 2:
             return kept
@@ -318,19 +302,20 @@ class Validator:
             # The usual case of a violation that is no lone one: what the general way below
             # makes of two findings, without building a set, a dictionary and a sort.
             a, b = kept
-            same_place = a.pointer == b.pointer and a.content_pointer == b.content_pointer
-            if implications:
+            if a.pointer != b.pointer:
+                # At two places nothing is implied away (no rule implies itself: the
+                # catalog's loader sees to it) and nothing is a duplicate; finding_order
+                # compares the pointers first.
+                return kept if a.pointer < b.pointer else [b, a]
+            if a.content_pointer == b.content_pointer:
                 by_a = implications.get(a.rule, ())
                 by_b = implications.get(b.rule, ())
-                drop_a = a.rule in by_a or (same_place and b.rule in by_a)
-                drop_b = b.rule in by_b or (same_place and a.rule in by_b)
+                drop_a = b.rule in by_a
+                drop_b = a.rule in by_b
                 if drop_a or drop_b:
                     return [f for f, drop in ((a, drop_a), (b, drop_b)) if not drop]
-            if same_place and a.rule == b.rule and a.message == b.message and a.value == b.value:
-                return [b]
-            if a.pointer != b.pointer:
-                # finding_order compares the pointers first.
-                return kept if a.pointer < b.pointer else [b, a]
+                if a.rule == b.rule and a.message == b.message and a.value == b.value:
+                    return [b]
             return [b, a] if finding_order(b) < finding_order(a) else kept
         return ordered_findings(kept, implications)
 
