@@ -37,7 +37,6 @@ import orjson
 
 from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_parts
 from ciba_contracts.check.relay_wire import Drained, Key, LegRef, WireLeg, encode_legs
-from ciba_contracts.contract.relay import Relay
 from ciba_contracts.exchange import Exchange, find_header
 from ciba_contracts.selection import api_of, is_post_to
 from ciba_contracts.validate.finding import Finding
@@ -106,12 +105,9 @@ class RelayCounts(msgspec.Struct):
         return note
 
 
-#: The relay and ``responseContent`` of an Authlete leg, made a :class:`RelayCase` only
-#: when the leg is paired (most legs of a recording never are).
-_Parts = tuple[Relay, str | None]
 #: A pending leg: a client leg's exchange (None for an Authlete leg: a pair is reported
 #: at its client leg), its keys, an Authlete leg's case, its findings index.
-_Leg = tuple[Exchange | None, tuple[Key, ...], RelayCase | _Parts | LegRef | None, int]
+_Leg = tuple[Exchange | None, tuple[Key, ...], RelayCase | LegRef | None, int]
 
 
 class _Side(msgspec.Struct):
@@ -181,7 +177,8 @@ class RelayPairer:
             # calls alone keeps thousands waiting, in every slice of it: keeping whole
             # exchanges made a dense recording's check about a fifth slower, and their
             # places cost two processes 15 MB each and the time to hand them over.
-            return self._arrive(None, keys, (relay, content), self._authlete, self._client, at)
+            case = RelayCase(relay, content)
+            return self._arrive(None, keys, case, self._authlete, self._client, at)
         if self.is_leg(exchange.method, exchange.url):
             keys = self._trace_keys(exchange)
             auth_req_id = _auth_req_id(exchange.body)
@@ -198,8 +195,10 @@ class RelayPairer:
         """
         legs: list[WireLeg] = []
         for leg_id, (_, keys, case, at) in self._authlete.legs.items():
-            relay, content = _parts(case)
-            legs.append(WireLeg(leg_id, True, keys, at, (relay.api, relay.action), content))
+            waiting = _case(case)
+            assert waiting is not None, "an Authlete leg waits with its case"
+            relay = (waiting.relay.api, waiting.relay.action)
+            legs.append(WireLeg(leg_id, True, keys, at, relay, waiting.content))
         for leg_id, (client, keys, _, at) in self._client.legs.items():
             legs.append(WireLeg(leg_id, False, keys, at, client=client))
         self._authlete = _Side()
@@ -244,7 +243,7 @@ class RelayPairer:
         self,
         exchange: Exchange | None,
         keys: tuple[Key, ...],
-        case: RelayCase | _Parts | LegRef | None,
+        case: RelayCase | LegRef | None,
         mine: _Side,
         theirs: _Side,
         at: int = 0,
@@ -303,21 +302,9 @@ class RelayPairer:
         return tuple(keys)
 
 
-def _case(case: RelayCase | _Parts | LegRef | None) -> RelayCase | None:
-    """A pending leg's case: a client leg's None, an Authlete leg's made from its parts."""
-    if case is None or isinstance(case, RelayCase):
-        return case
-    return RelayCase(*_parts(case))
-
-
-def _parts(case: RelayCase | _Parts | LegRef | None) -> _Parts:
-    """An Authlete leg's relay and ``responseContent``, however it waits."""
-    if isinstance(case, RelayCase):
-        return case.relay, case.content
-    if isinstance(case, LegRef):
-        return case.parts()
-    assert case is not None, "an Authlete leg waits with its case"
-    return case
+def _case(case: RelayCase | LegRef | None) -> RelayCase | None:
+    """A pending leg's case: a client leg's None, a drained Authlete leg's read now."""
+    return case.case() if isinstance(case, LegRef) else case
 
 
 def _auth_req_id(body: bytes | None) -> str | None:

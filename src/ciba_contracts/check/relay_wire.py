@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 
 import msgspec
 
-from ciba_contracts.contract.relay import Relay, relay_for
+from ciba_contracts.check.relay import RelayCase
+from ciba_contracts.contract.relay import relay_for
 from ciba_contracts.exchange import Exchange
 
 __all__ = ["Drained", "Key", "LegRef", "WireLeg", "encode_legs"]
@@ -113,10 +114,10 @@ class LegRef:
         self.drained = drained
         self.index = index
 
-    def parts(self) -> tuple[Relay, str | None]:
-        """The leg's relay (the table's own) and ``responseContent``."""
+    def case(self) -> RelayCase:
+        """The leg's case: its relay (the table's own) and ``responseContent``."""
         leg = self.drained.leg(self.index)
         relay = None if leg.relay is None else relay_for(*leg.relay)
         if relay is None:
             raise ValueError(f"a pending Authlete leg names no relay of the table: {leg.relay}")
-        return relay, leg.content
+        return RelayCase(relay, leg.content)
