@@ -150,8 +150,10 @@ def test_exchanges_are_equal_whatever_their_notes_say() -> None:
     one = Exchange(Location("a", 1), "POST", "https://x/issue", 200, body=None, body_note="a")
     other = Exchange(Location("a", 1), "POST", "https://x/issue", 200, body=None, body_note="b")
     assert one == other
+    assert not one != other  # noqa: SIM202 (`!=` is what is tested)
     assert hash(one) == hash(other)
     assert Exchange.__struct_fields__[-1] == "body_note"
     for field in Exchange.__struct_fields__[:-1]:
         changed = msgspec.structs.replace(one, **{field: "changed"})
         assert changed != one, field
+        assert not changed == one, field  # noqa: SIM201

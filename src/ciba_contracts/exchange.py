@@ -80,6 +80,12 @@ class Exchange(msgspec.Struct, frozen=True, eq=False):
             return NotImplemented
         return self._compared() == other._compared()
 
+    def __ne__(self, other: object) -> bool:
+        # msgspec's own __ne__ would not follow the __eq__ above.
+        if type(other) is not Exchange:
+            return NotImplemented
+        return self._compared() != other._compared()
+
     def __hash__(self) -> int:
         return hash(self._compared())
 
