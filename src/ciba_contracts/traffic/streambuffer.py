@@ -39,8 +39,10 @@ class Buffer:
         self.clean_from = 0
         # A plain file is read again from the first byte kept: the kernel copies the kept
         # bytes with the next block, where joining them would copy the whole block once more
-        # (3 % of a dense recording's CPU). Other streams (decompressors, pipes) are joined.
-        self._rereads = type(stream) is io.BufferedReader and stream.seekable()
+        # (3 % of a dense recording's CPU). Other streams are joined: decompressors and
+        # pipes cannot seek, and a remote file would fetch the kept bytes again.
+        raw = getattr(stream, "raw", None)
+        self._rereads = isinstance(raw, io.FileIO) and stream.seekable()
 
     def more(self, keep_from: int) -> int | None:
         """Read another chunk, dropping the bytes before ``keep_from``.
@@ -77,14 +79,17 @@ class Buffer:
         if len(data) <= kept:
             self.eof = True
             return None
-        if not data.isascii():
-            self.clean_from = self.base + keep_from + len(data)
+        start = self.base + keep_from
+        # Only the new bytes need the test: kept bytes known ASCII leave the answer to them,
+        # and kept bytes that are not would make it no for all.
+        if not (data if self.clean_from <= start else data[kept:]).isascii():
+            self.clean_from = start + len(data)
         if keep_from > self._counted:
             self._newlines += count_bytes(self.data, b"\n", self._counted, keep_from)
             self._counted = keep_from
         self._counted -= keep_from
         self.data = data
-        self.base += keep_from
+        self.base = start
         return keep_from
 
     def skip_newlines(self, upto: int) -> None:
