@@ -103,16 +103,14 @@ class MarkerSearch:
         start = max(pos, self._resume[index] - base)
         escape = index >= self._plain
         if index in self._stemmed and self._stem_clear(data, base):
-            # None of the stem's markers can be in what is read from here on.
-            self._resume[index] = base + max(start, len(data) - len(needle) + 1)
-            self._found[index] = -1
-            return -1
-        while True:
-            at = find_bytes(data, needle, start)
-            if at >= 0 and escape and not self._may_spell(data, at):
-                start = at + 1
-                continue
-            break
+            at = -1  # none of the stem's markers can be in what is read from here on
+        else:
+            while True:
+                at = find_bytes(data, needle, start)
+                if at >= 0 and escape and not self._may_spell(data, at):
+                    start = at + 1
+                    continue
+                break
         if at >= 0:
             found = base + at
             self._resume[index] = found + 1
@@ -224,7 +222,7 @@ def _stem_group(markers: tuple[bytes, ...]) -> tuple[bytes, frozenset[int]]:
     best = b""
     group: frozenset[int] = frozenset()
     for marker in markers:
-        for size in range(len(marker) - 1, _STEM_MIN - 1, -1):
+        for size in range(len(marker) - 1, max(_STEM_MIN, len(best) + 1) - 1, -1):
             stem = marker[:size]
             members = frozenset(
                 i
