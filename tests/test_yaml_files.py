@@ -41,6 +41,19 @@ def test_an_edited_file_is_parsed_again_and_its_old_parse_removed(tmp_path: Path
     assert new != old
 
 
+def test_what_a_stopped_run_left_while_keeping_a_parse_is_removed(tmp_path: Path) -> None:
+    source = tmp_path / "doc.yaml"
+    source.write_text("a: 1\n")
+    load_yaml(source)
+    (kept,) = _kept(tmp_path)
+    left = kept.with_name(kept.name + ".4242-1.tmp")
+    left.write_bytes(b"half a parse")
+    source.write_text("a: 3\n")
+    assert load_yaml(source) == {"a": 3}
+    assert not left.exists()
+    assert [p.suffix for p in (tmp_path / "__pycache__").iterdir()] == [".marshal"]
+
+
 def test_data_marshal_cannot_hold_is_parsed_at_every_load(tmp_path: Path) -> None:
     source = tmp_path / "dated.yaml"
     source.write_text("day: 2024-05-01\n")

@@ -75,9 +75,11 @@ def _keep(kept: Path, data: Any) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink()
         return
-    # The parses of earlier versions of the file are of no more use.
+    # The parses of earlier versions of the file are of no more use, nor what a run that
+    # was stopped while keeping one left behind (a run keeping one now just keeps none).
     prefix = kept.name.rsplit(".", 2)[0]
-    for old in kept.parent.glob(f"{prefix}.*.marshal"):
-        if old != kept:
-            with contextlib.suppress(OSError):
-                old.unlink()
+    for pattern in (f"{prefix}.*.marshal", f"{prefix}.*.tmp"):
+        for old in kept.parent.glob(pattern):
+            if old != kept:
+                with contextlib.suppress(OSError):
+                    old.unlink()
