@@ -316,14 +316,12 @@ def content_lines(
     inner_names = content_struct.__struct_encode_fields__
     if not set(mirror) <= set(inner_names) or not set(mirror.values()) <= set(encoded):
         raise Unexpressible("mirrored members the structs do not hold")
-    inner_types = dict(zip(inner_names, content_struct.__annotations__.values(), strict=False))
-    outer_types = dict(zip(encoded, struct.__annotations__.values(), strict=False))
     checks = []
     for member, field in mirror.items():
         # Both sides decode to the same plain type (msgspec never gives a bool for an int),
         # so == is JSON's equality; UNSET on both sides is the member absent on both.
-        kind = plain_type(inner_types.get(member))
-        if kind is None or kind != plain_type(outer_types.get(field)):
+        kind = plain_type(content_struct.__annotations__[attr_of(content_struct, member)])
+        if kind is None or kind != plain_type(struct.__annotations__[attr_of(struct, field)]):
             raise Unexpressible(f"mirrored {member} and {field} differ in type")
         checks.append(f"document.{attr_of(content_struct, member)} == obj.{attr_of(struct, field)}")
     if checks:
