@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-
-import msgspec
 
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.schemas import rules_document
@@ -25,14 +24,18 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-class Reference(msgspec.Struct, frozen=True):
+# Rule and Reference are public (``ciba_contracts.Rule``): they stay dataclasses, so
+# ``dataclasses.asdict``, ``fields`` and ``replace`` keep working on them.
+@dataclass(frozen=True, slots=True)
+class Reference:
     """A document a rule rests on."""
 
     title: str
     url: str
 
 
-class Rule(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Rule:
     """One check of the contract."""
 
     code: str
