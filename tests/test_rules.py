@@ -392,7 +392,8 @@ def test_rule_is_quiet_below_its_level(code: str) -> None:
 
 
 def test_a_rule_that_implies_itself_is_refused_when_the_catalog_loads() -> None:
-    from ciba_contracts.contract.rules import _load, rules_document
+    from ciba_contracts.contract.rules import _load
+    from ciba_contracts.contract.schemas import rules_document
 
     doc = copy.deepcopy(dict(rules_document()))
     doc["rules"] = [dict(raw) for raw in doc["rules"]]
