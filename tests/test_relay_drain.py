@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from ciba_contracts.check.relay import RelayChecker
 from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
-from ciba_contracts.check.relay_wire import Drained, WireLeg, _Head
+from ciba_contracts.check.relay_wire import Drained, WireLeg, _Head, encode_legs
 from ciba_contracts.exchange import Exchange, Location
 from ciba_contracts.validate.finding import Finding
 
@@ -214,3 +214,59 @@ def test_a_head_is_the_first_members_of_a_leg() -> None:
     # The join reads heads out of encoded legs: their members must be the legs' first.
     heads = _Head.__struct_fields__
     assert WireLeg.__struct_fields__[: len(heads)] == heads
+
+
+#: A drawn Authlete leg as the join gets it: the numbers of its keys (an ``auth_req_id``
+#: for an even one, a trace for an odd one), none for a leg with no key.
+waiting_legs = st.lists(
+    st.lists(st.integers(0, 11), max_size=2, unique_by=lambda n: n % 2), max_size=12
+)
+
+
+def _blob(drawn: list[list[int]]) -> bytes:
+    def keys(numbers: list[int]) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            ("id", f"req-{n:04d}-abcdefghijklmnop") if n % 2 == 0 else ("trace", f"{n:032x}")
+            for n in numbers
+        )
+
+    return encode_legs(
+        WireLeg(order, True, keys(numbers), order, ("issue", "OK"), '{"expires_in": 600}')
+        for order, numbers in enumerate(drawn)
+    )
+
+
+def _adopted_then_met(
+    before: list[Leg], blobs: list[bytes], limit: int, one_by_one: bool
+) -> tuple[list[tuple[int, int | None]], list[tuple[int | None, str]], RelayCounts]:
+    join = RelayPairer(RelayChecker(), limit=limit)
+    if one_by_one:
+        join._unmatched = lambda heads, start: start  # type: ignore[method-assign]
+    for entry, leg in enumerate(before):
+        join.feed(_exchange(entry, leg))
+    adopted = [(at, client.location.entry) for blob in blobs for at, client, _ in join.adopt(blob)]
+    # What waits now, asked of every key a leg could hold: which pairs, and with what.
+    met = [
+        (client.location.entry, found[0].rule if found else "")
+        for number in range(12)
+        for client, found in join.feed(_client(100 + number, number, number % 2))
+    ]
+    return adopted, met, join.finish()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=legs,
+    blobs=st.lists(waiting_legs, max_size=3),
+    limit=st.integers(0, 6),
+)
+def test_legs_taken_at_once_are_taken_as_one_by_one(
+    before: list[Leg], blobs: list[list[list[int]]], limit: int
+) -> None:
+    # The join takes a run of Authlete legs at once where none can pair or replace one:
+    # the pairs, what still waits (and so pairs later) and the counts are those of
+    # taking them one by one, whatever repeats, lacks a key or passes the limit.
+    encoded = [_blob(drawn) for drawn in blobs]
+    assert _adopted_then_met(before, encoded, limit, False) == _adopted_then_met(
+        before, encoded, limit, True
+    )

@@ -23,7 +23,7 @@ from ciba_contracts.check.relay import RelayCase
 from ciba_contracts.contract.relay import relay_for
 from ciba_contracts.exchange import Exchange
 
-__all__ = ["Drained", "Key", "LegRef", "WireLeg", "encode_legs"]
+__all__ = ["Drained", "Key", "LegHead", "LegRef", "WireLeg", "encode_legs"]
 
 #: What pairs two legs: ``("id", auth_req_id)``, ``("trace", trace id)`` or
 #: ``("corr", correlation header value)``.
@@ -55,6 +55,9 @@ class _Head(msgspec.Struct, frozen=True, array_like=True, gc=False):
     keys: tuple[Key, ...]
     at: int
 
+
+#: What :meth:`Drained.heads` gives of a leg: its order, side, keys and findings index.
+LegHead = _Head | WireLeg
 
 _ENCODER = msgspec.msgpack.Encoder()
 _HEADS = msgspec.msgpack.Decoder(list[_Head])
@@ -91,7 +94,7 @@ class Drained:
         if data[:1] == _PICKLE:
             self._legs = pickle.loads(self._data)
 
-    def heads(self) -> Sequence[_Head | WireLeg]:
+    def heads(self) -> Sequence[LegHead]:
         """Each leg's order, side, keys and findings index (not kept: a pairer keeps the
         keys of the legs it keeps)."""
         if self._legs is not None:
