@@ -74,6 +74,7 @@ DEFAULT_RELAY_MARKERS = (
 DEFAULT_PENDING_LIMIT = 10_000
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+_TRACEPARENT_SIZE = 55
 
 
 class RelayCounts(msgspec.Struct):
@@ -356,17 +357,19 @@ class RelayPairer:
             self.counts.unpaired_client += 1
 
     def _trace_keys(self, exchange: Exchange) -> tuple[Key, ...]:
-        keys: list[Key] = []
-        parent = find_header(exchange.request_headers, "traceparent")
-        if parent is not None:
+        headers = exchange.request_headers
+        parent = find_header(headers, "traceparent")
+        trace: tuple[Key, ...] = ()
+        # A traceparent has 55 characters: a shorter value names no trace (and needs no
+        # match; this runs for every issue call of a recording).
+        if parent is not None and len(parent) >= _TRACEPARENT_SIZE:
             match = _TRACEPARENT.match(parent.strip().lower())
             if match is not None:
-                keys.append(("trace", match.group(1)))
-        if self.correlate:
-            value = find_header(exchange.request_headers, self.correlate)
-            if value:
-                keys.append(("corr", value.strip()))
-        return tuple(keys)
+                trace = (("trace", match.group(1)),)
+        if not self.correlate:
+            return trace
+        value = find_header(headers, self.correlate)
+        return (*trace, ("corr", value.strip())) if value else trace
 
 
 def _case(case: RelayCase | LegRef | None) -> RelayCase | None:
