@@ -22,7 +22,6 @@ exchange holds none of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 import msgspec
@@ -39,7 +38,7 @@ from ciba_contracts.traffic.exchange import (
 )
 from ciba_contracts.traffic.har_content import NO_CONTENT, response_body, text_body
 
-__all__ = ["HarEntry", "decode_entry", "entry_records"]
+__all__ = ["HarEntry", "decode_entry", "entry_record"]
 
 
 class _Header(msgspec.Struct, gc=False):
@@ -98,13 +97,13 @@ def _pairs(headers: list[_Header] | None) -> tuple[tuple[str, str], ...]:
     return tuple([(header.name, header.value) for header in headers])
 
 
-def entry_records(entry: HarEntry, location: Location, wanted: Wanted | None) -> Iterator[Record]:
-    """The records of a decoded entry, exactly as the general reading makes them."""
+def entry_record(entry: HarEntry, location: Location, wanted: Wanted | None) -> Record:
+    """The record of a decoded entry, exactly as the general reading makes it (one: an
+    exchange, a skip, or the reason it cannot be read)."""
     request = entry.request
     method, url = request.method, request.url
     if wanted is not None and not wanted(method, url):
-        yield Skipped(location, method, url)
-        return
+        return Skipped(location, method, url)
     post = request.postData
     request_body: bytes | None = None
     if post is not None and post.text is not None:
@@ -118,8 +117,7 @@ def entry_records(entry: HarEntry, location: Location, wanted: Wanted | None) ->
     headers = _pairs(response.headers)
     if code == 0:
         # Devtools' way of saying the request got no answer (blocked, aborted, failed).
-        yield Exchange(location, method, url, None, request_headers, headers, None, request_body)
-        return
+        return Exchange(location, method, url, None, request_headers, headers, None, request_body)
     content = response.content
     body: bytes | None = None
     note: str | None
@@ -130,6 +128,5 @@ def entry_records(entry: HarEntry, location: Location, wanted: Wanted | None) ->
             body, note = response_body(content.text, content.encoding, content.size, headers)
         except BodyError as exc:
             message = f"`response.content`: {exc}"
-            yield InputProblem(location, ENTRY_UNREADABLE, message)
-            return
-    yield Exchange(location, method, url, code, request_headers, headers, body, request_body, note)
+            return InputProblem(location, ENTRY_UNREADABLE, message)
+    return Exchange(location, method, url, code, request_headers, headers, body, request_body, note)
