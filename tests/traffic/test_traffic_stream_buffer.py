@@ -1,11 +1,15 @@
-"""The stream buffer reads a plain file's kept bytes again, and any other stream once."""
+"""The stream buffer reads a plain file's kept bytes again, and any other stream once; it
+counts line breaks the same whichever way it counts them."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
-from ciba_contracts.traffic.streambuffer import Buffer
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ciba_contracts.traffic.streambuffer import Buffer, count_newlines
 
 
 class _CountingRaw(io.RawIOBase):
@@ -68,3 +72,30 @@ def test_a_plain_file_gives_the_same_bytes_read_again(tmp_path: Path) -> None:
     assert seen == joined == _TEXT
     # Non-ASCII in every block: the last one is where ASCII would start, either way.
     assert clean_from == joined_clean == len(_TEXT)
+
+
+@given(
+    data=st.binary(max_size=600)
+    | st.lists(st.sampled_from([b"\n", b"ab", b"\r\n", b"\x8a"])).map(b"".join),
+    start=st.integers(0, 700),
+    size=st.integers(0, 700),
+)
+def test_line_breaks_count_the_same_dense_or_sparse(data: bytes, start: int, size: int) -> None:
+    # Dense ranges are counted as the sum of a translated copy, sparse ones by search: the
+    # reader picks by the last range, so both must give what bytes.count gives.
+    start = min(start, len(data))
+    end = min(start + size, len(data))
+    expected = data.count(b"\n", start, end)
+    assert count_newlines(data, start, end, dense=True) == expected
+    assert count_newlines(data, start, end, dense=False) == expected
+
+
+def test_lines_stay_right_when_the_layout_changes_density() -> None:
+    # Pretty-printed lines, then one long line, then short ones again: the way of counting
+    # switches with the density, the line numbers do not drift.
+    data = b"{\n" * 300 + b"x" * 5000 + b"\n" + b"[\n" * 300
+    buffer = Buffer(io.BytesIO(data), 256)
+    while buffer.more(0) is not None:
+        pass
+    for pos in range(0, len(data), 97):
+        assert buffer.line_at(pos) == data.count(b"\n", 0, pos) + 1
