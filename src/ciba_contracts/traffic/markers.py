@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from heapq import heappop, heappush
 
 from ciba_contracts.traffic.streambuffer import count_bytes, find_bytes
 
@@ -87,6 +88,12 @@ class MarkerSearch:
         self._asked = -1
         self._asked_read = -1
         self._answer = -1
+        # The needles with a hit in what has been read, by it (a heap of (offset, index)),
+        # and those with none; each needle is in one of the two. first() then searches again
+        # only the needles whose hit it passed, not every needle at every element.
+        self._heap: list[tuple[int, int]] = []
+        self._idle = list(range(len(self._needles)))
+        self._heap_read = -1
 
     def _hit(self, index: int, data: bytes, base: int, pos: int) -> int:
         """Absolute offset of the needle's first hit at or after ``pos``, -1 if none is read.
@@ -153,20 +160,29 @@ class MarkerSearch:
             # Nothing read since, and the answer not passed: every needle's next hit
             # still lies at or after it.
             return None if answer < 0 else answer - base
-        best = -1
-        found = self._found
-        resume = self._resume
-        needles = self._needles
-        for index in range(len(needles)):
-            at = found[index]
-            if at < here:
-                if at < 0 and resume[index] > read - len(needles[index]):
-                    continue  # nothing read since the last search could hold it
+        heap = self._heap
+        if read != self._heap_read:
+            # More has been read: a needle with no hit so far may have one in it.
+            self._heap_read = read
+            idle = self._idle
+            resume = self._resume
+            needles = self._needles
+            for index in tuple(idle):
+                if resume[index] > read - len(needles[index]):
+                    continue  # nothing read since its last search could hold it
                 at = self._hit(index, data, base, pos)
-                if at < 0:
-                    continue
-            if best < 0 or at < best:
-                best = at
+                if at >= 0:
+                    idle.remove(index)
+                    heappush(heap, (at, index))
+        # Only the needles whose next hit was passed are searched again.
+        while heap and heap[0][0] < here:
+            index = heappop(heap)[1]
+            at = self._hit(index, data, base, pos)
+            if at >= 0:
+                heappush(heap, (at, index))
+            else:
+                self._idle.append(index)
+        best = heap[0][0] if heap else -1
         self._asked = here
         self._asked_read = read
         self._answer = best
