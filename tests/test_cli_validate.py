@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -173,3 +175,27 @@ def test_rules_command_lists_and_explains() -> None:
     assert code == 0
     assert "§7.3" in out
     assert run(["rules", "Q1"])[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected", "said"),
+    [("ok.json", 0, "0 errors"), ("vendor-example.json", 1, "A111")],
+)
+def test_console_script_exits_with_the_commands_code_its_objects_frozen(
+    payload: str, expected: int, said: str
+) -> None:
+    # The console script (`run`) freezes what the run made before the process ends, so the
+    # collector does not walk it at shutdown; the exit code and report are main's.
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen:', gc.get_freeze_count() > 0))\n"
+        "from ciba_contracts.cli import run\n"
+        f"sys.argv = ['ciba-contracts', 'validate', {str(EXAMPLES / payload)!r}]\n"
+        "run()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == expected, result.stderr
+    assert "frozen: True" in result.stdout
+    assert said in result.stdout

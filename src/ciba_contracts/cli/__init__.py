@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 import click
@@ -42,3 +43,17 @@ def main() -> None:
 
 
 main.add_command(validate)
+
+
+def run() -> None:
+    """The ``ciba-contracts`` console script: :func:`main`, then the process ends.
+
+    What the run made goes with the process; the collector's passes over it at
+    shutdown took 15-20 ms of every run (a sixth of checking a small file), so it is
+    frozen first, out of the collector's reach. Only the console script does this: a
+    program calling :func:`main` keeps its collector as it was.
+    """
+    try:
+        main()
+    finally:
+        gc.freeze()
