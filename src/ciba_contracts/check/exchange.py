@@ -150,8 +150,10 @@ class ExchangeChecker:
 
 def _no_store(exchange: Exchange) -> bool:
     cache = (exchange.response_header("cache-control") or "").lower()
+    if "no-store" in cache:
+        return True  # the usual answer: Pragma need not be looked for
     pragma = (exchange.response_header("pragma") or "").lower()
-    return "no-store" in cache or "no-cache" in pragma
+    return "no-cache" in pragma
 
 
 @functools.lru_cache(maxsize=64)
