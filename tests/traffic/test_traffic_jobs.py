@@ -8,8 +8,11 @@ import gc
 import gzip
 import io
 import json
+import multiprocessing
 import os
 import tempfile
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import orjson
@@ -23,6 +26,7 @@ from ciba_contracts.report import store
 from ciba_contracts.report.json_report import write_json
 from ciba_contracts.report.junit import write_junit
 from ciba_contracts.run import Task, parallel, run, runner
+from ciba_contracts.run.tasks import Partial
 
 
 def _entries(count: int) -> list[dict[str, object]]:
@@ -405,6 +409,23 @@ def test_relays_pair_across_slices_as_one_read_pairs_them(
     assert report["summary"]["relay_pairs"] == 12
     assert report["summary"]["relay_unpaired"] == 0
     assert [f["rule"] for f in report["findings"]].count("R503") == 4
+
+
+def test_progress_with_no_total_shows_the_bytes_read() -> None:
+    # A size that cannot be told (total 0) must not pin the bytes shown at 0.
+    future: Future[Partial] = Future()
+    counter = multiprocessing.Value("q", 0)
+    counter.value = 500
+    calls: list[tuple[str, int, int | None]] = []
+    timer = threading.Timer(0.3, future.set_result, (Partial(),))
+    timer.start()
+    try:
+        results = list(parallel._results([future], counter, 0, lambda *c: calls.append(c)))
+    finally:
+        timer.cancel()
+    assert len(results) == 1
+    assert calls
+    assert calls[0] == ("", 500, None)
 
 
 def test_progress_under_jobs_ends_at_the_whole_size_and_never_goes_back(

@@ -100,7 +100,9 @@ def assemble(
             continue
         out.append(_join(task, parts, checks, settings))
         for _ in parts:
-            pass  # slices after one that was read again here: the next task's come next
+            # Slices the join did not take (after one read again here, one unreadable or
+            # one that found the file's end): waited for, so the next task's come next.
+            pass
     return out
 
 
@@ -149,7 +151,9 @@ def _results(
     for future in futures:
         if progress is not None:
             while not future.done():
-                progress("", min(int(counter.value), total), total or None)
+                done = int(counter.value)
+                # Never past the total; with no total (a size unknown), the bytes as read.
+                progress("", min(done, total) if total else done, total or None)
                 wait([future], timeout=0.2)
         yield future.result()
 
