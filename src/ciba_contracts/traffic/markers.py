@@ -7,7 +7,7 @@ though (``\\/``, ``\\u0069``), and a URL so written must still be found. An
 escape of a character a marker holds is ``\\u00`` and two hex digits, the
 first 0-7 (every marker is ASCII), or ``\\/`` for a slash; searching for those
 as well costs one more pass over the bytes, which is why every pass here is
-one SIMD search (stringzilla; ``bytes.find`` is about ten times slower).
+one SIMD search or count (stringzilla; ``bytes.find`` is about ten times slower).
 Only an element holding such an escape is looked at closer: around each of
 its escapes, escapes of ASCII characters are undone and the markers searched
 again. That can find a marker that is not there (an escaped backslash before
@@ -63,8 +63,10 @@ class MarkerSearch:
     """The next occurrence of each marker, and of each escape that may spell one, in a buffer.
 
     Positions given and returned are in the caller's buffer, whose first byte
-    sits at absolute offset ``base``; each needle's search goes on from where
-    it stopped, so no byte is searched twice while the buffer slides on.
+    sits at absolute offset ``base``, and must not go backwards; each needle's
+    search goes on from where it stopped, so no byte is searched twice by it
+    while the buffer slides on (the stem's counts, below, start again where the
+    first of its markers stopped).
     """
 
     def __init__(self, markers: Sequence[bytes]) -> None:
@@ -74,23 +76,17 @@ class MarkerSearch:
         plain = tuple(dict.fromkeys(self.markers))
         self._needles = plain + self._escapes
         self._plain = len(plain)
-        # Per needle: absolute offset of its next hit (-1: none in what has been read) and
-        # the offset its search goes on from.
-        self._found = [-1] * len(self._needles)
+        # Per needle: the absolute offset its search goes on from.
         self._resume = [0] * len(self._needles)
         self._reach = _LONGEST_SPELLING * max((len(m) for m in self.markers), default=0)
         self._stem, self._stemmed = _stem_group(plain)
         # How much had been read when the stem was last counted, and what that said.
         self._gate_end = -1
         self._gate_clear = False
-        # The last answer of first(): from where, with how much read, and what (absolute,
-        # -1 for none). It holds while nothing more is read and it is not passed.
-        self._asked = -1
-        self._asked_read = -1
-        self._answer = -1
-        # The needles with a hit in what has been read, by it (a heap of (offset, index)),
-        # and those with none; each needle is in one of the two. first() then searches again
-        # only the needles whose hit it passed, not every needle at every element.
+        # The needles with a hit in what has been read, by its absolute offset (a heap of
+        # (offset, index)), and those with none; each needle is in one of the two. first()
+        # searches again only the needles whose hit it passed, and the idle ones once more
+        # has been read (``_heap_read``: how much had been, when they were last searched).
         self._heap: list[tuple[int, int]] = []
         self._idle = list(range(len(self._needles)))
         self._heap_read = -1
@@ -103,9 +99,6 @@ class MarkerSearch:
         not read yet). So a recording full of escaped characters (``\\u003c`` in
         HTML bodies) is still skipped in runs.
         """
-        found = self._found[index]
-        if found >= base + pos:
-            return found
         needle = self._needles[index]
         start = max(pos, self._resume[index] - base)
         escape = index >= self._plain
@@ -119,14 +112,11 @@ class MarkerSearch:
                     continue
                 break
         if at >= 0:
-            found = base + at
-            self._resume[index] = found + 1
-        else:
-            # Not in what has been read: go on from where one could still begin.
-            found = -1
-            self._resume[index] = base + max(start, len(data) - len(needle) + 1)
-        self._found[index] = found
-        return found
+            self._resume[index] = base + at + 1
+            return base + at
+        # Not in what has been read: go on from where one could still begin.
+        self._resume[index] = base + max(start, len(data) - len(needle) + 1)
+        return -1
 
     def _stem_clear(self, data: bytes, base: int) -> bool:
         """Whether every occurrence of the markers' shared stem, from where the first of
@@ -155,25 +145,22 @@ class MarkerSearch:
         """Position of the first occurrence of any marker or escape at or after ``pos``."""
         here = base + pos
         read = base + len(data)
-        answer = self._answer
-        if read == self._asked_read and here >= self._asked and (answer < 0 or answer >= here):
-            # Nothing read since, and the answer not passed: every needle's next hit
-            # still lies at or after it.
-            return None if answer < 0 else answer - base
         heap = self._heap
         if read != self._heap_read:
             # More has been read: a needle with no hit so far may have one in it.
             self._heap_read = read
-            idle = self._idle
             resume = self._resume
             needles = self._needles
-            for index in tuple(idle):
-                if resume[index] > read - len(needles[index]):
-                    continue  # nothing read since its last search could hold it
-                at = self._hit(index, data, base, pos)
-                if at >= 0:
-                    idle.remove(index)
-                    heappush(heap, (at, index))
+            idle = []
+            for index in self._idle:
+                # (Unless nothing read since its last search could hold it.)
+                if resume[index] <= read - len(needles[index]):
+                    at = self._hit(index, data, base, pos)
+                    if at >= 0:
+                        heappush(heap, (at, index))
+                        continue
+                idle.append(index)
+            self._idle = idle
         # Only the needles whose next hit was passed are searched again.
         while heap and heap[0][0] < here:
             index = heappop(heap)[1]
@@ -182,11 +169,7 @@ class MarkerSearch:
                 heappush(heap, (at, index))
             else:
                 self._idle.append(index)
-        best = heap[0][0] if heap else -1
-        self._asked = here
-        self._asked_read = read
-        self._answer = best
-        return None if best < 0 else best - base
+        return heap[0][0] - base if heap else None
 
     def within(self, data: bytes, base: int, pos: int, end: int) -> bool:
         """Whether ``data[pos:end]`` holds a marker, as it is or written with escapes."""
@@ -195,28 +178,23 @@ class MarkerSearch:
         first = self.first(data, base, pos)
         if first is None or first >= end:
             return False
-        here = base + pos
-        read = base + len(data)
-        for index in range(self._plain):
-            found = self._found[index]
-            if found < here:
-                if found < 0 and self._resume[index] > read - len(self._needles[index]):
-                    continue
-                found = self._hit(index, data, base, pos)
-                if found < 0:
-                    continue
-            if found - base + len(self._needles[index]) <= end:
-                return True
-        for index in range(self._plain, len(self._needles)):
-            found = self._hit(index, data, base, pos)
-            at = -1 if found < 0 else found - base
-            escape = self._needles[index]
+        # After first(), each needle with a hit in what is read waits in the heap at its
+        # first hit from ``pos`` on; the others have none.
+        for found, index in self._heap:
+            at = found - base
+            if at >= end:
+                continue
+            needle = self._needles[index]
+            if index < self._plain:
+                if at + len(needle) <= end:
+                    return True
+                continue
             while 0 <= at < end:
                 # A marker spelt with this escape lies within reach of it on either side.
                 window = data[max(pos, at - self._reach) : min(end, at + self._reach)]
                 if holds_escaped(window, self.markers):
                     return True
-                at = find_bytes(data, escape, at + 1, end)
+                at = find_bytes(data, needle, at + 1, end)
         return False
 
     def _may_spell(self, data: bytes, at: int) -> bool:
@@ -245,7 +223,7 @@ def _stem_group(markers: tuple[bytes, ...]) -> tuple[bytes, frozenset[int]]:
                 for i, other in enumerate(markers)
                 if other.startswith(stem) and len(other) > size and other[size] != 47  # "/"
             )
-            if len(members) >= _STEM_GROUP_MIN and len(stem) > len(best):
+            if len(members) >= _STEM_GROUP_MIN:
                 best, group = stem, members
                 break
     return best, group
