@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ciba_contracts.traffic.streambuffer import Buffer, count_newlines
+from ciba_contracts.traffic.streambuffer import Buffer, all_ascii, count_newlines
 
 
 class _CountingRaw(io.RawIOBase):
@@ -99,3 +99,25 @@ def test_lines_stay_right_when_the_layout_changes_density() -> None:
         pass
     for pos in range(0, len(data), 97):
         assert buffer.line_at(pos) == data.count(b"\n", 0, pos) + 1
+
+
+@given(
+    data=st.binary(max_size=300) | st.text(max_size=100).map(str.encode),
+    start=st.integers(0, 320),
+    size=st.integers(0, 320),
+)
+def test_ascii_is_told_in_place_as_isascii_tells_it(data: bytes, start: int, size: int) -> None:
+    start = min(start, len(data))
+    end = min(start + size, len(data))
+    assert all_ascii(data, start, end) == data[start:end].isascii()
+    assert all_ascii(data, start) == data[start:].isascii()
+
+
+def test_a_block_after_one_not_ascii_is_told_apart() -> None:
+    # The kept bytes are not ASCII; the block read after them is: ranges in it are clean.
+    data = "é".encode() + b"x" * 300 + b"y" * 300
+    buffer = Buffer(io.BytesIO(data), 256)
+    buffer.more(0)
+    assert buffer.clean_from == 256
+    buffer.more(250)
+    assert buffer.clean_from == 256

@@ -30,7 +30,7 @@ import msgspec
 import orjson
 
 from ciba_contracts.jsondoc.lenient import loads
-from ciba_contracts.traffic.streambuffer import Buffer, is_utf8, lead_before
+from ciba_contracts.traffic.streambuffer import Buffer, all_ascii, is_utf8, lead_before
 from ciba_contracts.traffic.streamproblems import MAX_ELEMENT, StreamProblem
 from ciba_contracts.traffic.streamskip import OPENS_BLOCK, RunSkipper, is_object
 
@@ -362,7 +362,7 @@ class ArrayStream(RunSkipper):
                             continue
                     else:
                         # Not an element the caller can want: only its bytes are checked.
-                        if buf.base + pos < buf.clean_from and not data[pos:end].isascii():
+                        if buf.base + pos < buf.clean_from and not all_ascii(data, pos, end):
                             problem = self._utf8_problem(data[pos:end], pos)
                             if problem is not None:
                                 yield Element(index, offset, buf.line_at(pos), None, problem)

@@ -22,6 +22,18 @@ find_bytes = stringzilla.find
 rfind_bytes = stringzilla.rfind
 count_bytes = stringzilla.count
 
+#: Every byte that is not ASCII.
+_NOT_ASCII = bytes(range(128, 256))
+
+
+def all_ascii(data: bytes, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``data[start:end]`` is all ASCII, tested in place (one SIMD pass; slicing
+    to call ``bytes.isascii`` would copy the range first)."""
+    if end is None:
+        end = len(data)
+    return bool(stringzilla.find_first_of(data, _NOT_ASCII, start, end) < 0)
+
+
 #: Line breaks to 1, every other byte to 0: the sum of bytes so translated counts them.
 _LINE_BREAKS = bytes(1 if byte == 10 else 0 for byte in range(256))
 #: Above one line break in this many bytes, counting them as the sum of a translated copy
@@ -84,7 +96,7 @@ class Buffer:
             if not block:
                 self.eof = True
                 return None
-            if not block.isascii():
+            if not all_ascii(block):
                 self.clean_from = self.base + len(self.data) + len(block)
             self.data += block
             return 0
@@ -100,7 +112,7 @@ class Buffer:
         start = self.base + keep_from
         # Only the new bytes need the test: kept bytes known ASCII leave the answer to them,
         # and kept bytes that are not would make it no for all.
-        if not (data if self.clean_from <= start else data[kept:]).isascii():
+        if not all_ascii(data, 0 if self.clean_from <= start else kept):
             self.clean_from = start + len(data)
         if keep_from > self._counted:
             self._newlines += self._count_lines(self._counted, keep_from)
