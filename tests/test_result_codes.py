@@ -352,3 +352,15 @@ def test_the_issue_validator_holds_codes_to_the_table(
             found.clear()
     assert validate(body, profile="sdk") == []
     assert validate(body, profile="ciba", ignore=sorted(expected)) == []
+
+
+def test_a_selection_never_sees_another_selections_cached_findings() -> None:
+    # The accept and direct paths keep each result message's findings; every checker bound
+    # from their generated source has caches of its own, so a validator ignoring a rule
+    # never gets the findings another validator kept for the same message.
+    body = orjson.dumps(error("INVALID_TICKET", "A183301"))
+    fired = [f.rule for f in validate(body, "authlete")]
+    assert "A190" in fired
+    assert "A190" not in [f.rule for f in validate(body, "authlete", ignore="A190")]
+    assert [f.rule for f in validate(body, "authlete")] == fired
+    assert "A190" in [f.rule for f in validate(body, "authlete", select="A190")]

@@ -51,6 +51,8 @@ from ciba_contracts.validate.structs import (
     attr_of,
     content_lines,
     defaults_of,
+    fresh_caches,
+    new_cache,
     pattern_lines,
     struct_of,
     translate_pattern,
@@ -114,8 +116,7 @@ class AcceptPath:
             for number, action in enumerate(self.direct.structs):
                 names[f"_named{number}"] = named.get(action) or _exact_of(exact)
         names["_codes"] = pair_cache(codes)
-        for key in names.get(_CACHES, ()):
-            names[key] = {}
+        fresh_caches(names)
         exec(self._source, names)
         checker: Callable[[Any], _R | list[Any]] = names["accept"]
         return checker
@@ -194,17 +195,6 @@ _CONTENT_ERRORS = (*_ERRORS, TypeError)
 
 #: Most documents kept per action as keeping their schema (see _pair_and_content_lines).
 DOCUMENTS_KEPT = 1024
-
-
-#: The generated source's names that hold caches: each bound checker gets empty ones.
-_CACHES = "__caches__"
-
-
-def _new_cache(names: dict[str, Any], name: str) -> str:
-    """``name``, made a cache of the generated source (see ``_CACHES``)."""
-    names[name] = {}
-    names.setdefault(_CACHES, []).append(name)
-    return name
 
 
 def _keep_document(kept: dict[str, None], text: str) -> None:
@@ -322,7 +312,7 @@ def _pair_and_content_lines(
     """
     action, number = where
     code, message = _pair_attrs(struct)
-    cache = _new_cache(names, f"_k{number}")
+    cache = new_cache(names, f"_k{number}")
     lines = [
         f"code = obj.{code}",
         f"message = obj.{message}",
@@ -351,7 +341,7 @@ def _pair_and_content_lines(
         # A document that repeats no member of the payload keeps its schema or not by its
         # text alone, and such documents repeat (Authlete writes one per result code): one
         # that kept it is not decoded and judged again.
-        kept = _new_cache(names, f"_g{number}")
+        kept = new_cache(names, f"_g{number}")
         inner = [f"if text not in {kept}:", *("    " + line for line in inner)]
         inner.append(f"    _note({kept}, text)")
     content_attr = attr_of(struct, "responseContent")

@@ -37,6 +37,8 @@ from ciba_contracts.validate.structs import (
     attr_of,
     content_lines,
     defaults_of,
+    fresh_caches,
+    new_cache,
     struct_of,
 )
 
@@ -129,8 +131,7 @@ class DirectPath:
             _known_not_json=hooks.known_not_json,
             _codes=pair_cache(hooks.codes),
         )
-        for key in [k for k in names if k.startswith("_d")]:
-            names[key] = {}
+        fresh_caches(names)
         exec(self._source, names)
         return {action: names[f"_named{number}"] for number, action in enumerate(self.structs)}
 
@@ -369,8 +370,7 @@ def _relation_lines(
     encoded = struct.__struct_encode_fields__
     if "resultCode" not in encoded or "resultMessage" not in encoded:
         raise Unexpressible("no resultCode or resultMessage")
-    cache = f"_d{number}"
-    names[cache] = {}
+    cache = new_cache(names, f"_d{number}")
     lines = [
         f"code = obj.{attr_of(struct, 'resultCode')}",
         f"message = obj.{attr_of(struct, 'resultMessage')}",

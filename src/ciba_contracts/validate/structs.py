@@ -26,6 +26,8 @@ __all__ = [
     "attr_of",
     "content_lines",
     "defaults_of",
+    "fresh_caches",
+    "new_cache",
     "pattern_lines",
     "pattern_test",
     "plain_type",
@@ -247,6 +249,24 @@ def types_only(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "properties": properties}
 
 
+#: The generated source's names that hold caches (see :func:`new_cache`).
+_CACHES = "__caches__"
+
+
+def new_cache(names: dict[str, Any], name: str) -> str:
+    """``name``, made a cache of the generated source whose globals are ``names``:
+    :func:`fresh_caches` empties it for each checker bound from that source."""
+    names[name] = {}
+    names.setdefault(_CACHES, []).append(name)
+    return name
+
+
+def fresh_caches(names: dict[str, Any]) -> None:
+    """Give every cache :func:`new_cache` named in ``names`` a new, empty dictionary."""
+    for name in names.get(_CACHES, ()):
+        names[name] = {}
+
+
 def attr_of(struct: type[msgspec.Struct], member: str) -> str:
     encoded = dict(zip(struct.__struct_fields__, struct.__struct_encode_fields__, strict=True))
     return next(attr for attr, name in encoded.items() if name == member)
@@ -320,10 +340,11 @@ def content_lines(
     for member, field in mirror.items():
         # Both sides decode to the same plain type (msgspec never gives a bool for an int),
         # so == is JSON's equality; UNSET on both sides is the member absent on both.
-        kind = plain_type(content_struct.__annotations__[attr_of(content_struct, member)])
-        if kind is None or kind != plain_type(struct.__annotations__[attr_of(struct, field)]):
+        inner, outer = attr_of(content_struct, member), attr_of(struct, field)
+        kind = plain_type(content_struct.__annotations__[inner])
+        if kind is None or kind != plain_type(struct.__annotations__[outer]):
             raise Unexpressible(f"mirrored {member} and {field} differ in type")
-        checks.append(f"document.{attr_of(content_struct, member)} == obj.{attr_of(struct, field)}")
+        checks.append(f"document.{inner} == obj.{outer}")
     if checks:
         lines += [f"if not ({' and '.join(checks)}):", f"    {fail}"]
     return prefix, lines
