@@ -82,9 +82,8 @@ class Exchange(msgspec.Struct, frozen=True, eq=False):
 
     def __ne__(self, other: object) -> bool:
         # msgspec's own __ne__ would not follow the __eq__ above.
-        if type(other) is not Exchange:
-            return NotImplemented
-        return self._compared() != other._compared()
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     def __hash__(self) -> int:
         return hash(self._compared())

@@ -213,9 +213,11 @@ class RelayPairer:
         """Take the legs another pairer drained, in their order, as if they arrived now.
 
         A client leg's place is counted from ``entries`` entries and ``lines`` lines
-        earlier (where its slice began in the whole recording). Returns the findings
-        index kept with the arriving leg, the client leg and the findings of each pair
-        completed. An Authlete leg is read whole only if it is paired.
+        earlier (where its slice began in the whole recording; findings are moved so
+        too, by :func:`ciba_contracts.report.model.moved`). Returns the findings index
+        kept with the arriving leg, the client leg and the findings of each pair
+        completed. The drained legs are decoded whole only when one is paired or a
+        client leg is among them (see :mod:`.relay_wire`).
         """
         legs = Drained(drained)
         heads = legs.heads()

@@ -9,7 +9,9 @@ read, and the join, which runs after every slice, paid for all of them. So
 they travel as msgspec's msgpack, each relay by its name in the table, and the
 joining side reads at first only what counting a leg needs (its side, keys
 and findings index). The rest of one slice's legs is decoded when one of them
-is paired.
+is paired, or when a client leg is among them (it is offered whole). A relay
+is named by API and action: the joining side looks it up in its own table, so
+workers and the joining process must run the same version (a cluster's must).
 """
 
 from __future__ import annotations
@@ -79,7 +81,8 @@ def encode_legs(legs: Iterable[WireLeg]) -> bytes:
     except (UnicodeEncodeError, OverflowError):
         # A recording can hold what msgpack cannot: a lone surrogate (a JSON escape of
         # half a character) in a URL or header, a status beyond 64 bits. Pickle takes
-        # anything; these bytes only go from this process's worker to this process.
+        # anything; these bytes go only from a run's own workers (its processes, or its
+        # cluster's) to the process that joins their slices.
         return _PICKLE + pickle.dumps(listed, protocol=pickle.HIGHEST_PROTOCOL)
 
 
