@@ -119,7 +119,7 @@ async def _client(base: str, tally: Tally, until: float, race_every: int, number
 
 
 def _start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-c", "from ciba_contracts.cli import main; main()"]
+    command = [sys.executable, "-c", "from ciba_contracts.cli import run; run()"]
     server = subprocess.Popen(
         [*command, "serve", "--port", "0", "--log-level", "warning", *args],
         stdout=subprocess.PIPE,

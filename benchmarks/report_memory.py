@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE))
 from ciba_contracts.config import FORMATS  # noqa: E402
 from payloads import Mix, generate  # noqa: E402
 
-CLI = [sys.executable, "-c", "from ciba_contracts.cli import main; main()"]
+CLI = [sys.executable, "-c", "from ciba_contracts.cli import run; run()"]
 
 
 def write_payloads(path: Path, count: int, seed: int = 11) -> None:

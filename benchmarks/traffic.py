@@ -476,7 +476,7 @@ def _cli() -> list[str]:
     found = shutil.which("ciba-contracts")
     if found:
         return [found]
-    return [sys.executable, "-c", "from ciba_contracts.cli import main; main()"]
+    return [sys.executable, "-c", "from ciba_contracts.cli import run; run()"]
 
 
 IJSON_PASS = """
