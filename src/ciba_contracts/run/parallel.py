@@ -14,6 +14,7 @@ those of a one-process run.
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -124,6 +125,10 @@ def _start(settings: Settings, counter: Any) -> None:
     storage.configure(settings.storage_options)
     _checks = Checks(settings)
     _counter = counter
+    # What the worker holds from here on (modules, schemas, compiled checks) lives as
+    # long as it does: out of the collector's reach, a full collection walks only what
+    # the slices make. This process is the pool's own, so no caller's objects are kept.
+    gc.freeze()
 
 
 def _work(task: Task, report_progress: bool) -> Partial:
