@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from ciba_contracts.check.relay import RelayChecker, relay_case
-from ciba_contracts.check.relay_pairs import RelayPairer
+from ciba_contracts.check.relay_pairs import DEFAULT_RELAY_PATH, RelayPairer
 from ciba_contracts.cli import main
 from ciba_contracts.exchange import Exchange, Location
 from ciba_contracts.relay import relay_rounds
@@ -216,9 +216,9 @@ def _har_entry(url: str, request_body: str, status: int, body: str) -> dict[str,
     }
 
 
-def _relay_har(tmp_path: Path, client_url: str, client_body: str) -> Path:
-    """A pretty-printed HAR file of an Authlete BAD_REQUEST and a client leg at ``client_url``,
-    both carrying the same X-Request-ID."""
+def _relay_har(tmp_path: Path, client_url: str, client_body: str, compact: bool = False) -> Path:
+    """A HAR file of an Authlete BAD_REQUEST and a client leg at ``client_url``, both
+    carrying the same X-Request-ID: pretty-printed, or ``compact`` (an entry per line)."""
     authlete = {"action": "BAD_REQUEST", "responseContent": '{"error":"invalid_request"}'}
     entries = [
         _har_entry(
@@ -230,25 +230,41 @@ def _relay_har(tmp_path: Path, client_url: str, client_body: str) -> Path:
         _har_entry(client_url, "{}", 200, client_body),
     ]
     path = tmp_path / "relay.har"
-    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}, indent=2))
+    if compact:
+        lines = ",\n".join(json.dumps(entry) for entry in entries)
+        path.write_text('{"log": {"version": "1.2", "entries": [\n' + lines + "\n]}}\n")
+    else:
+        path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}, indent=2))
     return path
 
 
-@pytest.mark.parametrize(
-    "client_url",
-    [
-        "https://as.example/backchannel",
-        "https://as.example/backchannel?tenant=1",
-        "https://as.example/bc-authorize",
-        "https://as.example/backchannel-authentication",
-    ],
-)
+_CLIENT_URLS = [
+    "https://as.example/backchannel",
+    "https://as.example/backchannel?tenant=1",
+    "https://as.example/backchannel/",
+    "https://as.example/backchannel/?tenant=1",
+    "https://as.example/backchannel;jsessionid=A1",
+    "https://as.example/backchannel/;jsessionid=A1",
+    "https://as.example/backchannel#top",
+    "https://as.example/backchannel//",
+    "https://as.example/bc-authorize",
+    "https://as.example/bc-authorise/",
+    "https://as.example/backchannel-authentication",
+    "https://as.example/backchannel_auth/",
+]
+
+
+@pytest.mark.parametrize("escaped", [False, True], ids=["slashes", "escaped-slashes"])
+@pytest.mark.parametrize("client_url", _CLIENT_URLS)
 def test_a_har_recording_pairs_legs_at_every_default_client_path(
-    tmp_path: Path, client_url: str
+    tmp_path: Path, client_url: str, escaped: bool
 ) -> None:
     # The reader turns entries away by their raw bytes before parsing them: a client leg
-    # at any path the default --relay-path takes must still be read.
+    # at any path the default --relay-path takes must still be read, however JSON writes
+    # its slashes (PHP's json_encode writes them `\/`).
     path = _relay_har(tmp_path, client_url, '{"auth_req_id":"abc","expires_in":600}')
+    if escaped:
+        path.write_text(path.read_text().replace("/", "\\/"))
     args = ["validate", str(path), "--format", "json", "--correlate", "X-Request-ID"]
     result = CliRunner().invoke(main, args)
     report = json.loads(result.stdout)
@@ -256,13 +272,17 @@ def test_a_har_recording_pairs_legs_at_every_default_client_path(
     assert {f["rule"] for f in report["findings"]} >= {"R501"}
 
 
-def test_a_client_leg_at_a_trailing_slash_pairs_with_a_relay_path_given(tmp_path: Path) -> None:
-    # The raw-byte sifting of HAR entries does not find `/backchannel/`; a --relay-path
-    # given has every entry parsed, and the leg is paired (as the README says).
-    path = _relay_har(tmp_path, "https://as.example/backchannel/", '{"auth_req_id":"abc"}')
+@pytest.mark.parametrize("compact", [False, True], ids=["pretty", "compact"])
+@pytest.mark.parametrize("client_url", _CLIENT_URLS)
+def test_sifting_by_raw_bytes_gives_the_report_of_parsing_every_entry(
+    tmp_path: Path, client_url: str, compact: bool
+) -> None:
+    # A --relay-path given has every entry parsed; the default one, the same regex, has
+    # entries sifted first: the reports must be the same, in both layouts.
+    path = _relay_har(tmp_path, client_url, '{"auth_req_id":"abc"}', compact)
     base = ["validate", str(path), "--format", "json", "--correlate", "X-Request-ID"]
     runner = CliRunner()
     default = json.loads(runner.invoke(main, base).stdout)
-    given = json.loads(runner.invoke(main, [*base, "--relay-path", "/backchannel/?$"]).stdout)
-    assert default["summary"]["relay_pairs"] == 0
-    assert given["summary"]["relay_pairs"] == 1
+    given = json.loads(runner.invoke(main, [*base, "--relay-path", DEFAULT_RELAY_PATH]).stdout)
+    assert default["summary"]["relay_pairs"] == 1
+    assert default == given

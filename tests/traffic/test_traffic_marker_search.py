@@ -10,6 +10,7 @@ afresh from the element's bytes.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,15 @@ _PIECES = [
     b"backchannel_auth",
     b"backchannelauth",
     b"backchannel\\/",
+    b"backchannel;",
+    b"backchannel#",
+    b'backchannel/"',
+    b"backchannel//",
+    b"\\u002f",
+    b'"',
+    b"?",
+    b";",
+    b"#",
     b"backchan",
     b"nel",
     b"-auth",
@@ -118,18 +128,45 @@ def test_answers_agree_with_the_elements_own_bytes(
 
 
 def test_markers_of_one_stem_are_found_after_more_is_read() -> None:
-    # Five client-path markers start with `backchannel`; where each occurrence of it goes
-    # on with a slash (Authlete's URLs), none of the five is searched for. One of them
-    # found early, the others searched to the end, and more read: the stem must be
-    # counted from the earliest of them again.
-    text = b"x" * 10 + b'backchannel"' + b"/backchannel/a" * 3 + b'backchannel"' + b"z" * 200
+    # The client-path markers are searched for as their stem, `backchannel`, each hit
+    # tested against what follows it. A hit too near the end of what is read to tell is
+    # taken as one; once more is read, the test is made in full.
+    text = b"x" * 10 + b'backchannel"' + b"/backchannel/a" * 3 + b"backchannel/;s=1" + b"z" * 200
     search = MarkerSearch((b"/issue", *DEFAULT_RELAY_MARKERS))
     assert search.first(text[:100], 0, 0) == 10
-    second = text.index(b'backchannel"', 11)
-    assert second < 100
+    second = text.index(b"backchannel/;", 11)
     assert search.first(text[:300], 0, 11) == second
-    assert search.within(text[:300], 0, 11, second + 5) is False
-    assert search.within(text[:300], 0, 11, second + 12) is True
+    assert search.within(text[:300], 0, 11, second + 12) is False
+    assert search.within(text[:300], 0, 11, second + 13) is True
+
+
+def test_a_stem_cut_by_the_end_of_what_is_read_is_told_once_more_is_read() -> None:
+    text = b"/api/1/backchannel/authentication/complete" * 3
+    search = MarkerSearch((b"/issue", *DEFAULT_RELAY_MARKERS))
+    last = text.index(b"backchannel", 50)
+    # What follows is not read: the stem stands for a marker, and the run stops there.
+    assert search.first(text[: last + 13], 0, 0) == last
+    # Read in full, it is none.
+    assert search.within(text, 0, 0, len(text)) is False
+    assert search.first(text, 0, last + 1) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        b"/backchannel/",
+        b"\\/backchannel\\/",
+        b"/backchannel;jsessionid=1",
+        b"/backchannel#x",
+        b"/backchannel\\/\\/",
+        b"/backchannel/?a=1",
+        b"/backchannel\\u002f",
+    ],
+)
+def test_every_client_path_spelling_is_found(url: bytes) -> None:
+    text = b'{"url": "https://as.example' + url + b'", "x": "' + b"y" * 100 + b'"}'
+    search = MarkerSearch((b"/issue", *DEFAULT_RELAY_MARKERS))
+    assert search.within(text, 0, 0, len(text)) is True
 
 
 def test_a_stem_followed_by_slashes_only_is_no_marker() -> None:

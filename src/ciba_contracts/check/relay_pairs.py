@@ -55,14 +55,23 @@ __all__ = [
 #: (or ``_auth...``). Authlete's own API paths are recognised first and never taken for it.
 DEFAULT_RELAY_PATH = r"/(?:bc-authori[sz]e|backchannel(?:[-_]?auth\w*)?)/?$"
 #: Raw bytes one of which every entry a relay needs holds, for readers that turn entries
-#: away unparsed: the default client paths as a URL ends them (``"`` or ``?`` after
-#: ``/backchannel``), and the error actions of Authlete's answers (an ``OK`` is an issue
-#: call, which ``/issue`` already brings). Authentication calls answered
-#: ``USER_IDENTIFICATION`` relay nothing and stay unparsed.
+#: away unparsed: the default client paths as a URL ends them (``"``, a query, a fragment
+#: or path parameters after ``/backchannel``, a trailing slash or more between), and the
+#: error actions of Authlete's answers (an ``OK`` is an issue call, which ``/issue``
+#: already brings). Authentication calls answered ``USER_IDENTIFICATION`` relay nothing
+#: and stay unparsed. The ``backchannel`` ones are searched for as one (see
+#: :class:`~ciba_contracts.traffic.markers.MarkerSearch`), so their number costs nothing.
 DEFAULT_RELAY_MARKERS = (
     b"bc-authori",
     b'backchannel"',
     b"backchannel?",
+    b"backchannel#",
+    b"backchannel;",
+    b'backchannel/"',
+    b"backchannel/?",
+    b"backchannel/#",
+    b"backchannel/;",
+    b"backchannel//",
     b"backchannel-auth",
     b"backchannel_auth",
     b"backchannelauth",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 
 from ciba_contracts.traffic.streambuffer import count_bytes, find_bytes
@@ -29,8 +29,8 @@ _ASCII_ESCAPE = re.compile(rb"\\(?:u00([0-7][0-9a-fA-F])|/)")
 _LONGEST_SPELLING = 6
 #: What follows ``\u00`` in the escape of an ASCII character.
 _ASCII_HIGH_DIGITS = frozenset(b"01234567")
-#: Markers sharing a stem at least this long, none of them going on with a slash, are
-#: searched for together first (see :meth:`MarkerSearch._stem_clear`).
+#: Markers sharing a stem at least this long are searched for as one: the stem, each hit
+#: of it tested against what the markers have after it (see :meth:`MarkerSearch._stem_hit`).
 _STEM_MIN = 6
 _STEM_GROUP_MIN = 3
 
@@ -65,24 +65,35 @@ class MarkerSearch:
     Positions given and returned are in the caller's buffer, whose first byte
     sits at absolute offset ``base``, and must not go backwards; each needle's
     search goes on from where it stopped, so no byte is searched twice by it
-    while the buffer slides on (the stem's counts, below, start again where the
-    first of its markers stopped).
+    while the buffer slides on.
     """
 
     def __init__(self, markers: Sequence[bytes]) -> None:
         self.markers = tuple(markers)
-        self._escapes = escape_markers(self.markers)
-        # What is searched for: the markers, then the escapes (from index ``_plain`` on).
-        plain = tuple(dict.fromkeys(self.markers))
+        distinct = tuple(dict.fromkeys(self.markers))
+        stem, stemmed = _stem_group(distinct)
+        # What is searched for: the markers of no stem, the stem, then the escapes (from
+        # index ``_plain`` on). The stem's markers need no escaped slash searched for: the
+        # test of what follows the stem reads one (``backchannel\\/"``).
+        plain = tuple(m for i, m in enumerate(distinct) if i not in stemmed)
+        if stem:
+            plain += (stem,)
+        self._escapes = escape_markers(plain) if self.markers else ()
         self._needles = plain + self._escapes
         self._plain = len(plain)
+        self._stem = stem
+        self._stem_index = len(plain) - 1 if stem else -1
+        self._follows = _follower_test(stem, [distinct[i][len(stem) :] for i in stemmed])
+        # The most raw bytes a stem's marker spans (a slash may be written ``\\/``).
+        self._stem_reach = max((2 * len(distinct[i]) for i in stemmed), default=0)
+        self._starts = _raw_starts(tuple(distinct[i][len(stem) :] for i in stemmed))
+        # The stem and the two bytes after it where it was first no marker (Authlete's
+        # ``backchannel/a``), and how much had been read when counting it told nothing.
+        self._usual = b""
+        self._usual_read = -1
         # Per needle: the absolute offset its search goes on from.
         self._resume = [0] * len(self._needles)
         self._reach = _LONGEST_SPELLING * max((len(m) for m in self.markers), default=0)
-        self._stem, self._stemmed = _stem_group(plain)
-        # How much had been read when the stem was last counted, and what that said.
-        self._gate_end = -1
-        self._gate_clear = False
         # The needles with a hit in what has been read, by its absolute offset (a heap of
         # (offset, index)), and those with none; each needle is in one of the two. first()
         # searches again only the needles whose hit it passed, and the idle ones once more
@@ -102,8 +113,8 @@ class MarkerSearch:
         needle = self._needles[index]
         start = max(pos, self._resume[index] - base)
         escape = index >= self._plain
-        if index in self._stemmed and self._stem_clear(data, base):
-            at = -1  # none of the stem's markers can be in what is read from here on
+        if index == self._stem_index:
+            at = self._stem_hit(data, base, start)
         else:
             while True:
                 at = find_bytes(data, needle, start)
@@ -118,28 +129,36 @@ class MarkerSearch:
         self._resume[index] = base + max(start, len(data) - len(needle) + 1)
         return -1
 
-    def _stem_clear(self, data: bytes, base: int) -> bool:
-        """Whether every occurrence of the markers' shared stem, from where the first of
-        them goes on searching, is followed by a slash, so none of them is there.
+    def _stem_hit(self, data: bytes, base: int, start: int) -> int:
+        """Offset in ``data`` of the first of the stem's markers at or after ``start``, or of
+        a stem too near the end of what is read to tell; -1 if none is read.
 
-        Recordings hold ``backchannel`` mostly in Authlete's URLs
-        (``/backchannel/authentication``), where a slash follows; the client paths the
-        markers look for go on otherwise (``backchannel"``, ``backchannel-auth``...).
-        Two counting passes then stand for five searching ones. Overlapping
-        occurrences are counted, so the two counts are equal exactly when each
-        occurrence of the stem is one of stem and slash.
+        One search stands for all the stem's markers, each hit tested against what
+        follows it. Recordings hold ``backchannel`` mostly in Authlete's URLs
+        (``/backchannel/authentication``), which no client path of a relay goes on
+        like: where every stem from ``start`` on goes on as the first that was no
+        marker did, two counts tell there is none, without a test per hit.
         """
-        end = base + len(data)
-        if self._gate_end == end:
-            # Asked already since the last read, from where no marker of the stem's has
-            # searched yet: the answer holds (a "no" only costs their own searches).
-            return self._gate_clear
-        begin = max(0, min(self._resume[index] for index in self._stemmed) - base)
-        stems: int = count_bytes(data, self._stem, begin, len(data), True)
-        slashed: int = count_bytes(data, self._stem + b"/", begin, len(data), True)
-        self._gate_end = end
-        self._gate_clear = stems == slashed
-        return self._gate_clear
+        stem = self._stem
+        end = len(data)
+        usual = self._usual
+        if usual and self._usual_read != base + end:
+            if count_bytes(data, usual, start, end, True) == count_bytes(
+                data, stem, start, end, True
+            ):
+                return -1
+            self._usual_read = base + end  # not again until more is read
+        follows = self._follows
+        size = end - self._stem_reach
+        while True:
+            at: int = find_bytes(data, stem, start)
+            if at < 0 or at > size or follows(data, at) is not None:
+                return at
+            if not usual:
+                after = data[at + len(stem) : at + len(stem) + 2]
+                if not any(raw.startswith(after) or after.startswith(raw) for raw in self._starts):
+                    self._usual = usual = stem + after
+            start = at + 1
 
     def first(self, data: bytes, base: int, pos: int) -> int | None:
         """Position of the first occurrence of any marker or escape at or after ``pos``."""
@@ -185,6 +204,12 @@ class MarkerSearch:
             if at >= end:
                 continue
             needle = self._needles[index]
+            if index == self._stem_index:
+                while 0 <= at < end:
+                    if self._follows(data, at, end) is not None:
+                        return True
+                    at = find_bytes(data, needle, at + 1, end)
+                continue
             if index < self._plain:
                 if at + len(needle) <= end:
                     return True
@@ -208,22 +233,55 @@ class MarkerSearch:
 
 @functools.lru_cache(maxsize=32)
 def _stem_group(markers: tuple[bytes, ...]) -> tuple[bytes, frozenset[int]]:
-    """The longest stem that several markers start with (none going on with a slash, and
-    none the stem alone), and their indexes; ``(b"", frozenset())`` when there is none.
+    """The stem that the most markers start with (the longest such stem; none of them the
+    stem alone), and their indexes; ``(b"", frozenset())`` when fewer than three share one.
 
     Kept per marker set: every input read makes a search (0.1 ms to work this out), and
     a run has one or two sets."""
     best = b""
     group: frozenset[int] = frozenset()
     for marker in markers:
-        for size in range(len(marker) - 1, max(_STEM_MIN, len(best) + 1) - 1, -1):
+        for size in range(_STEM_MIN, len(marker)):
             stem = marker[:size]
             members = frozenset(
-                i
-                for i, other in enumerate(markers)
-                if other.startswith(stem) and len(other) > size and other[size] != 47  # "/"
+                i for i, other in enumerate(markers) if other.startswith(stem) and len(other) > size
             )
-            if len(members) >= _STEM_GROUP_MIN:
+            if len(members) < max(_STEM_GROUP_MIN, len(group)):
+                break  # a longer stem is shared by fewer still
+            if len(members) > len(group) or size > len(best):
                 best, group = stem, members
-                break
     return best, group
+
+
+def _raw_starts(ends: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """The first two raw bytes of each of ``ends`` as JSON may write it (a slash as ``\\/``)."""
+    starts: set[bytes] = set()
+    for end in ends:
+        spellings = [b""]
+        for byte in end[:2]:
+            char = bytes([byte])
+            spellings = [
+                s + c for s in spellings for c in ([char, b"\\/"] if char == b"/" else [char])
+            ]
+        starts.update(spelling[:2] for spelling in spellings)
+    return tuple(sorted(starts))
+
+
+#: ``match(data, pos[, endpos])`` of a compiled pattern.
+_Follows = Callable[..., "re.Match[bytes] | None"]
+#: The stem's test when there is no stem (never asked).
+_NO_STEM = re.compile(b"(?!)").match
+
+
+@functools.lru_cache(maxsize=32)
+def _follower_pattern(stem: bytes, ends: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    # A slash of an end may be written escaped (``\\/``), as JSON allows.
+    alternatives = b"|".join(re.escape(end).replace(b"/", rb"\\?/") for end in ends)
+    return re.compile(re.escape(stem) + b"(?:" + alternatives + b")")
+
+
+def _follower_test(stem: bytes, ends: Sequence[bytes]) -> _Follows:
+    """``match(data, pos[, endpos])`` of the stem followed by one of ``ends``."""
+    if not stem:
+        return _NO_STEM
+    return _follower_pattern(stem, tuple(sorted(set(ends)))).match
