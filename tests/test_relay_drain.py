@@ -241,7 +241,7 @@ def _adopted_then_met(
 ) -> tuple[list[tuple[int, int | None]], list[tuple[int | None, str]], RelayCounts]:
     join = RelayPairer(RelayChecker(), limit=limit)
     if one_by_one:
-        join._unmatched = lambda heads, start: start  # type: ignore[method-assign]
+        join._defer = False
     for entry, leg in enumerate(before):
         join.feed(_exchange(entry, leg))
     adopted = [(at, client.location.entry) for blob in blobs for at, client, _ in join.adopt(blob)]
@@ -263,7 +263,7 @@ def _adopted_then_met(
 def test_legs_taken_at_once_are_taken_as_one_by_one(
     before: list[Leg], blobs: list[list[list[int]]], limit: int
 ) -> None:
-    # The join takes a run of Authlete legs at once where none can pair or replace one:
+    # The join places the Authlete legs that come while no client leg waits together:
     # the pairs, what still waits (and so pairs later) and the counts are those of
     # taking them one by one, whatever repeats, lacks a key or passes the limit.
     encoded = [_blob(drawn) for drawn in blobs]

@@ -29,14 +29,15 @@ pair can be made with the other leg.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
 
 import msgspec
 import orjson
 
 from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_parts
+from ciba_contracts.check.relay_arrivals import Walk, walk
 from ciba_contracts.check.relay_wire import Drained, Key, LegHead, LegRef, WireLeg, encode_legs
 from ciba_contracts.exchange import Exchange, find_header
 from ciba_contracts.selection import api_of, is_post_to
@@ -121,6 +122,12 @@ class RelayCounts(msgspec.Struct):
 _Leg = tuple[Exchange | None, tuple[Key, ...], RelayCase | LegRef | None, int]
 
 
+#: An Authlete leg taken while no client leg waited, not placed yet (:meth:`RelayPairer._place`):
+#: its keys, its case (or the drained legs it is among), its index there (-1 for a case),
+#: its findings index.
+_Arrival = tuple[tuple[Key, ...], RelayCase | Drained, int, int]
+
+
 class _Side(msgspec.Struct):
     legs: OrderedDict[int, _Leg] = msgspec.field(default_factory=OrderedDict)
     index: dict[Key, int] = msgspec.field(default_factory=dict)
@@ -151,6 +158,11 @@ class RelayPairer:
         self._authlete = _Side()
         self._client = _Side()
         self._next_id = 0
+        # Authlete legs that arrived while no client leg waited: they can pair with none
+        # yet, so they are placed among the pending legs together, when a client leg
+        # comes, the legs are handed over or counted, or there are too many.
+        self._arrivals: list[_Arrival] = []
+        self._defer = True
 
     def is_leg(self, method: str, url: str) -> bool:
         """Whether an exchange may be a relay leg (an Authlete call, or the AS's endpoint)."""
@@ -189,14 +201,29 @@ class RelayPairer:
             # exchanges made a dense recording's check about a fifth slower, and their
             # places cost two processes 15 MB each and the time to hand them over.
             case = RelayCase(relay, content)
+            if self._defer and not self._client.index:
+                self._defer_arrival(keys, case, -1, at)
+                return []
+            self._place()
             return self._arrive(None, keys, case, self._authlete, self._client, at)
         if self.is_leg(exchange.method, exchange.url):
             keys = self._trace_keys(exchange)
             auth_req_id = _auth_req_id(exchange.body)
             if auth_req_id is not None:
                 keys = (("id", auth_req_id), *keys)
+            self._place()
             return self._arrive(exchange, keys, None, self._client, self._authlete, at)
         return []
+
+    def _defer_arrival(
+        self, keys: tuple[Key, ...], case: RelayCase | Drained, index: int, at: int
+    ) -> None:
+        if not keys:
+            self.counts.unpaired_authlete += 1  # as it arrives: nothing can pair it
+            return
+        self._arrivals.append((keys, case, index, at))
+        if len(self._arrivals) > 2 * self.limit:
+            self._place()  # memory stays bounded
 
     def drain(self) -> bytes:
         """Hand over the pending legs, encoded for another process's :meth:`adopt`, in
@@ -204,8 +231,9 @@ class RelayPairer:
 
         An Authlete leg comes as its keys and case (see :meth:`feed`).
         """
+        rest = self._place(keep=False)
         legs: list[WireLeg] = []
-        for leg_id, (_, keys, case, at) in self._authlete.legs.items():
+        for leg_id, (_, keys, case, at) in itertools.chain(self._authlete.legs.items(), rest):
             waiting = _case(case)
             assert waiting is not None, "an Authlete leg waits with its case"
             relay = (waiting.relay.api, waiting.relay.action)
@@ -231,17 +259,22 @@ class RelayPairer:
         legs = Drained(drained)
         heads = legs.heads()
         out: list[tuple[int, Exchange, list[Finding]]] = []
-        index = 0
-        while index < len(heads):
-            unmatched = self._unmatched(heads, index)
-            if unmatched > index:
-                self._settle(legs, heads, index, unmatched)
-                index = unmatched
+        if self._defer and not self._client.index and all(head.authlete for head in heads):
+            # Authlete legs alone, and no client leg waits (a recording of Authlete calls):
+            # every one is deferred.
+            keyed = [(head.keys, legs, i, head.at) for i, head in enumerate(heads) if head.keys]
+            self.counts.unpaired_authlete += len(heads) - len(keyed)
+            self._arrivals.extend(keyed)
+            if len(self._arrivals) > 2 * self.limit:
+                self._place()
+            return out
+        for index, head in enumerate(heads):
+            if head.authlete and self._defer and not self._client.index:
+                self._defer_arrival(head.keys, legs, index, head.at)
                 continue
-            head = heads[index]
+            self._place()
             pairs = self._take(legs, index, head, entries, lines)
             out.extend((head.at, client, found) for client, found in pairs)
-            index += 1
         return out
 
     def _take(
@@ -258,61 +291,57 @@ class RelayPairer:
             client = msgspec.structs.replace(client, location=place)
         return self._arrive(client, head.keys, None, self._client, self._authlete, head.at)
 
-    def _unmatched(self, heads: Sequence[LegHead], start: int) -> int:
-        """Where the run of Authlete legs from ``start`` on that can neither pair nor
-        replace a leg (none of their keys waits, nor comes twice) ends."""
-        seen: set[Key] = set()
-        mine = self._authlete.index
-        theirs = self._client.index
-        for index in range(start, len(heads)):
-            head = heads[index]
-            if not head.authlete:
-                return index
-            for key in head.keys:
-                if key in seen or key in mine or key in theirs:
-                    return index
-            seen.update(head.keys)
-        return len(heads)
-
-    def _settle(self, legs: Drained, heads: Sequence[LegHead], start: int, end: int) -> None:
-        """Take the Authlete legs ``heads[start:end]``, which can neither pair nor replace
-        a leg (:meth:`_unmatched`), at once, as :meth:`_arrive` would one by one.
-
-        That is most of the join of a recording of Authlete calls alone: every slice
-        hands over thousands of legs, and the join keeps the last ``limit`` of them.
-        Taken one by one they cost the joining process, which shares the cores with the
-        slices, about a tenth of a second per 40 000 legs.
-        """
-        run = heads[start:end]
+    def _place(self, keep: bool = True) -> list[tuple[int, _Leg]]:
+        """Place the deferred Authlete legs among the pending ones as :meth:`_arrive` would
+        have, one by one (see :mod:`.relay_arrivals`); the legs still waiting are indexed,
+        or, unless ``keep``, returned with their ids instead (to be handed over)."""
+        arrivals = self._arrivals
+        if not arrivals:
+            return []
+        self._arrivals = []
         mine = self._authlete
-        keyed = [offset for offset, head in enumerate(run) if head.keys]
-        # A leg with no key is unpaired as it arrives; of the rest, past the limit, the
-        # oldest are dropped: those waiting first, then the first of these.
-        self.counts.unpaired_authlete += len(run) - len(keyed)
-        waiting = len(mine.legs)
-        excess = max(0, waiting + len(keyed) - self.limit)
-        self.counts.unpaired_authlete += excess
-        self.counts.dropped += excess
-        if excess >= waiting:
-            mine.legs.clear()
-            mine.index.clear()  # every key of a waiting leg names it, and no other does
+        legs = mine.legs
+        first_id = self._next_id
+        self._next_id += len(arrivals)
+        done = walk(arrivals, legs, len(legs), mine.index, self.limit)
+        self._count_walk(done)
+        if done.older_dropped + len(done.older_taken) == len(legs):
+            legs.clear()
+            mine.index.clear()  # every key of a pending leg names it, and no other does
         else:
-            for _ in range(excess):
-                mine.remove(next(iter(mine.legs)))
-        # Ids as one by one: the legs dropped on arrival had theirs too.
-        first = self._next_id
-        self._next_id += len(keyed)
-        for number in range(max(0, excess - waiting), len(keyed)):
-            offset = keyed[number]
-            head = run[offset]
-            leg_id = first + number
-            for key in head.keys:
-                mine.index[key] = leg_id
-            mine.legs[leg_id] = (None, head.keys, LegRef(legs, start + offset), head.at)
+            for leg_id in done.older_taken:
+                mine.remove(leg_id)
+            for _ in range(done.older_dropped):
+                mine.remove(next(iter(legs)))
+        rest: list[tuple[int, _Leg]] = []
+        for number in done.waiting(len(arrivals)):
+            keys, case, at_index, at = arrivals[number]
+            waiting_case = case if isinstance(case, RelayCase) else LegRef(case, at_index)
+            rest.append((first_id + number, (None, keys, waiting_case, at)))
+        if not keep:
+            return rest
+        index = mine.index
+        for leg_id, leg in rest:
+            for key in leg[1]:
+                index[key] = leg_id
+            legs[leg_id] = leg
+        return []
+
+    def _count_walk(self, done: Walk) -> None:
+        self.counts.unpaired_authlete += done.replaced + done.dropped
+        self.counts.dropped += done.dropped
 
     def finish(self) -> RelayCounts:
         """Count the legs still pending as unpaired; return the counts."""
-        self.counts.unpaired_authlete += len(self._authlete.legs)
+        legs = self._authlete.legs
+        waiting = len(legs)
+        if self._arrivals:
+            # Every leg is counted now: only how many still wait matters.
+            done = walk(self._arrivals, legs, waiting, self._authlete.index, self.limit)
+            self._count_walk(done)
+            waiting = done.live
+            self._arrivals = []
+        self.counts.unpaired_authlete += waiting
         self.counts.unpaired_client += len(self._client.legs)
         self._authlete = _Side()
         self._client = _Side()
