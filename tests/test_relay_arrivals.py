@@ -78,7 +78,7 @@ def _exchange(entry: int, leg: Drawn) -> Exchange:
 
 def _fed(
     legs: list[Drawn], limit: int, deferred: bool, end: str
-) -> tuple[list[tuple[int, list[str]]], bytes, RelayCounts]:
+) -> tuple[list[tuple[int | None, list[str]]], bytes, RelayCounts]:
     pairer = RelayPairer(RelayChecker(), correlate="X-Request-ID", limit=limit)
     pairer._defer = deferred
     pairs = [
