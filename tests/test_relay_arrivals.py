@@ -1,13 +1,17 @@
-"""Authlete legs that come while no client leg waits are placed together, as one by one.
+"""Drained Authlete legs adopted while no client leg waits are placed together, as one by one.
 
-:class:`RelayPairer` defers such legs (they can pair with nothing yet) and
-places them among the pending ones when a client leg comes, when the legs are
-handed over or counted, or when too many wait. Whatever repeats a key, holds
-several, holds none or passes the limit, the pairs, their findings, what is
-handed over and the counts must be those of taking each leg as it comes.
+The join of a sliced recording defers the Authlete legs it adopts while no
+client leg waits (they can pair with nothing yet) and places them among the
+pending ones when a client leg comes, when the legs are handed over or
+counted, or when too many wait (:mod:`ciba_contracts.check.relay_arrivals`).
+Whatever repeats a key, holds several, holds none or passes the limit, the
+pairs, their findings, what is handed over and the counts must be those of
+taking each leg as it comes.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import orjson
 from hypothesis import given, settings
@@ -76,38 +80,79 @@ def _exchange(entry: int, leg: Drawn) -> Exchange:
     return Exchange(place, "POST", CLIENT, status, headers, JSON, answer)
 
 
-def _fed(
-    legs: list[Drawn], limit: int, deferred: bool, end: str
+def _joined(
+    legs: list[Drawn],
+    cuts: list[int],
+    limit: int,
+    deferred: bool,
+    end: str,
+    slice_limit: int = 10_000,
 ) -> tuple[list[tuple[int | None, list[str]]], bytes, RelayCounts]:
-    pairer = RelayPairer(RelayChecker(), correlate="X-Request-ID", limit=limit)
-    pairer._defer = deferred
-    pairs = [
-        (client.location.entry, [finding.rule for finding in found])
-        for entry, leg in enumerate(legs)
-        for client, found in pairer.feed(_exchange(entry, leg), at=entry)
-    ]
+    """Slices of ``legs`` read apart (each keeping ``slice_limit`` legs waiting), each
+    handing over what waits, and one join adopting them in order, with ``limit`` (deferring,
+    or taking each leg as it comes); then its end."""
+    join = RelayPairer(RelayChecker(), correlate="X-Request-ID", limit=limit)
+    join._defer = deferred
+    pairs: list[tuple[int | None, list[str]]] = []
+    bounds = [0, *sorted({cut for cut in cuts if 0 < cut < len(legs)}), len(legs)]
+    for start, stop in itertools.pairwise(bounds):
+        piece = RelayPairer(RelayChecker(), correlate="X-Request-ID", limit=slice_limit)
+        for entry in range(start, stop):
+            for client, found in piece.feed(_exchange(entry, legs[entry]), at=entry):
+                pairs.append((client.location.entry, [f.rule for f in found]))
+        for _, client, found in join.adopt(piece.drain()):
+            pairs.append((client.location.entry, [f.rule for f in found]))
+    if end == "met":
+        # What waits, asked of every key a leg could hold: which pairs, and with what.
+        for number in range(5):
+            client = _exchange(100 + number, ("client", number, number % 4, number % 3, 0))
+            for paired, found in join.feed(client):
+                pairs.append((paired.location.entry, [f.rule for f in found]))
     if end == "drain":
-        return pairs, pairer.drain(), pairer.counts
-    return pairs, b"", pairer.finish()
+        return pairs, join.drain(), join.counts
+    return pairs, b"", join.finish()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    legs=drawn_legs,
+    cuts=st.lists(st.integers(1, 29), max_size=4),
+    limit=st.integers(0, 6),
+    slice_limit=st.sampled_from([2, 10_000]),
+    end=st.sampled_from(["drain", "finish", "met"]),
+)
+def test_deferred_legs_are_placed_as_one_by_one(
+    legs: list[Drawn], cuts: list[int], limit: int, slice_limit: int, end: str
+) -> None:
+    deferred = _joined(legs, cuts, limit, True, end, slice_limit)
+    assert deferred == _joined(legs, cuts, limit, False, end, slice_limit)
 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    legs=drawn_legs,
-    limit=st.integers(0, 6),
-    end=st.sampled_from(["drain", "finish"]),
+    ids=st.lists(st.integers(0, 3), max_size=16),
+    cuts=st.lists(st.integers(1, 15), max_size=5),
+    limit=st.integers(0, 3),
+    end=st.sampled_from(["drain", "finish", "met"]),
 )
-def test_deferred_legs_are_placed_as_one_by_one(legs: list[Drawn], limit: int, end: str) -> None:
-    assert _fed(legs, limit, True, end) == _fed(legs, limit, False, end)
+def test_repeated_ids_past_a_small_limit_are_placed_as_one_by_one(
+    ids: list[int], cuts: list[int], limit: int, end: str
+) -> None:
+    # A recording of Authlete calls alone, a few ids repeating: legs are replaced,
+    # dropped, and replaced again after being dropped, across slices.
+    legs: list[Drawn] = [("ok", number, None, None, 0) for number in ids]
+    assert _joined(legs, cuts, limit, True, end) == _joined(legs, cuts, limit, False, end)
 
 
 def test_a_run_of_authlete_legs_past_the_limit_is_counted_as_one_by_one() -> None:
-    # Twelve answers, the fourth repeating the first's id: it replaces it (unpaired, not
-    # dropped); past the limit of three, the oldest go, and the last three wait, then
-    # pair with the client legs that come.
-    legs: list[Drawn] = [("ok", n % 3 if n == 3 else n, None, None, 0) for n in range(12)]
-    legs += [("client", n, None, None, 0) for n in (9, 10, 11, 0)]
-    pairs, _, counts = _fed(legs, 3, True, "finish")
+    # Three slices of four answers, a limit of three: each slice hands over its last
+    # three. The third slice's second answer repeats the id of the second slice's second:
+    # it replaces it (unpaired, not dropped), so past the limit the join drops five of
+    # the nine it adopts, not six; the three left pair with the client legs that come.
+    ids = [0, 1, 2, 3, 5, 6, 7, 8, 9, 6, 10, 11]
+    legs: list[Drawn] = [("ok", number, None, None, 0) for number in ids]
+    legs += [("client", number, None, None, 0) for number in (6, 10, 11)]
+    pairs, _, counts = _joined(legs, [4, 8, 12], 3, True, "finish", slice_limit=3)
     assert [entry for entry, _ in pairs] == [12, 13, 14]
-    assert counts == RelayCounts(pairs=3, unpaired_authlete=9, unpaired_client=1, dropped=8)
-    assert _fed(legs, 3, False, "finish") == (pairs, b"", counts)
+    assert counts == RelayCounts(pairs=3, unpaired_authlete=6, unpaired_client=0, dropped=5)
+    assert _joined(legs, [4, 8, 12], 3, False, "finish", 3) == (pairs, b"", counts)

@@ -1,10 +1,10 @@
-"""Placing Authlete legs that arrived while no client leg waited, all at once.
+"""Placing drained Authlete legs adopted while no client leg waited, all at once.
 
-A recording of Authlete calls alone leaves every answer waiting for a client
-leg that never comes: one by one, each was indexed, then dropped past the
-limit of pending legs, which cost a dense recording's check about a twentieth
-of its time. Such legs can pair with nothing as they arrive, so
-:class:`~ciba_contracts.check.relay_pairs.RelayPairer` defers them and
+The process joining the slices of a recording of Authlete calls alone adopts
+thousands of waiting answers from each slice, and a client leg never comes:
+one by one, each was indexed, then dropped past the limit of pending legs by
+the next slice's. Such legs can pair with nothing as they arrive, so
+:meth:`~ciba_contracts.check.relay_pairs.RelayPairer.adopt` defers them and
 :func:`walk` works out, in one pass, what taking them one by one would have
 done: which pending leg each replaces (one holding one of its keys), which are
 dropped past the limit (the oldest first, legs pending before them first), and
