@@ -152,12 +152,18 @@ class MarkerSearch:
         size = end - self._stem_reach
         while True:
             at: int = find_bytes(data, stem, start)
-            if at < 0 or at > size or follows(data, at) is not None:
+            if at < 0 or at > size:
                 return at
-            if not usual:
-                after = data[at + len(stem) : at + len(stem) + 2]
-                if not any(raw.startswith(after) or after.startswith(raw) for raw in self._starts):
-                    self._usual = usual = stem + after
+            # The usual follower (one byte comparison) settles most hits without the test.
+            if not usual or not data.startswith(usual, at):
+                if follows(data, at) is not None:
+                    return at
+                if not usual:
+                    after = data[at + len(stem) : at + len(stem) + 2]
+                    if not any(
+                        raw.startswith(after) or after.startswith(raw) for raw in self._starts
+                    ):
+                        self._usual = usual = stem + after
             start = at + 1
 
     def first(self, data: bytes, base: int, pos: int) -> int | None:
