@@ -92,7 +92,7 @@ def _joined(
     handing over what waits, and one join adopting them in order, with ``limit`` (deferring,
     or taking each leg as it comes); then its end."""
     join = RelayPairer(RelayChecker(), correlate="X-Request-ID", limit=limit)
-    join._defer = deferred
+    join._deferring = deferred
     pairs: list[tuple[int | None, list[str]]] = []
     bounds = [0, *sorted({cut for cut in cuts if 0 < cut < len(legs)}), len(legs)]
     for start, stop in itertools.pairwise(bounds):

@@ -241,7 +241,7 @@ def _adopted_then_met(
 ) -> tuple[list[tuple[int, int | None]], list[tuple[int | None, str]], RelayCounts]:
     join = RelayPairer(RelayChecker(), limit=limit)
     if one_by_one:
-        join._defer = False
+        join._deferring = False
     for entry, leg in enumerate(before):
         join.feed(_exchange(entry, leg))
     adopted = [(at, client.location.entry) for blob in blobs for at, client, _ in join.adopt(blob)]

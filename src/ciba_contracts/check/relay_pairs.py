@@ -165,7 +165,7 @@ class RelayPairer:
         # included, alive beside the pending ones, 4-7 MB more per process for a
         # saving of about 1 % of the slice's time.)
         self._arrivals: list[_Arrival] = []
-        self._defer = True
+        self._deferring = True
 
     def is_leg(self, method: str, url: str) -> bool:
         """Whether an exchange may be a relay leg (an Authlete call, or the AS's endpoint)."""
@@ -215,11 +215,11 @@ class RelayPairer:
             return self._arrive(exchange, keys, None, self._client, self._authlete, at)
         return []
 
-    def _defer_arrival(self, keys: tuple[Key, ...], legs: Drained, index: int, at: int) -> None:
-        if not keys:
-            self.counts.unpaired_authlete += 1  # as it arrives: nothing can pair it
-            return
-        self._arrivals.append((keys, legs, index, at))
+    def _defer(self, keyed: list[_Arrival], keyless: int) -> None:
+        """Defer drained Authlete legs (``keyed``); ``keyless`` legs with no key are counted
+        unpaired as they arrive: nothing can pair them."""
+        self.counts.unpaired_authlete += keyless
+        self._arrivals.extend(keyed)
         if len(self._arrivals) > 2 * self.limit:
             self._place()  # memory stays bounded
 
@@ -257,18 +257,16 @@ class RelayPairer:
         legs = Drained(drained)
         heads = legs.heads()
         out: list[tuple[int, Exchange, list[Finding]]] = []
-        if self._defer and not self._client.index and all(head.authlete for head in heads):
+        if self._deferring and not self._client.index and all(head.authlete for head in heads):
             # Authlete legs alone, and no client leg waits (a recording of Authlete calls):
             # every one is deferred.
             keyed = [(head.keys, legs, i, head.at) for i, head in enumerate(heads) if head.keys]
-            self.counts.unpaired_authlete += len(heads) - len(keyed)
-            self._arrivals.extend(keyed)
-            if len(self._arrivals) > 2 * self.limit:
-                self._place()
+            self._defer(keyed, len(heads) - len(keyed))
             return out
         for index, head in enumerate(heads):
-            if head.authlete and self._defer and not self._client.index:
-                self._defer_arrival(head.keys, legs, index, head.at)
+            if head.authlete and self._deferring and not self._client.index:
+                arrival = [(head.keys, legs, index, head.at)] if head.keys else []
+                self._defer(arrival, 1 - len(arrival))
                 continue
             self._place()
             pairs = self._take(legs, index, head, entries, lines)
