@@ -49,6 +49,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from ciba_contracts.run import Task, auto_jobs  # noqa: E402
+from halves import TWO_AT_ONCE, cut_in_two  # noqa: E402
 from payloads import generate as generate_payloads  # noqa: E402
 
 DATA = HERE / "data"
@@ -301,6 +302,19 @@ def _well_formed_id(body: bytes) -> bytes | None:
     return value.encode()
 
 
+#: What a generated file holds before its first entry and after its last, by layout, and
+#: between two entries (from the comma to the next entry's brace).
+HEADER = {
+    "compact": b'{"log": {"version": "1.2", "creator": {"name": "benchmarks/traffic.py", '
+    b'"version": "1"}, "pages": [], "entries": [\n',
+    "pretty": b'{\n  "log": {\n    "version": "1.2",\n'
+    b'    "creator": {"name": "benchmarks/traffic.py", "version": "1"},\n'
+    b'    "pages": [],\n    "entries": [\n',
+}
+TRAILER = {"compact": b"\n]}}\n", "pretty": b"\n    ]\n  }\n}\n"}
+BETWEEN = {"compact": b",\n{", "pretty": b",\n    {"}
+
+
 def generate_har(
     path: Path, size: int, seed: int = 7, mix: str = "sparse", layout: str = "pretty"
 ) -> dict[str, int]:
@@ -310,17 +324,7 @@ def generate_har(
     counts = {kind: 0 for kind, _ in MIXES[mix]}
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as out:
-        if layout == "compact":
-            out.write(
-                b'{"log": {"version": "1.2", "creator": {"name": "benchmarks/traffic.py", '
-                b'"version": "1"}, "pages": [], "entries": [\n'
-            )
-        else:
-            out.write(
-                b'{\n  "log": {\n    "version": "1.2",\n'
-                b'    "creator": {"name": "benchmarks/traffic.py", "version": "1"},\n'
-                b'    "pages": [],\n    "entries": [\n'
-            )
+        out.write(HEADER[layout])
         written = 0
         first = True
         issued = 0
@@ -338,7 +342,7 @@ def generate_har(
             written += len(text) + 2
             counts[kind] += 1
             first = False
-        out.write(b"\n]}}\n" if layout == "compact" else b"\n    ]\n  }\n}\n")
+        out.write(TRAILER[layout])
     tmp.replace(path)
     return counts
 
@@ -569,6 +573,9 @@ class Result:
     no_relay: Measure | None = None
     #: The reader alone (see ``LEAST_WORK``): the bound of this design.
     least: Measure | None = None
+    #: The file's two halves read at once, one process each (``halves.py``): the most two
+    #: processes do on this machine.
+    halves: Measure | None = None
 
     def ratios(self) -> dict[str, float]:
         """ciba-contracts' rate over each other route's (one process, and by default)."""
@@ -586,6 +593,10 @@ class Result:
         if self.least is not None:
             out["least-over-ijson"] = self.least.rate / self.ijson.rate
             out["one-over-least"] = self.ciba.rate / self.least.rate
+        if self.halves is not None:
+            out["halves-over-one"] = self.halves.rate / self.ciba.rate
+            if self.ciba_jobs is not None:
+                out["jobs-over-halves"] = self.ciba_jobs.rate / self.halves.rate
         return out
 
     def targets(self) -> list[tuple[str, float, float, bool]]:
@@ -671,6 +682,12 @@ def run(args: argparse.Namespace, kind: str = "sparse-pretty") -> Result:
     if args.no_relay:
         command = [*base, "--jobs", "1", "--no-relay"]
         routes["no-relay"] = ("ciba-contracts validate --jobs 1 --no-relay", command, size)
+    if jobs_n == 2:
+        layout = kind.split("-")[1]
+        first, second = cut_in_two(path, HEADER[layout], TRAILER[layout], BETWEEN[layout])
+        one_each = [*cli, "validate", "--format", "json", "--output", os.devnull, "--jobs", "1"]
+        command = [sys.executable, "-S", "-c", TWO_AT_ONCE, *one_each, str(first), str(second)]
+        routes["halves"] = ("two halves at once, one process each", command, size)
     # One run first, not counted: it writes the bytecode cache the measured runs read.
     measure("warm-up", [*base, "--jobs", "1"], size)
     measured = dict(zip(routes, interleaved(args.repeat, list(routes.values())), strict=True))
@@ -679,6 +696,7 @@ def run(args: argparse.Namespace, kind: str = "sparse-pretty") -> Result:
         raise SystemExit(f"ciba-contracts validate failed with exit status {ciba.exit_code}")
     jobs = measured.get("auto", measured.get("jobs"))
     no_relay = measured.get("no-relay")
+    two_halves = measured.get("halves")
     if args.openapi_mb and args.openapi_mb < args.size_mb:
         small, _ = har_file(args.openapi_mb, args.seed, data, kind)
     else:
@@ -699,6 +717,7 @@ def run(args: argparse.Namespace, kind: str = "sparse-pretty") -> Result:
         small_size,
         no_relay,
         least,
+        two_halves,
     )
 
 
@@ -716,6 +735,7 @@ def report(result: Result) -> str:
         *([result.ciba_jobs] if result.ciba_jobs else []),
         *([result.no_relay] if result.no_relay else []),
         *([result.least] if result.least else []),
+        *([result.halves] if result.halves else []),
         result.ijson,
         result.openapi,
     ]
@@ -734,6 +754,12 @@ def report(result: Result) -> str:
         )
     if "relay-cost" in ratios:
         lines.append(f"  relay pairing costs {ratios['relay-cost']:.0%} of one process's rate")
+    if "jobs-over-halves" in ratios:
+        lines.append(
+            f"  two halves at once / one process: {ratios['halves-over-one']:.2f} (what two "
+            f"processes can give here); two processes reach {ratios['jobs-over-halves']:.0%} "
+            "of it"
+        )
     for what, value, target, met in result.targets():
         sign = "<" if what.startswith("peak") else ">="
         lines.append(

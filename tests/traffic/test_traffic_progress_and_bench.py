@@ -81,3 +81,11 @@ def test_traffic_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
             result["ratios"]
         )
         assert all(isinstance(t["met"], bool) for t in result["targets"])
+        # With two processes, the file's two halves are read at once beside them: two HAR
+        # files holding its entries between them.
+        assert {"halves-over-one", "jobs-over-halves"} <= set(result["ratios"])
+        whole = Path(result["file"])
+        halves = [whole.with_name(f"{whole.stem}-half{n}.har") for n in (1, 2)]
+        counts = [len(json.loads(half.read_bytes())["log"]["entries"]) for half in halves]
+        assert all(counts)
+        assert sum(counts) == len(json.loads(whole.read_bytes())["log"]["entries"])
