@@ -19,7 +19,8 @@ and unrelated traffic, then measures, each in its own process:
 
 Peak RSS is polled from ``/proc`` every 50 ms: the whole process tree's
 resident bytes (so ``--jobs`` counts its workers), and the child's own high
-water mark (``VmHWM``), which holds its peaks between two polls. Generated files are cached in ``benchmarks/data/`` (git-ignored).
+water mark (``VmHWM``), which holds its peaks between two polls. Generated
+files are cached in ``benchmarks/data/`` (git-ignored).
 
     python benchmarks/traffic.py                 # 1 GiB, about a minute to generate
     python benchmarks/traffic.py --size-mb 200 --jobs 2
