@@ -134,10 +134,18 @@ class _Side(msgspec.Struct):
 
     def remove(self, leg_id: int) -> _Leg:
         leg = self.legs.pop(leg_id)
-        for key in leg[1]:
-            if self.index.get(key) == leg_id:
-                del self.index[key]
+        self._unindex(leg_id, leg)
         return leg
+
+    def drop_oldest(self) -> None:
+        """Remove the leg that has waited longest."""
+        self._unindex(*self.legs.popitem(last=False))
+
+    def _unindex(self, leg_id: int, leg: _Leg) -> None:
+        index = self.index
+        for key in leg[1]:
+            if index.get(key) == leg_id:
+                del index[key]
 
 
 class RelayPairer:
@@ -204,14 +212,16 @@ class RelayPairer:
             # exchanges made a dense recording's check about a fifth slower, and their
             # places cost two processes 15 MB each and the time to hand them over.
             case = RelayCase(relay, content)
-            self._place()
+            if self._arrivals:
+                self._place()
             return self._arrive(None, keys, case, self._authlete, self._client, at)
         if self.is_leg(exchange.method, exchange.url):
             keys = self._trace_keys(exchange)
             auth_req_id = _auth_req_id(exchange.body)
             if auth_req_id is not None:
                 keys = (("id", auth_req_id), *keys)
-            self._place()
+            if self._arrivals:
+                self._place()
             return self._arrive(exchange, keys, None, self._client, self._authlete, at)
         return []
 
@@ -308,7 +318,7 @@ class RelayPairer:
             for leg_id in done.older_taken:
                 mine.remove(leg_id)
             for _ in range(done.older_dropped):
-                mine.remove(next(iter(legs)))
+                mine.drop_oldest()
         rest: list[tuple[int, _Leg]] = []
         for number in done.waiting(len(arrivals)):
             keys, legs_in, at_index, at = arrivals[number]
@@ -379,8 +389,7 @@ class RelayPairer:
             mine.index[key] = leg_id
         mine.legs[leg_id] = (exchange, keys, case, at)
         if len(mine.legs) > self.limit:
-            oldest = next(iter(mine.legs))
-            mine.remove(oldest)
+            mine.drop_oldest()
             self._count_unpaired(mine)
             self.counts.dropped += 1
         return []
