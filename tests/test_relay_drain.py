@@ -145,6 +145,38 @@ def test_sliced_pairing_is_one_pairing(legs: list[Leg], cuts: list[int]) -> None
     assert sliced_counts == whole_counts
 
 
+def test_client_legs_past_the_budget_of_bytes_are_dropped_oldest_first() -> None:
+    # Client legs are kept whole: a recording of the authorization server's endpoint
+    # alone must not keep 10 000 of them. Each weighs its recorded bytes and 1 KiB.
+    clients = [_client(entry, entry, 0) for entry in range(6)]
+    weight = (
+        1024
+        + len(CLIENT)
+        + len(clients[0].body or b"")
+        + sum(len(name) + len(value) for name, value in (*clients[0].request_headers, *JSON))
+    )
+    pairer = RelayPairer(RelayChecker(), max_bytes=3 * weight)
+    for client in clients:
+        assert pairer.feed(client) == []
+    assert pairer.counts.dropped == 3
+    # The three oldest are gone: an answer for one of them pairs with nothing.
+    assert pairer.feed(_issue(10, 1)) == []
+    (client, _), *rest = pairer.feed(_issue(11, 4))
+    assert rest == []
+    assert client.location.entry == 4
+    counts = pairer.finish()
+    assert (counts.pairs, counts.unpaired_client, counts.unpaired_authlete) == (1, 5, 1)
+
+
+def test_one_client_leg_past_the_budget_still_waits_for_its_answer() -> None:
+    pairer = RelayPairer(RelayChecker(), max_bytes=10)
+    assert pairer.feed(_client(0, 3, 0)) == []
+    (client, _), *rest = pairer.feed(_issue(1, 3))
+    assert rest == []
+    assert client.location.entry == 0
+    assert pairer.finish().dropped == 0
+
+
 def test_an_authlete_leg_is_read_whole_only_when_it_is_paired() -> None:
     # A recording of Authlete calls alone: thousands of legs wait, none is ever paired.
     pairer = RelayPairer(RelayChecker())

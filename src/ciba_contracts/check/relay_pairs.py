@@ -11,8 +11,9 @@ exchanges in recording order and pairs them:
   value of a correlation header (``correlate``), on both requests.
 
 A leg it cannot pair is counted, never guessed. Only pending legs are kept, at
-most ``limit`` per side; beyond that the oldest is dropped and counted as
-unpaired, so memory stays bounded whatever the recording's size. A later leg
+most ``limit`` per side, and client legs (kept whole) of at most ``max_bytes``;
+beyond that the oldest is dropped and counted as unpaired, so memory stays
+bounded whatever the recording's size. A later leg
 with a key an earlier pending leg of the same side holds replaces it (the
 earlier one is counted unpaired): two candidates are never chosen between.
 
@@ -24,7 +25,8 @@ pair across slices as one read pairs them. Except in one case: a slice pairs
 and replaces what it holds before the join offers it the legs before its cut.
 So where a key repeats on one side, or a client leg matches two Authlete
 answers by different keys, and a cut falls between the legs concerned, the
-pair can be made with the other leg.
+pair can be made with the other leg; and where more legs wait than are kept, a
+slice pairs a leg one read would have dropped first.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from ciba_contracts.selection import api_of, is_post_to
 from ciba_contracts.validate.finding import Finding
 
 __all__ = [
+    "DEFAULT_PENDING_BYTES",
     "DEFAULT_PENDING_LIMIT",
     "DEFAULT_RELAY_MARKERS",
     "DEFAULT_RELAY_PATH",
@@ -82,6 +85,13 @@ DEFAULT_RELAY_MARKERS = (
 )
 #: Pending legs kept per side before the oldest is dropped (counted unpaired).
 DEFAULT_PENDING_LIMIT = 10_000
+#: Bytes of pending client legs kept before the oldest is dropped (counted unpaired), as
+#: past the limit of legs: a client leg is kept whole, and a recording of an authorization
+#: server's own endpoint alone (no Authlete call to pair with) kept 10 000 of them in each
+#: process, 350 MB for two processes and their parent on 200 MB. A leg weighs its URL,
+#: headers and bodies as recorded, and 1 KiB for the objects holding them.
+DEFAULT_PENDING_BYTES = 4 * 1024 * 1024
+_LEG_OVERHEAD = 1024
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _TRACEPARENT_SIZE = 55
@@ -131,6 +141,13 @@ _Arrival = tuple[tuple[Key, ...], Drained, int, int]
 class _Side(msgspec.Struct):
     legs: OrderedDict[int, _Leg] = msgspec.field(default_factory=OrderedDict)
     index: dict[Key, int] = msgspec.field(default_factory=dict)
+    #: What the pending client legs weigh (:func:`_weight`); 0 on the Authlete side.
+    size: int = 0
+
+    def add(self, leg_id: int, leg: _Leg) -> None:
+        self.legs[leg_id] = leg
+        if leg[0] is not None:
+            self.size += _weight(leg[0])
 
     def remove(self, leg_id: int) -> _Leg:
         leg = self.legs.pop(leg_id)
@@ -146,6 +163,19 @@ class _Side(msgspec.Struct):
         for key in leg[1]:
             if index.get(key) == leg_id:
                 del index[key]
+        if leg[0] is not None:
+            self.size -= _weight(leg[0])
+
+
+def _weight(exchange: Exchange) -> int:
+    """What a pending client leg weighs against :data:`DEFAULT_PENDING_BYTES`."""
+    size = _LEG_OVERHEAD + len(exchange.url)
+    size += len(exchange.body or b"") + len(exchange.request_body or b"")
+    for name, value in exchange.request_headers:
+        size += len(name) + len(value)
+    for name, value in exchange.response_headers:
+        size += len(name) + len(value)
+    return size
 
 
 class RelayPairer:
@@ -157,11 +187,13 @@ class RelayPairer:
         relay_path: str | None = None,
         correlate: str | None = None,
         limit: int = DEFAULT_PENDING_LIMIT,
+        max_bytes: int = DEFAULT_PENDING_BYTES,
     ) -> None:
         self.checker = checker
         self.path = re.compile(relay_path or DEFAULT_RELAY_PATH)
         self.correlate = correlate
         self.limit = limit
+        self.max_bytes = max_bytes
         self.counts = RelayCounts()
         self._authlete = _Side()
         self._client = _Side()
@@ -387,8 +419,9 @@ class RelayPairer:
                 mine.remove(earlier)
                 self._count_unpaired(mine)
             mine.index[key] = leg_id
-        mine.legs[leg_id] = (exchange, keys, case, at)
-        if len(mine.legs) > self.limit:
+        mine.add(leg_id, (exchange, keys, case, at))
+        legs = mine.legs
+        while len(legs) > self.limit or (mine.size > self.max_bytes and len(legs) > 1):
             mine.drop_oldest()
             self._count_unpaired(mine)
             self.counts.dropped += 1
