@@ -89,3 +89,30 @@ def test_traffic_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
         counts = [len(json.loads(half.read_bytes())["log"]["entries"]) for half in halves]
         assert all(counts)
         assert sum(counts) == len(json.loads(whole.read_bytes())["log"]["entries"])
+
+
+RELAY_MEMORY = SCRIPT.with_name("relay_memory.py")
+
+
+@pytest.mark.skipif(not RELAY_MEMORY.is_file(), reason="benchmarks/ is not in this tree")
+def test_relay_memory_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(RELAY_MEMORY),
+            "--size-mb",
+            "1",
+            "--json",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert result["legs"] > 100
+    assert [run["route"] for run in result["runs"]] == ["validate --jobs 1", "validate --jobs 2"]
+    assert all(run["peak_rss_mb"] > 0 and run["seconds"] > 0 for run in result["runs"])

@@ -141,13 +141,17 @@ _Arrival = tuple[tuple[Key, ...], Drained, int, int]
 class _Side(msgspec.Struct):
     legs: OrderedDict[int, _Leg] = msgspec.field(default_factory=OrderedDict)
     index: dict[Key, int] = msgspec.field(default_factory=dict)
-    #: What the pending client legs weigh (:func:`_weight`); 0 on the Authlete side.
+    #: What the pending client legs weigh (:func:`_weight`), in all and each; nothing on
+    #: the Authlete side.
     size: int = 0
+    weights: dict[int, int] = msgspec.field(default_factory=dict)
 
     def add(self, leg_id: int, leg: _Leg) -> None:
         self.legs[leg_id] = leg
         if leg[0] is not None:
-            self.size += _weight(leg[0])
+            weight = _weight(leg[0])
+            self.weights[leg_id] = weight
+            self.size += weight
 
     def remove(self, leg_id: int) -> _Leg:
         leg = self.legs.pop(leg_id)
@@ -164,7 +168,7 @@ class _Side(msgspec.Struct):
             if index.get(key) == leg_id:
                 del index[key]
         if leg[0] is not None:
-            self.size -= _weight(leg[0])
+            self.size -= self.weights.pop(leg_id)
 
 
 def _weight(exchange: Exchange) -> int:
