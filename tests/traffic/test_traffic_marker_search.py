@@ -46,6 +46,8 @@ _PIECES = [
     b'backchannel/"',
     b"backchannel//",
     b"\\u002f",
+    b"\\u006",
+    b"\\u003",
     b'"',
     b"?",
     b";",
@@ -174,3 +176,21 @@ def test_a_stem_followed_by_slashes_only_is_no_marker() -> None:
     search = MarkerSearch((b"/issue", *DEFAULT_RELAY_MARKERS))
     assert search.first(text, 0, 0) is None
     assert search.within(text, 0, 0, len(text)) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "held"),
+    [
+        (b'x\\u006backchannel\\/"', False),  # reads `kackchannel/"`
+        (b"x\\u003backchannel\\/\\/", False),  # reads `;ackchannel//`
+        (b'x\\u006backchannel"', True),  # `backchannel"` stands in the bytes as it is
+        (b'x/backchannel\\/"', True),
+    ],
+)
+def test_a_stem_whose_first_byte_ends_an_escape_is_read_as_the_escape(
+    text: bytes, held: bool
+) -> None:
+    markers = (b"/issue", *DEFAULT_RELAY_MARKERS)
+    text += b"y" * 60
+    assert _holds(text, 0, len(text), markers) is held
+    assert MarkerSearch(markers).within(text, 0, 0, len(text)) is held

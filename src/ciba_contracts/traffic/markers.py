@@ -29,6 +29,7 @@ _ASCII_ESCAPE = re.compile(rb"\\(?:u00([0-7][0-9a-fA-F])|/)")
 _LONGEST_SPELLING = 6
 #: What follows ``\u00`` in the escape of an ASCII character.
 _ASCII_HIGH_DIGITS = frozenset(b"01234567")
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 #: Markers sharing a stem at least this long are searched for as one: the stem, each hit
 #: of it tested against what the markers have after it (see :meth:`MarkerSearch._stem_hit`).
 _STEM_MIN = 6
@@ -212,7 +213,12 @@ class MarkerSearch:
             needle = self._needles[index]
             if index == self._stem_index:
                 while 0 <= at < end:
-                    if self._follows(data, at, end) is not None:
+                    match = self._follows(data, at, end)
+                    # A marker as it is, or one with an escaped slash whose first byte is no
+                    # escape's last (``\u006backchannel\/"`` reads ``kackchannel/"``).
+                    if match is not None and (
+                        b"\\" not in data[at : match.end()] or not _in_escape(data, at, pos)
+                    ):
                         return True
                     at = find_bytes(data, needle, at + 1, end)
                 continue
@@ -235,6 +241,17 @@ class MarkerSearch:
         if data[at + 1] == 117 and data[at + 4] not in _ASCII_HIGH_DIGITS:  # "u"
             return False  # a character beyond ASCII
         return holds_escaped(data[max(0, at - self._reach) : at + self._reach], self.markers)
+
+
+def _in_escape(data: bytes, at: int, start: int) -> bool:
+    """Whether the byte at ``at`` ends the escape of an ASCII character (``\\u006b``)
+    starting at or after ``start``: undoing escapes, it is no character of its own."""
+    return (
+        at - 5 >= start
+        and data[at] in _HEX_DIGITS
+        and data[at - 1] in _ASCII_HIGH_DIGITS
+        and data.startswith(b"\\u00", at - 5)
+    )
 
 
 @functools.lru_cache(maxsize=32)
