@@ -46,14 +46,17 @@ def cut_in_two(path: Path, header: bytes, trailer: bytes, between: bytes) -> tup
         if found < 0:
             raise ValueError(f"{path}: no entry starts within 4 MB of its middle")
         cut = size // 2 + found  # the comma after the entry ending the first half
+        # Written aside and renamed: a cut-off half is never taken for a whole one.
         source.seek(0)
-        with first.open("wb") as out:
+        with first.with_suffix(".tmp").open("wb") as out:
             _copy(source, out, cut)
             out.write(trailer)
         source.seek(cut + len(b",\n"))
-        with second.open("wb") as out:
+        with second.with_suffix(".tmp").open("wb") as out:
             out.write(header)
             shutil.copyfileobj(source, out, _WINDOW)
+    first.with_suffix(".tmp").replace(first)
+    second.with_suffix(".tmp").replace(second)
     return first, second
 
 

@@ -93,6 +93,9 @@ def run(size_mb: int, data: Path) -> tuple[int, list[Measure]]:
     measured = [
         measure(f"validate --jobs {jobs}", [*base, "--jobs", jobs], size) for jobs in ("1", "2")
     ]
+    for run in measured:
+        if run.exit_code not in (0, 1):
+            raise SystemExit(f"{run.name} failed with exit status {run.exit_code}")
     return legs, measured
 
 
