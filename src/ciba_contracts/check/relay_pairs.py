@@ -261,14 +261,6 @@ class RelayPairer:
             return self._arrive(exchange, keys, None, self._client, self._authlete, at)
         return []
 
-    def _defer(self, keyed: list[_Arrival], keyless: int) -> None:
-        """Defer drained Authlete legs (``keyed``); ``keyless`` legs with no key are counted
-        unpaired as they arrive: nothing can pair them."""
-        self.counts.unpaired_authlete += keyless
-        self._arrivals.extend(keyed)
-        if len(self._arrivals) > 2 * self.limit:
-            self._place()  # memory stays bounded
-
     def drain(self) -> bytes:
         """Hand over the pending legs, encoded for another process's :meth:`adopt`, in
         arrival order and without counting them.
@@ -301,22 +293,22 @@ class RelayPairer:
         client leg is among them (see :mod:`.relay_wire`).
         """
         legs = Drained(drained)
-        heads = legs.heads()
         out: list[tuple[int, Exchange, list[Finding]]] = []
-        if self._deferring and not self._client.index and all(head.authlete for head in heads):
-            # Authlete legs alone, and no client leg waits (a recording of Authlete calls):
-            # every one is deferred.
-            keyed = [(head.keys, legs, i, head.at) for i, head in enumerate(heads) if head.keys]
-            self._defer(keyed, len(heads) - len(keyed))
-            return out
-        for index, head in enumerate(heads):
+        arrivals = self._arrivals
+        for index, head in enumerate(legs.heads()):
             if head.authlete and self._deferring and not self._client.index:
-                arrival = [(head.keys, legs, index, head.at)] if head.keys else []
-                self._defer(arrival, 1 - len(arrival))
+                if head.keys:
+                    arrivals.append((head.keys, legs, index, head.at))
+                else:
+                    self.counts.unpaired_authlete += 1  # nothing can pair it, ever
                 continue
-            self._place()
+            if arrivals:
+                self._place()
+                arrivals = self._arrivals
             pairs = self._take(legs, index, head, entries, lines)
             out.extend((head.at, client, found) for client, found in pairs)
+        if len(arrivals) > 2 * self.limit:
+            self._place()  # memory stays bounded: a slice hands over at most the limit
         return out
 
     def _take(

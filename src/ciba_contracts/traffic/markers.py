@@ -84,10 +84,11 @@ class MarkerSearch:
         self._plain = len(plain)
         self._stem = stem
         self._stem_index = len(plain) - 1 if stem else -1
-        self._follows = _follower_test(stem, [distinct[i][len(stem) :] for i in stemmed])
+        ends = tuple(sorted({distinct[i][len(stem) :] for i in stemmed}))
+        self._follows = _follower_test(stem, ends)
         # The most raw bytes a stem's marker spans (a slash may be written ``\\/``).
         self._stem_reach = max((2 * len(distinct[i]) for i in stemmed), default=0)
-        self._starts = _raw_starts(tuple(distinct[i][len(stem) :] for i in stemmed))
+        self._starts = _raw_starts(ends)
         # The stem and the two bytes after it where it was first no marker (Authlete's
         # ``backchannel/a``), and how much had been read when counting it told nothing.
         self._usual = b""
@@ -303,8 +304,6 @@ def _follower_pattern(stem: bytes, ends: tuple[bytes, ...]) -> re.Pattern[bytes]
     return re.compile(re.escape(stem) + b"(?:" + alternatives + b")")
 
 
-def _follower_test(stem: bytes, ends: Sequence[bytes]) -> _Follows:
+def _follower_test(stem: bytes, ends: tuple[bytes, ...]) -> _Follows:
     """``match(data, pos[, endpos])`` of the stem followed by one of ``ends``."""
-    if not stem:
-        return _NO_STEM
-    return _follower_pattern(stem, tuple(sorted(set(ends)))).match
+    return _follower_pattern(stem, ends).match if stem else _NO_STEM
