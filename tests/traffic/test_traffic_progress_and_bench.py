@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,34 +42,25 @@ def test_progress_bar_waits_then_draws(monkeypatch: pytest.MonkeyPatch) -> None:
         bar("b.har", 50, None)
 
 
-@pytest.mark.skipif(not SCRIPT.is_file(), reason="benchmarks/ is not in this tree")
-def test_traffic_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+def _benchmark(script: Path, *args: str) -> dict[str, Any]:
+    """The JSON document a benchmark script prints, run with ``args`` and ``--json``."""
     done = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--size-mb",
-            "2",
-            "--openapi-mb",
-            "1",
-            "--jobs",
-            "2",
-            "--repeat",
-            "1",
-            "--data-dir",
-            str(tmp_path),
-            "--files",
-            "sparse-pretty",
-            "dense-compact",
-            "--json",
-        ],
+        [sys.executable, str(script), *args, "--json"],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    results = json.loads(done.stdout)["files"]
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.skipif(not SCRIPT.is_file(), reason="benchmarks/ is not in this tree")
+def test_traffic_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    args = ["--size-mb", "2", "--openapi-mb", "1", "--jobs", "2", "--repeat", "1"]
+    files = ["--files", "sparse-pretty", "dense-compact"]
+    results = _benchmark(SCRIPT, *args, "--data-dir", str(tmp_path), *files)["files"]
     assert [r["kind"] for r in results] == ["sparse-pretty", "dense-compact"]
     for result in results:
         assert result["size_mb"] >= 2
@@ -96,23 +88,7 @@ RELAY_MEMORY = SCRIPT.with_name("relay_memory.py")
 
 @pytest.mark.skipif(not RELAY_MEMORY.is_file(), reason="benchmarks/ is not in this tree")
 def test_relay_memory_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(RELAY_MEMORY),
-            "--size-mb",
-            "1",
-            "--json",
-            "--data-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(done.stdout)
+    result = _benchmark(RELAY_MEMORY, "--size-mb", "1", "--data-dir", str(tmp_path))
     assert result["legs"] > 100
     assert [run["route"] for run in result["runs"]] == ["validate --jobs 1", "validate --jobs 2"]
     assert all(run["peak_rss_mb"] > 0 and run["seconds"] > 0 for run in result["runs"])
