@@ -12,6 +12,7 @@ taking each leg as it comes.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import orjson
 from hypothesis import given, settings
@@ -87,6 +88,7 @@ def _joined(
     deferred: bool,
     end: str,
     slice_limit: int = 10_000,
+    before: Sequence[Drawn] = (),
 ) -> tuple[list[tuple[int | None, list[str]]], bytes, RelayCounts]:
     """Slices of ``legs`` read apart (each keeping ``slice_limit`` legs waiting), each
     handing over what waits, and one join adopting them in order, with ``limit`` (deferring,
@@ -94,6 +96,10 @@ def _joined(
     join = RelayPairer(RelayChecker(), correlate="X-Request-ID", limit=limit)
     join._deferring = deferred
     pairs: list[tuple[int | None, list[str]]] = []
+    for entry, leg in enumerate(before):
+        # Legs the join itself read: they wait indexed, older than every slice's.
+        for client, found in join.feed(_exchange(-1 - entry, leg)):
+            pairs.append((client.location.entry, [f.rule for f in found]))
     bounds = [0, *sorted({cut for cut in cuts if 0 < cut < len(legs)}), len(legs)]
     for start, stop in itertools.pairwise(bounds):
         piece = RelayPairer(RelayChecker(), correlate="X-Request-ID", limit=slice_limit)
@@ -156,3 +162,38 @@ def test_a_run_of_authlete_legs_past_the_limit_is_counted_as_one_by_one() -> Non
     assert [entry for entry, _ in pairs] == [12, 13, 14]
     assert counts == RelayCounts(pairs=3, unpaired_authlete=6, unpaired_client=0, dropped=5)
     assert _joined(legs, [4, 8, 12], 3, False, "finish", 3) == (pairs, b"", counts)
+
+
+#: Authlete legs only, a few ids and traces repeating: the slices hand over legs the
+#: join takes whole (no client leg waits), replacing and dropping what waited.
+authlete_legs = st.lists(
+    st.tuples(
+        st.sampled_from(["ok", "bad"]),
+        st.none() | st.integers(0, 9),
+        st.none() | st.integers(0, 5),
+        st.none(),
+        st.just(0),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    before=authlete_legs,
+    legs=authlete_legs,
+    cuts=st.lists(st.integers(1, 29), max_size=5),
+    limit=st.integers(0, 8),
+    slice_limit=st.sampled_from([3, 10_000]),
+    end=st.sampled_from(["drain", "finish", "met"]),
+)
+def test_slices_taken_whole_after_indexed_legs_are_taken_as_one_by_one(
+    before: list[Drawn],
+    legs: list[Drawn],
+    cuts: list[int],
+    limit: int,
+    slice_limit: int,
+    end: str,
+) -> None:
+    deferred = _joined(legs, cuts, limit, True, end, slice_limit, before)
+    assert deferred == _joined(legs, cuts, limit, False, end, slice_limit, before)

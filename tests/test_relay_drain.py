@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from ciba_contracts.check.relay import RelayChecker
 from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
-from ciba_contracts.check.relay_wire import Drained, WireLeg, _Head, encode_legs
+from ciba_contracts.check.relay_wire import Drained, Handover, encode_handover
 from ciba_contracts.exchange import Exchange, Location
 from ciba_contracts.validate.finding import Finding
 
@@ -183,7 +183,7 @@ def test_an_authlete_leg_is_read_whole_only_when_it_is_paired() -> None:
     for entry in range(2000):
         pairer.feed(_issue(entry, entry))
     drained = pairer.drain()
-    assert Drained(drained).heads()[-1].keys == (("id", "req-1999-abcdefghijklmnop"),)
+    assert Drained(drained).heads().keys[-1] == (("id", "req-1999-abcdefghijklmnop"),)
     join = RelayPairer(RelayChecker())
     assert join.adopt(drained, 10, 10) == []
     assert join.finish().unpaired_authlete == 2000
@@ -242,10 +242,22 @@ def test_legs_msgpack_cannot_hold_travel_all_the_same() -> None:
     assert "R501" in {f.rule for f in found}
 
 
-def test_a_head_is_the_first_members_of_a_leg() -> None:
-    # The join reads heads out of encoded legs: their members must be the legs' first.
-    heads = _Head.__struct_fields__
-    assert WireLeg.__struct_fields__[: len(heads)] == heads
+def test_handed_over_legs_are_read_by_their_place() -> None:
+    # The join reads the heads' columns first, the answers and client legs by place.
+    pairer = RelayPairer(RelayChecker())
+    pairer.feed(_issue(0, 2))
+    pairer.feed(_client(1, 3, 0))
+    pairer.feed(_bad_request(2, 5))
+    drained = Drained(pairer.drain())
+    heads = drained.heads()
+    assert list(heads.clients) == [1]
+    assert list(heads.at) == [0, 0, 0]
+    assert heads.keys[0] == (("id", "req-0002-abcdefghijklmnop"),)
+    assert drained.client(1).location.entry == 1
+    assert drained.case(2).relay.action == "BAD_REQUEST"
+    assert drained.answer(0)[:2] == ("issue", "OK")
+    with pytest.raises(ValueError, match="client leg"):
+        drained.answer(1)
 
 
 #: A drawn Authlete leg as the join gets it: the numbers of its keys (an ``auth_req_id``
@@ -262,9 +274,14 @@ def _blob(drawn: list[list[int]]) -> bytes:
             for n in numbers
         )
 
-    return encode_legs(
-        WireLeg(order, True, keys(numbers), order, ("issue", "OK"), '{"expires_in": 600}')
-        for order, numbers in enumerate(drawn)
+    answer = ("issue", "OK", '{"expires_in": 600}')
+    return encode_handover(
+        Handover(
+            [],
+            [keys(numbers) for numbers in drawn],
+            list(range(len(drawn))),
+            [answer] * len(drawn),
+        )
     )
 
 

@@ -9,6 +9,8 @@ the next slice's. Such legs can pair with nothing as they arrive, so
 done: which pending leg each replaces (one holding one of its keys), which are
 dropped past the limit (the oldest first, legs pending before them first), and
 which still wait at the end. Only those are then indexed, if at all.
+
+Most often not even that is needed (see :mod:`.relay_blocks`).
 """
 
 from __future__ import annotations

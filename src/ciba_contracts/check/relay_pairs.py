@@ -31,16 +31,16 @@ slice pairs a leg one read would have dropped first.
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections import OrderedDict
 
 import msgspec
 import orjson
 
 from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_parts
 from ciba_contracts.check.relay_arrivals import Walk, walk
-from ciba_contracts.check.relay_wire import Drained, Key, LegHead, LegRef, WireLeg, encode_legs
+from ciba_contracts.check.relay_blocks import Blocks
+from ciba_contracts.check.relay_side import Leg, Side, answer_of, case_of
+from ciba_contracts.check.relay_wire import Drained, Handover, Key, LegRef, encode_handover
 from ciba_contracts.exchange import Exchange, find_header
 from ciba_contracts.selection import api_of, is_post_to
 from ciba_contracts.validate.finding import Finding
@@ -91,7 +91,6 @@ DEFAULT_PENDING_LIMIT = 10_000
 #: process, 350 MB for two processes and their parent on 200 MB. A leg weighs its URL,
 #: headers and bodies as recorded, and 1 KiB for the objects holding them.
 DEFAULT_PENDING_BYTES = 4 * 1024 * 1024
-_LEG_OVERHEAD = 1024
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _TRACEPARENT_SIZE = 55
@@ -127,59 +126,10 @@ class RelayCounts(msgspec.Struct):
         return note
 
 
-#: A pending leg: a client leg's exchange (None for an Authlete leg: a pair is reported
-#: at its client leg), its keys, an Authlete leg's case, its findings index.
-_Leg = tuple[Exchange | None, tuple[Key, ...], RelayCase | LegRef | None, int]
-
-
 #: A drained Authlete leg adopted while no client leg waited, not placed yet
 #: (:meth:`RelayPairer._place`): its keys, the drained legs it is among, its index there,
 #: its findings index.
 _Arrival = tuple[tuple[Key, ...], Drained, int, int]
-
-
-class _Side(msgspec.Struct):
-    legs: OrderedDict[int, _Leg] = msgspec.field(default_factory=OrderedDict)
-    index: dict[Key, int] = msgspec.field(default_factory=dict)
-    #: What the pending client legs weigh (:func:`_weight`), in all and each; nothing on
-    #: the Authlete side.
-    size: int = 0
-    weights: dict[int, int] = msgspec.field(default_factory=dict)
-
-    def add(self, leg_id: int, leg: _Leg) -> None:
-        self.legs[leg_id] = leg
-        if leg[0] is not None:
-            weight = _weight(leg[0])
-            self.weights[leg_id] = weight
-            self.size += weight
-
-    def remove(self, leg_id: int) -> _Leg:
-        leg = self.legs.pop(leg_id)
-        self._unindex(leg_id, leg)
-        return leg
-
-    def drop_oldest(self) -> None:
-        """Remove the leg that has waited longest."""
-        self._unindex(*self.legs.popitem(last=False))
-
-    def _unindex(self, leg_id: int, leg: _Leg) -> None:
-        index = self.index
-        for key in leg[1]:
-            if index.get(key) == leg_id:
-                del index[key]
-        if leg[0] is not None:
-            self.size -= self.weights.pop(leg_id)
-
-
-def _weight(exchange: Exchange) -> int:
-    """What a pending client leg weighs against :data:`DEFAULT_PENDING_BYTES`."""
-    size = _LEG_OVERHEAD + len(exchange.url)
-    size += len(exchange.body or b"") + len(exchange.request_body or b"")
-    for name, value in exchange.request_headers:
-        size += len(name) + len(value)
-    for name, value in exchange.response_headers:
-        size += len(name) + len(value)
-    return size
 
 
 class RelayPairer:
@@ -199,8 +149,8 @@ class RelayPairer:
         self.limit = limit
         self.max_bytes = max_bytes
         self.counts = RelayCounts()
-        self._authlete = _Side()
-        self._client = _Side()
+        self._authlete = Side()
+        self._client = Side()
         self._next_id = 0
         # Drained Authlete legs adopted while no client leg waited: they can pair with
         # none yet, so they are placed among the pending legs together, when a client
@@ -209,6 +159,9 @@ class RelayPairer:
         # included, alive beside the pending ones, 4-7 MB more per process for a
         # saving of about 1 % of the slice's time.)
         self._arrivals: list[_Arrival] = []
+        # Slices' legs, when none of their keys repeats, are not even walked: they are
+        # kept as they came (see :class:`~.relay_arrivals.Blocks`). Never both at once.
+        self._blocks = Blocks()
         self._deferring = True
 
     def is_leg(self, method: str, url: str) -> bool:
@@ -248,7 +201,7 @@ class RelayPairer:
             # exchanges made a dense recording's check about a fifth slower, and their
             # places cost two processes 15 MB each and the time to hand them over.
             case = RelayCase(relay, content)
-            if self._arrivals:
+            if self._arrivals or self._blocks:
                 self._place()
             return self._arrive(None, keys, case, self._authlete, self._client, at)
         if self.is_leg(exchange.method, exchange.url):
@@ -256,7 +209,7 @@ class RelayPairer:
             auth_req_id = _auth_req_id(exchange.body)
             if auth_req_id is not None:
                 keys = (("id", auth_req_id), *keys)
-            if self._arrivals:
+            if self._arrivals or self._blocks:
                 self._place()
             return self._arrive(exchange, keys, None, self._client, self._authlete, at)
         return []
@@ -268,17 +221,26 @@ class RelayPairer:
         An Authlete leg comes as its keys and case (see :meth:`feed`).
         """
         rest = self._place(keep=False)
-        legs: list[WireLeg] = []
-        for leg_id, (_, keys, case, at) in itertools.chain(self._authlete.legs.items(), rest):
-            waiting = _case(case)
-            assert waiting is not None, "an Authlete leg waits with its case"
-            relay = (waiting.relay.api, waiting.relay.action)
-            legs.append(WireLeg(leg_id, True, keys, at, relay, waiting.content))
-        for leg_id, (client, keys, _, at) in self._client.legs.items():
-            legs.append(WireLeg(leg_id, False, keys, at, client=client))
-        self._authlete = _Side()
-        self._client = _Side()
-        return encode_legs(sorted(legs, key=lambda leg: leg.order))
+        items = list(self._authlete.legs.items())
+        clients = self._client.legs
+        if clients or rest:
+            # Each side waits in arrival order; ids are unique, so only they are compared.
+            items = sorted([*items, *rest, *clients.items()])
+        self._authlete = Side()
+        self._client = Side()
+        if not items:
+            return b""
+        legs = [leg for _, leg in items]
+        exchanges = [leg[0] for leg in legs]
+        answers = [answer_of(leg[2]) for leg in legs]
+        places: list[int] = []
+        whole: list[Exchange] = []
+        if clients:
+            places = [place for place, exchange in enumerate(exchanges) if exchange is not None]
+            whole = [exchange for exchange in exchanges if exchange is not None]
+        keys = [leg[1] for leg in legs]
+        at = [leg[3] for leg in legs]
+        return encode_handover(Handover(places, keys, at, answers, whole))
 
     def adopt(
         self, drained: bytes, entries: int = 0, lines: int = 0
@@ -293,42 +255,69 @@ class RelayPairer:
         client leg is among them (see :mod:`.relay_wire`).
         """
         legs = Drained(drained)
+        heads = legs.heads()
+        if not heads.keys:
+            return []
+        waiting = not self._client.index and self._deferring
+        if waiting and not heads.clients and not self._arrivals:
+            done = self._blocks.take(legs, self._authlete, self.limit)
+            if done is not None:
+                replaced, dropped = done
+                self.counts.unpaired_authlete += replaced + dropped
+                self.counts.dropped += dropped
+                return []
+        if self._blocks:
+            self._unblock()
+        clients = frozenset(heads.clients)
         out: list[tuple[int, Exchange, list[Finding]]] = []
         arrivals = self._arrivals
-        for index, head in enumerate(legs.heads()):
-            if head.authlete and self._deferring and not self._client.index:
-                if head.keys:
-                    arrivals.append((head.keys, legs, index, head.at))
+        for index, (keys, at) in enumerate(zip(heads.keys, heads.at, strict=True)):
+            authlete = index not in clients
+            if authlete and self._deferring and not self._client.index:
+                if keys:
+                    arrivals.append((keys, legs, index, at))
                 else:
                     self.counts.unpaired_authlete += 1  # nothing can pair it, ever
                 continue
             if arrivals:
                 self._place()
                 arrivals = self._arrivals
-            pairs = self._take(legs, index, head, entries, lines)
-            out.extend((head.at, client, found) for client, found in pairs)
+            pairs = self._take(legs, index, authlete, keys, at, entries, lines)
+            out.extend((at, client, found) for client, found in pairs)
         if len(arrivals) > 2 * self.limit:
             self._place()  # memory stays bounded: a slice hands over at most the limit
         return out
 
     def _take(
-        self, legs: Drained, index: int, head: LegHead, entries: int, lines: int
+        self,
+        legs: Drained,
+        index: int,
+        authlete: bool,
+        keys: tuple[Key, ...],
+        at: int,
+        entries: int,
+        lines: int,
     ) -> list[tuple[Exchange, list[Finding]]]:
-        """Offer the drained leg at ``index`` (whose head is ``head``) as it arrives now."""
-        if head.authlete:
-            ref = LegRef(legs, index)
-            return self._arrive(None, head.keys, ref, self._authlete, self._client, head.at)
-        client = legs.leg(index).client
-        assert client is not None
+        """Offer the drained leg at ``index`` as it arrives now."""
+        if authlete:
+            return self._arrive(None, keys, LegRef(legs, index), self._authlete, self._client, at)
+        client = legs.client(index)
         if entries or lines:
             place = client.location.moved(entries, lines)
             client = msgspec.structs.replace(client, location=place)
-        return self._arrive(client, head.keys, None, self._client, self._authlete, head.at)
+        return self._arrive(client, keys, None, self._client, self._authlete, at)
 
-    def _place(self, keep: bool = True) -> list[tuple[int, _Leg]]:
+    def _unblock(self) -> None:
+        """Turn the blocks' waiting legs into deferred arrivals (there are none yet)."""
+        assert not self._arrivals, "blocks are kept only while no arrival is deferred"
+        self._arrivals = list(self._blocks.arrivals())
+
+    def _place(self, keep: bool = True) -> list[tuple[int, Leg]]:
         """Place the deferred Authlete legs among the pending ones as :meth:`_arrive` would
         have, one by one (see :mod:`.relay_arrivals`); the legs still waiting are indexed,
         or, unless ``keep``, returned with their ids instead (to be handed over)."""
+        if self._blocks:
+            self._unblock()
         arrivals = self._arrivals
         if not arrivals:
             return []
@@ -347,7 +336,7 @@ class RelayPairer:
                 mine.remove(leg_id)
             for _ in range(done.older_dropped):
                 mine.drop_oldest()
-        rest: list[tuple[int, _Leg]] = []
+        rest: list[tuple[int, Leg]] = []
         for number in done.waiting(len(arrivals)):
             keys, legs_in, at_index, at = arrivals[number]
             rest.append((first_id + number, (None, keys, LegRef(legs_in, at_index), at)))
@@ -374,10 +363,12 @@ class RelayPairer:
             self._count_walk(done)
             waiting = done.live
             self._arrivals = []
+        waiting += self._blocks.live
+        self._blocks = Blocks()
         self.counts.unpaired_authlete += waiting
         self.counts.unpaired_client += len(self._client.legs)
-        self._authlete = _Side()
-        self._client = _Side()
+        self._authlete = Side()
+        self._client = Side()
         return self.counts
 
     def _arrive(
@@ -385,8 +376,8 @@ class RelayPairer:
         exchange: Exchange | None,
         keys: tuple[Key, ...],
         case: RelayCase | LegRef | None,
-        mine: _Side,
-        theirs: _Side,
+        mine: Side,
+        theirs: Side,
         at: int = 0,
     ) -> list[tuple[Exchange, list[Finding]]]:
         if not keys:
@@ -402,7 +393,7 @@ class RelayPairer:
             other, _, other_case, _ = theirs.remove(other_id)
             # One of the two is a client leg, kept whole: the pair is reported there.
             client = other if case is not None else exchange
-            authlete_case = _case(case if case is not None else other_case)
+            authlete_case = case_of(case if case is not None else other_case)
             assert isinstance(client, Exchange)
             assert authlete_case is not None
             self.counts.pairs += 1
@@ -423,7 +414,7 @@ class RelayPairer:
             self.counts.dropped += 1
         return []
 
-    def _count_unpaired(self, side: _Side) -> None:
+    def _count_unpaired(self, side: Side) -> None:
         if side is self._authlete:
             self.counts.unpaired_authlete += 1
         else:
@@ -443,11 +434,6 @@ class RelayPairer:
             return trace
         value = find_header(headers, self.correlate)
         return (*trace, ("corr", value.strip())) if value else trace
-
-
-def _case(case: RelayCase | LegRef | None) -> RelayCase | None:
-    """A pending leg's case: a client leg's None, a drained Authlete leg's read now."""
-    return case.case() if isinstance(case, LegRef) else case
 
 
 def _auth_req_id(body: bytes | None) -> str | None:

@@ -1,0 +1,95 @@
+"""The relay legs a pairer keeps waiting, one side of it (Authlete's or the clients').
+
+A client leg waits whole; an Authlete leg as its keys and case (see
+:meth:`~ciba_contracts.check.relay_pairs.RelayPairer.feed`), or as a reference
+into legs another pairer handed over (:class:`~.relay_wire.LegRef`).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import msgspec
+
+from ciba_contracts.check.relay import RelayCase
+from ciba_contracts.check.relay_wire import Answer, Key, LegRef
+from ciba_contracts.exchange import Exchange
+
+__all__ = ["LEG_OVERHEAD", "Leg", "Side", "answer_of", "case_of"]
+
+#: What a pending client leg weighs beside its recorded bytes: the objects holding them.
+LEG_OVERHEAD = 1024
+
+#: A pending leg: a client leg's exchange (None for an Authlete leg: a pair is reported
+#: at its client leg), its keys, an Authlete leg's case, its findings index.
+Leg = tuple[Exchange | None, tuple[Key, ...], RelayCase | LegRef | None, int]
+
+
+class Side(msgspec.Struct):
+    """The legs waiting on one side, oldest first, and the leg holding each key."""
+
+    legs: OrderedDict[int, Leg] = msgspec.field(default_factory=OrderedDict)
+    index: dict[Key, int] = msgspec.field(default_factory=dict)
+    #: What the pending client legs weigh (:func:`_weight`), in all and each; nothing on
+    #: the Authlete side. The pairer drops the oldest past its budget.
+    size: int = 0
+    weights: dict[int, int] = msgspec.field(default_factory=dict)
+
+    def add(self, leg_id: int, leg: Leg) -> None:
+        """Keep ``leg`` as the newest (the caller indexes its keys)."""
+        self.legs[leg_id] = leg
+        if leg[0] is not None:
+            weight = _weight(leg[0])
+            self.weights[leg_id] = weight
+            self.size += weight
+
+    def remove(self, leg_id: int) -> Leg:
+        """Take the leg ``leg_id`` out (paired or replaced)."""
+        leg = self.legs.pop(leg_id)
+        self._unindex(leg_id, leg)
+        return leg
+
+    def drop_oldest(self) -> None:
+        """Remove the leg that has waited longest."""
+        self._unindex(*self.legs.popitem(last=False))
+
+    def clear(self) -> None:
+        """Remove every leg."""
+        self.legs.clear()
+        self.index.clear()
+        self.weights.clear()
+        self.size = 0
+
+    def _unindex(self, leg_id: int, leg: Leg) -> None:
+        index = self.index
+        for key in leg[1]:
+            if index.get(key) == leg_id:
+                del index[key]
+        if leg[0] is not None:
+            self.size -= self.weights.pop(leg_id)
+
+
+def _weight(exchange: Exchange) -> int:
+    """What a pending client leg weighs against the pairer's budget of bytes."""
+    size = LEG_OVERHEAD + len(exchange.url)
+    size += len(exchange.body or b"") + len(exchange.request_body or b"")
+    for name, value in exchange.request_headers:
+        size += len(name) + len(value)
+    for name, value in exchange.response_headers:
+        size += len(name) + len(value)
+    return size
+
+
+def case_of(case: RelayCase | LegRef | None) -> RelayCase | None:
+    """A pending leg's case: a client leg's None, a drained Authlete leg's read now."""
+    return case.case() if isinstance(case, LegRef) else case
+
+
+def answer_of(case: RelayCase | LegRef | None) -> Answer | None:
+    """A pending leg's answer as it is handed over: a client leg's None."""
+    if case is None:
+        return None
+    if isinstance(case, LegRef):
+        return case.answer()
+    relay = case.relay
+    return (relay.api, relay.action, case.content)
