@@ -36,11 +36,11 @@ import re
 import msgspec
 import orjson
 
-from ciba_contracts.check.relay import RelayCase, RelayChecker, relay_parts
+from ciba_contracts.check.relay import RelayChecker, relay_parts
 from ciba_contracts.check.relay_arrivals import Walk, walk
 from ciba_contracts.check.relay_blocks import Blocks
 from ciba_contracts.check.relay_side import Leg, Side, answer_of, case_of
-from ciba_contracts.check.relay_wire import Drained, Handover, Key, LegRef, encode_handover
+from ciba_contracts.check.relay_wire import Answer, Drained, Handover, Key, LegRef, encode_handover
 from ciba_contracts.exchange import Exchange, find_header
 from ciba_contracts.selection import api_of, is_post_to
 from ciba_contracts.validate.finding import Finding
@@ -163,6 +163,8 @@ class RelayPairer:
         # kept as they came (see :class:`~.relay_arrivals.Blocks`). Never both at once.
         self._blocks = Blocks()
         self._deferring = True
+        #: Whether legs were adopted (some may wait as references, not answers).
+        self._adopted = False
 
     def is_leg(self, method: str, url: str) -> bool:
         """Whether an exchange may be a relay leg (an Authlete call, or the AS's endpoint)."""
@@ -196,14 +198,15 @@ class RelayPairer:
             if relay.action == "OK" and isinstance(auth_req_id, str):
                 keys = (("id", auth_req_id), *keys)
             # A pending Authlete leg is judged by its case and reported at its client leg:
-            # it keeps its keys and case only, not even its place. A recording of Authlete
+            # it keeps its keys and answer only (the case is made of it when it pairs,
+            # and it is handed over as it is), not even its place. A recording of Authlete
             # calls alone keeps thousands waiting, in every slice of it: keeping whole
             # exchanges made a dense recording's check about a fifth slower, and their
             # places cost two processes 15 MB each and the time to hand them over.
-            case = RelayCase(relay, content)
+            answer = (relay.api, relay.action, content)
             if self._arrivals or self._blocks:
                 self._place()
-            return self._arrive(None, keys, case, self._authlete, self._client, at)
+            return self._arrive(None, keys, answer, self._authlete, self._client, at)
         if self.is_leg(exchange.method, exchange.url):
             keys = self._trace_keys(exchange)
             auth_req_id = _auth_req_id(exchange.body)
@@ -230,16 +233,14 @@ class RelayPairer:
         self._client = Side()
         if not items:
             return b""
-        legs = [leg for _, leg in items]
-        exchanges = [leg[0] for leg in legs]
-        answers = [answer_of(leg[2]) for leg in legs]
+        exchanges, keys, cases, at = zip(*(leg for _, leg in items), strict=True)
+        # A slice's Authlete legs wait as they travel; a join's may be references.
+        answers = [answer_of(case) for case in cases] if self._adopted else cases
         places: list[int] = []
         whole: list[Exchange] = []
         if clients:
             places = [place for place, exchange in enumerate(exchanges) if exchange is not None]
             whole = [exchange for exchange in exchanges if exchange is not None]
-        keys = [leg[1] for leg in legs]
-        at = [leg[3] for leg in legs]
         return encode_handover(Handover(places, keys, at, answers, whole))
 
     def adopt(
@@ -258,6 +259,7 @@ class RelayPairer:
         heads = legs.heads()
         if not heads.keys:
             return []
+        self._adopted = True
         waiting = not self._client.index and self._deferring
         if waiting and not heads.clients and not self._arrivals:
             done = self._blocks.take(legs, self._authlete, self.limit)
@@ -375,7 +377,7 @@ class RelayPairer:
         self,
         exchange: Exchange | None,
         keys: tuple[Key, ...],
-        case: RelayCase | LegRef | None,
+        case: Answer | LegRef | None,
         mine: Side,
         theirs: Side,
         at: int = 0,

@@ -12,7 +12,7 @@ from collections import OrderedDict
 import msgspec
 
 from ciba_contracts.check.relay import RelayCase
-from ciba_contracts.check.relay_wire import Answer, Key, LegRef
+from ciba_contracts.check.relay_wire import Answer, Key, LegRef, answer_case
 from ciba_contracts.exchange import Exchange
 
 __all__ = ["LEG_OVERHEAD", "Leg", "Side", "answer_of", "case_of"]
@@ -21,8 +21,9 @@ __all__ = ["LEG_OVERHEAD", "Leg", "Side", "answer_of", "case_of"]
 LEG_OVERHEAD = 1024
 
 #: A pending leg: a client leg's exchange (None for an Authlete leg: a pair is reported
-#: at its client leg), its keys, an Authlete leg's case, its findings index.
-Leg = tuple[Exchange | None, tuple[Key, ...], RelayCase | LegRef | None, int]
+#: at its client leg), its keys, an Authlete leg's answer (or where another pairer's
+#: legs hold it), its findings index.
+Leg = tuple[Exchange | None, tuple[Key, ...], Answer | LegRef | None, int]
 
 
 class Side(msgspec.Struct):
@@ -80,16 +81,15 @@ def _weight(exchange: Exchange) -> int:
     return size
 
 
-def case_of(case: RelayCase | LegRef | None) -> RelayCase | None:
-    """A pending leg's case: a client leg's None, a drained Authlete leg's read now."""
-    return case.case() if isinstance(case, LegRef) else case
-
-
-def answer_of(case: RelayCase | LegRef | None) -> Answer | None:
-    """A pending leg's answer as it is handed over: a client leg's None."""
-    if case is None:
+def case_of(answer: Answer | LegRef | None) -> RelayCase | None:
+    """A pending leg's case, made now: a client leg's None."""
+    if answer is None:
         return None
-    if isinstance(case, LegRef):
-        return case.answer()
-    relay = case.relay
-    return (relay.api, relay.action, case.content)
+    if isinstance(answer, LegRef):
+        return answer.case()
+    return answer_case(answer)
+
+
+def answer_of(answer: Answer | LegRef | None) -> Answer | None:
+    """A pending leg's answer as it is handed over: a client leg's None."""
+    return answer.answer() if isinstance(answer, LegRef) else answer

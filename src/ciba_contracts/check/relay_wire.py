@@ -27,7 +27,16 @@ from ciba_contracts.check.relay import RelayCase
 from ciba_contracts.contract.relay import relay_for
 from ciba_contracts.exchange import Exchange
 
-__all__ = ["Answer", "Drained", "Handover", "Heads", "Key", "LegRef", "encode_handover"]
+__all__ = [
+    "Answer",
+    "Drained",
+    "Handover",
+    "Heads",
+    "Key",
+    "LegRef",
+    "answer_case",
+    "encode_handover",
+]
 
 #: What pairs two legs: ``("id", auth_req_id)``, ``("trace", trace id)`` or
 #: ``("corr", correlation header value)``.
@@ -58,6 +67,15 @@ class Handover(Heads, array_like=True):
 
     answers: Sequence[Answer | None] = ()
     exchanges: Sequence[Exchange] = ()
+
+
+def answer_case(answer: Answer) -> RelayCase:
+    """The case an answer makes: its relay (the table's own) and ``responseContent``."""
+    api, action, content = answer
+    relay = relay_for(api, action)
+    if relay is None:
+        raise ValueError(f"a pending Authlete leg names no relay of the table: {api} {action}")
+    return RelayCase(relay, content)
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -123,13 +141,8 @@ class Drained:
         return answer
 
     def case(self, index: int) -> RelayCase:
-        """The case of the Authlete leg at place ``index``: its relay (the table's own)
-        and ``responseContent``."""
-        api, action, content = self.answer(index)
-        relay = relay_for(api, action)
-        if relay is None:
-            raise ValueError(f"a pending Authlete leg names no relay of the table: {api} {action}")
-        return RelayCase(relay, content)
+        """The case of the Authlete leg at place ``index``."""
+        return answer_case(self.answer(index))
 
 
 class LegRef:
