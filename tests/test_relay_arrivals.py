@@ -197,3 +197,15 @@ def test_slices_taken_whole_after_indexed_legs_are_taken_as_one_by_one(
 ) -> None:
     deferred = _joined(legs, cuts, limit, True, end, slice_limit, before)
     assert deferred == _joined(legs, cuts, limit, False, end, slice_limit, before)
+
+
+def test_slices_whose_legs_are_all_replaced_are_let_go() -> None:
+    # Each slice hands over one answer of the same trace, which replaces the last one's:
+    # the join keeps one slice's legs, not one block per slice it ever adopted.
+    join = RelayPairer(RelayChecker())
+    for entry in range(200):
+        piece = RelayPairer(RelayChecker())
+        piece.feed(_exchange(entry, ("bad", None, 1, None, 0)))
+        assert join.adopt(piece.drain()) == []
+    assert len(join._blocks._blocks) == 1
+    assert join.finish() == RelayCounts(unpaired_authlete=200)

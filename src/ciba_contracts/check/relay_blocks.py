@@ -112,6 +112,7 @@ class Blocks:
         self._blocks.append(_Block(drained, keys, heads.at, holder))
         replaced = dropped = 0
         arrived = 0
+        emptied = False
         # Between two legs that meet a waiting one, legs only arrive; at such a leg, what
         # it meets is replaced if it still waits (it may have been dropped since).
         for place in sorted(meets):
@@ -125,9 +126,16 @@ class Blocks:
                     owner.gone.add(spot)
                     self.live -= 1
                     replaced += 1
+                    emptied = emptied or owner.front + len(owner.gone) == len(owner.keys)
             dropped += self._arrive(older, 1, limit)
             arrived = place + 1
         dropped += self._arrive(older, len(keys) - arrived, limit)
+        if emptied:
+            # A block none of whose legs waits any more is let go at once, wherever it is:
+            # slices that each replace the last one's legs would otherwise pile up.
+            self._blocks = deque(
+                block for block in self._blocks if block.front + len(block.gone) < len(block.keys)
+            )
         return replaced, dropped
 
     def _arrive(self, older: Older, count: int, limit: int) -> int:

@@ -160,7 +160,7 @@ class RelayPairer:
         # saving of about 1 % of the slice's time.)
         self._arrivals: list[_Arrival] = []
         # Slices' legs, when none of their keys repeats, are not even walked: they are
-        # kept as they came (see :class:`~.relay_arrivals.Blocks`). Never both at once.
+        # kept as they came (see :class:`~.relay_blocks.Blocks`). Never both at once.
         self._blocks = Blocks()
         self._deferring = True
         #: Whether legs were adopted (some may wait as references, not answers).
