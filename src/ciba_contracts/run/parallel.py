@@ -19,13 +19,16 @@ import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
-from typing import Any, BinaryIO
+from typing import Any, TypeVar
 
 import msgspec
 
 from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
 from ciba_contracts.config import Settings
 from ciba_contracts.report.model import Located, checked_store, moved
+from ciba_contracts.run.cuts import cut_points as _cut_points
+from ciba_contracts.run.cuts import entry_layout
+from ciba_contracts.run.taking import Board
 from ciba_contracts.run.tasks import (
     Checks,
     Partial,
@@ -36,8 +39,7 @@ from ciba_contracts.run.tasks import (
     relay_pairer,
 )
 from ciba_contracts.traffic import storage
-from ciba_contracts.traffic.detect import HAR, open_input
-from ciba_contracts.traffic.jsonstream import ArrayStream
+from ciba_contracts.traffic.jsonstream import StopWatch
 
 #: Files smaller than this are not cut: starting a slice costs more than it saves.
 SPLIT_MIN = 48 * 1024 * 1024
@@ -50,18 +52,25 @@ ROUNDS = (4, 2, 1)
 
 _checks: Checks | None = None
 _counter: Any = None
+_board: Board | None = None
+T = TypeVar("T")
 
 
 def run_tasks(
     tasks: Sequence[Task], settings: Settings, progress: Progress | None
 ) -> list[Partial]:
     """Partial results of ``tasks``, in task order, computed by ``settings.jobs`` processes."""
+    if len(tasks) == 1:
+        halves = _slices(tasks[0], settings.jobs, (1,))
+        if len(halves) == settings.jobs:
+            # One file cut in as many slices as processes, which take from each other.
+            return [_run_taking(tasks[0], halves, settings, progress)]
     groups = plan(tasks, settings.jobs)
     flat = [piece for group in groups for piece in group]
     total = sum(_size(task.name) for task in tasks)
     counter = multiprocessing.Value("q", 0)
     with ProcessPoolExecutor(
-        max_workers=settings.jobs, initializer=_start, initargs=(settings, counter)
+        max_workers=settings.jobs, initializer=_start, initargs=(settings, counter, None)
     ) as pool:
         futures = [pool.submit(_work, piece, progress is not None) for piece in flat]
         # Slices are joined as they come in, while the workers read on: a file whose
@@ -120,11 +129,14 @@ def _size(name: str) -> int:
         return 0
 
 
-def _start(settings: Settings, counter: Any) -> None:
-    global _checks, _counter
+def _start(settings: Settings, counter: Any, board: Board | None) -> None:
+    global _checks, _counter, _board
     storage.configure(settings.storage_options)
     _checks = Checks(settings)
     _counter = counter
+    _board = board
+    if board is not None:
+        board.sit()
     # What the worker holds from here on (modules, schemas, compiled checks) lives as
     # long as it does: out of the collector's reach, a full collection walks only what
     # the slices make. This process is the pool's own, so no caller's objects are kept.
@@ -149,9 +161,88 @@ def _work(task: Task, report_progress: bool) -> Partial:
     return check_task(task, _checks, None, tick if report_progress else None)
 
 
+def _run_taking(
+    task: Task, halves: list[Task], settings: Settings, progress: Progress | None
+) -> Partial:
+    """One file read by ``settings.jobs`` processes, each from one of ``halves`` on, taking
+    from the others as it finishes (:mod:`.taking`); the slices read, joined in order."""
+    total = _size(task.name)
+    counter = multiprocessing.Value("q", 0)
+    board = Board(settings.jobs)
+    with ProcessPoolExecutor(
+        max_workers=settings.jobs, initializer=_start, initargs=(settings, counter, board)
+    ) as pool:
+        futures = [pool.submit(_work_taking, half, progress is not None) for half in halves]
+        parts = [part for read in _results(futures, counter, total, progress) for part in read]
+    # Each process's slices come in the order it read them; the file's order is the cuts'.
+    parts.sort(key=lambda part: -1 if part.slice is None else part.slice.start or 0)
+    joined = _join(task, parts, functools.cache(lambda: Checks(settings)), settings)
+    if progress is not None:
+        progress("", total, total or None)
+    return joined
+
+
+def _work_taking(task: Task, report_progress: bool) -> list[Partial]:
+    """Read the slice ``task``, then slices taken from the other processes, while any has
+    enough left; every slice read, in the order read."""
+    assert _checks is not None
+    assert _board is not None
+    size = _size(task.name)
+    layout = entry_layout(task.name) if _board.seated else None
+    parts: list[Partial] = []
+    piece: Task | None = task
+    while piece is not None:
+        if layout is None:
+            parts.append(_work(piece, report_progress))
+            break
+        stop = size if piece.stop is None else piece.stop
+        bound = [stop]
+        watch = _bounded(_board.reading(piece.start or 0, stop), bound)
+        tick = _ticker(piece.start or 0, bound) if report_progress else None
+        try:
+            part = check_task(piece, _checks, None, tick, watch)
+        finally:
+            _board.done()
+        parts.append(part)
+        if part.unreadable or part.slice is None:
+            break
+        taken = _board.take(task.name, layout[1])
+        piece = (
+            None if taken is None else msgspec.structs.replace(task, start=taken[0], stop=taken[1])
+        )
+    return parts
+
+
+def _bounded(watch: StopWatch, bound: list[int]) -> StopWatch:
+    """``watch``, keeping the stop it answers in ``bound`` (where progress counts up to)."""
+
+    def watched(read_to: int) -> int | None:
+        stop = watch(read_to)
+        if stop is not None:
+            bound[0] = stop
+        return stop
+
+    return watched
+
+
+def _ticker(start: int, bound: list[int]) -> Progress:
+    """A progress callback adding a slice's bytes read to the run's, up to its stop now."""
+    last = start
+
+    def tick(_source: str, done: int, _total: int | None) -> None:
+        nonlocal last
+        done = min(done, bound[0])
+        if done > last:
+            with _counter.get_lock():
+                _counter.value += done - last
+            last = done
+
+    return tick
+
+
 def _results(
-    futures: list[Future[Partial]], counter: Any, total: int, progress: Progress | None
-) -> Iterator[Partial]:
+    futures: list[Future[T]], counter: Any, total: int, progress: Progress | None
+) -> Iterator[T]:
     """Each piece's result in order, as it comes; the bytes read so far shown meanwhile."""
     for future in futures:
         if progress is not None:
@@ -166,7 +257,7 @@ def _results(
 # -- cutting a HAR file -------------------------------------------------------------------
 
 
-def _slices(task: Task, jobs: int) -> list[Task]:
+def _slices(task: Task, jobs: int, rounds: Sequence[int] = ROUNDS) -> list[Task]:
     """The task itself, or slices of a large pretty-printed HAR file."""
     try:
         size, version = storage.stat(task.name)
@@ -174,7 +265,7 @@ def _slices(task: Task, jobs: int) -> list[Task]:
         return [task]
     if size < SPLIT_MIN:
         return [task]
-    weights = tuple(weight for weight in ROUNDS for _ in range(jobs))
+    weights = tuple(weight for weight in rounds for _ in range(jobs))
     try:
         cuts = _known_cut_points(task.name, size, version, weights)
     except OSError:
@@ -193,65 +284,6 @@ def _known_cut_points(name: str, size: int, version: object, weights: tuple[int,
     # --jobs auto asks whether a file can be cut before the run cuts it: search once. The
     # size and modification time in the key keep a changed file from reusing old cuts.
     return _cut_points(name, size, weights)
-
-
-def _cut_points(name: str, size: int, weights: Sequence[int]) -> list[int]:
-    """Where to cut the file into slices of about ``weights``' shares of its entries' bytes
-    (fewer cuts where two would fall in one entry); none if it cannot be cut safely."""
-    opened = open_input(name)
-    try:
-        if opened.format != HAR or opened.compressed or opened.notes:
-            return []
-        elements = ArrayStream(opened.stream, ("log", "entries"), ("request",))
-        first = next(iter(elements), None)
-        if first is None:
-            return []
-        start = first.offset
-    finally:
-        opened.close()
-    handle, _ = storage.open_binary(name)
-    with handle:
-        handle.seek(max(0, start - 256))
-        before = handle.read(start - max(0, start - 256))
-        newline = before.rfind(b"\n")
-        indent = before[newline + 1 :]
-        if newline < 0 or indent.strip(b" \t\r"):
-            # Not one entry per line: a cut point could not be trusted, so do not cut.
-            return []
-        marker = b"\n" + indent + b"{"
-        cuts: list[int] = []
-        total = sum(weights)
-        share = 0
-        for weight in weights[:-1]:
-            share += weight
-            target = start + (size - start) * share // total
-            if cuts and target <= cuts[-1]:
-                continue
-            found = _find_from(handle, target, marker)
-            if found is None:
-                break
-            cut = found + len(marker) - 1
-            if not cuts or cut > cuts[-1]:
-                cuts.append(cut)
-        return cuts
-
-
-def _find_from(
-    handle: BinaryIO, offset: int, marker: bytes, block: int = 1024 * 1024
-) -> int | None:
-    handle.seek(offset)
-    carry = b""
-    base = offset
-    while True:
-        data = handle.read(block)
-        if not data:
-            return None
-        window = carry + data
-        hit = window.find(marker)
-        if hit >= 0:
-            return base - len(carry) + hit
-        carry = window[-len(marker) :]
-        base += len(data)
 
 
 def _join(

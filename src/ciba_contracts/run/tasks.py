@@ -61,7 +61,7 @@ from ciba_contracts.traffic.exchange import (
 )
 from ciba_contracts.traffic.exchange_jsonl import read_exchange_lines
 from ciba_contracts.traffic.har import SliceState, read_har
-from ciba_contracts.traffic.jsonstream import Candidate
+from ciba_contracts.traffic.jsonstream import Candidate, StopWatch
 from ciba_contracts.traffic.payloads import PAYLOAD_SUFFIXES, read_payload_stream
 from ciba_contracts.traffic.vcr import read_cassette_yaml, read_vcr_json
 from ciba_contracts.validate.engine import Validator, get_validator, kind_of_api
@@ -243,9 +243,17 @@ def _api_by_pattern(
 
 
 def check_task(
-    task: Task, checks: Checks, stdin: BinaryIO | None = None, progress: Progress | None = None
+    task: Task,
+    checks: Checks,
+    stdin: BinaryIO | None = None,
+    progress: Progress | None = None,
+    stop_watch: StopWatch | None = None,
 ) -> Partial:
-    """Read and check one task; never raises for bad input."""
+    """Read and check one task; never raises for bad input.
+
+    ``stop_watch`` lets another process take the end of a slice of a HAR file while it
+    is read (see :data:`~ciba_contracts.traffic.jsonstream.StopWatch`).
+    """
     partial = Partial(items=checked_store() if checks.list_items else None)
     try:
         opened = open_input(task.name, stdin, start=task.start)
@@ -254,7 +262,7 @@ def check_task(
         partial.unreadable.append((storage.display_name(task.name), exc.strerror or str(exc)))
         return partial
     try:
-        _check_opened(task, opened, checks, partial, progress)
+        _check_opened(task, opened, checks, partial, progress, stop_watch)
     except OSError as exc:
         partial.unreadable.append((storage.display_name(task.name), exc.strerror or str(exc)))
     finally:
@@ -263,7 +271,12 @@ def check_task(
 
 
 def _check_opened(
-    task: Task, opened: Opened, checks: Checks, partial: Partial, progress: Progress | None
+    task: Task,
+    opened: Opened,
+    checks: Checks,
+    partial: Partial,
+    progress: Progress | None,
+    stop_watch: StopWatch | None = None,
 ) -> None:
     fmt = opened.format
     if task.in_directory and (
@@ -293,7 +306,9 @@ def _check_opened(
         # A slice of a large HAR file (opened at its offset, not sniffed).
         partial.slice = SliceState(task.start, task.stop)
     if partial.slice is not None or fmt == HAR:
-        records = read_har(opened.stream, source, checks.wanted, partial.slice, checks.candidate)
+        records = read_har(
+            opened.stream, source, checks.wanted, partial.slice, checks.candidate, stop_watch
+        )
     else:
         records = _READERS[fmt](opened.stream, source, checks.wanted)
     truncated = False

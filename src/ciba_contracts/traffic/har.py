@@ -38,6 +38,7 @@ from ciba_contracts.traffic.jsonstream import (
     ArrayStream,
     Candidate,
     Decode,
+    StopWatch,
     StreamProblem,
 )
 
@@ -71,6 +72,7 @@ def read_har(
     wanted: Wanted | None = None,
     state: SliceState | None = None,
     candidate: Candidate | None = None,
+    stop_watch: StopWatch | None = None,
 ) -> Iterator[Record]:
     """Every entry of a HAR stream, in file order.
 
@@ -78,7 +80,8 @@ def read_har(
     yielded as :class:`Skipped` without decoding their bodies. With
     ``state``, only that slice of the entries is read (``stream`` positioned
     at ``state.start``), and entry indexes and lines count from the slice.
-    ``candidate`` lets entries that cannot be wanted go unparsed (see
+    ``candidate`` lets entries that cannot be wanted go unparsed, and
+    ``stop_watch`` lets another process take the end of the slice (see
     :class:`~ciba_contracts.traffic.jsonstream.ArrayStream`).
     """
     return read_json_array(
@@ -91,6 +94,7 @@ def read_har(
         state,
         candidate,
         decode_entry,
+        stop_watch,
     )
 
 
@@ -113,6 +117,7 @@ def read_json_array(
     state: SliceState | None = None,
     candidate: Candidate | None = None,
     decode: Decode | None = None,
+    stop_watch: StopWatch | None = None,
 ) -> Iterator[Record]:
     """Records of every element of the array at ``path``, converted by ``convert``.
 
@@ -127,6 +132,7 @@ def read_json_array(
         stop=None if state is None else state.stop,
         candidate=candidate if wanted is not None else None,
         decode=decode,
+        stop_watch=stop_watch,
     )
     last: int | None = None
     unparsed = 0

@@ -42,6 +42,7 @@ __all__ = [
     "Candidate",
     "Decode",
     "Element",
+    "StopWatch",
     "StreamProblem",
 ]
 
@@ -51,6 +52,11 @@ Candidate = tuple[bytes, ...]
 #: Decodes a wanted element's UTF-8 bytes into what the caller reads, or says None (then
 #: it is parsed in full).
 Decode = Callable[[memoryview], Any]
+
+#: Told the absolute offset a slice has read up to, after each read; answers where the
+#: slice must stop now (None: where it was to), when another process takes its end. The
+#: stop given must lie past what was read, by more than a read (:data:`CHUNK`).
+StopWatch = Callable[[int], int | None]
 
 #: Bytes read per call; also the granularity of progress reports.
 CHUNK = 1024 * 1024
@@ -96,6 +102,9 @@ class ArrayStream(RunSkipper):
     makes large recordings fast: most of their entries are other traffic, and
     finding the next occurrence of a marker is one pass over the bytes, not
     one per element.
+
+    ``stop_watch`` lets another process take the end of a slice while it is
+    read (see :data:`StopWatch`).
     """
 
     def __init__(
@@ -109,8 +118,11 @@ class ArrayStream(RunSkipper):
         stop: int | None = None,
         candidate: Candidate | None = None,
         decode: Decode | None = None,
+        stop_watch: StopWatch | None = None,
     ) -> None:
         super().__init__(Buffer(stream, chunk or CHUNK), candidate, stop)
+        if stop_watch is not None:
+            self._buf.watch = self._watcher(stop_watch)
         self._decode = decode
         self._path = tuple(path)
         self._element_keys = tuple(element_keys)
@@ -292,6 +304,15 @@ class ArrayStream(RunSkipper):
                 StreamProblem("corrupt", "unexpected content after the document", self._abs(pos))
             )
 
+    def _watcher(self, stop_watch: StopWatch) -> Callable[[int], None]:
+        def watch(read_to: int) -> None:
+            # Only ever earlier: what was read before it is this slice's.
+            stop = stop_watch(read_to)
+            if stop is not None and (self._stop is None or stop < self._stop):
+                self._stop = stop
+
+        return watch
+
     # -- the elements ---------------------------------------------------------------
 
     def _elements(self, pos: int, at_start: bool) -> Generator[Element, None, int | None]:
@@ -299,7 +320,6 @@ class ArrayStream(RunSkipper):
         separator = _SKIP_SEP.match
         index = 0
         expect_separator = False
-        stop = self._stop
         candidate = self._candidate
         lead = self._lead
         while True:
@@ -316,6 +336,9 @@ class ArrayStream(RunSkipper):
             if c == ord("]"):
                 return pos + 1
             offset = buf.base + pos
+            # Read for each element: another process may take the slice's end (see
+            # ``stop_watch``), and the stop is then moved back as the next bytes are read.
+            stop = self._stop
             if stop is not None and offset >= stop:
                 self.next_start = offset
                 self.newlines = buf.line_at(pos) - 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Callable
 from typing import BinaryIO
 
 import stringzilla
@@ -73,13 +74,22 @@ class Buffer:
         # pipes cannot seek, and a remote file would fetch the kept bytes again.
         raw = getattr(stream, "raw", None)
         self._rereads = isinstance(raw, io.FileIO) and stream.seekable()
+        #: Told the absolute offset read up to after each read (see :meth:`more`).
+        self.watch: Callable[[int], None] | None = None
 
     def more(self, keep_from: int) -> int | None:
         """Read another chunk, dropping the bytes before ``keep_from``.
 
         Returns how many bytes were dropped (callers shift their positions by
-        it), or None at the end of the input.
+        it), or None at the end of the input. ``watch``, when set, is told the
+        absolute offset read up to, before the caller sees the new bytes.
         """
+        dropped = self._more(keep_from)
+        if self.watch is not None and dropped is not None:
+            self.watch(self.base + len(self.data))
+        return dropped
+
+    def _more(self, keep_from: int) -> int | None:
         if self.eof:
             return None
         keep_from = max(0, min(keep_from, len(self.data)))

@@ -1,0 +1,140 @@
+"""Processes reading one large HAR file take the end of each other's slice as they finish.
+
+However unevenly they run, the report is the one a single process gives.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_traffic_jobs import _corrupt, _entries, _relay_entries
+from traffic_support import har_document, write_har
+
+from ciba_contracts.config import Settings
+from ciba_contracts.report.json_report import write_json
+from ciba_contracts.run import parallel, run, taking
+from ciba_contracts.run.cuts import entry_layout, next_entry
+from ciba_contracts.traffic import jsonstream
+
+
+def _one_a_line(path: Path, entries: list[dict[str, Any]]) -> Path:
+    """A HAR file written one entry a line, as a gateway's recorder writes it."""
+    document = har_document([])
+    head = json.dumps(document)
+    opening = head.index('"entries": [') + len('"entries": [')
+    lines = ",\n".join(json.dumps(entry) for entry in entries)
+    path.write_text(head[:opening] + "\n" + lines + "\n" + head[opening:] + "\n", "utf-8")
+    return path
+
+
+def _report(path: Path, jobs: int) -> str:
+    buffer = io.StringIO()
+    write_json(run([str(path)], Settings(jobs=jobs, format="json")), buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def uneven(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Two processes reading in small blocks, the first of them slow, taking from each
+    other down to small slices while they read; the number of slices each run joined,
+    each having stopped where the next began (else the join reads the rest again, to the
+    same report)."""
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    monkeypatch.setattr(jsonstream, "CHUNK", 4096)
+    monkeypatch.setattr(taking, "_MARGIN", 16384)
+    monkeypatch.setattr(taking, "MIN_LEFT", 32768)
+    reading = taking.Board.reading
+
+    def slow_first(board: taking.Board, start: int, stop: int) -> Any:
+        watch = reading(board, start, stop)
+        if board._place:
+            return watch
+
+        def slow(read_to: int) -> int | None:
+            time.sleep(0.001)
+            return watch(read_to)
+
+        return slow
+
+    joined: list[int] = []
+    join = parallel._join
+
+    def counted(task: Any, parts: Any, *rest: Any) -> Any:
+        parts = list(parts)
+        for before, after in itertools.pairwise(parts):
+            assert before.slice.next_start == after.slice.start
+        joined.append(len(parts))
+        return join(task, parts, *rest)
+
+    # Set before the workers fork, so they have them too.
+    monkeypatch.setattr(taking.Board, "reading", slow_first)
+    monkeypatch.setattr(parallel, "_join", counted)
+    return joined
+
+
+@pytest.mark.parametrize("layout", ["pretty", "one a line"])
+def test_a_process_that_finishes_first_takes_from_the_other(
+    tmp_path: Path, uneven: list[int], layout: str
+) -> None:
+    entries = _entries(2000)
+    if layout == "pretty":
+        path = write_har(tmp_path / "big.har", entries)
+        _corrupt(path)
+    else:
+        path = _one_a_line(tmp_path / "big.har", entries)
+    single = _report(path, 1)
+    assert _report(path, 2) == single
+    # The halves, and at least one slice taken from the slow process's.
+    assert uneven
+    assert uneven[-1] > 2
+    report = json.loads(single)
+    assert max(f["entry"] for f in report["findings"]) > 1900
+
+
+def test_relays_pair_across_taken_slices(tmp_path: Path, uneven: list[int]) -> None:
+    path = write_har(tmp_path / "relays.har", _relay_entries(400))
+    single = _report(path, 1)
+    assert _report(path, 2) == single
+    assert uneven[-1] > 2
+    assert json.loads(single)["summary"]["relay_pairs"] == 400
+
+
+def test_a_stop_is_moved_only_to_an_entry_past_what_was_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two places on one board, taken by hand: place 1 reads the second half of the file,
+    # place 0 has finished and takes from it.
+    monkeypatch.setattr(taking, "MIN_LEFT", 4096)
+    monkeypatch.setattr(taking, "_MARGIN", 1024)
+    path = write_har(tmp_path / "board.har", _entries(400))
+    size = path.stat().st_size
+    layout = entry_layout(str(path))
+    assert layout is not None
+    start, marker = layout
+    board, other = taking.Board(2), taking.Board(2)
+    other._cells, other._next = board._cells, board._next
+    board.sit()
+    other.sit()
+    watch = other.reading(size // 2, size)
+    assert watch(size // 2 + 2048) == size  # nothing taken yet
+    taken = board.take(str(path), marker)
+    assert taken is not None
+    cut, stop = taken
+    assert stop == size
+    assert cut >= size // 2 + 2048 + 1024
+    with path.open("rb") as handle:
+        assert next_entry(handle, cut - len(marker) + 1, marker) == cut  # an entry's start
+    # The reader learns its new stop with its next read.
+    assert watch(size // 2 + 4096) == cut
+    # Read past where a cut could go: nothing is taken.
+    board.done()
+    other.done()
+    watch = other.reading(start, size)
+    watch(size - 2048)
+    assert board.take(str(path), marker) is None
