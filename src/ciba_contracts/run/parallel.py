@@ -26,8 +26,7 @@ import msgspec
 from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
 from ciba_contracts.config import Settings
 from ciba_contracts.report.model import Located, checked_store, moved
-from ciba_contracts.run.cuts import cut_points as _cut_points
-from ciba_contracts.run.cuts import entry_layout
+from ciba_contracts.run.cuts import cut_points, entry_layout
 from ciba_contracts.run.taking import Board
 from ciba_contracts.run.tasks import (
     Checks,
@@ -53,6 +52,8 @@ ROUNDS = (4, 2, 1)
 _checks: Checks | None = None
 _counter: Any = None
 _board: Board | None = None
+#: The cut search the plan uses, looked up when called.
+_cut_points = cut_points
 T = TypeVar("T")
 
 
