@@ -25,7 +25,7 @@ from ciba_contracts.config import ConfigError, Settings, load_settings
 from ciba_contracts.report import store
 from ciba_contracts.report.json_report import write_json
 from ciba_contracts.report.junit import write_junit
-from ciba_contracts.run import Task, parallel, run, runner
+from ciba_contracts.run import Task, joining, parallel, run, runner
 from ciba_contracts.run.tasks import Partial
 
 
@@ -184,13 +184,13 @@ def test_a_cut_that_is_no_entry_start_is_read_again(
     bogus = sorted({*cuts, inside})
     monkeypatch.setattr(parallel, "_cut_points", lambda *_: bogus)
     calls: list[object] = []
-    real = parallel.check_task  # type: ignore[attr-defined]
+    real = joining.check_task  # type: ignore[attr-defined]
 
     def spy(*args: object, **kwargs: object) -> object:
         calls.append(args[0])
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(parallel, "check_task", spy)
+    monkeypatch.setattr(joining, "check_task", spy)
     single, multi = _reports([str(path)])
     assert single == multi
     assert calls, "no slice was read again in the main process"

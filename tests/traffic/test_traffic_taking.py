@@ -18,7 +18,7 @@ from traffic_support import har_document, write_har
 
 from ciba_contracts.config import Settings
 from ciba_contracts.report.json_report import write_json
-from ciba_contracts.run import parallel, run, taking
+from ciba_contracts.run import joining, parallel, run, taking
 from ciba_contracts.run.cuts import entry_layout, next_entry
 from ciba_contracts.traffic import jsonstream
 
@@ -63,7 +63,7 @@ def uneven(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return slow
 
     joined: list[int] = []
-    join = parallel._join
+    join = joining.join_slices
 
     def counted(task: Any, parts: Any, *rest: Any) -> Any:
         parts = list(parts)
@@ -74,7 +74,7 @@ def uneven(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     # Set before the workers fork, so they have them too.
     monkeypatch.setattr(taking.Board, "reading", slow_first)
-    monkeypatch.setattr(parallel, "_join", counted)
+    monkeypatch.setattr(parallel, "join_slices", counted)
     return joined
 
 

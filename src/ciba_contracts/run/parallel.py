@@ -17,16 +17,16 @@ import functools
 import gc
 import itertools
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import queue
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
 import msgspec
 
-from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
 from ciba_contracts.config import Settings
-from ciba_contracts.report.model import Located, checked_store, moved
 from ciba_contracts.run.cuts import cut_points, entry_layout
+from ciba_contracts.run.joining import join_slices
 from ciba_contracts.run.taking import Board
 from ciba_contracts.run.tasks import (
     Checks,
@@ -34,8 +34,6 @@ from ciba_contracts.run.tasks import (
     Progress,
     Task,
     check_task,
-    relay_located,
-    relay_pairer,
 )
 from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.jsonstream import StopWatch
@@ -52,6 +50,7 @@ ROUNDS = (4, 2, 1)
 _checks: Checks | None = None
 _counter: Any = None
 _board: Board | None = None
+_finished: Any = None
 #: The cut search the plan uses, looked up when called.
 _cut_points = cut_points
 T = TypeVar("T")
@@ -71,7 +70,7 @@ def run_tasks(
     total = sum(_size(task.name) for task in tasks)
     counter = multiprocessing.Value("q", 0)
     with ProcessPoolExecutor(
-        max_workers=settings.jobs, initializer=_start, initargs=(settings, counter, None)
+        max_workers=settings.jobs, initializer=_start, initargs=(settings, counter)
     ) as pool:
         futures = [pool.submit(_work, piece, progress is not None) for piece in flat]
         # Slices are joined as they come in, while the workers read on: a file whose
@@ -109,7 +108,7 @@ def assemble(
         if len(group) == 1 and group[0].start is None and group[0].stop is None:
             out.append(next(parts))
             continue
-        out.append(_join(task, parts, checks, settings))
+        out.append(join_slices(task, parts, checks, settings))
         for _ in parts:
             # Slices the join did not take (after one read again here, one unreadable or
             # one that found the file's end): waited for, so the next task's come next.
@@ -130,12 +129,15 @@ def _size(name: str) -> int:
         return 0
 
 
-def _start(settings: Settings, counter: Any, board: Board | None) -> None:
-    global _checks, _counter, _board
+def _start(
+    settings: Settings, counter: Any, board: Board | None = None, finished: Any = None
+) -> None:
+    global _checks, _counter, _board, _finished
     storage.configure(settings.storage_options)
     _checks = Checks(settings)
     _counter = counter
     _board = board
+    _finished = finished
     if board is not None:
         board.sit()
     # What the worker holds from here on (modules, schemas, compiled checks) lives as
@@ -166,36 +168,98 @@ def _run_taking(
     task: Task, halves: list[Task], settings: Settings, progress: Progress | None
 ) -> Partial:
     """One file read by ``settings.jobs`` processes, each from one of ``halves`` on, taking
-    from the others as it finishes (:mod:`.taking`); the slices read, joined in order."""
+    from the others as it finishes (:mod:`.taking`); the slices read, joined in order.
+
+    Each slice is sent as soon as it is read, and joined as soon as the slices before it
+    are, while the processes read on.
+    """
     total = _size(task.name)
     counter = multiprocessing.Value("q", 0)
     board = Board(settings.jobs)
+    finished: Any = multiprocessing.Queue()
     with ProcessPoolExecutor(
-        max_workers=settings.jobs, initializer=_start, initargs=(settings, counter, board)
+        max_workers=settings.jobs,
+        initializer=_start,
+        initargs=(settings, counter, board, finished),
     ) as pool:
         futures = [pool.submit(_work_taking, half, progress is not None) for half in halves]
-        parts = [part for read in _results(futures, counter, total, progress) for part in read]
-    # Each process's slices come in the order it read them; the file's order is the cuts'.
-    parts.sort(key=lambda part: -1 if part.slice is None else part.slice.start or 0)
-    joined = _join(task, parts, functools.cache(lambda: Checks(settings)), settings)
+        parts = _in_file_order(_arrivals(finished, futures, counter, total, progress))
+        joined = join_slices(task, parts, functools.cache(lambda: Checks(settings)), settings)
+        for _ in parts:
+            pass  # slices the join did not take (one read again here): the queue is emptied
     if progress is not None:
         progress("", total, total or None)
     return joined
 
 
-def _work_taking(task: Task, report_progress: bool) -> list[Partial]:
+def _arrivals(
+    finished: Any,
+    futures: list[Future[int]],
+    counter: Any,
+    total: int,
+    progress: Progress | None,
+) -> Iterator[Partial]:
+    """Each slice read, as the processes send it, until all they read have come."""
+    received = 0
+    expected: int | None = None
+    while expected is None or received < expected:
+        try:
+            part: Partial = finished.get(timeout=0.2)
+        except queue.Empty:
+            if progress is not None:
+                done = int(counter.value)
+                progress("", min(done, total) if total else done, total or None)
+            for future in futures:
+                if future.done() and future.exception() is not None:
+                    future.result()  # a process failed: its error, here
+            if expected is None and all(future.done() for future in futures):
+                expected = sum(future.result() for future in futures)
+            continue
+        received += 1
+        yield part
+        if expected is None and all(future.done() for future in futures):
+            expected = sum(future.result() for future in futures)
+
+
+#: Where the slice after the file's last one would start.
+_END = -2
+
+
+def _in_file_order(parts: Iterable[Partial]) -> Iterator[Partial]:
+    """``parts``, slices of one file come in any order, in the file's order: each as soon
+    as the one ending where it starts has come. Any left when all have come (a slice that
+    stopped elsewhere, which the join reads again) follow in the order of their starts."""
+    waiting: dict[int, Partial] = {}
+    expected = -1  # the first slice starts at the file's start (None)
+    for part in parts:
+        waiting[_start_of(part)] = part
+        while expected in waiting:
+            ready = waiting.pop(expected)
+            yield ready
+            following = None if ready.slice is None else ready.slice.next_start
+            expected = _END if following is None else following
+    for start in sorted(waiting):
+        yield waiting[start]
+
+
+def _start_of(part: Partial) -> int:
+    start = None if part.slice is None else part.slice.start
+    return -1 if start is None else start
+
+
+def _work_taking(task: Task, report_progress: bool) -> int:
     """Read the slice ``task``, then slices taken from the other processes, while any has
-    enough left; every slice read, in the order read."""
+    enough left; each sent as soon as read. Returns how many were sent."""
     assert _checks is not None
     assert _board is not None
     size = _size(task.name)
     layout = entry_layout(task.name) if _board.seated else None
-    parts: list[Partial] = []
+    sent = 0
     piece: Task | None = task
     while piece is not None:
         if layout is None:
-            parts.append(_work(piece, report_progress))
-            break
+            _finished.put(_work(piece, report_progress))
+            return 1
         stop = size if piece.stop is None else piece.stop
         bound = [stop]
         watch = _bounded(_board.reading(piece.start or 0, stop), bound)
@@ -204,14 +268,15 @@ def _work_taking(task: Task, report_progress: bool) -> list[Partial]:
             part = check_task(piece, _checks, None, tick, watch)
         finally:
             _board.done()
-        parts.append(part)
+        _finished.put(part)
+        sent += 1
         if part.unreadable or part.slice is None:
             break
         taken = _board.take(task.name, layout[1])
         piece = (
             None if taken is None else msgspec.structs.replace(task, start=taken[0], stop=taken[1])
         )
-    return parts
+    return sent
 
 
 def _bounded(watch: StopWatch, bound: list[int]) -> StopWatch:
@@ -285,99 +350,3 @@ def _known_cut_points(name: str, size: int, version: object, weights: tuple[int,
     # --jobs auto asks whether a file can be cut before the run cuts it: search once. The
     # size and modification time in the key keep a changed file from reusing old cuts.
     return _cut_points(name, size, weights)
-
-
-def _join(
-    task: Task, parts: Iterable[Partial], checks: Callable[[], Checks], settings: Settings
-) -> Partial:
-    """One file's slices as the partial result of reading it whole.
-
-    ``checks`` gives the checks for reading again what the slices did not cover.
-    Relay legs a slice left waiting are paired here, across slices, in file order.
-    """
-    out = Partial()
-    relays = _Relays(settings)
-    entries = 0
-    lines = 0
-    expected: int | None = None
-    for k, part in enumerate(parts):
-        state = part.slice
-        if k and (state is None or state.start != expected):
-            # A cut that was not where the previous slice stopped: read the rest here.
-            rest = check_task(msgspec.structs.replace(task, start=expected, stop=None), checks())
-            _absorb(out, rest, entries, lines, relays.adopt(rest, entries, lines))
-            break
-        _absorb(out, part, entries, lines, relays.adopt(part, entries, lines))
-        if state is None or part.unreadable or state.next_start is None:
-            break
-        entries += state.elements
-        lines += state.newlines
-        expected = state.next_start
-    relays.finish(out, task)
-    return out
-
-
-class _Relays:
-    """The relay legs the slices of one file left waiting, paired across the slices."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._pairer: RelayPairer | None = None
-        self._counts: RelayCounts | None = None
-
-    def adopt(self, part: Partial, entries: int, lines: int) -> dict[int, list[Located]]:
-        """Offer a slice's waiting legs; the findings of the pairs they complete, by the
-        index among the slice's findings where one read would have reported them."""
-        if part.relay_counts is None:
-            return {}
-        if self._pairer is None:
-            self._pairer = relay_pairer(self._settings)
-            self._counts = RelayCounts()
-        assert self._counts is not None
-        self._counts.absorb(part.relay_counts)
-        inserts: dict[int, list[Located]] = {}
-        # Findings of a pair are placed at its client leg, moved by the slice's start.
-        for at, client, found in self._pairer.adopt(part.relay_pending, entries, lines):
-            inserts.setdefault(at, []).extend(relay_located(client, found))
-        return inserts
-
-    def finish(self, out: Partial, task: Task) -> None:
-        """Count what is still waiting, and say what the relay pairing of the file did."""
-        if self._pairer is None or self._counts is None:
-            return
-        across = self._pairer.finish()
-        out.summary.relay_pairs += across.pairs
-        out.summary.relay_unpaired += across.unpaired_authlete + across.unpaired_client
-        self._counts.absorb(across)
-        note = self._counts.describe(storage.display_name(task.name))
-        if note is not None:
-            out.summary.notes.append(note)
-
-
-def _absorb(
-    out: Partial,
-    part: Partial,
-    entries: int,
-    lines: int,
-    inserts: dict[int, list[Located]] | None = None,
-) -> None:
-    # Counted already: the counts come with the summary below, except the findings of
-    # relay pairs made across slices (``inserts``, already placed in the whole file).
-    if inserts:
-        for index, located in enumerate(part.findings):
-            for extra in inserts.pop(index, ()):
-                out.add(extra)
-            out.findings.append(moved(located, entries, lines))
-        for index in sorted(inserts):
-            for extra in inserts[index]:
-                out.add(extra)
-    else:
-        out.findings.extend(moved(located, entries, lines) for located in part.findings)
-    if part.items is not None:
-        if out.items is None:
-            out.items = checked_store()
-        out.items.extend(moved(item, entries, lines) for item in part.items)
-    out.summary.absorb(part.summary)
-    out.unreadable.extend(part.unreadable)
-    out.read_anything = out.read_anything or part.read_anything
-    out.input_problems += part.input_problems
