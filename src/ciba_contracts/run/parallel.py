@@ -17,7 +17,6 @@ import functools
 import gc
 import itertools
 import multiprocessing
-import queue
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
@@ -50,7 +49,6 @@ ROUNDS = (4, 2, 1)
 _checks: Checks | None = None
 _counter: Any = None
 _board: Board | None = None
-_finished: Any = None
 #: The cut search the plan uses, looked up when called.
 _cut_points = cut_points
 T = TypeVar("T")
@@ -129,15 +127,12 @@ def _size(name: str) -> int:
         return 0
 
 
-def _start(
-    settings: Settings, counter: Any, board: Board | None = None, finished: Any = None
-) -> None:
-    global _checks, _counter, _board, _finished
+def _start(settings: Settings, counter: Any, board: Board | None = None) -> None:
+    global _checks, _counter, _board
     storage.configure(settings.storage_options)
     _checks = Checks(settings)
     _counter = counter
     _board = board
-    _finished = finished
     if board is not None:
         board.sit()
     # What the worker holds from here on (modules, schemas, compiled checks) lives as
@@ -168,78 +163,21 @@ def _run_taking(
     task: Task, halves: list[Task], settings: Settings, progress: Progress | None
 ) -> Partial:
     """One file read by ``settings.jobs`` processes, each from one of ``halves`` on, taking
-    from the others as it finishes (:mod:`.taking`); the slices read, joined in order.
-
-    Each slice is sent as soon as it is read, and joined as soon as the slices before it
-    are, while the processes read on.
-    """
+    from the others as it finishes (:mod:`.taking`); the slices read, joined in order."""
     total = _size(task.name)
     counter = multiprocessing.Value("q", 0)
     board = Board(settings.jobs)
-    finished: Any = multiprocessing.Queue()
     with ProcessPoolExecutor(
-        max_workers=settings.jobs,
-        initializer=_start,
-        initargs=(settings, counter, board, finished),
+        max_workers=settings.jobs, initializer=_start, initargs=(settings, counter, board)
     ) as pool:
         futures = [pool.submit(_work_taking, half, progress is not None) for half in halves]
-        parts = _in_file_order(_arrivals(finished, futures, counter, total, progress))
-        joined = join_slices(task, parts, functools.cache(lambda: Checks(settings)), settings)
-        for _ in parts:
-            pass  # slices the join did not take (one read again here): the queue is emptied
+        parts = [part for read in _results(futures, counter, total, progress) for part in read]
+    # Each process's slices come in the order it read them; the file's order is the cuts'.
+    parts.sort(key=_start_of)
+    joined = join_slices(task, parts, functools.cache(lambda: Checks(settings)), settings)
     if progress is not None:
         progress("", total, total or None)
     return joined
-
-
-def _arrivals(
-    finished: Any,
-    futures: list[Future[int]],
-    counter: Any,
-    total: int,
-    progress: Progress | None,
-) -> Iterator[Partial]:
-    """Each slice read, as the processes send it, until all they read have come."""
-    received = 0
-    expected: int | None = None
-    while expected is None or received < expected:
-        try:
-            part: Partial = finished.get(timeout=0.2)
-        except queue.Empty:
-            if progress is not None:
-                done = int(counter.value)
-                progress("", min(done, total) if total else done, total or None)
-            for future in futures:
-                if future.done() and future.exception() is not None:
-                    future.result()  # a process failed: its error, here
-            if expected is None and all(future.done() for future in futures):
-                expected = sum(future.result() for future in futures)
-            continue
-        received += 1
-        yield part
-        if expected is None and all(future.done() for future in futures):
-            expected = sum(future.result() for future in futures)
-
-
-#: Where the slice after the file's last one would start.
-_END = -2
-
-
-def _in_file_order(parts: Iterable[Partial]) -> Iterator[Partial]:
-    """``parts``, slices of one file come in any order, in the file's order: each as soon
-    as the one ending where it starts has come. Any left when all have come (a slice that
-    stopped elsewhere, which the join reads again) follow in the order of their starts."""
-    waiting: dict[int, Partial] = {}
-    expected = -1  # the first slice starts at the file's start (None)
-    for part in parts:
-        waiting[_start_of(part)] = part
-        while expected in waiting:
-            ready = waiting.pop(expected)
-            yield ready
-            following = None if ready.slice is None else ready.slice.next_start
-            expected = _END if following is None else following
-    for start in sorted(waiting):
-        yield waiting[start]
 
 
 def _start_of(part: Partial) -> int:
@@ -247,19 +185,19 @@ def _start_of(part: Partial) -> int:
     return -1 if start is None else start
 
 
-def _work_taking(task: Task, report_progress: bool) -> int:
+def _work_taking(task: Task, report_progress: bool) -> list[Partial]:
     """Read the slice ``task``, then slices taken from the other processes, while any has
-    enough left; each sent as soon as read. Returns how many were sent."""
+    enough left; every slice read, in the order read."""
     assert _checks is not None
     assert _board is not None
     size = _size(task.name)
     layout = entry_layout(task.name) if _board.seated else None
-    sent = 0
+    parts: list[Partial] = []
     piece: Task | None = task
     while piece is not None:
         if layout is None:
-            _finished.put(_work(piece, report_progress))
-            return 1
+            parts.append(_work(piece, report_progress))
+            break
         stop = size if piece.stop is None else piece.stop
         bound = [stop]
         watch = _bounded(_board.reading(piece.start or 0, stop), bound)
@@ -268,15 +206,14 @@ def _work_taking(task: Task, report_progress: bool) -> int:
             part = check_task(piece, _checks, None, tick, watch)
         finally:
             _board.done()
-        _finished.put(part)
-        sent += 1
+        parts.append(part)
         if part.unreadable or part.slice is None:
             break
         taken = _board.take(task.name, layout[1])
         piece = (
             None if taken is None else msgspec.structs.replace(task, start=taken[0], stop=taken[1])
         )
-    return sent
+    return parts
 
 
 def _bounded(watch: StopWatch, bound: list[int]) -> StopWatch:
