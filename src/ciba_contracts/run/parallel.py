@@ -1,14 +1,14 @@
 """``--jobs N``: spreading a run over processes, with the report of a single process.
 
 Many inputs are shared out one per task. A large HAR file is cut into byte
-ranges of its entries, one per task: in a pretty-printed file every entry
-starts on a line of its own at the entries' indentation, so a cut point is
-found with one search. Each task reads from its cut to the next and says
-where it stopped; the slices are joined only if each stopped exactly where
-the next began, and the rest of the file is read again in this process
-otherwise. Entry indexes and line numbers of a slice count from its cut and
-are shifted when joined, so findings, their order and their locations are
-those of a one-process run.
+ranges of its entries (:mod:`.cuts`): alone, one per process, the processes
+taking the ends of each other's ranges as they finish (:mod:`.taking`);
+among other inputs, in rounds of shrinking ranges, one per task. Each range
+is read from its cut and says where it stopped; the slices are joined
+(:mod:`.joining`) only if each stopped exactly where the next began, and the
+rest of the file is read again in this process otherwise. Entry indexes and
+line numbers of a slice count from its cut and are shifted when joined, so
+findings, their order and their locations are those of a one-process run.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from ciba_contracts.traffic.jsonstream import StopWatch
 
 #: Files smaller than this are not cut: starting a slice costs more than it saves.
 SPLIT_MIN = 48 * 1024 * 1024
-#: How a file is cut, in rounds of one slice per process, each round's slices smaller
+#: How a file among other inputs is cut (one alone is taken from, see :mod:`.taking`), in
+#: rounds of one slice per process, each round's slices smaller
 #: than the last's (by these weights). Slices are handed out in file order, so a process
 #: that ran slower (a busy core, a costlier part of the file) takes fewer of the small
 #: ones at the end, and the processes finish close together: with equal slices, the last
