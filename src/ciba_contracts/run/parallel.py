@@ -18,7 +18,7 @@ import gc
 import itertools
 import multiprocessing
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
 import msgspec
@@ -164,21 +164,63 @@ def _run_taking(
     task: Task, halves: list[Task], settings: Settings, progress: Progress | None
 ) -> Partial:
     """One file read by ``settings.jobs`` processes, each from one of ``halves`` on, taking
-    from the others as it finishes (:mod:`.taking`); the slices read, joined in order."""
+    from the others as it finishes (:mod:`.taking`); the slices read, joined in order.
+
+    A process that has read a slice is asked to take one more, until it finds none: so
+    each slice comes back as soon as it is read, and is joined as soon as the slices
+    before it are, while the processes read on.
+    """
     total = _size(task.name)
     counter = multiprocessing.Value("q", 0)
     board = Board(settings.jobs)
+    report = progress is not None
     with ProcessPoolExecutor(
         max_workers=settings.jobs, initializer=_start, initargs=(settings, counter, board)
     ) as pool:
-        futures = [pool.submit(_work_taking, half, progress is not None) for half in halves]
-        parts = [part for read in _results(futures, counter, total, progress) for part in read]
-    # Each process's slices come in the order it read them; the file's order is the cuts'.
-    parts.sort(key=_start_of)
-    joined = join_slices(task, parts, functools.cache(lambda: Checks(settings)), settings)
+
+        def arrivals() -> Iterator[Partial]:
+            pending: set[Future[Any]] = {pool.submit(_read_slice, h, report) for h in halves}
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                if progress is not None:
+                    read = int(counter.value)
+                    progress("", min(read, total) if total else read, total or None)
+                for future in done:
+                    part: Partial | None = future.result()
+                    if part is None:
+                        continue
+                    if part.slice is not None and not part.unreadable:
+                        pending.add(pool.submit(_take_slice, task, report))
+                    yield part
+
+        parts = _in_file_order(arrivals())
+        joined = join_slices(task, parts, functools.cache(lambda: Checks(settings)), settings)
+        for _ in parts:
+            pass  # slices the join did not take (the rest read again here): waited for
     if progress is not None:
         progress("", total, total or None)
     return joined
+
+
+#: Where the slice after the file's last one would start.
+_END = -2
+
+
+def _in_file_order(parts: Iterable[Partial]) -> Iterator[Partial]:
+    """``parts``, slices of one file come in any order, in the file's order: each as soon
+    as the one ending where it starts has come. Any left when all have come (a slice that
+    stopped elsewhere, which the join reads again) follow in the order of their starts."""
+    waiting: dict[int, Partial] = {}
+    expected = -1  # the first slice starts at the file's start (None)
+    for part in parts:
+        waiting[_start_of(part)] = part
+        while expected in waiting:
+            ready = waiting.pop(expected)
+            yield ready
+            following = None if ready.slice is None else ready.slice.next_start
+            expected = _END if following is None else following
+    for start in sorted(waiting):
+        yield waiting[start]
 
 
 def _start_of(part: Partial) -> int:
@@ -186,35 +228,44 @@ def _start_of(part: Partial) -> int:
     return -1 if start is None else start
 
 
-def _work_taking(task: Task, report_progress: bool) -> list[Partial]:
-    """Read the slice ``task``, then slices taken from the other processes, while any has
-    enough left; every slice read, in the order read."""
+def _read_slice(piece: Task, report_progress: bool) -> Partial:
+    """Read the slice ``piece``, telling the board what is read (so others may take its
+    end); read as a plain slice where the file's entries cannot be found again."""
     assert _checks is not None
     assert _board is not None
-    size = _size(task.name)
-    layout = entry_layout(task.name) if _board.seated else None
-    parts: list[Partial] = []
-    piece: Task | None = task
-    while piece is not None:
-        if layout is None:
-            parts.append(_work(piece, report_progress))
-            break
-        stop = size if piece.stop is None else piece.stop
-        bound = [stop]
-        watch = _bounded(_board.reading(piece.start or 0, stop), bound)
-        tick = _ticker(piece.start or 0, bound) if report_progress else None
-        try:
-            part = check_task(piece, _checks, None, tick, watch)
-        finally:
-            _board.done()
-        parts.append(part)
-        if part.unreadable or part.slice is None:
-            break
-        taken = _board.take(task.name, layout[1])
-        piece = (
-            None if taken is None else msgspec.structs.replace(task, start=taken[0], stop=taken[1])
-        )
-    return parts
+    if _layout(piece.name) is None:
+        return _work(piece, report_progress)
+    stop = _size(piece.name) if piece.stop is None else piece.stop
+    bound = [stop]
+    watch = _bounded(_board.reading(piece.start or 0, stop), bound)
+    tick = _ticker(piece.start or 0, bound) if report_progress else None
+    try:
+        return check_task(piece, _checks, None, tick, watch)
+    finally:
+        _board.done()
+
+
+def _take_slice(task: Task, report_progress: bool) -> Partial | None:
+    """Take the end of another process's slice of ``task``'s file and read it; None when
+    no slice has enough left."""
+    assert _board is not None
+    layout = _layout(task.name)
+    if layout is None:
+        return None
+    taken = _board.take(task.name, layout[1])
+    if taken is None:
+        return None
+    piece = msgspec.structs.replace(task, start=taken[0], stop=taken[1])
+    try:
+        return _read_slice(piece, report_progress)
+    finally:
+        _board.done()
+
+
+@functools.lru_cache(maxsize=4)
+def _layout(name: str) -> tuple[int, bytes] | None:
+    # Found once per file in each process; only a process with a place may take.
+    return entry_layout(name) if _board is not None and _board.seated else None
 
 
 def _bounded(watch: StopWatch, bound: list[int]) -> StopWatch:
