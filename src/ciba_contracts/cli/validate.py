@@ -140,7 +140,7 @@ def use_color(stream: object) -> bool:
     help="Processes to spread many or large recordings over, or auto (the default: up to "
     f"{AUTO_JOBS} when the inputs hold {AUTO_MIN_MB} MB or more, else 1). "
     "The report is the same whatever the number (but for relays whose pairing key "
-    "repeats across a cut; see docs/traffic.md).",
+    "repeats across a cut, where cuts fall as the processes go; see docs/traffic.md).",
 )
 @click.option(
     "--scheduler",
