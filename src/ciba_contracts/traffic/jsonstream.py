@@ -15,9 +15,9 @@ that are not UTF-8, where a tokenizer has to stop.
 The parts: :mod:`~ciba_contracts.traffic.streambuffer` (the sliding window,
 offsets and lines), :mod:`~ciba_contracts.traffic.streamvalues` (where one
 value ends and what it holds), :mod:`~ciba_contracts.traffic.streamskip`
-(elements left unparsed), :mod:`~ciba_contracts.traffic.streamproblems` (what
-can be wrong); this module walks the document around the array and yields
-its elements.
+(elements left unparsed), :mod:`~ciba_contracts.traffic.streamdoc` (the
+document around the array), :mod:`~ciba_contracts.traffic.streamproblems`
+(what can be wrong); this module yields the array's elements.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from typing import Any, BinaryIO
 import msgspec
 import orjson
 
-from ciba_contracts.jsondoc.lenient import loads
 from ciba_contracts.traffic.streambuffer import Buffer, all_ascii, is_utf8, lead_before
+from ciba_contracts.traffic.streamdoc import DocumentWalker
 from ciba_contracts.traffic.streamproblems import MAX_ELEMENT, StreamProblem
-from ciba_contracts.traffic.streamskip import OPENS_BLOCK, RunSkipper, is_object
+from ciba_contracts.traffic.streamskip import OPENS_BLOCK, is_object
 
 __all__ = [
     "CHUNK",
@@ -61,9 +61,7 @@ StopWatch = Callable[[int], int | None]
 #: Bytes read per call; also the granularity of progress reports.
 CHUNK = 1024 * 1024
 
-_SKIP_WS = re.compile(rb"[ \t\r\n]*")
 _SKIP_SEP = re.compile(rb"[ \t\r\n]*(,)?[ \t\r\n]*")
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _RESYNC = re.compile(rb"[,\[][ \t\r\n]*\{")
 
 
@@ -85,7 +83,7 @@ class Element(msgspec.Struct, frozen=True):
 HEARTBEAT = Element(-1, -1, -1, None)
 
 
-class ArrayStream(RunSkipper):
+class ArrayStream(DocumentWalker):
     """The elements of the array at ``path`` (object keys from the root).
 
     Iterate it for :class:`Element` records. Problems with the document
@@ -120,14 +118,11 @@ class ArrayStream(RunSkipper):
         decode: Decode | None = None,
         stop_watch: StopWatch | None = None,
     ) -> None:
-        super().__init__(Buffer(stream, chunk or CHUNK), candidate, stop)
+        super().__init__(Buffer(stream, chunk or CHUNK), candidate, stop, path)
         if stop_watch is not None:
             self._buf.watch = self._watcher(stop_watch)
         self._decode = decode
-        self._path = tuple(path)
         self._element_keys = tuple(element_keys)
-        self.problems: list[StreamProblem] = []
-        self._depth_left = 0
         # A slice: ``stream`` is positioned at ``start``, the first byte of an element of
         # the array; reading stops before the first element at or after ``stop``.
         self._start = start
@@ -165,144 +160,6 @@ class ArrayStream(RunSkipper):
                 self._leave(end)
         except StreamProblem as problem:
             self.problems.append(problem)
-
-    # -- small steps ----------------------------------------------------------------
-
-    def _ws(self, pos: int) -> int:
-        """Position of the next non-blank byte, reading on as needed (len(data) at the end)."""
-        buf = self._buf
-        while True:
-            pos = _SKIP_WS.match(buf.data, pos).end()  # type: ignore[union-attr]
-            if pos < len(buf.data):
-                return pos
-            # Keep a little context: the layout before an element tells where it ends.
-            shift = buf.more(pos - 256)
-            if shift is None:
-                return pos
-            pos -= shift
-
-    def _byte(self, pos: int, what: str) -> int:
-        pos = self._ws(pos)
-        if pos >= len(self._buf.data):
-            raise StreamProblem(
-                "truncated", f"the document ends where {what} was expected", self._abs(pos), True
-            )
-        return pos
-
-    def _key(self, pos: int) -> tuple[str, int]:
-        buf = self._buf
-        while True:
-            m = _STRING.match(buf.data, pos)
-            if m is not None:
-                break
-            if buf.data[pos : pos + 1] != b'"':
-                raise StreamProblem(
-                    "corrupt",
-                    f"expected an object key, found {buf.data[pos : pos + 20]!r}",
-                    self._abs(pos),
-                    True,
-                )
-            shift = buf.more(pos)
-            if shift is None:
-                raise StreamProblem(
-                    "truncated", "the document ends inside an object key", self._abs(pos), True
-                )
-            pos -= shift
-        try:
-            key = loads(m.group())
-        except orjson.JSONDecodeError:
-            key = m.group()[1:-1].decode("utf-8", "replace")
-        return str(key), m.end()
-
-    def _skip_value(self, pos: int) -> int:
-        parsed = self._value(pos)
-        if parsed.problem is not None and parsed.problem.kind != "not-utf8":
-            parsed.problem.fatal = True
-            raise parsed.problem
-        assert parsed.resume is not None
-        return parsed.resume
-
-    # -- the document around the array ----------------------------------------------
-
-    def _enter(self, pos: int, depth: int) -> int | None:
-        """Walk the objects of ``path`` down to just inside the target array."""
-        buf = self._buf
-        pos = self._byte(pos, "a JSON object")
-        if buf.data[pos : pos + 3] == b"\xef\xbb\xbf":
-            pos = self._byte(pos + 3, "a JSON object")
-        if buf.data[pos] != ord("{"):
-            raise StreamProblem(
-                "corrupt",
-                f"expected a JSON object holding {'.'.join(self._path[depth:])!r}, "
-                f"found {buf.data[pos : pos + 20]!r}",
-                self._abs(pos),
-                True,
-            )
-        pos += 1
-        want = self._path[depth]
-        while True:
-            pos = self._byte(pos, "an object member")
-            c = buf.data[pos]
-            if c == ord("}"):
-                self.problems.append(
-                    StreamProblem(
-                        "corrupt",
-                        f"the document has no {'.'.join(self._path)!r} array",
-                        self._abs(pos),
-                    )
-                )
-                return None
-            if c == ord(","):
-                pos += 1
-                continue
-            key, pos = self._key(pos)
-            pos = self._byte(pos, "':'")
-            if buf.data[pos] != ord(":"):
-                raise StreamProblem(
-                    "corrupt", f"expected ':' after key {key!r}", self._abs(pos), True
-                )
-            pos = self._byte(pos + 1, f"the value of {key!r}")
-            if key == want:
-                opener = buf.data[pos]
-                last = depth == len(self._path) - 1
-                if last and opener == ord("["):
-                    self._depth_left = depth + 1
-                    return pos + 1
-                if not last and opener == ord("{"):
-                    return self._enter(pos, depth + 1)
-                raise StreamProblem(
-                    "corrupt",
-                    f"{want!r} is not {'an array' if last else 'an object'}",
-                    self._abs(pos),
-                    True,
-                )
-            pos = self._skip_value(pos)
-
-    def _leave(self, pos: int) -> None:
-        """After the array: check that the enclosing objects close and nothing follows."""
-        buf = self._buf
-        depth = self._depth_left
-        while depth > 0:
-            pos = self._byte(pos, "the end of an object")
-            c = buf.data[pos]
-            if c == ord("}"):
-                depth -= 1
-                pos += 1
-            elif c == ord(","):
-                pos += 1
-            elif c == ord('"'):
-                _, pos = self._key(pos)
-                pos = self._byte(pos, "':'")
-                pos = self._skip_value(self._byte(pos + 1, "a value"))
-            else:
-                raise StreamProblem(
-                    "corrupt", f"unexpected {bytes([c])!r} after the array", self._abs(pos), True
-                )
-        pos = self._ws(pos)
-        if pos < len(buf.data):
-            self.problems.append(
-                StreamProblem("corrupt", "unexpected content after the document", self._abs(pos))
-            )
 
     def _watcher(self, stop_watch: StopWatch) -> Callable[[int], None]:
         def watch(read_to: int) -> None:
