@@ -119,19 +119,35 @@ def _joined(
     return pairs, b"", join.finish()
 
 
+def _as_one_by_one(
+    legs: list[Drawn],
+    cuts: list[int],
+    limit: int,
+    end: str,
+    slice_limit: int = 10_000,
+    before: Sequence[Drawn] = (),
+) -> None:
+    """The deferring join gives what taking each leg as it comes gives."""
+    deferred = _joined(legs, cuts, limit, True, end, slice_limit, before)
+    assert deferred == _joined(legs, cuts, limit, False, end, slice_limit, before)
+
+
+#: How a join ends: handing its legs over, counting them, or meeting client legs.
+ends = st.sampled_from(["drain", "finish", "met"])
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     legs=drawn_legs,
     cuts=st.lists(st.integers(1, 29), max_size=4),
     limit=st.integers(0, 6),
     slice_limit=st.sampled_from([2, 10_000]),
-    end=st.sampled_from(["drain", "finish", "met"]),
+    end=ends,
 )
 def test_deferred_legs_are_placed_as_one_by_one(
     legs: list[Drawn], cuts: list[int], limit: int, slice_limit: int, end: str
 ) -> None:
-    deferred = _joined(legs, cuts, limit, True, end, slice_limit)
-    assert deferred == _joined(legs, cuts, limit, False, end, slice_limit)
+    _as_one_by_one(legs, cuts, limit, end, slice_limit)
 
 
 @settings(max_examples=300, deadline=None)
@@ -139,15 +155,14 @@ def test_deferred_legs_are_placed_as_one_by_one(
     ids=st.lists(st.integers(0, 3), max_size=16),
     cuts=st.lists(st.integers(1, 15), max_size=5),
     limit=st.integers(0, 3),
-    end=st.sampled_from(["drain", "finish", "met"]),
+    end=ends,
 )
 def test_repeated_ids_past_a_small_limit_are_placed_as_one_by_one(
     ids: list[int], cuts: list[int], limit: int, end: str
 ) -> None:
     # A recording of Authlete calls alone, a few ids repeating: legs are replaced,
     # dropped, and replaced again after being dropped, across slices.
-    legs: list[Drawn] = [("ok", number, None, None, 0) for number in ids]
-    assert _joined(legs, cuts, limit, True, end) == _joined(legs, cuts, limit, False, end)
+    _as_one_by_one([("ok", number, None, None, 0) for number in ids], cuts, limit, end)
 
 
 def test_a_run_of_authlete_legs_past_the_limit_is_counted_as_one_by_one() -> None:
@@ -185,7 +200,7 @@ authlete_legs = st.lists(
     cuts=st.lists(st.integers(1, 29), max_size=5),
     limit=st.integers(0, 8),
     slice_limit=st.sampled_from([3, 10_000]),
-    end=st.sampled_from(["drain", "finish", "met"]),
+    end=ends,
 )
 def test_slices_taken_whole_after_indexed_legs_are_taken_as_one_by_one(
     before: list[Drawn],
@@ -195,8 +210,7 @@ def test_slices_taken_whole_after_indexed_legs_are_taken_as_one_by_one(
     slice_limit: int,
     end: str,
 ) -> None:
-    deferred = _joined(legs, cuts, limit, True, end, slice_limit, before)
-    assert deferred == _joined(legs, cuts, limit, False, end, slice_limit, before)
+    _as_one_by_one(legs, cuts, limit, end, slice_limit, before)
 
 
 def test_slices_whose_legs_are_all_replaced_are_let_go() -> None:
