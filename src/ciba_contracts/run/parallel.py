@@ -183,8 +183,7 @@ def _run_taking(
             while pending:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 if progress is not None:
-                    read = int(counter.value)
-                    progress("", min(read, total) if total else read, total or None)
+                    _show(progress, counter, total)
                 for future in done:
                     part: Partial | None = future.result()
                     if part is None:
@@ -255,11 +254,11 @@ def _take_slice(task: Task, report_progress: bool) -> Partial | None:
     taken = _board.take(task.name, layout[1])
     if taken is None:
         return None
-    piece = msgspec.structs.replace(task, start=taken[0], stop=taken[1])
-    try:
-        return _read_slice(piece, report_progress)
-    finally:
-        _board.done()
+    # The board has this process reading the slice already (the others may split it at
+    # once); reading it says so again, and says when it is done.
+    return _read_slice(
+        msgspec.structs.replace(task, start=taken[0], stop=taken[1]), report_progress
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -302,18 +301,23 @@ def _results(
     for future in futures:
         if progress is not None:
             while not future.done():
-                done = int(counter.value)
-                # Never past the total; with no total (a size unknown), the bytes as read.
-                progress("", min(done, total) if total else done, total or None)
+                _show(progress, counter, total)
                 wait([future], timeout=0.2)
         yield future.result()
+
+
+def _show(progress: Progress, counter: Any, total: int) -> None:
+    """Show the bytes the processes have read so far."""
+    done = int(counter.value)
+    # Never past the total; with no total (a size unknown), the bytes as read.
+    progress("", min(done, total) if total else done, total or None)
 
 
 # -- cutting a HAR file -------------------------------------------------------------------
 
 
 def _slices(task: Task, jobs: int, rounds: Sequence[int] = ROUNDS) -> list[Task]:
-    """The task itself, or slices of a large pretty-printed HAR file."""
+    """The task itself, or slices of a large HAR file (in ``rounds``, see :data:`ROUNDS`)."""
     try:
         size, version = storage.stat(task.name)
     except OSError:
