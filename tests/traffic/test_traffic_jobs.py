@@ -8,7 +8,6 @@ import gc
 import gzip
 import io
 import json
-import multiprocessing
 import os
 import tempfile
 import threading
@@ -26,6 +25,7 @@ from ciba_contracts.report import store
 from ciba_contracts.report.json_report import write_json
 from ciba_contracts.report.junit import write_junit
 from ciba_contracts.run import Task, joining, parallel, run, runner
+from ciba_contracts.run.readcount import ReadCount
 from ciba_contracts.run.tasks import Partial
 
 
@@ -414,13 +414,13 @@ def test_relays_pair_across_slices_as_one_read_pairs_them(
 def test_progress_with_no_total_shows_the_bytes_read() -> None:
     # A size that cannot be told (total 0) must not pin the bytes shown at 0.
     future: Future[Partial] = Future()
-    counter = multiprocessing.Value("q", 0)
-    counter.value = 500
+    count = ReadCount()
+    count.add(500)
     calls: list[tuple[str, int, int | None]] = []
     timer = threading.Timer(0.3, future.set_result, (Partial(),))
     timer.start()
     try:
-        results = list(parallel._results([future], counter, 0, lambda *c: calls.append(c)))
+        results = list(parallel._results([future], count, 0, lambda *c: calls.append(c)))
     finally:
         timer.cancel()
     assert len(results) == 1

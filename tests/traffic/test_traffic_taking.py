@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from traffic_support import har_document, write_har
 
 from ciba_contracts.config import Settings
 from ciba_contracts.report.json_report import write_json
-from ciba_contracts.run import joining, parallel, run, taking
+from ciba_contracts.run import joining, one_file, parallel, run, taking
 from ciba_contracts.run.cuts import entry_layout, next_entry
 from ciba_contracts.traffic import jsonstream
 
@@ -47,7 +48,7 @@ def uneven(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     same report)."""
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     monkeypatch.setattr(jsonstream, "CHUNK", 4096)
-    monkeypatch.setattr(taking, "_MARGIN", 16384)
+    monkeypatch.setattr(taking, "_MARGIN", 4096)
     monkeypatch.setattr(taking, "MIN_LEFT", 32768)
     reading = taking.Board.reading
 
@@ -74,7 +75,7 @@ def uneven(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     # Set before the workers fork, so they have them too.
     monkeypatch.setattr(taking.Board, "reading", slow_first)
-    monkeypatch.setattr(parallel, "join_slices", counted)
+    monkeypatch.setattr(one_file, "join_slices", counted)
     return joined
 
 
@@ -138,3 +139,36 @@ def test_a_stop_is_moved_only_to_an_entry_past_what_was_read(
     watch = other.reading(start, size)
     watch(size - 2048)
     assert board.take(str(path), marker) is None
+
+
+@pytest.mark.parametrize("failing", ["this process", "the worker"])
+def test_an_error_in_either_reader_ends_the_run_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    # This process reads the first slice, the worker the second: whichever fails, the run
+    # ends with its error, the other told to stop reading (not waited for to the end).
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    monkeypatch.setattr(jsonstream, "CHUNK", 4096)
+    path = write_har(tmp_path / "big.har", _entries(2000))
+    parent = os.getpid()
+    check = one_file.check_task
+    halted: list[int] = []
+
+    def failing_check(task: Any, *rest: Any) -> Any:
+        first = task.start is None
+        if first == (failing == "this process") and (os.getpid() == parent) == first:
+            raise RuntimeError(f"broken reader in {failing}")
+        return check(task, *rest)
+
+    halt = taking.Board.halt
+
+    def counted_halt(board: taking.Board) -> None:
+        halted.append(os.getpid())
+        halt(board)
+
+    monkeypatch.setattr(one_file, "check_task", failing_check)
+    monkeypatch.setattr(taking.Board, "halt", counted_halt)
+    with pytest.raises(RuntimeError, match=f"broken reader in {failing}"):
+        run([str(path)], Settings(jobs=2, format="json"))
+    if failing == "this process":
+        assert halted == [parent]

@@ -105,12 +105,17 @@ def _absorb(
         for index in sorted(inserts):
             for extra in inserts[index]:
                 out.add(extra)
-    else:
+    elif entries or lines:
         out.findings.extend(moved(located, entries, lines) for located in part.findings)
+    else:
+        out.findings.adopt(part.findings)  # the file's first slice: nothing moves
     if part.items is not None:
         if out.items is None:
             out.items = checked_store()
-        out.items.extend(moved(item, entries, lines) for item in part.items)
+        if entries or lines:
+            out.items.extend(moved(item, entries, lines) for item in part.items)
+        else:
+            out.items.adopt(part.items)
     out.summary.absorb(part.summary)
     out.unreadable.extend(part.unreadable)
     out.read_anything = out.read_anything or part.read_anything

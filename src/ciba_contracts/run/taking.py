@@ -27,12 +27,13 @@ from ciba_contracts.traffic.jsonstream import CHUNK, StopWatch
 
 __all__ = ["MIN_LEFT", "Board"]
 
-#: A stop is moved only this far past what its process has read (more than one read,
-#: which may be a block and what it kept of the last).
-_MARGIN = 4 * CHUNK
+#: A stop is moved only this far past what its process has read. The reader tells the
+#: board what it has read before it looks at the new bytes, and again before it looks at
+#: more: so far it has looked at none past that, and a read's worth more is kept free.
+_MARGIN = CHUNK
 #: Less than this left to read in a slice is not shared: taking it costs a slice's start,
-#: its hand-over and its join.
-MIN_LEFT = 12 * 1024 * 1024
+#: its hand-over and its join (a few milliseconds; reading 6 MB takes 20-40).
+MIN_LEFT = 6 * 1024 * 1024
 
 # The board's cells, three a process: where it has read up to, where it must stop, and
 # whether it is reading a slice (1) or not (0).
@@ -80,6 +81,13 @@ class Board:
         cells = self._cells
         with cells.get_lock():
             cells[3 * self._place + _BUSY] = 0
+
+    def halt(self) -> None:
+        """Have every process stop at its next read (the run ends on an error)."""
+        cells = self._cells
+        with cells.get_lock():
+            for place in range(self._processes):
+                cells[3 * place + _STOP] = 0
 
     def take(self, name: str, marker: bytes) -> tuple[int, int] | None:
         """The second half of what the process with the most left has to read, as a slice

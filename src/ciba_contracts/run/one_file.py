@@ -1,0 +1,236 @@
+"""One large HAR file read by the run's processes, this one among them.
+
+The file is cut in one slice per process. This process reads the first slice
+and forked workers the others; one that finishes takes the end of another's
+slice (:mod:`.taking`), and again, until none has enough left. The slices read
+are joined (:mod:`.joining`) in file order.
+
+This process reads rather than waits for the workers: it builds the checks,
+which workers forked after inherit instead of building their own, so every
+process starts reading as soon as one would alone; and the slices it reads are
+not handed from one process to another.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, wait
+
+import msgspec
+
+from ciba_contracts.config import Settings
+from ciba_contracts.run.cuts import entry_layout
+from ciba_contracts.run.joining import join_slices
+from ciba_contracts.run.readcount import ReadCount, size_of
+from ciba_contracts.run.taking import Board
+from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task
+from ciba_contracts.traffic import storage
+from ciba_contracts.traffic.jsonstream import StopWatch
+
+__all__ = ["Reader", "read_one_file"]
+
+#: How often this process, reading, shows the bytes the run has read (seconds).
+SHOW_EVERY = 0.2
+
+#: The settings and checks of the run being started, for the workers it forks to take
+#: over (a spawned worker starts without them, and builds its own).
+_inherited: tuple[Settings, Checks] | None = None
+#: A worker's part in the run.
+_reader: Reader | None = None
+
+
+class Reader:
+    """One process's part in reading a file with others: its checks, the run's count of
+    bytes read and the board the processes take from each other on."""
+
+    def __init__(
+        self,
+        checks: Checks,
+        count: ReadCount,
+        board: Board,
+        show: Callable[[], None] | None = None,
+    ) -> None:
+        """``show``: called now and then while reading, to show the run's progress."""
+        self.checks = checks
+        self.count = count
+        self.board = board
+        self._show = show
+        self._layouts: dict[str, tuple[int, bytes] | None] = {}
+
+    def read_all(self, task: Task, piece: Task, report: bool) -> list[Partial]:
+        """Read the slice ``piece`` of ``task``'s file, then take from the others' slices
+        until none has enough left; the slices read, in the order read."""
+        parts = [self.read(piece, report)]
+        while parts[-1].slice is not None and not parts[-1].unreadable:
+            taken = self.take(task, report)
+            if taken is None:
+                break
+            parts.append(taken)
+        return parts
+
+    def read(self, piece: Task, report: bool) -> Partial:
+        """Read the slice ``piece``, telling the board what is read (so others may take
+        its end); read as a plain slice where the file's entries cannot be found again."""
+        start = piece.start or 0
+        stop = size_of(piece.name) if piece.stop is None else piece.stop
+        bound = [stop]
+        tick = self._ticker(start, bound) if report else None
+        if self._layout(piece.name) is None:
+            return check_task(piece, self.checks, None, tick)
+        watch = _bounded(self.board.reading(start, stop), bound)
+        try:
+            return check_task(piece, self.checks, None, tick, watch)
+        finally:
+            self.board.done()
+
+    def take(self, task: Task, report: bool) -> Partial | None:
+        """Take the end of another process's slice of ``task``'s file and read it; None
+        when no slice has enough left."""
+        layout = self._layout(task.name)
+        if layout is None:
+            return None
+        taken = self.board.take(task.name, layout[1])
+        if taken is None:
+            return None
+        # The board has this process reading the slice already (the others may split it
+        # at once); reading it says so again, and says when it is done.
+        return self.read(msgspec.structs.replace(task, start=taken[0], stop=taken[1]), report)
+
+    def _layout(self, name: str) -> tuple[int, bytes] | None:
+        # Found once per file; only a process with a place on the board may take.
+        if name not in self._layouts:
+            self._layouts[name] = entry_layout(name) if self.board.seated else None
+        return self._layouts[name]
+
+    def _ticker(self, start: int, bound: list[int]) -> Progress:
+        """A progress callback adding a slice's bytes read to the run's, up to its stop
+        now (a slice reads a block past its stop to finish its last entry: those bytes
+        are the next slice's to count)."""
+        last = start
+        count, show = self.count, self._show
+        shown = time.monotonic()
+
+        def tick(_source: str, done: int, _total: int | None) -> None:
+            nonlocal last, shown
+            done = min(done, bound[0])
+            if done > last:
+                count.add(done - last)
+                last = done
+            if show is not None and time.monotonic() - shown >= SHOW_EVERY:
+                shown = time.monotonic()
+                show()
+
+        return tick
+
+
+def read_one_file(
+    task: Task, slices: Sequence[Task], settings: Settings, progress: Progress | None
+) -> Partial:
+    """``task``'s file read by ``len(slices)`` processes, this one reading the first of
+    ``slices``, the others forked for the rest; the slices read, joined."""
+    global _inherited
+    total = size_of(task.name)
+    count = ReadCount()
+    board = Board(len(slices))
+    board.sit()
+    checks = Checks(settings)
+    show = None if progress is None else functools.partial(count.show, progress, total)
+    here = Reader(checks, count, board, show)
+    report = progress is not None
+    pool = ProcessPoolExecutor(
+        max_workers=len(slices) - 1, initializer=_start, initargs=(settings, count, board)
+    )
+    try:
+        # The workers are forked by the first submission: they find the checks here.
+        _inherited = (settings, checks)
+        futures = [pool.submit(_read_in_worker, task, piece, report) for piece in slices[1:]]
+        _inherited = None
+
+        def arrivals() -> Iterator[Partial]:
+            try:
+                yield from here.read_all(task, slices[0], report)
+            except BaseException:
+                board.halt()
+                raise
+            for future in futures:
+                while show is not None and not future.done():
+                    show()  # a worker still reads: the bytes read still move on
+                    wait([future], timeout=SHOW_EVERY)
+                yield from future.result()
+
+        # This process's slices come first in the file: joined while the workers finish.
+        joined = join_slices(task, in_file_order(arrivals()), lambda: checks, settings)
+    finally:
+        _inherited = None
+        # The workers have nothing left to do: they exit while the report is written.
+        pool.shutdown(wait=False, cancel_futures=True)
+    if progress is not None:
+        progress("", total, total or None)
+    return joined
+
+
+def _start(settings: Settings, count: ReadCount, board: Board) -> None:
+    global _reader
+    storage.configure(settings.storage_options)
+    inherited = _inherited
+    if inherited is not None and inherited[0] == settings:
+        checks = inherited[1]
+    else:
+        checks = Checks(settings)
+    board.sit()
+    _reader = Reader(checks, count, board)
+    # What the worker holds from here on (modules, schemas, compiled checks) lives as
+    # long as it does: out of the collector's reach, a full collection walks only what
+    # the slices make, and pages shared with the process it was forked from stay shared.
+    gc.freeze()
+
+
+def _read_in_worker(task: Task, piece: Task, report: bool) -> list[Partial]:
+    assert _reader is not None
+    try:
+        return _reader.read_all(task, piece, report)
+    except BaseException:
+        # The run ends with this error: the others need not read on.
+        _reader.board.halt()
+        raise
+
+
+#: Where the slice after the file's last one would start.
+_END = -2
+
+
+def in_file_order(parts: Iterable[Partial]) -> Iterator[Partial]:
+    """``parts``, slices of one file in any order, in the file's order: each as soon as
+    the one ending where it starts has come. Any left when all have come (a slice that
+    stopped elsewhere, which the join reads again) follow in the order of their starts."""
+    waiting: dict[int, Partial] = {}
+    expected = -1  # the first slice starts at the file's start (None)
+    for part in parts:
+        waiting[_start_of(part)] = part
+        while expected in waiting:
+            ready = waiting.pop(expected)
+            yield ready
+            following = None if ready.slice is None else ready.slice.next_start
+            expected = _END if following is None else following
+    for start in sorted(waiting):
+        yield waiting[start]
+
+
+def _start_of(part: Partial) -> int:
+    start = None if part.slice is None else part.slice.start
+    return -1 if start is None else start
+
+
+def _bounded(watch: StopWatch, bound: list[int]) -> StopWatch:
+    """``watch``, keeping the stop it answers in ``bound`` (where progress counts up to)."""
+
+    def watched(read_to: int) -> int | None:
+        stop = watch(read_to)
+        if stop is not None:
+            bound[0] = stop
+        return stop
+
+    return watched
