@@ -19,7 +19,7 @@ from traffic_support import har_document, write_har
 
 from ciba_contracts.config import Settings
 from ciba_contracts.report.json_report import write_json
-from ciba_contracts.run import joining, one_file, parallel, run, taking
+from ciba_contracts.run import joining, one_file, parallel, run, taking, tasks
 from ciba_contracts.run.cuts import entry_layout, next_entry
 from ciba_contracts.traffic import jsonstream
 
@@ -151,7 +151,7 @@ def test_an_error_in_either_reader_ends_the_run_with_it(
     monkeypatch.setattr(jsonstream, "CHUNK", 4096)
     path = write_har(tmp_path / "big.har", _entries(2000))
     parent = os.getpid()
-    check = one_file.check_task
+    check = tasks.check_task
     halted: list[int] = []
 
     def failing_check(task: Any, *rest: Any) -> Any:
