@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from ciba_contracts.check.relay import RelayChecker
 from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
+from ciba_contracts.check.relay_side import Side
 from ciba_contracts.check.relay_wire import Drained, Handover, encode_handover
 from ciba_contracts.exchange import Exchange, Location
 from ciba_contracts.validate.finding import Finding
@@ -96,7 +97,9 @@ def _whole(exchanges: list[Exchange], limit: int) -> Result:
     return pairs, pairer.finish()
 
 
-def _sliced(exchanges: list[Exchange], cuts: list[int], limit: int) -> Result:
+def _sliced(exchanges: list[Exchange], cuts: list[int], limit: int, live: bool = False) -> Result:
+    """Slices paired apart, then joined; with ``live``, the first slice's pairer goes on
+    as the join's (as where the process that joins read that slice)."""
     bounds = [0, *cuts, len(exchanges)]
     join = RelayPairer(RelayChecker(), limit=limit)
     counts = RelayCounts()
@@ -111,9 +114,13 @@ def _sliced(exchanges: list[Exchange], cuts: list[int], limit: int) -> Result:
                 msgspec.structs.replace(exchange, location=exchange.location.moved(-start, 0))
             )
         ]
+        pairs.extend((entry + start if entry is not None else None, found) for entry, found in own)
+        if live and start == 0:
+            counts.absorb(slice_pairer.hand_on())
+            join = slice_pairer
+            continue
         drained = slice_pairer.drain()
         counts.absorb(slice_pairer.counts)
-        pairs.extend((entry + start if entry is not None else None, found) for entry, found in own)
         adopted = join.adopt(drained, start, 0)
         pairs.extend((client.location.entry, found) for _, client, found in adopted)
     counts.absorb(join.finish())
@@ -135,14 +142,40 @@ legs = st.lists(
 
 
 @settings(max_examples=150, deadline=None)
-@given(legs=legs, cuts=st.lists(st.integers(1, 17), max_size=4))
-def test_sliced_pairing_is_one_pairing(legs: list[Leg], cuts: list[int]) -> None:
+@given(legs=legs, cuts=st.lists(st.integers(1, 17), max_size=4), live=st.booleans())
+def test_sliced_pairing_is_one_pairing(legs: list[Leg], cuts: list[int], live: bool) -> None:
     exchanges = [_exchange(entry, leg) for entry, leg in enumerate(legs)]
     cut_at = sorted({cut for cut in cuts if 0 < cut < len(exchanges)})
     whole_pairs, whole_counts = _whole(exchanges, limit=10_000)
-    sliced_pairs, sliced_counts = _sliced(exchanges, cut_at, limit=10_000)
+    sliced_pairs, sliced_counts = _sliced(exchanges, cut_at, limit=10_000, live=live)
     assert sorted(sliced_pairs, key=repr) == sorted(whole_pairs, key=repr)
     assert sliced_counts == whole_counts
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    legs=st.lists(
+        st.tuples(
+            st.sampled_from(["authlete", "authlete", "client"]),
+            st.integers(0, 12),
+            st.integers(0, 3),
+        ),
+        max_size=30,
+    ),
+    cuts=st.lists(st.integers(1, 29), max_size=4),
+    limit=st.integers(0, 6),
+)
+def test_a_join_going_on_from_the_first_slices_pairer_is_the_same_join(
+    legs: list[Leg], cuts: list[int], limit: int
+) -> None:
+    # Keys repeating and legs past small limits included, where slices may pair otherwise
+    # than one pairer: going on from the first slice's pairer changes nothing even there.
+    exchanges = [_exchange(entry, leg) for entry, leg in enumerate(legs)]
+    cut_at = sorted({cut for cut in cuts if 0 < cut < len(exchanges)})
+    drained_pairs, drained_counts = _sliced(exchanges, cut_at, limit)
+    live_pairs, live_counts = _sliced(exchanges, cut_at, limit, live=True)
+    assert live_pairs == drained_pairs
+    assert live_counts == drained_counts
 
 
 def test_client_legs_past_the_budget_of_bytes_are_dropped_oldest_first() -> None:
@@ -319,3 +352,29 @@ def test_legs_taken_at_once_are_taken_as_one_by_one(
     assert _adopted_then_met(before, encoded, limit, False) == _adopted_then_met(
         before, encoded, limit, True
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    keys=st.lists(st.lists(st.integers(0, 40), max_size=3, unique=True), max_size=20),
+    count=st.integers(0, 22),
+)
+def test_dropping_many_oldest_legs_at_once_is_dropping_them_one_by_one(
+    keys: list[list[int]], count: int
+) -> None:
+    at_once, one_by_one = Side(), Side()
+    for side in (at_once, one_by_one):
+        for leg_id, held in enumerate(keys):
+            leg_keys = tuple(("id", str(key)) for key in held)
+            for key in leg_keys:
+                # A key names one waiting leg: a later leg holding it replaces the earlier.
+                earlier = side.index.get(key)
+                if earlier is not None and earlier in side.legs:
+                    side.remove(earlier)
+            side.add(leg_id, (None, leg_keys, ("issue", "OK", "{}"), leg_id))
+            side.index.update((key, leg_id) for key in leg_keys)
+    at_once.drop_oldest(count)
+    for _ in range(min(count, len(one_by_one.legs))):
+        one_by_one.drop_oldest()
+    assert list(at_once.legs.items()) == list(one_by_one.legs.items())
+    assert at_once.index == one_by_one.index

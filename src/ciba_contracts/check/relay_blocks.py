@@ -35,8 +35,8 @@ class Older(Protocol):
     def remove(self, leg_id: int) -> object:
         """Take the leg ``leg_id`` (replaced) out."""
 
-    def drop_oldest(self) -> None:
-        """Take the leg that has waited longest out."""
+    def drop_oldest(self, count: int = 1) -> None:
+        """Take the ``count`` legs that have waited longest out."""
 
     def clear(self) -> None:
         """Take every leg out."""
@@ -145,11 +145,7 @@ class Blocks:
         if excess <= 0:
             return 0
         first = min(excess, len(older.legs))
-        if first == len(older.legs):
-            older.clear()
-        else:
-            for _ in range(first):
-                older.drop_oldest()
+        older.drop_oldest(first)
         self._drop(excess - first)
         return excess
 

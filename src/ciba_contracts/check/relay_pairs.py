@@ -243,6 +243,13 @@ class RelayPairer:
             whole = [exchange for exchange in exchanges if exchange is not None]
         return encode_handover(Handover(places, keys, at, answers, whole))
 
+    def hand_on(self) -> RelayCounts:
+        """Go on as the pairer of a join from this slice's pending legs, as one that
+        adopted them (none pairs with another: they would have paired here). Returns the
+        slice's counts, reported with it; the join's start from zero."""
+        counts, self.counts = self.counts, RelayCounts()
+        return counts
+
     def adopt(
         self, drained: bytes, entries: int = 0, lines: int = 0
     ) -> list[tuple[int, Exchange, list[Finding]]]:
@@ -336,8 +343,7 @@ class RelayPairer:
         else:
             for leg_id in done.older_taken:
                 mine.remove(leg_id)
-            for _ in range(done.older_dropped):
-                mine.drop_oldest()
+            mine.drop_oldest(done.older_dropped)
         rest: list[tuple[int, Leg]] = []
         for number in done.waiting(len(arrivals)):
             keys, legs_in, at_index, at = arrivals[number]

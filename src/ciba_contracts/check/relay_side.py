@@ -7,6 +7,7 @@ into legs another pairer handed over (:class:`~.relay_wire.LegRef`).
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 
 import msgspec
@@ -50,9 +51,24 @@ class Side(msgspec.Struct):
         self._unindex(leg_id, leg)
         return leg
 
-    def drop_oldest(self) -> None:
-        """Remove the leg that has waited longest."""
-        self._unindex(*self.legs.popitem(last=False))
+    def drop_oldest(self, count: int = 1) -> None:
+        """Remove the ``count`` legs that have waited longest."""
+        legs = self.legs
+        if count >= len(legs):
+            self.clear()
+        elif 2 * count > len(legs):
+            # Most of them (a slice's legs joined after the first slice's, past the
+            # limit): the few left are kept again, each of their keys naming them only.
+            kept = list(itertools.islice(legs.items(), count, None))
+            weights = {leg_id: self.weights[leg_id] for leg_id, _ in kept if leg_id in self.weights}
+            self.clear()
+            legs.update(kept)
+            self.index.update((key, leg_id) for leg_id, leg in kept for key in leg[1])
+            self.weights.update(weights)
+            self.size = sum(weights.values())
+        else:
+            for _ in range(count):
+                self._unindex(*legs.popitem(last=False))
 
     def clear(self) -> None:
         """Remove every leg."""

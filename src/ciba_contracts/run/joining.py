@@ -64,14 +64,23 @@ class _Relays:
         index among the slice's findings where one read would have reported them."""
         if part.relay_counts is None:
             return {}
+        pending, live = part.relay_pending, part.relay_live
         if self._pairer is None:
-            self._pairer = relay_pairer(self._settings)
             self._counts = RelayCounts()
+            if live is not None:
+                # The file's first slice, read here: its pairer goes on as the join's,
+                # its legs never encoded nor decoded.
+                self._pairer = live
+                self._counts.absorb(part.relay_counts)
+                return {}
+            self._pairer = relay_pairer(self._settings)
+        elif live is not None:
+            pending = live.drain()
         assert self._counts is not None
         self._counts.absorb(part.relay_counts)
         inserts: dict[int, list[Located]] = {}
         # Findings of a pair are placed at its client leg, moved by the slice's start.
-        for at, client, found in self._pairer.adopt(part.relay_pending, entries, lines):
+        for at, client, found in self._pairer.adopt(pending, entries, lines):
             inserts.setdefault(at, []).extend(relay_located(client, found))
         return inserts
 

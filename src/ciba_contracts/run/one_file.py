@@ -52,8 +52,11 @@ class Reader:
         count: ReadCount,
         board: Board,
         show: Callable[[], None] | None = None,
+        joins: bool = False,
     ) -> None:
-        """``show``: called now and then while reading, to show the run's progress."""
+        """``show``: called now and then while reading, to show the run's progress;
+        ``joins``: this process joins the slices read (they are not handed over)."""
+        self.joins = joins
         self.checks = checks
         self.count = count
         self.board = board
@@ -81,8 +84,11 @@ class Reader:
         if self._layout(piece.name) is None:
             return check_task(piece, self.checks, None, tick)
         watch = _bounded(self.board.reading(start, stop), bound)
+        # The process that joins the slices keeps the first one's relay pairer, to go on
+        # as the join's (a worker hands its legs over encoded).
+        keep = self.joins and piece.start is None
         try:
-            return check_task(piece, self.checks, None, tick, watch)
+            return check_task(piece, self.checks, None, tick, watch, keep)
         finally:
             self.board.done()
 
@@ -138,7 +144,7 @@ def read_one_file(
     board.sit()
     checks = Checks(settings)
     show = None if progress is None else functools.partial(count.show, progress, total)
-    here = Reader(checks, count, board, show)
+    here = Reader(checks, count, board, show, joins=True)
     report = progress is not None
     pool = ProcessPoolExecutor(
         max_workers=len(slices) - 1, initializer=_start, initargs=(settings, count, board)

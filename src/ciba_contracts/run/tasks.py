@@ -113,6 +113,10 @@ class Partial(msgspec.Struct):
     #: Encoded (:meth:`~ciba_contracts.check.relay_pairs.RelayPairer.drain`): a slice
     #: hands them to another process, and may leave thousands waiting.
     relay_pending: bytes = b""
+    #: Instead, for the file's first slice read in the process that joins the slices
+    #: (``keep_pairer``): its pairer, with the legs waiting, to go on as the join's.
+    #: Never handed to another process.
+    relay_live: RelayPairer | None = None
 
     def add(self, located: Located) -> None:
         """Keep one finding and count it."""
@@ -248,11 +252,14 @@ def check_task(
     stdin: BinaryIO | None = None,
     progress: Progress | None = None,
     stop_watch: StopWatch | None = None,
+    keep_pairer: bool = False,
 ) -> Partial:
     """Read and check one task; never raises for bad input.
 
     ``stop_watch`` lets another process take the end of a slice of a HAR file while it
-    is read (see :data:`~ciba_contracts.traffic.jsonstream.StopWatch`).
+    is read (see :data:`~ciba_contracts.traffic.jsonstream.StopWatch`). With
+    ``keep_pairer``, a slice keeps its relay pairer live (:attr:`Partial.relay_live`)
+    rather than encoding the legs waiting: the file's first slice, joined where read.
     """
     partial = Partial(items=checked_store() if checks.list_items else None)
     try:
@@ -262,7 +269,7 @@ def check_task(
         partial.unreadable.append((storage.display_name(task.name), exc.strerror or str(exc)))
         return partial
     try:
-        _check_opened(task, opened, checks, partial, progress, stop_watch)
+        _check_opened(task, opened, checks, partial, progress, stop_watch, keep_pairer)
     except OSError as exc:
         partial.unreadable.append((storage.display_name(task.name), exc.strerror or str(exc)))
     finally:
@@ -277,6 +284,7 @@ def _check_opened(
     partial: Partial,
     progress: Progress | None,
     stop_watch: StopWatch | None = None,
+    keep_pairer: bool = False,
 ) -> None:
     fmt = opened.format
     if task.in_directory and (
@@ -345,9 +353,13 @@ def _check_opened(
     _compression_problem(partial, checks, opened, truncated)
     if pairer is not None and partial.slice is not None:
         # The other slices may hold the partners: the join pairs what is left.
-        partial.relay_pending = pairer.drain()
-        partial.relay_counts = pairer.counts
-        add_relay_counts(partial, pairer.counts)
+        if keep_pairer:
+            partial.relay_counts = pairer.hand_on()
+            partial.relay_live = pairer
+        else:
+            partial.relay_pending = pairer.drain()
+            partial.relay_counts = pairer.counts
+        add_relay_counts(partial, partial.relay_counts)
     elif pairer is not None:
         counts = pairer.finish()
         add_relay_counts(partial, counts)
