@@ -32,8 +32,8 @@ __all__ = ["MIN_LEFT", "Board"]
 #: more: so far it has looked at none past that, and a read's worth more is kept free.
 _MARGIN = CHUNK
 #: Less than this left to read in a slice is not shared: taking it costs a slice's start,
-#: its hand-over and its join (a few milliseconds; reading 6 MB takes 20-40).
-MIN_LEFT = 6 * 1024 * 1024
+#: its hand-over and its join (a few milliseconds; reading 3 MB takes 10-20).
+MIN_LEFT = 3 * 1024 * 1024
 
 # The board's cells, three a process: where it has read up to, where it must stop, and
 # whether it is reading a slice (1) or not (0).
