@@ -154,11 +154,11 @@ def test_an_error_in_either_reader_ends_the_run_with_it(
     check = tasks.check_task
     halted: list[int] = []
 
-    def failing_check(task: Any, *rest: Any) -> Any:
+    def failing_check(task: Any, *rest: Any, **options: Any) -> Any:
         first = task.start is None
         if first == (failing == "this process") and (os.getpid() == parent) == first:
             raise RuntimeError(f"broken reader in {failing}")
-        return check(task, *rest)
+        return check(task, *rest, **options)
 
     halt = taking.Board.halt
 

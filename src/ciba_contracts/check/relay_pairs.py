@@ -165,6 +165,8 @@ class RelayPairer:
         self._deferring = True
         #: Whether legs were adopted (some may wait as references, not answers).
         self._adopted = False
+        #: The legs last drained, kept as long as this pairer (see :meth:`drain`).
+        self._spent: list[tuple[int, Leg]] = []
 
     def is_leg(self, method: str, url: str) -> bool:
         """Whether an exchange may be a relay leg (an Authlete call, or the AS's endpoint)."""
@@ -241,6 +243,9 @@ class RelayPairer:
         if clients:
             places = [place for place, exchange in enumerate(exchanges) if exchange is not None]
             whole = [exchange for exchange in exchanges if exchange is not None]
+        # The legs go with this pairer, not on return: thousands of them take milliseconds
+        # to free, which a worker does after it has handed its slice over.
+        self._spent = items
         return encode_handover(Handover(places, keys, at, answers, whole))
 
     def hand_on(self) -> RelayCounts:

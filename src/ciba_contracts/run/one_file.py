@@ -62,6 +62,7 @@ class Reader:
         self.board = board
         self._show = show
         self._layouts: dict[str, tuple[int, bytes] | None] = {}
+        self._spent: object = None
 
     def read_all(self, task: Task, piece: Task, report: bool) -> list[Partial]:
         """Read the slice ``piece`` of ``task``'s file, then take from the others' slices
@@ -84,13 +85,21 @@ class Reader:
         if self._layout(piece.name) is None:
             return check_task(piece, self.checks, None, tick)
         watch = _bounded(self.board.reading(start, stop), bound)
-        # The process that joins the slices keeps the first one's relay pairer, to go on
-        # as the join's (a worker hands its legs over encoded).
-        keep = self.joins and piece.start is None
+        self._spent = None  # the last slice's relay legs, freed now (see below)
         try:
-            return check_task(piece, self.checks, None, tick, watch, keep)
+            part = check_task(piece, self.checks, None, tick, watch, keep_pairer=True)
         finally:
             self.board.done()
+        # The process that joins the slices keeps the first one's relay pairer, to go on
+        # as the join's. Other slices hand their legs over encoded; the pairer, holding
+        # them, is kept until the next slice, so a worker's last slice is handed over
+        # before they are freed (milliseconds for thousands, the last thing it does).
+        live = part.relay_live
+        if live is not None and not (self.joins and piece.start is None):
+            part.relay_pending = live.drain()
+            part.relay_live = None
+            self._spent = live
+        return part
 
     def take(self, task: Task, report: bool) -> Partial | None:
         """Take the end of another process's slice of ``task``'s file and read it; None
