@@ -216,7 +216,7 @@ def test_an_authlete_leg_is_read_whole_only_when_it_is_paired() -> None:
     for entry in range(2000):
         pairer.feed(_issue(entry, entry))
     drained = pairer.drain()
-    assert Drained(drained).heads().keys[-1] == (("id", "req-1999-abcdefghijklmnop"),)
+    assert Drained(drained).heads().keys[-1] == ("id:req-1999-abcdefghijklmnop",)
     join = RelayPairer(RelayChecker())
     assert join.adopt(drained, 10, 10) == []
     assert join.finish().unpaired_authlete == 2000
@@ -285,7 +285,7 @@ def test_handed_over_legs_are_read_by_their_place() -> None:
     heads = drained.heads()
     assert list(heads.clients) == [1]
     assert list(heads.at) == [0, 0, 0]
-    assert heads.keys[0] == (("id", "req-0002-abcdefghijklmnop"),)
+    assert heads.keys[0] == ("id:req-0002-abcdefghijklmnop",)
     assert drained.client(1).location.entry == 1
     assert drained.case(2).relay.action == "BAD_REQUEST"
     assert drained.answer(0)[:2] == ("issue", "OK")
@@ -301,10 +301,9 @@ waiting_legs = st.lists(
 
 
 def _blob(drawn: list[list[int]]) -> bytes:
-    def keys(numbers: list[int]) -> tuple[tuple[str, str], ...]:
+    def keys(numbers: list[int]) -> tuple[str, ...]:
         return tuple(
-            ("id", f"req-{n:04d}-abcdefghijklmnop") if n % 2 == 0 else ("trace", f"{n:032x}")
-            for n in numbers
+            f"id:req-{n:04d}-abcdefghijklmnop" if n % 2 == 0 else f"trace:{n:032x}" for n in numbers
         )
 
     answer = ("issue", "OK", '{"expires_in": 600}')
@@ -365,7 +364,7 @@ def test_dropping_many_oldest_legs_at_once_is_dropping_them_one_by_one(
     at_once, one_by_one = Side(), Side()
     for side in (at_once, one_by_one):
         for leg_id, held in enumerate(keys):
-            leg_keys = tuple(("id", str(key)) for key in held)
+            leg_keys = tuple(f"id:{key}" for key in held)
             for key in leg_keys:
                 # A key names one waiting leg: a later leg holding it replaces the earlier.
                 earlier = side.index.get(key)

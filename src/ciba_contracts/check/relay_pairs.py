@@ -198,7 +198,7 @@ class RelayPairer:
             relay, content, auth_req_id = parts
             keys = self._trace_keys(exchange)
             if relay.action == "OK" and isinstance(auth_req_id, str):
-                keys = (("id", auth_req_id), *keys)
+                keys = ("id:" + auth_req_id, *keys)
             # A pending Authlete leg is judged by its case and reported at its client leg:
             # it keeps its keys and answer only (the case is made of it when it pairs,
             # and it is handed over as it is), not even its place. A recording of Authlete
@@ -213,7 +213,7 @@ class RelayPairer:
             keys = self._trace_keys(exchange)
             auth_req_id = _auth_req_id(exchange.body)
             if auth_req_id is not None:
-                keys = (("id", auth_req_id), *keys)
+                keys = ("id:" + auth_req_id, *keys)
             if self._arrivals or self._blocks:
                 self._place()
             return self._arrive(exchange, keys, None, self._client, self._authlete, at)
@@ -442,11 +442,11 @@ class RelayPairer:
         if parent is not None and len(parent) >= _TRACEPARENT_SIZE:
             match = _TRACEPARENT.match(parent.strip().lower())
             if match is not None:
-                trace = (("trace", match.group(1)),)
+                trace = ("trace:" + match.group(1),)
         if not self.correlate:
             return trace
         value = find_header(headers, self.correlate)
-        return (*trace, ("corr", value.strip())) if value else trace
+        return (*trace, "corr:" + value.strip()) if value else trace
 
 
 def _auth_req_id(body: bytes | None) -> str | None:
