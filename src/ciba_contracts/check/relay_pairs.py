@@ -166,7 +166,7 @@ class RelayPairer:
         #: Whether legs were adopted (some may wait as references, not answers).
         self._adopted = False
         #: The legs last drained, kept as long as this pairer (see :meth:`drain`).
-        self._spent: list[tuple[int, Leg]] = []
+        self._spent: tuple[Side, Side, list[Leg]] | None = None
 
     def is_leg(self, method: str, url: str) -> bool:
         """Whether an exchange may be a relay leg (an Authlete call, or the AS's endpoint)."""
@@ -226,16 +226,22 @@ class RelayPairer:
         An Authlete leg comes as its keys and case (see :meth:`feed`).
         """
         rest = self._place(keep=False)
-        items = list(self._authlete.legs.items())
-        clients = self._client.legs
+        mine, theirs = self._authlete, self._client
+        clients = theirs.legs
         if clients or rest:
             # Each side waits in arrival order; ids are unique, so only they are compared.
-            items = sorted([*items, *rest, *clients.items()])
+            items = sorted([*mine.legs.items(), *rest, *clients.items()])
+            legs = [leg for _, leg in items]
+        else:
+            legs = list(mine.legs.values())
         self._authlete = Side()
         self._client = Side()
-        if not items:
+        # The legs go with this pairer, not on return: thousands of them take milliseconds
+        # to free, which a worker does after it has handed its slice over.
+        self._spent = (mine, theirs, legs)
+        if not legs:
             return b""
-        exchanges, keys, cases, at = zip(*(leg for _, leg in items), strict=True)
+        exchanges, keys, cases, at = zip(*legs, strict=True)
         # A slice's Authlete legs wait as they travel; a join's may be references.
         answers = [answer_of(case) for case in cases] if self._adopted else cases
         places: list[int] = []
@@ -243,9 +249,6 @@ class RelayPairer:
         if clients:
             places = [place for place, exchange in enumerate(exchanges) if exchange is not None]
             whole = [exchange for exchange in exchanges if exchange is not None]
-        # The legs go with this pairer, not on return: thousands of them take milliseconds
-        # to free, which a worker does after it has handed its slice over.
-        self._spent = items
         return encode_handover(Handover(places, keys, at, answers, whole))
 
     def hand_on(self) -> RelayCounts:
