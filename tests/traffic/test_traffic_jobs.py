@@ -25,8 +25,8 @@ from ciba_contracts.report import store
 from ciba_contracts.report.json_report import write_json
 from ciba_contracts.report.junit import write_junit
 from ciba_contracts.run import Task, joining, parallel, run, runner
-from ciba_contracts.run.readcount import ReadCount
 from ciba_contracts.run.tasks import Partial
+from ciba_contracts.run.workers import ReadCount
 
 
 def _entries(count: int) -> list[dict[str, object]]:
@@ -420,7 +420,7 @@ def test_progress_with_no_total_shows_the_bytes_read() -> None:
     timer = threading.Timer(0.3, future.set_result, (Partial(),))
     timer.start()
     try:
-        results = list(parallel._results([future], count, 0, lambda *c: calls.append(c)))
+        results = list(count.results([future], lambda *c: calls.append(c), 0))
     finally:
         timer.cancel()
     assert len(results) == 1

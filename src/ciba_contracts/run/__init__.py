@@ -3,6 +3,7 @@
 - :mod:`~ciba_contracts.run.tasks`: one input (or a slice of one) read and checked;
 - :mod:`~ciba_contracts.run.parallel`: ``--jobs N``, slices of large files over processes;
 - :mod:`~ciba_contracts.run.one_file`: one large file read by this process and workers;
+- :mod:`~ciba_contracts.run.workers`: what those processes share (start, bytes read);
 - :mod:`~ciba_contracts.run.cluster`: ``--scheduler``, the same tasks on Dask;
 - :mod:`~ciba_contracts.run.runner`: the run itself, which merges what the tasks found.
 """

@@ -15,7 +15,15 @@ import msgspec
 from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
 from ciba_contracts.config import Settings
 from ciba_contracts.report.model import Located, checked_store, moved
-from ciba_contracts.run.tasks import Checks, Partial, Task, check_task, relay_located, relay_pairer
+from ciba_contracts.run.tasks import (
+    Checks,
+    Partial,
+    Task,
+    add_relay_counts,
+    check_task,
+    relay_located,
+    relay_pairer,
+)
 from ciba_contracts.traffic import storage
 
 __all__ = ["join_slices"]
@@ -64,23 +72,21 @@ class _Relays:
         index among the slice's findings where one read would have reported them."""
         if part.relay_counts is None:
             return {}
-        pending, live = part.relay_pending, part.relay_live
-        if self._pairer is None:
+        if self._counts is None:
             self._counts = RelayCounts()
-            if live is not None:
-                # The file's first slice, read here: its pairer goes on as the join's,
-                # its legs never encoded nor decoded.
-                self._pairer = live
-                self._counts.absorb(part.relay_counts)
-                return {}
-            self._pairer = relay_pairer(self._settings)
-        elif live is not None:
-            pending = live.drain()
-        assert self._counts is not None
         self._counts.absorb(part.relay_counts)
+        live = part.relay_live
+        if live is not None:
+            # The file's first slice, read here: its pairer goes on as the join's, its legs
+            # never encoded nor decoded (only the first may keep it, see check_task).
+            assert self._pairer is None, "a live pairer is kept only by a file's first slice"
+            self._pairer = live
+            return {}
+        if self._pairer is None:
+            self._pairer = relay_pairer(self._settings)
         inserts: dict[int, list[Located]] = {}
         # Findings of a pair are placed at its client leg, moved by the slice's start.
-        for at, client, found in self._pairer.adopt(pending, entries, lines):
+        for at, client, found in self._pairer.adopt(part.relay_pending, entries, lines):
             inserts.setdefault(at, []).extend(relay_located(client, found))
         return inserts
 
@@ -89,8 +95,7 @@ class _Relays:
         if self._pairer is None or self._counts is None:
             return
         across = self._pairer.finish()
-        out.summary.relay_pairs += across.pairs
-        out.summary.relay_unpaired += across.unpaired_authlete + across.unpaired_client
+        add_relay_counts(out, across)
         self._counts.absorb(across)
         note = self._counts.describe(storage.display_name(task.name))
         if note is not None:

@@ -14,26 +14,20 @@ not handed from one process to another.
 from __future__ import annotations
 
 import functools
-import gc
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 
 import msgspec
 
 from ciba_contracts.config import Settings
 from ciba_contracts.run.cuts import entry_layout
 from ciba_contracts.run.joining import join_slices
-from ciba_contracts.run.readcount import ReadCount, size_of
 from ciba_contracts.run.taking import Board
 from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task
-from ciba_contracts.traffic import storage
+from ciba_contracts.run.workers import ReadCount, size_of, start_worker
 from ciba_contracts.traffic.jsonstream import StopWatch
 
 __all__ = ["Reader", "read_one_file"]
-
-#: How often this process, reading, shows the bytes the run has read (seconds).
-SHOW_EVERY = 0.2
 
 #: The settings and checks of the run being started, for the workers it forks to take
 #: over (a spawned worker starts without them, and builds its own).
@@ -44,13 +38,16 @@ _reader: Reader | None = None
 
 class Reader:
     """One process's part in reading a file with others: its checks, the run's count of
-    bytes read and the board the processes take from each other on."""
+    bytes read, the board the processes take from each other on, and where the file's
+    entries start (:func:`~.cuts.entry_layout`; None: the slice is read as it is, and
+    nothing is taken)."""
 
     def __init__(
         self,
         checks: Checks,
         count: ReadCount,
         board: Board,
+        layout: tuple[int, bytes] | None,
         show: Callable[[], None] | None = None,
         joins: bool = False,
     ) -> None:
@@ -60,8 +57,9 @@ class Reader:
         self.checks = checks
         self.count = count
         self.board = board
+        # Only a process with a place on the board may take.
+        self._layout = layout if board.seated else None
         self._show = show
-        self._layouts: dict[str, tuple[int, bytes] | None] = {}
         self._spent: object = None
 
     def read_all(self, task: Task, piece: Task, report: bool) -> list[Partial]:
@@ -81,8 +79,8 @@ class Reader:
         start = piece.start or 0
         stop = size_of(piece.name) if piece.stop is None else piece.stop
         bound = [stop]
-        tick = self._ticker(start, bound) if report else None
-        if self._layout(piece.name) is None:
+        tick = self.count.ticker(start, bound, self._show) if report else None
+        if self._layout is None:
             return check_task(piece, self.checks, None, tick)
         watch = _bounded(self.board.reading(start, stop), bound)
         self._spent = None  # the last slice's relay legs, freed now (see below)
@@ -104,41 +102,14 @@ class Reader:
     def take(self, task: Task, report: bool) -> Partial | None:
         """Take the end of another process's slice of ``task``'s file and read it; None
         when no slice has enough left."""
-        layout = self._layout(task.name)
-        if layout is None:
+        if self._layout is None:
             return None
-        taken = self.board.take(task.name, layout[1])
+        taken = self.board.take(task.name, self._layout[1])
         if taken is None:
             return None
         # The board has this process reading the slice already (the others may split it
         # at once); reading it says so again, and says when it is done.
         return self.read(msgspec.structs.replace(task, start=taken[0], stop=taken[1]), report)
-
-    def _layout(self, name: str) -> tuple[int, bytes] | None:
-        # Found once per file; only a process with a place on the board may take.
-        if name not in self._layouts:
-            self._layouts[name] = entry_layout(name) if self.board.seated else None
-        return self._layouts[name]
-
-    def _ticker(self, start: int, bound: list[int]) -> Progress:
-        """A progress callback adding a slice's bytes read to the run's, up to its stop
-        now (a slice reads a block past its stop to finish its last entry: those bytes
-        are the next slice's to count)."""
-        last = start
-        count, show = self.count, self._show
-        shown = time.monotonic()
-
-        def tick(_source: str, done: int, _total: int | None) -> None:
-            nonlocal last, shown
-            done = min(done, bound[0])
-            if done > last:
-                count.add(done - last)
-                last = done
-            if show is not None and time.monotonic() - shown >= SHOW_EVERY:
-                shown = time.monotonic()
-                show()
-
-        return tick
 
 
 def read_one_file(
@@ -152,11 +123,15 @@ def read_one_file(
     board = Board(len(slices))
     board.sit()
     checks = Checks(settings)
+    # Found once, here: the workers are told it.
+    layout = entry_layout(task.name)
     show = None if progress is None else functools.partial(count.show, progress, total)
-    here = Reader(checks, count, board, show, joins=True)
+    here = Reader(checks, count, board, layout, show, joins=True)
     report = progress is not None
     pool = ProcessPoolExecutor(
-        max_workers=len(slices) - 1, initializer=_start, initargs=(settings, count, board)
+        max_workers=len(slices) - 1,
+        initializer=_start,
+        initargs=(settings, count, board, layout),
     )
     try:
         # The workers are forked by the first submission: they find the checks here.
@@ -170,11 +145,8 @@ def read_one_file(
             except BaseException:
                 board.halt()
                 raise
-            for future in futures:
-                while show is not None and not future.done():
-                    show()  # a worker still reads: the bytes read still move on
-                    wait([future], timeout=SHOW_EVERY)
-                yield from future.result()
+            for parts in count.results(futures, progress, total):
+                yield from parts
 
         # This process's slices come first in the file: joined while the workers finish.
         joined = join_slices(task, in_file_order(arrivals()), lambda: checks, settings)
@@ -187,20 +159,13 @@ def read_one_file(
     return joined
 
 
-def _start(settings: Settings, count: ReadCount, board: Board) -> None:
+def _start(
+    settings: Settings, count: ReadCount, board: Board, layout: tuple[int, bytes] | None
+) -> None:
     global _reader
-    storage.configure(settings.storage_options)
-    inherited = _inherited
-    if inherited is not None and inherited[0] == settings:
-        checks = inherited[1]
-    else:
-        checks = Checks(settings)
+    checks = start_worker(settings, _inherited)
     board.sit()
-    _reader = Reader(checks, count, board)
-    # What the worker holds from here on (modules, schemas, compiled checks) lives as
-    # long as it does: out of the collector's reach, a full collection walks only what
-    # the slices make, and pages shared with the process it was forked from stay shared.
-    gc.freeze()
+    _reader = Reader(checks, count, board, layout)
 
 
 def _read_in_worker(task: Task, piece: Task, report: bool) -> list[Partial]:

@@ -15,11 +15,10 @@ findings, their order and their locations are those of a one-process run.
 from __future__ import annotations
 
 import functools
-import gc
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, wait
-from typing import TypeVar
+import sys
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 import msgspec
 
@@ -27,7 +26,6 @@ from ciba_contracts.config import Settings
 from ciba_contracts.run.cuts import cut_points
 from ciba_contracts.run.joining import join_slices
 from ciba_contracts.run.one_file import read_one_file
-from ciba_contracts.run.readcount import ReadCount, size_of
 from ciba_contracts.run.tasks import (
     Checks,
     Partial,
@@ -35,6 +33,7 @@ from ciba_contracts.run.tasks import (
     Task,
     check_task,
 )
+from ciba_contracts.run.workers import ReadCount, size_of, start_worker
 from ciba_contracts.traffic import storage
 
 #: Files smaller than this are not cut: starting a slice costs more than it saves.
@@ -51,7 +50,6 @@ _checks: Checks | None = None
 _count: ReadCount | None = None
 #: The cut search the plan uses, looked up when called.
 _cut_points = cut_points
-T = TypeVar("T")
 
 
 def run_tasks(
@@ -74,7 +72,7 @@ def run_tasks(
         # Slices are joined as they come in, while the workers read on: a file whose
         # slices leave thousands of relay legs waiting (a recording of Authlete calls
         # alone) no longer pays the whole join after its last slice.
-        joined = assemble(tasks, groups, _results(futures, count, total, progress), settings)
+        joined = assemble(tasks, groups, count.results(futures, progress, total), settings)
     if progress is not None:
         progress("", total, total or None)
     return joined
@@ -115,51 +113,25 @@ def assemble(
 
 
 def pieces(task: Task, jobs: int) -> int:
-    """How many tasks ``jobs`` processes would share for this one: more than one only for
-    a large pretty-printed HAR file."""
-    return len(_slices(task, jobs))
+    """How many slices ``jobs`` processes would read ``task`` in, were it the run's only
+    input: more than one only for a large HAR file written one entry a line or
+    pretty-printed. (The cuts are those :func:`run_tasks` then finds again, cached.)"""
+    return len(_slices(task, jobs, (1,)))
 
 
 def _start(settings: Settings, count: ReadCount) -> None:
     global _checks, _count
-    storage.configure(settings.storage_options)
-    _checks = Checks(settings)
+    _checks = start_worker(settings)
     _count = count
-    # What the worker holds from here on (modules, schemas, compiled checks) lives as
-    # long as it does: out of the collector's reach, a full collection walks only what
-    # the slices make. This process is the pool's own, so no caller's objects are kept.
-    gc.freeze()
 
 
 def _work(task: Task, report_progress: bool) -> Partial:
     assert _checks is not None
     assert _count is not None
-    count = _count
-    last = task.start or 0
-
-    def tick(_source: str, done: int, _total: int | None) -> None:
-        nonlocal last
-        # A slice reads a block past its end to finish its last entry: those bytes are
-        # the next slice's to count.
-        if task.stop is not None:
-            done = min(done, task.stop)
-        if done > last:
-            count.add(done - last)
-            last = done
-
-    return check_task(task, _checks, None, tick if report_progress else None)
-
-
-def _results(
-    futures: list[Future[T]], count: ReadCount, total: int, progress: Progress | None
-) -> Iterator[T]:
-    """Each piece's result in order, as it comes; the bytes read so far shown meanwhile."""
-    for future in futures:
-        if progress is not None:
-            while not future.done():
-                count.show(progress, total)
-                wait([future], timeout=0.2)
-        yield future.result()
+    tick = None
+    if report_progress:
+        tick = _count.ticker(task.start or 0, [sys.maxsize if task.stop is None else task.stop])
+    return check_task(task, _checks, None, tick)
 
 
 # -- cutting a HAR file -------------------------------------------------------------------
