@@ -15,31 +15,16 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Collection, Iterator, Sequence
-from typing import Protocol
+from collections.abc import Iterator, Sequence
 
+from ciba_contracts.check.relay_side import Side
 from ciba_contracts.check.relay_wire import Drained, Key
 
-__all__ = ["Blocks", "Older"]
+__all__ = ["Arrival", "Blocks"]
 
-
-class Older(Protocol):
-    """The Authlete legs a pairer indexed before the blocks, oldest first."""
-
-    @property
-    def legs(self) -> Collection[int]: ...
-
-    @property
-    def index(self) -> dict[Key, int]: ...
-
-    def remove(self, leg_id: int) -> object:
-        """Take the leg ``leg_id`` (replaced) out."""
-
-    def drop_oldest(self, count: int = 1) -> None:
-        """Take the ``count`` legs that have waited longest out."""
-
-    def clear(self) -> None:
-        """Take every leg out."""
+#: A drained Authlete leg to place among the pending ones: its keys, the drained legs it
+#: is among, its index there, its findings index.
+Arrival = tuple[tuple[Key, ...], Drained, int, int]
 
 
 class _Block:
@@ -66,6 +51,11 @@ class _Block:
     def waits(self, place: int) -> bool:
         return place >= self.front and place not in self.gone
 
+    @property
+    def empty(self) -> bool:
+        """Whether none of its legs waits any more."""
+        return self.front + len(self.gone) >= len(self.keys)
+
 
 #: Where a key an arriving leg holds was held: a leg indexed before the blocks (None, its
 #: id) or a block's (the block, the place).
@@ -74,7 +64,7 @@ _Met = tuple[_Block | None, int]
 
 class Blocks:
     """Slices' handed-over Authlete legs, taken whole while no client leg waits, oldest
-    first, after the legs the pairer indexed before them (:class:`Older`)."""
+    first, after the legs the pairer indexed before them (its Authlete side)."""
 
     __slots__ = ("_blocks", "live")
 
@@ -86,7 +76,7 @@ class Blocks:
     def __bool__(self) -> bool:
         return bool(self._blocks)
 
-    def take(self, drained: Drained, older: Older, limit: int) -> tuple[int, int] | None:
+    def take(self, drained: Drained, older: Side, limit: int) -> tuple[int, int] | None:
         """Take the legs of ``drained`` (Authlete legs all) as one by one: how many legs
         were replaced and how many dropped past ``limit``; None, taking nothing, when they
         must be taken one by one (a leg with no key, or a key two of them hold)."""
@@ -126,19 +116,17 @@ class Blocks:
                     owner.gone.add(spot)
                     self.live -= 1
                     replaced += 1
-                    emptied = emptied or owner.front + len(owner.gone) == len(owner.keys)
+                    emptied = emptied or owner.empty
             dropped += self._arrive(older, 1, limit)
             arrived = place + 1
         dropped += self._arrive(older, len(keys) - arrived, limit)
         if emptied:
             # A block none of whose legs waits any more is let go at once, wherever it is:
             # slices that each replace the last one's legs would otherwise pile up.
-            self._blocks = deque(
-                block for block in self._blocks if block.front + len(block.gone) < len(block.keys)
-            )
+            self._blocks = deque(block for block in self._blocks if not block.empty)
         return replaced, dropped
 
-    def _arrive(self, older: Older, count: int, limit: int) -> int:
+    def _arrive(self, older: Side, count: int, limit: int) -> int:
         """``count`` legs arrive: how many of the oldest are dropped past ``limit``."""
         self.live += count
         excess = len(older.legs) + self.live - limit
@@ -168,7 +156,7 @@ class Blocks:
             if block.front >= end:
                 blocks.popleft()
 
-    def arrivals(self) -> Iterator[tuple[tuple[Key, ...], Drained, int, int]]:
+    def arrivals(self) -> Iterator[Arrival]:
         """Each waiting leg, oldest first, as an arrival to place (see
         :func:`~.relay_arrivals.walk`); the blocks are emptied."""
         blocks, self._blocks, self.live = self._blocks, deque(), 0

@@ -38,7 +38,7 @@ import orjson
 
 from ciba_contracts.check.relay import RelayChecker, relay_parts
 from ciba_contracts.check.relay_arrivals import Walk, walk
-from ciba_contracts.check.relay_blocks import Blocks
+from ciba_contracts.check.relay_blocks import Arrival, Blocks
 from ciba_contracts.check.relay_side import Leg, Side, answer_of, case_of
 from ciba_contracts.check.relay_wire import Answer, Drained, Handover, Key, LegRef, encode_handover
 from ciba_contracts.exchange import Exchange, find_header
@@ -126,12 +126,6 @@ class RelayCounts(msgspec.Struct):
         return note
 
 
-#: A drained Authlete leg adopted while no client leg waited, not placed yet
-#: (:meth:`RelayPairer._place`): its keys, the drained legs it is among, its index there,
-#: its findings index.
-_Arrival = tuple[tuple[Key, ...], Drained, int, int]
-
-
 class RelayPairer:
     """Pairs relay legs of one recording and checks each pair with the relay checker."""
 
@@ -158,7 +152,7 @@ class RelayPairer:
         # slice's own legs are not deferred: each would keep its case, content
         # included, alive beside the pending ones, 4-7 MB more per process for a
         # saving of about 1 % of the slice's time.)
-        self._arrivals: list[_Arrival] = []
+        self._arrivals: list[Arrival] = []
         # Slices' legs, when none of their keys repeats, are not even walked: they are
         # kept as they came (see :class:`~.relay_blocks.Blocks`). Never both at once.
         self._blocks = Blocks()
@@ -346,8 +340,7 @@ class RelayPairer:
         done = walk(arrivals, legs, len(legs), mine.index, self.limit)
         self._count_walk(done)
         if done.older_dropped + len(done.older_taken) == len(legs):
-            legs.clear()
-            mine.index.clear()  # every key of a pending leg names it, and no other does
+            mine.clear()
         else:
             for leg_id in done.older_taken:
                 mine.remove(leg_id)

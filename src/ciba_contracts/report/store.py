@@ -166,21 +166,16 @@ class SpillingList(Generic[T]):
 
     def __getstate__(self) -> dict[str, Any]:
         # Another process takes the file over: this one must not delete it when it goes.
-        state = self._hand_over()
-        encode = self._encode
-        if encode is not None:
+        state = self._hand_over()  # flushed: nothing is pending
+        if self._encode is not None and self._decode is not None:
             # Plain rows pickle several times faster than the objects: a --jobs worker
             # hands its findings over as they are kept on disk.
-            state["head"] = [encode(item) for item in state["head"]]
-            state["pending"] = [encode(item) for item in state["pending"]]
-            state["rows"] = True
+            state["head"] = [self._encode(item) for item in state["head"]]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        decode = state["decode"]
-        if state.get("rows") and decode is not None:
-            state["head"] = [decode(row) for row in state["head"]]
-            state["pending"] = [decode(row) for row in state["pending"]]
+        if state["encode"] is not None and state["decode"] is not None:
+            state["head"] = [state["decode"](row) for row in state["head"]]
         self._take_over(state)
 
     def __repr__(self) -> str:
