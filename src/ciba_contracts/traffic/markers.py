@@ -29,7 +29,6 @@ _ASCII_ESCAPE = re.compile(rb"\\(?:u00([0-7][0-9a-fA-F])|/)")
 _LONGEST_SPELLING = 6
 #: What follows ``\u00`` in the escape of an ASCII character.
 _ASCII_HIGH_DIGITS = frozenset(b"01234567")
-_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 #: Markers sharing a stem at least this long are searched for as one: the stem, each hit
 #: of it tested against what the markers have after it (see :meth:`MarkerSearch._stem_hit`).
 _STEM_MIN = 6
@@ -218,7 +217,7 @@ class MarkerSearch:
                     # A marker as it is, or one with an escaped slash whose first byte is no
                     # escape's last (``\u006backchannel\/"`` reads ``kackchannel/"``).
                     if match is not None and (
-                        b"\\" not in data[at : match.end()] or not _in_escape(data, at, pos)
+                        data.find(b"\\", at, match.end()) < 0 or not _in_escape(data, at, pos)
                     ):
                         return True
                     at = find_bytes(data, needle, at + 1, end)
@@ -247,12 +246,7 @@ class MarkerSearch:
 def _in_escape(data: bytes, at: int, start: int) -> bool:
     """Whether the byte at ``at`` ends the escape of an ASCII character (``\\u006b``)
     starting at or after ``start``: undoing escapes, it is no character of its own."""
-    return (
-        at - 5 >= start
-        and data[at] in _HEX_DIGITS
-        and data[at - 1] in _ASCII_HIGH_DIGITS
-        and data.startswith(b"\\u00", at - 5)
-    )
+    return at - 5 >= start and _ASCII_ESCAPE.fullmatch(data, at - 5, at + 1) is not None
 
 
 @functools.lru_cache(maxsize=32)

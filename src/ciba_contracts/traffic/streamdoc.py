@@ -58,12 +58,14 @@ class DocumentWalker(RunSkipper):
                 return pos
             pos -= shift
 
+    def _fatal(self, kind: str, message: str, pos: int) -> StreamProblem:
+        """A problem at ``pos`` after which the document cannot be read on."""
+        return StreamProblem(kind, message, self._abs(pos), True)
+
     def _byte(self, pos: int, what: str) -> int:
         pos = self._ws(pos)
         if pos >= len(self._buf.data):
-            raise StreamProblem(
-                "truncated", f"the document ends where {what} was expected", self._abs(pos), True
-            )
+            raise self._fatal("truncated", f"the document ends where {what} was expected", pos)
         return pos
 
     def _key(self, pos: int) -> tuple[str, int]:
@@ -73,17 +75,12 @@ class DocumentWalker(RunSkipper):
             if m is not None:
                 break
             if buf.data[pos : pos + 1] != b'"':
-                raise StreamProblem(
-                    "corrupt",
-                    f"expected an object key, found {buf.data[pos : pos + 20]!r}",
-                    self._abs(pos),
-                    True,
+                raise self._fatal(
+                    "corrupt", f"expected an object key, found {buf.data[pos : pos + 20]!r}", pos
                 )
             shift = buf.more(pos)
             if shift is None:
-                raise StreamProblem(
-                    "truncated", "the document ends inside an object key", self._abs(pos), True
-                )
+                raise self._fatal("truncated", "the document ends inside an object key", pos)
             pos -= shift
         try:
             key = loads(m.group())
@@ -108,12 +105,11 @@ class DocumentWalker(RunSkipper):
         if buf.data[pos : pos + 3] == b"\xef\xbb\xbf":
             pos = self._byte(pos + 3, "a JSON object")
         if buf.data[pos] != ord("{"):
-            raise StreamProblem(
+            raise self._fatal(
                 "corrupt",
                 f"expected a JSON object holding {'.'.join(self._path[depth:])!r}, "
                 f"found {buf.data[pos : pos + 20]!r}",
-                self._abs(pos),
-                True,
+                pos,
             )
         pos += 1
         want = self._path[depth]
@@ -135,9 +131,7 @@ class DocumentWalker(RunSkipper):
             key, pos = self._key(pos)
             pos = self._byte(pos, "':'")
             if buf.data[pos] != ord(":"):
-                raise StreamProblem(
-                    "corrupt", f"expected ':' after key {key!r}", self._abs(pos), True
-                )
+                raise self._fatal("corrupt", f"expected ':' after key {key!r}", pos)
             pos = self._byte(pos + 1, f"the value of {key!r}")
             if key == want:
                 opener = buf.data[pos]
@@ -147,11 +141,8 @@ class DocumentWalker(RunSkipper):
                     return pos + 1
                 if not last and opener == ord("{"):
                     return self._enter(pos, depth + 1)
-                raise StreamProblem(
-                    "corrupt",
-                    f"{want!r} is not {'an array' if last else 'an object'}",
-                    self._abs(pos),
-                    True,
+                raise self._fatal(
+                    "corrupt", f"{want!r} is not {'an array' if last else 'an object'}", pos
                 )
             pos = self._skip_value(pos)
 
@@ -172,9 +163,7 @@ class DocumentWalker(RunSkipper):
                 pos = self._byte(pos, "':'")
                 pos = self._skip_value(self._byte(pos + 1, "a value"))
             else:
-                raise StreamProblem(
-                    "corrupt", f"unexpected {bytes([c])!r} after the array", self._abs(pos), True
-                )
+                raise self._fatal("corrupt", f"unexpected {bytes([c])!r} after the array", pos)
         pos = self._ws(pos)
         if pos < len(buf.data):
             self.problems.append(
