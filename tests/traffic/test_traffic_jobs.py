@@ -17,57 +17,16 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
-from traffic_support import AUTH_URL, ISSUE_URL, har_document, har_entry, ok_body, write_har
+from jobs_support import corrupt_middle, mixed_entries, one_and_two_processes, relay_entries
+from traffic_support import ISSUE_URL, har_document, har_entry, ok_body, write_har
 
 from ciba_contracts.cli import main as cli
 from ciba_contracts.config import ConfigError, Settings, load_settings
 from ciba_contracts.report import store
 from ciba_contracts.report.json_report import write_json
-from ciba_contracts.report.junit import write_junit
 from ciba_contracts.run import Task, joining, parallel, run, runner
 from ciba_contracts.run.tasks import Partial
 from ciba_contracts.run.workers import ReadCount
-
-
-def _entries(count: int) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
-    for i in range(count):
-        kind = i % 7
-        if kind == 0:
-            out.append(har_entry(ISSUE_URL, 200, ok_body(expiresIn=0)))
-        elif kind == 1:
-            out.append(har_entry(ISSUE_URL, 200, ok_body()))
-        elif kind == 2:
-            out.append(har_entry(AUTH_URL, 200, b'{"ticket":"t"}'))
-        elif kind == 3:
-            out.append(har_entry(ISSUE_URL, 422, b"{}"))
-        elif kind == 4:
-            out.append(har_entry("https://cdn.example.com/x.js", 200, b"x" * 900, method="GET"))
-        elif kind == 5:
-            out.append(har_entry(ISSUE_URL, 200, ok_body(note="é")))
-        else:
-            out.append(har_entry(ISSUE_URL, 200, ok_body(interval=-1)))
-    return out
-
-
-def _reports(inputs: list[str], fmt: str = "json") -> tuple[str, str]:
-    outputs = []
-    for jobs in (1, 2):
-        report = run(inputs, Settings(jobs=jobs, format=fmt))
-        buffer = io.StringIO()
-        (write_json if fmt == "json" else write_junit)(report, buffer)
-        outputs.append(buffer.getvalue())
-    return outputs[0], outputs[1]
-
-
-def _corrupt(path: Path) -> None:
-    raw = path.read_bytes()
-    # A broken entry, bytes that are not UTF-8, both in the middle of the file.
-    url = raw.index(b'"url": "' + ISSUE_URL.encode(), len(raw) // 3)
-    at = raw.index(b'"status": ', url) + len(b'"status": ')
-    raw = raw[:at] + b"@@" + raw[at:]
-    raw = raw.replace("é".encode(), b"\xe9", 3)
-    path.write_bytes(raw)
 
 
 def _cores(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
@@ -85,10 +44,10 @@ def auto_on_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_many_files(tmp_path: Path) -> None:
     inputs = []
     for n in range(5):
-        path = write_har(tmp_path / f"f{n}.har", _entries(20 + n))
+        path = write_har(tmp_path / f"f{n}.har", mixed_entries(20 + n))
         inputs.append(str(path))
-    _corrupt(tmp_path / "f2.har")
-    single, multi = _reports(inputs)
+    corrupt_middle(tmp_path / "f2.har")
+    single, multi = one_and_two_processes(inputs)
     assert single == multi
     assert json.loads(single)["summary"]["inputs"] == 5
 
@@ -99,12 +58,12 @@ def test_one_large_file_cut_in_slices(
 ) -> None:
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     monkeypatch.setattr(parallel, "ROUNDS", (1,) * 4)
-    path = write_har(tmp_path / "big.har", _entries(300))
-    _corrupt(path)
+    path = write_har(tmp_path / "big.har", mixed_entries(300))
+    corrupt_middle(path)
     size = path.stat().st_size
     cuts = parallel._cut_points(str(path), size, (1,) * 8)
     assert len(cuts) == 7
-    single, multi = _reports([str(path)], fmt)
+    single, multi = one_and_two_processes([str(path)], fmt)
     assert single == multi
     if fmt == "json":
         report = json.loads(single)
@@ -118,19 +77,19 @@ def test_slices_shrink_round_by_round_and_report_as_one_read(
     # Two processes take the big slices first and share the small ones at the end as they
     # come free, so neither waits long for the other.
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
-    path = write_har(tmp_path / "rounds.har", _entries(700))
-    _corrupt(path)
+    path = write_har(tmp_path / "rounds.har", mixed_entries(700))
+    corrupt_middle(path)
     pieces = parallel.plan([Task(str(path))], 2)[0]
     assert len(pieces) == 2 * len(parallel.ROUNDS)
     sizes = [(piece.stop or path.stat().st_size) - (piece.start or 0) for piece in pieces]
     shares = [weight for weight in parallel.ROUNDS for _ in range(2)]
-    entry = 2 * max(len(json.dumps(e, indent=2)) for e in _entries(7))
+    entry = 2 * max(len(json.dumps(e, indent=2)) for e in mixed_entries(7))
     for size, share in zip(sizes, shares, strict=True):
         wanted = path.stat().st_size * share / sum(shares)
         assert abs(size - wanted) < entry + wanted * 0.05, (sizes, shares)
     assert sizes[0] > sizes[2] > sizes[4]
     assert sizes[1] > sizes[3] > sizes[5]
-    single, multi = _reports([str(path)])
+    single, multi = one_and_two_processes([str(path)])
     assert single == multi
 
 
@@ -140,13 +99,13 @@ def test_cut_points_in_a_second_array_fall_back(
     # Pages after the entries, at the same indentation: a cut can land among them.
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     monkeypatch.setattr(parallel, "ROUNDS", (1,) * 4)
-    document = har_document(_entries(40))
+    document = har_document(mixed_entries(40))
     pages = [{"id": f"page_{i}", "title": "x" * 400, "request": {}} for i in range(60)]
     log = document["log"]
     document["log"] = {"version": "1.2", "entries": log["entries"], "pages": pages}
     path = tmp_path / "pages-after.har"
     path.write_text(json.dumps(document, indent=2))
-    single, multi = _reports([str(path)])
+    single, multi = one_and_two_processes([str(path)])
     assert single == multi
     assert json.loads(single)["summary"]["checked"] + json.loads(single)["summary"][
         "skipped"
@@ -156,9 +115,9 @@ def test_cut_points_in_a_second_array_fall_back(
 def test_minified_files_are_not_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     path = tmp_path / "min.har"
-    path.write_bytes(orjson.dumps(har_document(_entries(50))))
+    path.write_bytes(orjson.dumps(har_document(mixed_entries(50))))
     assert parallel._cut_points(str(path), path.stat().st_size, (1,) * 4) == []
-    single, multi = _reports([str(path)])
+    single, multi = one_and_two_processes([str(path)])
     assert single == multi
 
 
@@ -169,7 +128,7 @@ def test_a_cut_that_is_no_entry_start_is_read_again(
     # indentation, so a cut point can land inside that entry.
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     monkeypatch.setattr(parallel, "ROUNDS", (1,) * 8)
-    entries = [json.dumps(e, indent=2).replace("\n", "\n    ") for e in _entries(30)]
+    entries = [json.dumps(e, indent=2).replace("\n", "\n    ") for e in mixed_entries(30)]
     odd = json.dumps(har_entry(ISSUE_URL, 200, ok_body(expiresIn=0)))[:-1]
     odd += ',\n"_note":\n    {\n"text": "' + "n" * 3000 + '"\n    }\n}'
     entries.insert(15, odd)
@@ -191,7 +150,7 @@ def test_a_cut_that_is_no_entry_start_is_read_again(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(joining, "check_task", spy)
-    single, multi = _reports([str(path)])
+    single, multi = one_and_two_processes([str(path)])
     assert single == multi
     assert calls, "no slice was read again in the main process"
     report = json.loads(single)
@@ -217,12 +176,12 @@ def test_a_slice_reads_its_first_entry_as_one_process_does(
 ) -> None:
     # Entries that are no issue call are not parsed in one process, so a syntax error
     # in them (a raw line break in a string) is not reported; nor when a slice starts there.
-    path = write_har(tmp_path / "broken-others.har", _entries(40))
+    path = write_har(tmp_path / "broken-others.har", mixed_entries(40))
     raw = path.read_bytes().replace(b"https://cdn.example.com/", b"https://cdn.example.com/\n")
     path.write_bytes(raw)
     cuts = _cut_at_every_entry(monkeypatch, path)
     assert len(cuts) == 40
-    single, multi = _reports([str(path)])
+    single, multi = one_and_two_processes([str(path)])
     assert single == multi
     report = json.loads(single)
     assert report["summary"]["checked"] + report["summary"]["skipped"] == 40
@@ -232,14 +191,14 @@ def test_a_slice_reads_its_first_entry_as_one_process_does(
 def test_a_truncated_file_says_the_same_whatever_the_slices(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entries = _entries(8) + [
+    entries = mixed_entries(8) + [
         har_entry("https://cdn.example.com/x.js", 200, b"x", method="GET") for _ in range(4)
     ]
     path = write_har(tmp_path / "cut.har", entries)
     raw = path.read_bytes()
     path.write_bytes(raw[: raw.rindex(b"\n      }") + len(b"\n      }")])
     _cut_at_every_entry(monkeypatch, path)
-    single, multi = _reports([str(path)])
+    single, multi = one_and_two_processes([str(path)])
     assert single == multi
     messages = [f["message"] for f in json.loads(single)["findings"] if f["rule"] == "I002"]
     assert len(messages) == 1
@@ -247,7 +206,7 @@ def test_a_truncated_file_says_the_same_whatever_the_slices(
 
 
 def test_auto_uses_one_process_for_small_inputs_and_stdin(tmp_path: Path) -> None:
-    small = write_har(tmp_path / "small.har", _entries(10))
+    small = write_har(tmp_path / "small.har", mixed_entries(10))
     assert runner.auto_jobs([Task(str(small))]) == 1
     assert runner.auto_jobs([Task("-")]) == 1
 
@@ -256,7 +215,7 @@ def test_auto_uses_one_process_for_small_inputs_and_stdin(tmp_path: Path) -> Non
 def test_auto_spreads_large_inputs_over_at_most_two_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_har(tmp_path / "big.har", _entries(200))
+    path = write_har(tmp_path / "big.har", mixed_entries(200))
     _cores(monkeypatch, 8)
     assert runner.auto_jobs([Task(str(path))]) == 2
     _cores(monkeypatch, 1)
@@ -268,7 +227,7 @@ def test_auto_uses_one_process_for_a_single_input_it_cannot_cut(tmp_path: Path) 
     # A worker would read it alone and send every finding back: slower, and more memory.
     lines = tmp_path / "payloads.jsonl"
     lines.write_text("\n".join(json.dumps({"action": f"MADE_UP_{i}"}) for i in range(50)))
-    har = write_har(tmp_path / "big.har", _entries(200))
+    har = write_har(tmp_path / "big.har", mixed_entries(200))
     packed = tmp_path / "big.har.gz"
     packed.write_bytes(gzip.compress(har.read_bytes()))
     assert runner.auto_jobs([Task(str(lines))]) == 1
@@ -281,8 +240,8 @@ def test_auto_uses_one_process_for_a_single_input_it_cannot_cut(tmp_path: Path) 
 def test_auto_is_the_default_and_gives_the_same_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_har(tmp_path / "big.har", _entries(120))
-    _corrupt(path)
+    path = write_har(tmp_path / "big.har", mixed_entries(120))
+    corrupt_middle(path)
     started: list[int] = []
     real = parallel.run_tasks
 
@@ -311,7 +270,7 @@ def test_without_worker_processes_auto_falls_back_and_asked_for_jobs_fail(
         raise PermissionError(13, "semaphores are not available")
 
     monkeypatch.setattr(parallel, "run_tasks", no_workers)
-    path = write_har(tmp_path / "f.har", _entries(30))
+    path = write_har(tmp_path / "f.har", mixed_entries(30))
     report = run([str(path)], Settings(format="json"))
     assert report.summary.checked > 0
     with pytest.raises(runner.WorkersUnavailable, match="try --jobs 1"):
@@ -326,7 +285,7 @@ def test_without_worker_processes_auto_falls_back_and_asked_for_jobs_fail(
     [("0", "not a positive number"), ("x", "neither a positive number nor auto")],
 )
 def test_jobs_flag_rejects_what_is_not_a_count(tmp_path: Path, value: str, message: str) -> None:
-    path = write_har(tmp_path / "f.har", _entries(3))
+    path = write_har(tmp_path / "f.har", mixed_entries(3))
     result = CliRunner().invoke(cli, ["validate", "--jobs", value, str(path)])
     assert result.exit_code == 2
     assert message in result.output
@@ -357,10 +316,10 @@ def test_findings_past_the_memory_limit_cross_processes_intact(
     monkeypatch.setattr(store, "BATCH", 3)
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     monkeypatch.setattr(parallel, "ROUNDS", (1,) * 3)
-    path = write_har(tmp_path / "many.har", _entries(400))
-    _corrupt(path)
+    path = write_har(tmp_path / "many.har", mixed_entries(400))
+    corrupt_middle(path)
     before = set(Path(tempfile.gettempdir()).glob("ciba-contracts-*.findings"))
-    single, multi = _reports([str(path)])
+    single, multi = one_and_two_processes([str(path)])
     assert single == multi
     assert len(json.loads(single)["findings"]) > 100
     gc.collect()
@@ -368,42 +327,14 @@ def test_findings_past_the_memory_limit_cross_processes_intact(
     assert after <= before
 
 
-def _relay_entries(pairs: int) -> list[dict[str, object]]:
-    """Authlete's OK answers, and each answer to the client ``pairs // 2`` entries later."""
-    authlete = []
-    client = []
-    for i in range(pairs):
-        auth_req_id = f"relay-{i:04d}-" + "x" * 30
-        body = ok_body(authReqId=auth_req_id)
-        authlete.append(har_entry(ISSUE_URL, 200, body))
-        content = json.loads(json.loads(body)["responseContent"])
-        # Every third answer to the client forgets Cache-Control: no-store (a relay fault).
-        headers = [("Content-Type", "application/json")]
-        if i % 3:
-            headers.append(("Cache-Control", "no-store"))
-        client.append(
-            har_entry(
-                "https://as.example/bc-authorize",
-                200,
-                json.dumps(content).encode(),
-                response_headers=headers,
-            )
-        )
-    half = pairs // 2
-    out: list[dict[str, object]] = authlete[:half]
-    for i in range(half, pairs):
-        out += [authlete[i], client[i - half]]
-    return out + client[pairs - half :]
-
-
 def test_relays_pair_across_slices_as_one_read_pairs_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Both legs of most relays sit in different slices when the file is cut at every entry.
-    path = write_har(tmp_path / "relays.har", _relay_entries(12))
+    path = write_har(tmp_path / "relays.har", relay_entries(12))
     cuts = _cut_at_every_entry(monkeypatch, path)
     assert len(cuts) == 24
-    single, multi = _reports([str(path)])
+    single, multi = one_and_two_processes([str(path)])
     assert single == multi
     report = json.loads(single)
     assert report["summary"]["relay_pairs"] == 12
@@ -433,7 +364,7 @@ def test_progress_under_jobs_ends_at_the_whole_size_and_never_goes_back(
 ) -> None:
     # Slices are joined as they come in; the bytes read are still shown until the last.
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
-    path = write_har(tmp_path / "progress.har", _entries(400))
+    path = write_har(tmp_path / "progress.har", mixed_entries(400))
     calls: list[tuple[str, int, int | None]] = []
     multi = run([str(path)], Settings(jobs=2), progress=lambda *call: calls.append(call))
     single = run([str(path)], Settings(jobs=1))

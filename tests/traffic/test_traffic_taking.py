@@ -5,7 +5,6 @@ However unevenly they run, the report is the one a single process gives.
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import os
@@ -14,30 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_traffic_jobs import _corrupt, _entries, _relay_entries
-from traffic_support import har_document, write_har
+from jobs_support import (
+    corrupt_middle,
+    mixed_entries,
+    one_and_two_processes,
+    relay_entries,
+    write_har_lines,
+)
+from traffic_support import write_har
 
 from ciba_contracts.config import Settings
-from ciba_contracts.report.json_report import write_json
 from ciba_contracts.run import joining, one_file, parallel, run, taking, tasks
 from ciba_contracts.run.cuts import entry_layout, next_entry
 from ciba_contracts.traffic import jsonstream
-
-
-def _one_a_line(path: Path, entries: list[dict[str, Any]]) -> Path:
-    """A HAR file written one entry a line, as a gateway's recorder writes it."""
-    document = har_document([])
-    head = json.dumps(document)
-    opening = head.index('"entries": [') + len('"entries": [')
-    lines = ",\n".join(json.dumps(entry) for entry in entries)
-    path.write_text(head[:opening] + "\n" + lines + "\n" + head[opening:] + "\n", "utf-8")
-    return path
-
-
-def _report(path: Path, jobs: int) -> str:
-    buffer = io.StringIO()
-    write_json(run([str(path)], Settings(jobs=jobs, format="json")), buffer)
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -83,14 +71,14 @@ def uneven(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_a_process_that_finishes_first_takes_from_the_other(
     tmp_path: Path, uneven: list[int], layout: str
 ) -> None:
-    entries = _entries(2000)
+    entries = mixed_entries(2000)
     if layout == "pretty":
         path = write_har(tmp_path / "big.har", entries)
-        _corrupt(path)
+        corrupt_middle(path)
     else:
-        path = _one_a_line(tmp_path / "big.har", entries)
-    single = _report(path, 1)
-    assert _report(path, 2) == single
+        path = write_har_lines(tmp_path / "big.har", entries)
+    single, multi = one_and_two_processes([str(path)])
+    assert multi == single
     # The halves, and at least one slice taken from the slow process's.
     assert uneven
     assert uneven[-1] > 2
@@ -99,9 +87,9 @@ def test_a_process_that_finishes_first_takes_from_the_other(
 
 
 def test_relays_pair_across_taken_slices(tmp_path: Path, uneven: list[int]) -> None:
-    path = write_har(tmp_path / "relays.har", _relay_entries(400))
-    single = _report(path, 1)
-    assert _report(path, 2) == single
+    path = write_har(tmp_path / "relays.har", relay_entries(400))
+    single, multi = one_and_two_processes([str(path)])
+    assert multi == single
     assert uneven[-1] > 2
     assert json.loads(single)["summary"]["relay_pairs"] == 400
 
@@ -113,7 +101,7 @@ def test_a_stop_is_moved_only_to_an_entry_past_what_was_read(
     # place 0 has finished and takes from it.
     monkeypatch.setattr(taking, "MIN_LEFT", 4096)
     monkeypatch.setattr(taking, "_MARGIN", 1024)
-    path = write_har(tmp_path / "board.har", _entries(400))
+    path = write_har(tmp_path / "board.har", mixed_entries(400))
     size = path.stat().st_size
     layout = entry_layout(str(path))
     assert layout is not None
@@ -149,14 +137,15 @@ def test_an_error_in_either_reader_ends_the_run_with_it(
     # ends with its error, the other told to stop reading (not waited for to the end).
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     monkeypatch.setattr(jsonstream, "CHUNK", 4096)
-    path = write_har(tmp_path / "big.har", _entries(2000))
+    path = write_har(tmp_path / "big.har", mixed_entries(2000))
     parent = os.getpid()
     check = tasks.check_task
     halted: list[int] = []
 
     def failing_check(task: Any, *rest: Any, **options: Any) -> Any:
+        # The first slice is this process's, the others the worker's.
         first = task.start is None
-        if first == (failing == "this process") and (os.getpid() == parent) == first:
+        if first == (os.getpid() == parent) == (failing == "this process"):
             raise RuntimeError(f"broken reader in {failing}")
         return check(task, *rest, **options)
 
