@@ -39,24 +39,29 @@ def cut_in_two(path: Path, header: bytes, trailer: bytes, between: bytes) -> tup
     if all(half.exists() and half.stat().st_mtime >= made for half in (first, second)):
         return first, second
     size = path.stat().st_size
-    with path.open("rb") as source:
-        source.seek(size // 2)
-        window = source.read(_WINDOW)
-        found = window.find(between)
-        if found < 0:
-            raise ValueError(f"{path}: no entry starts within 4 MB of its middle")
-        cut = size // 2 + found  # the comma after the entry ending the first half
-        # Written aside and renamed: a cut-off half is never taken for a whole one.
-        source.seek(0)
-        with first.with_suffix(".tmp").open("wb") as out:
-            _copy(source, out, cut)
-            out.write(trailer)
-        source.seek(cut + len(b",\n"))
-        with second.with_suffix(".tmp").open("wb") as out:
-            out.write(header)
-            shutil.copyfileobj(source, out, _WINDOW)
-    first.with_suffix(".tmp").replace(first)
-    second.with_suffix(".tmp").replace(second)
+    # Written aside and renamed: a cut-off half is never taken for a whole one.
+    first_tmp, second_tmp = first.with_suffix(".tmp"), second.with_suffix(".tmp")
+    try:
+        with path.open("rb") as source:
+            source.seek(size // 2)
+            window = source.read(_WINDOW)
+            found = window.find(between)
+            if found < 0:
+                raise ValueError(f"{path}: no entry starts within 4 MB of its middle")
+            cut = size // 2 + found  # the comma after the entry ending the first half
+            source.seek(0)
+            with first_tmp.open("wb") as out:
+                _copy(source, out, cut)
+                out.write(trailer)
+            source.seek(cut + len(b",\n"))
+            with second_tmp.open("wb") as out:
+                out.write(header)
+                shutil.copyfileobj(source, out, _WINDOW)
+        first_tmp.replace(first)
+        second_tmp.replace(second)
+    finally:
+        first_tmp.unlink(missing_ok=True)
+        second_tmp.unlink(missing_ok=True)
     return first, second
 
 

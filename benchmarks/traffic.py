@@ -40,7 +40,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -665,6 +665,18 @@ class Result:
         return self.ciba
 
 
+def check_exits(measured: Mapping[str, Measure], strict: Collection[str] = ()) -> None:
+    """Stop on a route that failed, whose time would be a bogus rate: any exit status but
+    0 and 1 (findings: the recordings hold violations), or any but 0 for ``strict`` ones
+    (the baselines, which report nothing)."""
+    for key, measured_run in measured.items():
+        allowed = (0,) if key in strict else (0, 1)
+        if measured_run.exit_code not in allowed:
+            raise SystemExit(
+                f"{measured_run.name} failed with exit status {measured_run.exit_code}"
+            )
+
+
 def warm(command: Sequence[str]) -> None:
     """Read the recordings ``command`` names through, untimed, so that every route finds
     them in the page cache. The machine's proactive reclaim drops pages of cold files
@@ -731,11 +743,7 @@ def run(args: argparse.Namespace, kind: str = "sparse-pretty") -> Result:
     measure("warm-up", [*base, "--jobs", "1"], size)
     measured = dict(zip(routes, interleaved(args.repeat, list(routes.values())), strict=True))
     ciba, ijson_run, least = measured["one"], measured["ijson"], measured["least"]
-    for key, run in measured.items():
-        # 1 is findings (the mix holds violations); anything else is a route that failed,
-        # whose time would be a bogus rate.
-        if run.exit_code not in (0, 1) or (key in ("ijson", "least") and run.exit_code):
-            raise SystemExit(f"{run.name} failed with exit status {run.exit_code}")
+    check_exits(measured, strict=("ijson", "least"))
     jobs = measured.get("auto", measured.get("jobs"))
     no_relay = measured.get("no-relay")
     two_halves = measured.get("halves")
