@@ -462,16 +462,18 @@ def measure(name: str, command: Sequence[str], megabytes: float) -> Measure:
     done = threading.Event()
 
     def poll() -> None:
-        # The child's own high water mark every 5 ms (one small read), the whole tree's
+        # The child's own high water mark every 5 ms (one small read of a file kept open:
+        # this thread takes CPU from the runs that use both cores), the whole tree's
         # resident bytes every 50 ms: a peak of the child in its last 5 ms goes unseen.
         nonlocal peak
-        tick = 0
-        while not done.is_set():
-            if tick % 10 == 0:
-                peak = max(peak, _tree_rss(child.pid))
-            peak = max(peak, _high_water(child.pid))
-            tick += 1
-            done.wait(0.005)
+        next_tree = 0.0
+        with _HighWater(child.pid) as high_water:
+            while not done.is_set():
+                if time.monotonic() >= next_tree:
+                    peak = max(peak, _tree_rss(child.pid))
+                    next_tree = time.monotonic() + 0.05
+                peak = max(peak, high_water.read())
+                done.wait(0.005)
 
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
@@ -483,20 +485,37 @@ def measure(name: str, command: Sequence[str], megabytes: float) -> Measure:
     return Measure(name, seconds, peak / MB, megabytes, child.returncode)
 
 
-def _high_water(pid: int) -> int:
-    """The process's peak resident bytes since it started its program (``VmHWM``).
+class _HighWater:
+    """A process's peak resident bytes since it started its program (``VmHWM``), read
+    from its status file, opened once.
 
     What ``wait4`` reports is no use here: a forked child counts the benchmark's own
     memory until it runs its program, which put 42 MB on a bare ijson pass of 30 MB.
     """
-    try:
-        with open(f"/proc/{pid}/status", "rb") as handle:
-            for line in handle:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+
+    def __init__(self, pid: int) -> None:
+        try:
+            self._fd: int | None = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+        except OSError:
+            self._fd = None
+
+    def __enter__(self) -> _HighWater:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+
+    def read(self) -> int:
+        """The peak so far; 0 when it cannot be read (the process has gone)."""
+        if self._fd is None:
+            return 0
+        try:
+            status = os.pread(self._fd, 4096, 0)
+            at = status.index(b"VmHWM:")
+            return int(status[at + 6 : status.index(b"\n", at)].split()[0]) * 1024
+        except (OSError, ValueError, IndexError):
+            return 0
 
 
 def _cli() -> list[str]:
