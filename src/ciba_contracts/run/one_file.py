@@ -6,34 +6,31 @@ slice (:mod:`.taking`), and again, until none has enough left. The slices read
 are joined (:mod:`.joining`) in file order.
 
 This process reads rather than waits for the workers: it builds the checks,
-which workers forked after inherit instead of building their own, so every
-process starts reading as soon as one would alone; and the slices it reads are
-not handed from one process to another.
+which the workers forked after it (:mod:`.forked`) share instead of building their
+own, so every process starts reading as soon as one would alone; and the slices it
+reads are not handed from one process to another.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 import msgspec
 
 from ciba_contracts.config import Settings
 from ciba_contracts.run.cuts import entry_layout
+from ciba_contracts.run.forked import Forked
 from ciba_contracts.run.joining import join_slices
 from ciba_contracts.run.taking import Board
 from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task
-from ciba_contracts.run.workers import ReadCount, size_of, start_worker
+from ciba_contracts.run.workers import SHOW_EVERY, ReadCount, size_of, start_worker
 from ciba_contracts.traffic.jsonstream import StopWatch
 
 __all__ = ["Reader", "read_one_file"]
 
-#: The settings and checks of the run being started, for the workers it forks to take
-#: over (a spawned worker starts without them, and builds its own).
-_inherited: tuple[Settings, Checks] | None = None
-#: A worker's part in the run.
-_reader: Reader | None = None
+#: What a forked worker keeps until it ends.
+_kept: list[object] = []
 
 
 class Reader:
@@ -117,7 +114,6 @@ def read_one_file(
 ) -> Partial:
     """``task``'s file read by ``len(slices)`` processes, this one reading the first of
     ``slices``, the others forked for the rest; the slices read, joined."""
-    global _inherited
     total = size_of(task.name)
     count = ReadCount()
     board = Board(len(slices))
@@ -128,53 +124,56 @@ def read_one_file(
     show = None if progress is None else functools.partial(count.show, progress, total)
     here = Reader(checks, count, board, layout, show, joins=True)
     report = progress is not None
-    pool = ProcessPoolExecutor(
-        max_workers=len(slices) - 1,
-        initializer=_start,
-        initargs=(settings, count, board, layout),
-    )
+    workers: list[Forked[list[Partial]]] = []
     try:
-        # The workers are forked by the first submission: they find the checks here.
-        _inherited = (settings, checks)
-        futures = [pool.submit(_read_in_worker, task, piece, report) for piece in slices[1:]]
-        _inherited = None
+        for piece in slices[1:]:
+            # Forked now, each worker has this process's checks: it need not build them.
+            reader = functools.partial(_worker, settings, checks, count, board, layout)
+            workers.append(Forked(functools.partial(reader, task, piece, report)))
 
         def arrivals() -> Iterator[Partial]:
-            try:
-                yield from here.read_all(task, slices[0], report)
-            except BaseException:
-                board.halt()
-                raise
-            for parts in count.results(futures, progress, total):
-                yield from parts
+            yield from here.read_all(task, slices[0], report)
+            for worker in workers:
+                while show is not None and not worker.ready(SHOW_EVERY):
+                    show()
+                yield from worker.result()
 
         # This process's slices come first in the file: joined while the workers finish.
         joined = join_slices(task, in_file_order(arrivals()), lambda: checks, settings)
+    except BaseException:
+        # The run ends with this error: the others need not read on.
+        board.halt()
+        raise
     finally:
-        _inherited = None
-        # The workers have nothing left to do: they exit while the report is written.
-        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.close()
     if progress is not None:
         progress("", total, total or None)
     return joined
 
 
-def _start(
-    settings: Settings, count: ReadCount, board: Board, layout: tuple[int, bytes] | None
-) -> None:
-    global _reader
-    checks = start_worker(settings, _inherited)
+def _worker(
+    settings: Settings,
+    checks: Checks,
+    count: ReadCount,
+    board: Board,
+    layout: tuple[int, bytes] | None,
+    task: Task,
+    piece: Task,
+    report: bool,
+) -> list[Partial]:
+    """A forked worker's part in the run: its slice, then what it takes from the others."""
+    start_worker(settings, (settings, checks))
     board.sit()
-    _reader = Reader(checks, count, board, layout)
-
-
-def _read_in_worker(task: Task, piece: Task, report: bool) -> list[Partial]:
-    assert _reader is not None
+    reader = Reader(checks, count, board, layout)
+    # Freed with the process: the relay legs of its last slice (thousands) are not freed
+    # one by one before its outcome is handed back.
+    _kept.append(reader)
     try:
-        return _reader.read_all(task, piece, report)
+        return reader.read_all(task, piece, report)
     except BaseException:
         # The run ends with this error: the others need not read on.
-        _reader.board.halt()
+        board.halt()
         raise
 
 

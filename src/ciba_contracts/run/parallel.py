@@ -3,8 +3,8 @@
 Many inputs are shared out one per task. A large HAR file is cut into byte
 ranges of its entries (:mod:`.cuts`): alone, one per process, this one
 among them, the processes taking the ends of each other's ranges as they
-finish (:mod:`.one_file`, :mod:`.taking`); among other inputs, in rounds of
-shrinking ranges, one per task. Each range
+finish (:mod:`.one_file`, :mod:`.taking`); among other inputs, or where
+processes cannot be forked, in rounds of shrinking ranges, one per task. Each range
 is read from its cut and says where it stopped; the slices are joined
 (:mod:`.joining`) only if each stopped exactly where the next began, and the
 rest of the file is read again in this process otherwise. Entry indexes and
@@ -18,12 +18,12 @@ import functools
 import itertools
 import sys
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 import msgspec
 
 from ciba_contracts.config import Settings
 from ciba_contracts.run.cuts import cut_points
+from ciba_contracts.run.forked import can_fork
 from ciba_contracts.run.joining import join_slices
 from ciba_contracts.run.one_file import read_one_file
 from ciba_contracts.run.tasks import (
@@ -56,11 +56,14 @@ def run_tasks(
     tasks: Sequence[Task], settings: Settings, progress: Progress | None
 ) -> list[Partial]:
     """Partial results of ``tasks``, in task order, computed by ``settings.jobs`` processes."""
-    if len(tasks) == 1:
+    if len(tasks) == 1 and can_fork():
         halves = _slices(tasks[0], settings.jobs, (1,))
         if len(halves) == settings.jobs:
             # One file cut in as many slices as processes, which take from each other.
             return [read_one_file(tasks[0], halves, settings, progress)]
+    # Loaded only here: a large file read alone (above) needs no pool.
+    from concurrent.futures import ProcessPoolExecutor
+
     groups = plan(tasks, settings.jobs)
     flat = [piece for group in groups for piece in group]
     total = sum(size_of(task.name) for task in tasks)

@@ -1,0 +1,146 @@
+"""A call run in a process forked for it, its outcome read back over a pipe.
+
+The processes that read one large file with this one are forked by hand, not by a
+process pool. A pool's machinery (its modules, shared-memory queues, a thread that
+manages it) cost the run about 10 ms before its workers started, all of it before any
+byte was read, and its thread took turns with the reading one as results came back. A
+forked call needs a file in memory, where the child writes its pickled outcome before
+it ends (without waiting for this process to read it, as through a pipe), and a pipe
+that says it has ended.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import select
+import signal
+import sys
+from collections.abc import Callable
+from typing import Generic, NoReturn, TypeVar
+
+__all__ = ["Forked", "WorkerLost", "can_fork"]
+
+T = TypeVar("T")
+
+
+class WorkerLost(RuntimeError):
+    """A forked process ended without handing back its outcome (it was killed, or ran
+    out of memory), or its outcome could not be handed back."""
+
+
+class WorkerTraceback(Exception):
+    """Where an error raised in a forked process was raised: its traceback, as text (set
+    as the cause of the error raised again here)."""
+
+
+def can_fork() -> bool:
+    """Whether calls can be forked here: a POSIX system other than macOS (where a process
+    that has loaded the system's frameworks is not safe to fork)."""
+    return hasattr(os, "fork") and sys.platform != "darwin"
+
+
+class Forked(Generic[T]):
+    """``call()``, run in a child process forked now; :meth:`result` waits for it, and
+    :meth:`close` for the child to end."""
+
+    def __init__(self, call: Callable[[], T]) -> None:
+        outcome = _memory_file()
+        read_end, write_end = os.pipe()
+        # What is buffered would otherwise be written by both processes.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            _run_child(call, outcome, write_end)
+        os.close(write_end)
+        #: The child's process id.
+        self.pid = pid
+        self._pipe: int | None = read_end
+        self._outcome: int | None = outcome
+
+    def ready(self, timeout: float) -> bool:
+        """Whether the outcome is there (or the child has ended without it), waiting up
+        to ``timeout`` seconds for it."""
+        if self._pipe is None:
+            return True
+        return bool(select.select([self._pipe], [], [], timeout)[0])
+
+    def result(self) -> T:
+        """The call's value, once the child has handed it back; the error it raised is
+        raised here, with the child's traceback as its cause."""
+        if self._pipe is None or self._outcome is None:
+            raise WorkerLost(f"the outcome of worker process {self.pid} was taken already")
+        with open(self._pipe, "rb") as pipe:
+            self._pipe = None
+            # Nothing is written: the pipe ends when the child has written its outcome
+            # (before it ends, which takes a while for a process holding much memory).
+            pipe.read()
+        # The child's writes moved the file's offset, which the two processes share.
+        os.lseek(self._outcome, 0, os.SEEK_SET)
+        with open(self._outcome, "rb") as outcome:
+            self._outcome = None
+            data = outcome.read()
+        if not data:
+            raise WorkerLost(f"worker process {self.pid} ended without its result ({self.close()})")
+        ok, value, where = pickle.loads(data)
+        if ok:
+            return value  # type: ignore[no-any-return]
+        raise value from WorkerTraceback(where)
+
+    def close(self) -> str:
+        """Wait for the child to end, killing it first if its outcome was not taken (the
+        run ends without it); how it ended, in words."""
+        if self._pipe is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.close(self._pipe)
+            self._pipe = None
+        if self._outcome is not None:
+            os.close(self._outcome)
+            self._outcome = None
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            return "ended"
+        if os.WIFSIGNALED(status):
+            return f"killed by signal {os.WTERMSIG(status)}"
+        return f"exit code {os.waitstatus_to_exitcode(status)}"
+
+
+def _memory_file() -> int:
+    """A file descriptor of a new file held in memory, with no name."""
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("ciba-contracts-outcome", os.MFD_CLOEXEC)
+    import tempfile
+
+    handle, path = tempfile.mkstemp(prefix="ciba-contracts-outcome-")
+    os.unlink(path)
+    return handle
+
+
+def _run_child(call: Callable[[], object], outcome_file: int, done: int) -> NoReturn:
+    # The child never returns into the caller's frames: they belong to the parent's run.
+    code = 0
+    try:
+        try:
+            outcome: tuple[bool, object, str] = (True, call(), "")
+        except BaseException as exc:
+            import traceback
+
+            code = 1
+            outcome = (False, exc, "".join(traceback.format_exception(exc)))
+        try:
+            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            lost = WorkerLost(f"worker process {os.getpid()} could not hand back: {exc!r}")
+            data = pickle.dumps((False, lost, ""), protocol=pickle.HIGHEST_PROTOCOL)
+            code = 1
+        view = memoryview(data)
+        while view:
+            view = view[os.write(outcome_file, view) :]
+        os.close(done)
+    finally:
+        os._exit(code)

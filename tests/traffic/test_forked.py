@@ -1,0 +1,62 @@
+"""A call forked into its own process hands back its value or its error, and a child
+that ends without one is reported, never waited for in vain."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from ciba_contracts.run.forked import Forked, WorkerLost, WorkerTraceback, can_fork
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="processes are not forked here")
+
+
+def _big() -> list[bytes]:
+    # More than a pipe holds: the child must not wait for this process to read it.
+    return [bytes([n % 256]) * 100_000 for n in range(40)]
+
+
+def test_the_value_comes_back_from_the_child() -> None:
+    child = Forked(lambda: (os.getpid(), _big()))
+    pid, value = child.result()
+    assert pid == child.pid != os.getpid()
+    assert value == _big()
+    assert child.close() == "exit code 0"
+
+
+def test_an_error_in_the_child_is_raised_here_with_its_traceback() -> None:
+    def broken() -> None:
+        raise ValueError("no entry at 1234")
+
+    child = Forked(broken)
+    with pytest.raises(ValueError, match="no entry at 1234") as raised:
+        child.result()
+    assert isinstance(raised.value.__cause__, WorkerTraceback)
+    assert "broken" in str(raised.value.__cause__)
+    assert child.close() == "exit code 1"
+
+
+def test_a_child_killed_before_it_answers_is_reported() -> None:
+    child = Forked(lambda: time.sleep(30))
+    os.kill(child.pid, signal.SIGKILL)
+    with pytest.raises(WorkerLost, match=f"worker process {child.pid}.*signal 9"):
+        child.result()
+
+
+def test_an_outcome_that_cannot_be_handed_back_is_reported() -> None:
+    child = Forked(lambda: lambda: None)  # a lambda does not pickle
+    with pytest.raises(WorkerLost, match="could not hand back"):
+        child.result()
+
+
+def test_closing_ends_a_child_whose_outcome_is_not_wanted() -> None:
+    child = Forked(lambda: time.sleep(30))
+    assert not child.ready(0.01)
+    started = time.monotonic()
+    assert child.close() == "killed by signal 9"
+    assert time.monotonic() - started < 5
+    with pytest.raises(WorkerLost, match="taken already"):
+        child.result()
