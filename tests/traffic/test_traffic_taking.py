@@ -107,7 +107,7 @@ def test_a_stop_is_moved_only_to_an_entry_past_what_was_read(
     assert layout is not None
     start, marker = layout
     board, other = taking.Board(2), taking.Board(2)
-    other._cells, other._next = board._cells, board._next
+    other._shared = board._shared
     board.sit()
     other.sit()
     watch = other.reading(size // 2, size)

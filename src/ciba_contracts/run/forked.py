@@ -20,6 +20,8 @@ import sys
 from collections.abc import Callable
 from typing import Generic, NoReturn, TypeVar
 
+from ciba_contracts.run.shared import memory_file
+
 __all__ = ["Forked", "WorkerLost", "can_fork"]
 
 T = TypeVar("T")
@@ -46,7 +48,7 @@ class Forked(Generic[T]):
     :meth:`close` for the child to end."""
 
     def __init__(self, call: Callable[[], T]) -> None:
-        outcome = _memory_file()
+        outcome = memory_file()
         read_end, write_end = os.pipe()
         # What is buffered would otherwise be written by both processes.
         sys.stdout.flush()
@@ -108,17 +110,6 @@ class Forked(Generic[T]):
         if os.WIFSIGNALED(status):
             return f"killed by signal {os.WTERMSIG(status)}"
         return f"exit code {os.waitstatus_to_exitcode(status)}"
-
-
-def _memory_file() -> int:
-    """A file descriptor of a new file held in memory, with no name."""
-    if hasattr(os, "memfd_create"):
-        return os.memfd_create("ciba-contracts-outcome", os.MFD_CLOEXEC)
-    import tempfile
-
-    handle, path = tempfile.mkstemp(prefix="ciba-contracts-outcome-")
-    os.unlink(path)
-    return handle
 
 
 def _run_child(call: Callable[[], object], outcome_file: int, done: int) -> NoReturn:

@@ -115,7 +115,7 @@ def read_one_file(
     """``task``'s file read by ``len(slices)`` processes, this one reading the first of
     ``slices``, the others forked for the rest; the slices read, joined."""
     total = size_of(task.name)
-    count = ReadCount()
+    count = ReadCount(forked=True)
     board = Board(len(slices))
     board.sit()
     checks = Checks(settings)

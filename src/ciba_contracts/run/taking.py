@@ -18,10 +18,8 @@ block: the entries before it are that process's, those from it on the taker's.
 
 from __future__ import annotations
 
-import multiprocessing
-from typing import Any
-
 from ciba_contracts.run.cuts import next_entry
+from ciba_contracts.run.shared import SharedCells
 from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.jsonstream import CHUNK, StopWatch
 
@@ -41,19 +39,20 @@ _READ, _STOP, _BUSY = 0, 1, 2
 
 
 class Board:
-    """Where each process of a run reads up to and must stop, behind one lock."""
+    """Where each process of a run reads up to and must stop, behind one lock; shared
+    with the processes forked after it is made."""
 
     def __init__(self, processes: int) -> None:
-        self._cells: Any = multiprocessing.Array("q", 3 * processes)
-        self._next: Any = multiprocessing.Value("i", 0)
+        # The last cell: the next place to take.
+        self._shared = SharedCells(3 * processes + 1)
         self._processes = processes
         self._place = -1
 
     def sit(self) -> None:
         """Take this process's place on the board (once, as it starts)."""
-        with self._next.get_lock():
-            self._place = self._next.value
-            self._next.value += 1
+        with self._shared as cells:
+            self._place = int(cells[3 * self._processes])
+            cells[3 * self._processes] = self._place + 1
 
     @property
     def seated(self) -> bool:
@@ -63,14 +62,14 @@ class Board:
     def reading(self, start: int, stop: int) -> StopWatch:
         """Say this process reads the slice from ``start`` to ``stop``; the stop watch
         its reader tells what it has read, and learns its stop from."""
-        cells, me = self._cells, 3 * self._place
-        with cells.get_lock():
+        shared, me = self._shared, 3 * self._place
+        with shared as cells:
             cells[me + _READ] = start
             cells[me + _STOP] = stop
             cells[me + _BUSY] = 1
 
         def watch(read_to: int) -> int | None:
-            with cells.get_lock():
+            with shared as cells:
                 cells[me + _READ] = read_to
                 return int(cells[me + _STOP])
 
@@ -78,14 +77,12 @@ class Board:
 
     def done(self) -> None:
         """Say this process reads no slice now."""
-        cells = self._cells
-        with cells.get_lock():
+        with self._shared as cells:
             cells[3 * self._place + _BUSY] = 0
 
     def halt(self) -> None:
         """Have every process stop at its next read (the run ends on an error)."""
-        cells = self._cells
-        with cells.get_lock():
+        with self._shared as cells:
             for place in range(self._processes):
                 cells[3 * place + _STOP] = 0
 
@@ -93,10 +90,9 @@ class Board:
         """The second half of what the process with the most left has to read, as a slice
         (start, stop) this process now reads (said on the board); None when every slice
         has less than :data:`MIN_LEFT` left."""
-        cells = self._cells
         for _ in range(4):
-            with cells.get_lock():
-                found = self._most_left()
+            with self._shared as cells:
+                found = self._most_left(cells)
             if found is None:
                 return None
             other, read_to, stop = found
@@ -107,7 +103,7 @@ class Board:
             if cut is None or cut >= stop:
                 return None
             at = 3 * other
-            with cells.get_lock():
+            with self._shared as cells:
                 # Taken only if that process has not read on too far, nor been taken from.
                 if (
                     cells[at + _BUSY]
@@ -122,10 +118,9 @@ class Board:
                     return cut, stop
         return None
 
-    def _most_left(self) -> tuple[int, int, int] | None:
+    def _most_left(self, cells: memoryview) -> tuple[int, int, int] | None:
         """The process with the most left to read (its place, where it has read up to,
-        its stop), if that is at least :data:`MIN_LEFT`; the lock is held."""
-        cells = self._cells
+        its stop), if that is at least :data:`MIN_LEFT`; the lock on ``cells`` is held."""
         best: tuple[int, int, int] | None = None
         for other in range(self._processes):
             at = 3 * other

@@ -4,15 +4,17 @@ have read, and the wait for their results with the run's progress shown."""
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, wait
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ciba_contracts.config import Settings
+from ciba_contracts.run.shared import SharedCells
 from ciba_contracts.run.tasks import Checks, Progress
 from ciba_contracts.traffic import storage
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["SHOW_EVERY", "ReadCount", "size_of", "start_worker"]
 
@@ -43,8 +45,15 @@ class ReadCount:
     """A count of bytes read, shared by the processes of a run (handed to each as it
     starts)."""
 
-    def __init__(self) -> None:
-        self._value: Any = multiprocessing.Value("q", 0)
+    def __init__(self, forked: bool = False) -> None:
+        """``forked``: shared only with the processes this one forks after (cheaper to
+        set up); else with a process pool's workers, however they start."""
+        if forked:
+            self._value: Any = SharedCells(1)
+        else:
+            import multiprocessing
+
+            self._value = multiprocessing.Value("q", 0)
 
     def add(self, read: int) -> None:
         """Count ``read`` more bytes."""
@@ -89,6 +98,8 @@ class ReadCount:
     ) -> Iterator[T]:
         """Each future's result in order, as it comes; the bytes read so far shown
         meanwhile."""
+        from concurrent.futures import wait
+
         for future in futures:
             while progress is not None and not future.done():
                 self.show(progress, total)
