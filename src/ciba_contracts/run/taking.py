@@ -56,7 +56,7 @@ class Board:
 
     @property
     def seated(self) -> bool:
-        """Whether this process has a place (the board has room for the pool's)."""
+        """Whether this process has a place (the board has room for the run's processes)."""
         return 0 <= self._place < self._processes
 
     def reading(self, start: int, stop: int) -> StopWatch:

@@ -36,7 +36,8 @@ def start_worker(settings: Settings, inherited: tuple[Settings, Checks] | None =
     # What the worker holds from here on (modules, schemas, compiled checks) lives as
     # long as it does: out of the collector's reach, a full collection walks only what
     # the slices make, and pages shared with the process it was forked from stay shared.
-    # The process is the pool's own, so no caller's objects are kept.
+    # The process ends with the run (forked for it, or a pool's): nothing a caller made is
+    # kept past it.
     gc.freeze()
     return checks
 
