@@ -128,8 +128,10 @@ def read_one_file(
     try:
         for piece in slices[1:]:
             # Forked now, each worker has this process's checks: it need not build them.
-            reader = functools.partial(_worker, settings, checks, count, board, layout)
-            workers.append(Forked(functools.partial(reader, task, piece, report)))
+            call = functools.partial(
+                _worker, settings, checks, count, board, layout, task, piece, report
+            )
+            workers.append(Forked(call))
 
         def arrivals() -> Iterator[Partial]:
             yield from here.read_all(task, slices[0], report)
@@ -163,7 +165,7 @@ def _worker(
     report: bool,
 ) -> list[Partial]:
     """A forked worker's part in the run: its slice, then what it takes from the others."""
-    start_worker(settings, (settings, checks))
+    start_worker(settings, checks)
     board.sit()
     reader = Reader(checks, count, board, layout)
     # Freed with the process: the relay legs of its last slice (thousands) are not freed

@@ -24,14 +24,11 @@ SHOW_EVERY = 0.2
 T = TypeVar("T")
 
 
-def start_worker(settings: Settings, inherited: tuple[Settings, Checks] | None = None) -> Checks:
+def start_worker(settings: Settings, checks: Checks | None = None) -> Checks:
     """Start a worker process of the run: its storage configured, and the run's checks:
-    ``inherited`` ones (built by the process it was forked from) if they are this run's,
-    else built here."""
+    ``checks`` (built by the process it was forked from), else built here."""
     storage.configure(settings.storage_options)
-    if inherited is not None and inherited[0] == settings:
-        checks = inherited[1]
-    else:
+    if checks is None:
         checks = Checks(settings)
     # What the worker holds from here on (modules, schemas, compiled checks) lives as
     # long as it does: out of the collector's reach, a full collection walks only what
