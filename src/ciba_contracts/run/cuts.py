@@ -7,6 +7,7 @@ for a line break, that indentation and an opening brace.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import BinaryIO
 
@@ -20,6 +21,21 @@ __all__ = ["cut_points", "entry_layout", "find_from", "next_entry"]
 def entry_layout(name: str) -> tuple[int, bytes] | None:
     """Where the file's first entry starts, and the bytes that start a line holding an
     entry (a line break, the indentation, ``{``); None if the file cannot be cut safely."""
+    try:
+        size, version = storage.stat(name)
+    except OSError:
+        return _entry_layout(name)
+    return _known_layout(name, size, version)
+
+
+@functools.lru_cache(maxsize=16)
+def _known_layout(name: str, size: int, version: object) -> tuple[int, bytes] | None:
+    # Cutting a file and reading its slices both need it: found once. The size and
+    # modification time in the key keep a changed file from reusing an old layout.
+    return _entry_layout(name)
+
+
+def _entry_layout(name: str) -> tuple[int, bytes] | None:
     opened = open_input(name)
     try:
         if opened.format != HAR or opened.compressed or opened.notes:

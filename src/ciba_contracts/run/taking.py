@@ -18,6 +18,9 @@ block: the entries before it are that process's, those from it on the taker's.
 
 from __future__ import annotations
 
+import contextlib
+from typing import BinaryIO
+
 from ciba_contracts.run.cuts import next_entry
 from ciba_contracts.run.shared import SharedCells
 from ciba_contracts.traffic import storage
@@ -90,6 +93,13 @@ class Board:
         """The second half of what the process with the most left has to read, as a slice
         (start, stop) this process now reads (said on the board); None when every slice
         has less than :data:`MIN_LEFT` left."""
+        with contextlib.ExitStack() as stack:
+            return self._take(name, marker, stack)
+
+    def _take(
+        self, name: str, marker: bytes, stack: contextlib.ExitStack
+    ) -> tuple[int, int] | None:
+        handle: BinaryIO | None = None  # opened once, if a slice has enough left
         for _ in range(4):
             with self._shared as cells:
                 found = self._most_left(cells)
@@ -97,9 +107,9 @@ class Board:
                 return None
             other, read_to, stop = found
             target = read_to + max(_MARGIN, (stop - read_to) // 2)
-            handle, _ = storage.open_binary(name)
-            with handle:
-                cut = next_entry(handle, target, marker)
+            if handle is None:
+                handle = stack.enter_context(storage.open_binary(name)[0])
+            cut = next_entry(handle, target, marker)
             if cut is None or cut >= stop:
                 return None
             at = 3 * other
