@@ -103,7 +103,7 @@ def run(size_mb: int, data: Path) -> tuple[int, list[Measure]]:
     measure("warm-up", [*base, "--jobs", "1"], size)
     routes = [(f"validate --jobs {jobs}", [*base, "--jobs", jobs], size) for jobs in ("1", "2")]
     measured = interleaved(1, routes)
-    check_exits(dict(zip(("1", "2"), measured, strict=True)))
+    check_exits({m.name: m for m in measured})
     return legs, measured
 
 
