@@ -223,3 +223,35 @@ def test_slices_whose_legs_are_all_replaced_are_let_go() -> None:
         assert join.adopt(piece.drain()) == []
     assert len(join._blocks._blocks) == 1
     assert join.finish() == RelayCounts(unpaired_authlete=200)
+
+
+class _EveryLegArrives(RelayPairer):
+    """A pairer whose Authlete legs all take the general way, even while no client leg
+    waits (the reference for the shortcut a recording of Authlete calls alone takes)."""
+
+    def _wait(self, keys: tuple[str, ...], answer: tuple[str, str, str | None], at: int) -> None:
+        self._arrive(None, keys, answer, self._authlete, self._client, at)
+
+
+def _fed(
+    pairer: RelayPairer, legs: list[Drawn]
+) -> tuple[list[tuple[int | None, list[str]]], bytes]:
+    pairs: list[tuple[int | None, list[str]]] = []
+    for entry, leg in enumerate(legs):
+        for client, found in pairer.feed(_exchange(entry, leg), at=entry):
+            pairs.append((client.location.entry, [f.rule for f in found]))
+    return pairs, pairer.drain()
+
+
+@settings(max_examples=400, deadline=None)
+@given(legs=drawn_legs, limit=st.integers(0, 6))
+def test_authlete_legs_waiting_alone_are_kept_as_the_general_way_keeps_them(
+    legs: list[Drawn], limit: int
+) -> None:
+    # Keys repeat, legs hold none or several, client legs come and go: the pairs, what is
+    # handed over and the counts are the same either way.
+    checker = RelayChecker()
+    short = RelayPairer(checker, correlate="X-Request-ID", limit=limit)
+    general = _EveryLegArrives(checker, correlate="X-Request-ID", limit=limit)
+    assert _fed(short, legs) == _fed(general, legs)
+    assert short.counts == general.counts

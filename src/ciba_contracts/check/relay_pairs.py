@@ -94,6 +94,7 @@ DEFAULT_PENDING_BYTES = 4 * 1024 * 1024
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _TRACEPARENT_SIZE = 55
+_TRACEPARENT_NAME_SIZE = len("traceparent")
 
 
 class RelayCounts(msgspec.Struct):
@@ -200,15 +201,19 @@ class RelayPairer:
             # exchanges made a dense recording's check about a fifth slower, and their
             # places cost two processes 15 MB each and the time to hand them over.
             answer = (relay.api, relay.action, content)
-            if self._arrivals or self._blocks:
+            # Only adopted legs are deferred (one test for every leg of a recording).
+            if self._adopted and (self._arrivals or self._blocks):
                 self._place()
+            if keys and not self._client.index:
+                self._wait(keys, answer, at)
+                return []
             return self._arrive(None, keys, answer, self._authlete, self._client, at)
         if self.is_leg(exchange.method, exchange.url):
             keys = self._trace_keys(exchange)
             auth_req_id = _auth_req_id(exchange.body)
             if auth_req_id is not None:
                 keys = ("id:" + auth_req_id, *keys)
-            if self._arrivals or self._blocks:
+            if self._adopted and (self._arrivals or self._blocks):
                 self._place()
             return self._arrive(exchange, keys, None, self._client, self._authlete, at)
         return []
@@ -423,6 +428,32 @@ class RelayPairer:
             self.counts.dropped += 1
         return []
 
+    def _wait(self, keys: tuple[Key, ...], answer: Answer, at: int) -> None:
+        """What :meth:`_arrive` does with an Authlete leg while no client leg waits (in a
+        recording of Authlete calls alone, every leg): it waits, replacing any pending
+        leg holding one of its keys, and the oldest is dropped past the limit."""
+        mine = self._authlete
+        legs = mine.legs
+        index = mine.index
+        counts = self.counts
+        leg_id = self._next_id
+        self._next_id = leg_id + 1
+        for key in keys:
+            earlier = index.get(key)
+            if earlier is not None and earlier in legs:
+                mine.remove(earlier)
+                counts.unpaired_authlete += 1
+            index[key] = leg_id
+        # An Authlete leg weighs nothing against the budget of bytes (see Side.add).
+        legs[leg_id] = (None, keys, answer, at)
+        if len(legs) > self.limit:
+            oldest, leg = legs.popitem(last=False)
+            for key in leg[1]:
+                if index.get(key) == oldest:
+                    del index[key]
+            counts.unpaired_authlete += 1
+            counts.dropped += 1
+
     def _count_unpaired(self, side: Side) -> None:
         if side is self._authlete:
             self.counts.unpaired_authlete += 1
@@ -431,7 +462,12 @@ class RelayPairer:
 
     def _trace_keys(self, exchange: Exchange) -> tuple[Key, ...]:
         headers = exchange.request_headers
-        parent = find_header(headers, "traceparent")
+        # find_header(headers, "traceparent"), inlined: this runs for every leg.
+        parent: str | None = None
+        for name, header in headers:
+            if len(name) == _TRACEPARENT_NAME_SIZE and name.lower() == "traceparent":
+                parent = header
+                break
         trace: tuple[Key, ...] = ()
         # A traceparent has 55 characters: a shorter value names no trace (and needs no
         # match; this runs for every issue call of a recording).
