@@ -19,7 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ciba_contracts.check.relay import RelayChecker
+from ciba_contracts.check.relay_arrivals import Arrival, walk
 from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
+from ciba_contracts.check.relay_wire import Drained
 from ciba_contracts.exchange import Exchange, Location
 
 ISSUE = "https://us.authlete.com/api/1/backchannel/authentication/issue"
@@ -225,33 +227,37 @@ def test_slices_whose_legs_are_all_replaced_are_let_go() -> None:
     assert join.finish() == RelayCounts(unpaired_authlete=200)
 
 
-class _EveryLegArrives(RelayPairer):
-    """A pairer whose Authlete legs all take the general way, even while no client leg
-    waits (the reference for the shortcut a recording of Authlete calls alone takes)."""
-
-    def _wait(self, keys: tuple[str, ...], answer: tuple[str, str, str | None], at: int) -> None:
-        self._arrive(None, keys, answer, self._authlete, self._client, at)
-
-
-def _fed(
-    pairer: RelayPairer, legs: list[Drawn]
-) -> tuple[list[tuple[int | None, list[str]]], bytes]:
-    pairs: list[tuple[int | None, list[str]]] = []
-    for entry, leg in enumerate(legs):
-        for client, found in pairer.feed(_exchange(entry, leg), at=entry):
-            pairs.append((client.location.entry, [f.rule for f in found]))
-    return pairs, pairer.drain()
+def _keys_of(leg: Drawn) -> tuple[str, ...]:
+    """The keys an Authlete leg drawn so holds (see ``Key``): its ``authReqId`` if it is an
+    ``OK`` answer with one, then its trace."""
+    kind, number, trace, _, _ = leg
+    keys = (f"id:req-{number:04d}-abcdefghijklmnop",) if kind == "ok" and number is not None else ()
+    return keys + ((f"trace:{trace + 1:032x}",) if trace is not None else ())
 
 
 @settings(max_examples=400, deadline=None)
-@given(legs=drawn_legs, limit=st.integers(0, 6))
-def test_authlete_legs_waiting_alone_are_kept_as_the_general_way_keeps_them(
+@given(legs=authlete_legs, limit=st.integers(0, 6))
+def test_authlete_legs_waiting_alone_are_kept_as_the_walk_works_out(
     legs: list[Drawn], limit: int
 ) -> None:
-    # Keys repeat, legs hold none or several, client legs come and go: the pairs, what is
-    # handed over and the counts are the same either way.
-    checker = RelayChecker()
-    short = RelayPairer(checker, correlate="X-Request-ID", limit=limit)
-    general = _EveryLegArrives(checker, correlate="X-Request-ID", limit=limit)
-    assert _fed(short, legs) == _fed(general, legs)
-    assert short.counts == general.counts
+    # A recording of Authlete calls alone: every leg waits, replacing one holding a key it
+    # holds, and past the limit the oldest goes. What still waits (handed over in order),
+    # and the counts, are what the walk over the same legs works out.
+    pairer = RelayPairer(RelayChecker(), limit=limit)
+    arrivals: list[Arrival] = []
+    nothing = Drained(b"")  # the walk reads only the keys
+    keyless = 0
+    for entry, leg in enumerate(legs):
+        assert pairer.feed(_exchange(entry, leg), at=entry) == []
+        keys = _keys_of(leg)
+        if keys:
+            arrivals.append((keys, nothing, entry, entry))
+        else:
+            keyless += 1
+    done = walk(arrivals, (), 0, {}, limit)
+    unpaired = keyless + done.replaced + done.dropped
+    assert pairer.counts == RelayCounts(unpaired_authlete=unpaired, dropped=done.dropped)
+    waiting = [arrivals[number] for number in done.waiting(len(arrivals))]
+    heads = Drained(pairer.drain()).heads()
+    assert [tuple(keys) for keys in heads.keys] == [keys for keys, _, _, _ in waiting]
+    assert list(heads.at) == [at for _, _, _, at in waiting]

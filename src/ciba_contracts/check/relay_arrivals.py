@@ -18,9 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from ciba_contracts.check.relay_wire import Key
+from ciba_contracts.check.relay_wire import Drained, Key
 
-__all__ = ["Walk", "walk"]
+__all__ = ["Arrival", "Walk", "walk"]
+
+#: A drained Authlete leg to place among the pending ones: its keys, the drained legs it
+#: is among, its index there, its findings index.
+Arrival = tuple[tuple[Key, ...], Drained, int, int]
 
 
 class Walk(NamedTuple):
@@ -46,7 +50,7 @@ class Walk(NamedTuple):
 
 
 def walk(
-    arrivals: Sequence[tuple[tuple[Key, ...], object, int, int]],
+    arrivals: Sequence[Arrival],
     pending: Iterable[int],
     pending_count: int,
     index: Mapping[Key, int],

@@ -17,14 +17,11 @@ import itertools
 from collections import deque
 from collections.abc import Iterator, Sequence
 
+from ciba_contracts.check.relay_arrivals import Arrival
 from ciba_contracts.check.relay_side import Side
 from ciba_contracts.check.relay_wire import Drained, Key
 
-__all__ = ["Arrival", "Blocks"]
-
-#: A drained Authlete leg to place among the pending ones: its keys, the drained legs it
-#: is among, its index there, its findings index.
-Arrival = tuple[tuple[Key, ...], Drained, int, int]
+__all__ = ["Blocks"]
 
 
 class _Block:

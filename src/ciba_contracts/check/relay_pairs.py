@@ -37,8 +37,8 @@ import msgspec
 import orjson
 
 from ciba_contracts.check.relay import RelayChecker, relay_parts
-from ciba_contracts.check.relay_arrivals import Walk, walk
-from ciba_contracts.check.relay_blocks import Arrival, Blocks
+from ciba_contracts.check.relay_arrivals import Arrival, Walk, walk
+from ciba_contracts.check.relay_blocks import Blocks
 from ciba_contracts.check.relay_side import Leg, Side, answer_of, case_of
 from ciba_contracts.check.relay_wire import Answer, Drained, Handover, Key, LegRef, encode_handover
 from ciba_contracts.exchange import Exchange, find_header
@@ -94,7 +94,6 @@ DEFAULT_PENDING_BYTES = 4 * 1024 * 1024
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _TRACEPARENT_SIZE = 55
-_TRACEPARENT_NAME_SIZE = len("traceparent")
 
 
 class RelayCounts(msgspec.Struct):
@@ -160,8 +159,6 @@ class RelayPairer:
         self._deferring = True
         #: Whether legs were adopted (some may wait as references, not answers).
         self._adopted = False
-        #: The legs last drained, kept as long as this pairer (see :meth:`drain`).
-        self._spent: tuple[Side, Side, list[Leg]] | None = None
 
     def is_leg(self, method: str, url: str) -> bool:
         """Whether an exchange may be a relay leg (an Authlete call, or the AS's endpoint)."""
@@ -204,9 +201,6 @@ class RelayPairer:
             # Only adopted legs are deferred (one test for every leg of a recording).
             if self._adopted and (self._arrivals or self._blocks):
                 self._place()
-            if keys and not self._client.index:
-                self._wait(keys, answer, at)
-                return []
             return self._arrive(None, keys, answer, self._authlete, self._client, at)
         if self.is_leg(exchange.method, exchange.url):
             keys = self._trace_keys(exchange)
@@ -220,7 +214,9 @@ class RelayPairer:
 
     def drain(self) -> bytes:
         """Hand over the pending legs, encoded for another process's :meth:`adopt`, in
-        arrival order and without counting them.
+        arrival order and without counting them. The pairer is done then: it takes no
+        more legs, and keeps those it handed over until it goes (thousands of them take
+        milliseconds to free, which a worker does after it has handed its slice over).
 
         An Authlete leg comes as its keys and case (see :meth:`feed`).
         """
@@ -233,11 +229,6 @@ class RelayPairer:
             legs = [leg for _, leg in items]
         else:
             legs = list(mine.legs.values())
-        self._authlete = Side()
-        self._client = Side()
-        # The legs go with this pairer, not on return: thousands of them take milliseconds
-        # to free, which a worker does after it has handed its slice over.
-        self._spent = (mine, theirs, legs)
         if not legs:
             return b""
         exchanges, keys, cases, at = zip(*legs, strict=True)
@@ -250,10 +241,12 @@ class RelayPairer:
             whole = [exchange for exchange in exchanges if exchange is not None]
         return encode_handover(Handover(places, keys, at, answers, whole))
 
-    def hand_on(self) -> RelayCounts:
-        """Go on as the pairer of a join from this slice's pending legs, as one that
-        adopted them (none pairs with another: they would have paired here). Returns the
-        slice's counts, reported with it; the join's start from zero."""
+    def take_counts(self) -> RelayCounts:
+        """This slice's counts, reported with it; this pairer's start again from zero.
+
+        So a slice's pairer can go on as the join's with the legs still waiting (none
+        pairs with another: they would have paired in the slice) without counting the
+        slice twice."""
         counts, self.counts = self.counts, RelayCounts()
         return counts
 
@@ -398,61 +391,33 @@ class RelayPairer:
             self._count_unpaired(mine)
             return []
         waiting = theirs.index
-        for key in keys:
-            if not waiting:
-                break  # nothing waits on the other side (a recording of Authlete calls only)
-            other_id = waiting.get(key)
-            if other_id is None:
-                continue
-            other, _, other_case, _ = theirs.remove(other_id)
-            # One of the two is a client leg, kept whole: the pair is reported there.
-            client = other if case is not None else exchange
-            authlete_case = case_of(case if case is not None else other_case)
-            assert isinstance(client, Exchange)
-            assert authlete_case is not None
-            self.counts.pairs += 1
-            return [(client, self.checker.check(authlete_case, client))]
-        leg_id = self._next_id
-        self._next_id += 1
-        for key in keys:
-            earlier = mine.index.get(key)
-            if earlier is not None and earlier in mine.legs:
-                mine.remove(earlier)
-                self._count_unpaired(mine)
-            mine.index[key] = leg_id
-        mine.add(leg_id, (exchange, keys, case, at))
-        legs = mine.legs
-        while len(legs) > self.limit or (mine.size > self.max_bytes and len(legs) > 1):
-            mine.drop_oldest()
-            self._count_unpaired(mine)
-            self.counts.dropped += 1
-        return []
-
-    def _wait(self, keys: tuple[Key, ...], answer: Answer, at: int) -> None:
-        """What :meth:`_arrive` does with an Authlete leg while no client leg waits (in a
-        recording of Authlete calls alone, every leg): it waits, replacing any pending
-        leg holding one of its keys, and the oldest is dropped past the limit."""
-        mine = self._authlete
-        legs = mine.legs
-        index = mine.index
-        counts = self.counts
+        # Nothing waits on the other side in a recording of Authlete calls alone.
+        if waiting:
+            for key in keys:
+                other_id = waiting.get(key)
+                if other_id is None:
+                    continue
+                other, _, other_case, _ = theirs.remove(other_id)
+                # One of the two is a client leg, kept whole: the pair is reported there.
+                client = other if case is not None else exchange
+                authlete_case = case_of(case if case is not None else other_case)
+                assert isinstance(client, Exchange)
+                assert authlete_case is not None
+                self.counts.pairs += 1
+                return [(client, self.checker.check(authlete_case, client))]
         leg_id = self._next_id
         self._next_id = leg_id + 1
-        for key in keys:
-            earlier = index.get(key)
-            if earlier is not None and earlier in legs:
-                mine.remove(earlier)
-                counts.unpaired_authlete += 1
-            index[key] = leg_id
-        # An Authlete leg weighs nothing against the budget of bytes (see Side.add).
-        legs[leg_id] = (None, keys, answer, at)
-        if len(legs) > self.limit:
-            oldest, leg = legs.popitem(last=False)
-            for key in leg[1]:
-                if index.get(key) == oldest:
-                    del index[key]
-            counts.unpaired_authlete += 1
-            counts.dropped += 1
+        replaced, dropped = mine.keep(
+            leg_id, (exchange, keys, case, at), self.limit, self.max_bytes
+        )
+        if replaced or dropped:
+            counts = self.counts
+            if mine is self._authlete:
+                counts.unpaired_authlete += replaced + dropped
+            else:
+                counts.unpaired_client += replaced + dropped
+            counts.dropped += dropped
+        return []
 
     def _count_unpaired(self, side: Side) -> None:
         if side is self._authlete:
@@ -462,12 +427,7 @@ class RelayPairer:
 
     def _trace_keys(self, exchange: Exchange) -> tuple[Key, ...]:
         headers = exchange.request_headers
-        # find_header(headers, "traceparent"), inlined: this runs for every leg.
-        parent: str | None = None
-        for name, header in headers:
-            if len(name) == _TRACEPARENT_NAME_SIZE and name.lower() == "traceparent":
-                parent = header
-                break
+        parent = find_header(headers, "traceparent")
         trace: tuple[Key, ...] = ()
         # A traceparent has 55 characters: a shorter value names no trace (and needs no
         # match; this runs for every issue call of a recording).

@@ -37,13 +37,33 @@ class Side(msgspec.Struct):
     size: int = 0
     weights: dict[int, int] = msgspec.field(default_factory=dict)
 
-    def add(self, leg_id: int, leg: Leg) -> None:
-        """Keep ``leg`` as the newest (the caller indexes its keys)."""
-        self.legs[leg_id] = leg
+    def keep(self, leg_id: int, leg: Leg, limit: int, max_bytes: int) -> tuple[int, int]:
+        """Keep ``leg`` as the newest, each of its keys naming it: a pending leg holding one
+        is replaced, and past ``limit`` legs or ``max_bytes`` (client legs only weigh)
+        the oldest are dropped, one at least kept. Returns how many legs were replaced and
+        how many dropped.
+
+        Every leg of a recording of Authlete calls alone is kept so, and drops another.
+        """
+        legs = self.legs
+        index = self.index
+        replaced = 0
+        for key in leg[1]:
+            earlier = index.get(key)
+            if earlier is not None and earlier in legs:
+                self.remove(earlier)
+                replaced += 1
+            index[key] = leg_id
+        legs[leg_id] = leg
         if leg[0] is not None:
             weight = _weight(leg[0])
             self.weights[leg_id] = weight
             self.size += weight
+        dropped = 0
+        while len(legs) > limit or (self.size > max_bytes and len(legs) > 1):
+            self._unindex(*legs.popitem(last=False))
+            dropped += 1
+        return replaced, dropped
 
     def remove(self, leg_id: int) -> Leg:
         """Take the leg ``leg_id`` out (paired or replaced)."""

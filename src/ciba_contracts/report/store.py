@@ -146,7 +146,6 @@ class SpillingList(Generic[T]):
             "decode": self._decode,
             "limit": self._limit,
             "head": self._head,
-            "pending": self._pending,
             "path": self._path,
             "spilled": self._spilled,
         }
@@ -156,7 +155,7 @@ class SpillingList(Generic[T]):
         self._decode = state["decode"]
         self._limit = state["limit"]
         self._head = state["head"]
-        self._pending = state["pending"]
+        self._pending = []  # flushed before it was handed over
         self._path = state["path"]
         self._spilled = state["spilled"]
         self._file = None

@@ -354,7 +354,7 @@ def _check_opened(
     if pairer is not None and partial.slice is not None:
         # The other slices may hold the partners: the join pairs what is left.
         if keep_pairer:
-            partial.relay_counts = pairer.hand_on()
+            partial.relay_counts = pairer.take_counts()
             partial.relay_live = pairer
         else:
             partial.relay_pending = pairer.drain()
