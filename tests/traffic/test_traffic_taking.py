@@ -8,11 +8,13 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from jobs_support import (
     corrupt_middle,
     mixed_entries,
@@ -22,8 +24,10 @@ from jobs_support import (
 )
 from traffic_support import write_har
 
+from ciba_contracts.cli import main
 from ciba_contracts.config import Settings
-from ciba_contracts.run import joining, one_file, parallel, run, taking, tasks
+from ciba_contracts.run import forked as forked_module
+from ciba_contracts.run import joining, one_file, parallel, run, taking, tasks, workers
 from ciba_contracts.run.cuts import entry_layout, next_entry
 from ciba_contracts.traffic import jsonstream
 
@@ -129,23 +133,87 @@ def test_a_stop_is_moved_only_to_an_entry_past_what_was_read(
     assert board.take(str(path), marker) is None
 
 
+def test_a_slice_taken_and_split_before_it_is_read_stays_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three places: the second takes from the first, and the third from the second
+    # before it has read a byte. The second learns the stop the third left it; reading
+    # its slice never moves that stop back (both would read the same entries).
+    monkeypatch.setattr(taking, "MIN_LEFT", 4096)
+    monkeypatch.setattr(taking, "_MARGIN", 1024)
+    path = write_har(tmp_path / "board.har", mixed_entries(400))
+    size = path.stat().st_size
+    layout = entry_layout(str(path))
+    assert layout is not None
+    marker = layout[1]
+    first, second, third = (taking.Board(3) for _ in range(3))
+    second._shared = third._shared = first._shared
+    for board in (first, second, third):
+        board.sit()
+    first_watch = first.reading(0, size)
+    first_watch(2048)
+    taken = second.take(str(path), marker)
+    assert taken is not None
+    assert first_watch(taken[0] - 1024) == taken[0]  # the first has little left now
+    split = third.take(str(path), marker)
+    assert split is not None
+    assert taken[0] < split[0] < split[1] == taken[1] == size
+    # The second process reads what it took (its reading stubbed: only the board counts).
+    monkeypatch.setattr(one_file, "check_task", lambda task, *rest, **options: tasks.Partial())
+    monkeypatch.setattr(second, "take", lambda name, marker: taken)
+    reader = one_file.Reader(tasks.Checks(Settings()), workers.ReadCount(), second, layout)
+    reader.take(tasks.Task(str(path)), report=False)
+    assert second.watch()(taken[0]) == split[0]
+
+
+def test_runs_over_one_file_leave_no_descriptor_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A process that runs many times (a test suite, a server) keeps no file of a run open.
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    path = write_har(tmp_path / "big.har", mixed_entries(400))
+    run([str(path)], Settings(jobs=2, format="json"))
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        run([str(path)], Settings(jobs=2, format="json"))
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_worker_killed_mid_run_is_said_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Killed (as the kernel kills a process out of memory): no traceback, exit status 2.
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    path = write_har(tmp_path / "big.har", mixed_entries(400))
+    monkeypatch.setattr(one_file, "_worker", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    result = CliRunner().invoke(main, ["validate", str(path), "--jobs", "2"])
+    assert result.exit_code == 2
+    assert "ended without its result (killed by signal 9)" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
 @pytest.mark.parametrize("failing", ["this process", "the worker"])
 def test_an_error_in_either_reader_ends_the_run_with_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
     # This process reads the first slice, the worker the second: whichever fails, the run
-    # ends with its error, the other told to stop reading (not waited for to the end).
+    # ends with its error, the other told to stop reading (not waited for to the end), and
+    # no worker is left behind.
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     monkeypatch.setattr(jsonstream, "CHUNK", 4096)
     path = write_har(tmp_path / "big.har", mixed_entries(2000))
     parent = os.getpid()
     check = tasks.check_task
     halted: list[int] = []
+    stops: list[int | None] = []
+    pids: list[int] = []
 
     def failing_check(task: Any, *rest: Any, **options: Any) -> Any:
         # The first slice is this process's, the others the worker's.
-        first = task.start is None
-        if first == (os.getpid() == parent) == (failing == "this process"):
+        in_parent = os.getpid() == parent
+        if failing == "this process" and in_parent and task.start is None:
+            raise RuntimeError(f"broken reader in {failing}")
+        if failing == "the worker" and not in_parent:
             raise RuntimeError(f"broken reader in {failing}")
         return check(task, *rest, **options)
 
@@ -155,9 +223,44 @@ def test_an_error_in_either_reader_ends_the_run_with_it(
         halted.append(os.getpid())
         halt(board)
 
+    reading = taking.Board.reading
+
+    def told_to_stop(board: taking.Board, start: int, stop: int) -> Any:
+        watch = reading(board, start, stop)
+        if failing != "the worker" or os.getpid() != parent:
+            return watch
+
+        def waiting(read_to: int) -> int | None:
+            # This process reads on only once the failing worker has told it to stop (or
+            # long after it should have).
+            seen = watch(read_to)
+            deadline = time.monotonic() + 30
+            while not stops and seen != 0 and time.monotonic() < deadline:
+                time.sleep(0.001)
+                seen = watch(read_to)
+            stops.append(seen)
+            return seen
+
+        return waiting
+
+    forked = forked_module.Forked
+
+    def counted_fork(call: Any) -> Any:
+        child = forked(call)
+        pids.append(child.pid)
+        return child
+
     monkeypatch.setattr(one_file, "check_task", failing_check)
+    monkeypatch.setattr(one_file, "Forked", counted_fork)
     monkeypatch.setattr(taking.Board, "halt", counted_halt)
+    monkeypatch.setattr(taking.Board, "reading", told_to_stop)
     with pytest.raises(RuntimeError, match=f"broken reader in {failing}"):
         run([str(path)], Settings(jobs=2, format="json"))
     if failing == "this process":
         assert halted == [parent]
+    else:
+        assert stops[0] == 0
+    assert pids
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped already

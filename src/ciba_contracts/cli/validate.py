@@ -27,7 +27,7 @@ from ciba_contracts.contract.rules import split_codes
 from ciba_contracts.report.json_report import summary_document
 from ciba_contracts.report.render import write_report
 from ciba_contracts.report.safe import printable
-from ciba_contracts.run import AUTO_JOBS, AUTO_MIN_MB, WorkersUnavailable, run
+from ciba_contracts.run import AUTO_JOBS, AUTO_MIN_MB, WorkerLost, WorkersUnavailable, run
 from ciba_contracts.run.errors import ClusterUnavailable
 from ciba_contracts.traffic.storage import StorageError
 
@@ -225,7 +225,7 @@ def validate(
                 report = run(inputs, settings, progress=bar)
         else:
             report = run(inputs, settings)
-    except (WorkersUnavailable, ClusterUnavailable, StorageError) as exc:
+    except (WorkersUnavailable, WorkerLost, ClusterUnavailable, StorageError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     if settings.output:

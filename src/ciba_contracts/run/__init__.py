@@ -11,6 +11,7 @@
 from ciba_contracts.run.runner import (
     AUTO_JOBS,
     AUTO_MIN_MB,
+    WorkerLost,
     WorkersUnavailable,
     auto_jobs,
     expand,
@@ -23,6 +24,7 @@ __all__ = [
     "AUTO_JOBS",
     "AUTO_MIN_MB",
     "Task",
+    "WorkerLost",
     "WorkersUnavailable",
     "auto_jobs",
     "expand",

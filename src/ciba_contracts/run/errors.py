@@ -6,7 +6,7 @@ them without loading that code (the cluster module takes a while to import).
 
 from __future__ import annotations
 
-__all__ = ["ClusterUnavailable", "WorkersUnavailable"]
+__all__ = ["ClusterUnavailable", "WorkerLost", "WorkersUnavailable"]
 
 
 class ClusterUnavailable(RuntimeError):
@@ -15,3 +15,8 @@ class ClusterUnavailable(RuntimeError):
 
 class WorkersUnavailable(RuntimeError):
     """``--jobs N`` was asked for and this system cannot start worker processes."""
+
+
+class WorkerLost(RuntimeError):
+    """A worker process ended without handing back its outcome (it was killed, or ran
+    out of memory), or its outcome could not be handed back."""

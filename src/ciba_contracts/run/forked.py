@@ -20,16 +20,12 @@ import sys
 from collections.abc import Callable
 from typing import Generic, NoReturn, TypeVar
 
+from ciba_contracts.run.errors import WorkerLost
 from ciba_contracts.run.shared import memory_file
 
 __all__ = ["Forked", "WorkerLost", "can_fork"]
 
 T = TypeVar("T")
-
-
-class WorkerLost(RuntimeError):
-    """A forked process ended without handing back its outcome (it was killed, or ran
-    out of memory), or its outcome could not be handed back."""
 
 
 class WorkerTraceback(Exception):
@@ -49,11 +45,18 @@ class Forked(Generic[T]):
 
     def __init__(self, call: Callable[[], T]) -> None:
         outcome = memory_file()
-        read_end, write_end = os.pipe()
-        # What is buffered would otherwise be written by both processes.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
+        made = [outcome]
+        try:
+            read_end, write_end = os.pipe()
+            made += [read_end, write_end]
+            # What is buffered would otherwise be written by both processes.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+        except BaseException:
+            for fd in made:
+                os.close(fd)
+            raise
         if pid == 0:
             os.close(read_end)
             _run_child(call, outcome, write_end)
@@ -72,22 +75,38 @@ class Forked(Generic[T]):
 
     def result(self) -> T:
         """The call's value, once the child has handed it back; the error it raised is
-        raised here, with the child's traceback as its cause."""
+        raised here, with the child's traceback as its cause. :class:`WorkerLost` when the
+        child ended without its outcome or it cannot be read back."""
         if self._pipe is None or self._outcome is None:
             raise WorkerLost(f"the outcome of worker process {self.pid} was taken already")
-        with open(self._pipe, "rb") as pipe:
-            self._pipe = None
-            # Nothing is written: the pipe ends when the child has written its outcome
-            # (before it ends, which takes a while for a process holding much memory).
+        # Nothing is written: the pipe ends when the child has written its outcome (before
+        # it ends, which takes a while for a process holding much memory). Until then the
+        # child is this object's to kill (see close), should the wait be interrupted.
+        with open(self._pipe, "rb", closefd=False) as pipe:
             pipe.read()
-        # The child's writes moved the file's offset, which the two processes share.
-        os.lseek(self._outcome, 0, os.SEEK_SET)
+        os.close(self._pipe)
+        self._pipe = None
         with open(self._outcome, "rb") as outcome:
             self._outcome = None
-            data = outcome.read()
-        if not data:
-            raise WorkerLost(f"worker process {self.pid} ended without its result ({self.close()})")
-        ok, value, where = pickle.loads(data)
+            if not os.fstat(outcome.fileno()).st_size:
+                raise WorkerLost(
+                    f"worker process {self.pid} ended without its result ({self.close()})"
+                )
+            # The child's writes moved the file's offset, which the two processes share.
+            outcome.seek(0)
+            where: str = ""
+            try:
+                # Read from the file as it goes: the bytes are never all held at once.
+                where = pickle.load(outcome)
+                ok, value = pickle.load(outcome)
+            except Exception as exc:
+                # Cut short (killed while writing), or an error that cannot be made again
+                # here (its class takes other arguments).
+                lost = WorkerLost(
+                    f"the outcome of worker process {self.pid} could not be read back "
+                    f"({self.close()}): {exc!r}"
+                )
+                raise lost from (WorkerTraceback(where) if where else exc)
         if ok:
             return value  # type: ignore[no-any-return]
         raise value from WorkerTraceback(where)
@@ -114,24 +133,31 @@ class Forked(Generic[T]):
 
 def _run_child(call: Callable[[], object], outcome_file: int, done: int) -> NoReturn:
     # The child never returns into the caller's frames: they belong to the parent's run.
-    code = 0
+    # It ends with 0 only once a value it was asked for is handed back whole.
+    code = 1
     try:
+        where = ""  # the traceback of an error, as text, written first: it always reads back
         try:
-            outcome: tuple[bool, object, str] = (True, call(), "")
+            ok, value = True, call()
         except BaseException as exc:
             import traceback
 
-            code = 1
-            outcome = (False, exc, "".join(traceback.format_exception(exc)))
+            ok, value, where = False, exc, "".join(traceback.format_exception(exc))
         try:
-            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps((ok, value), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:
-            lost = WorkerLost(f"worker process {os.getpid()} could not hand back: {exc!r}")
-            data = pickle.dumps((False, lost, ""), protocol=pickle.HIGHEST_PROTOCOL)
-            code = 1
-        view = memoryview(data)
-        while view:
-            view = view[os.write(outcome_file, view) :]
+            what = "its result" if ok else "its error"
+            lost = WorkerLost(f"worker process {os.getpid()} could not hand back {what}: {exc!r}")
+            ok, data = False, pickle.dumps((False, lost), protocol=pickle.HIGHEST_PROTOCOL)
+        _write_all(outcome_file, pickle.dumps(where, protocol=pickle.HIGHEST_PROTOCOL))
+        _write_all(outcome_file, data)
         os.close(done)
+        code = 0 if ok else 1
     finally:
         os._exit(code)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

@@ -70,21 +70,23 @@ class Reader:
             parts.append(taken)
         return parts
 
-    def read(self, piece: Task, report: bool) -> Partial:
+    def read(self, piece: Task, report: bool, taken: bool = False) -> Partial:
         """Read the slice ``piece``, telling the board what is read (so others may take
-        its end); read as a plain slice where the file's entries cannot be found again."""
+        its end); read as a plain slice where the file's entries cannot be found again.
+        ``taken``: the board has this process reading it already (see :meth:`take`)."""
         start = piece.start or 0
         stop = size_of(piece.name) if piece.stop is None else piece.stop
         bound = [stop]
         tick = self.count.ticker(start, bound, self._show) if report else None
         if self._layout is None:
             return check_task(piece, self.checks, None, tick)
-        watch = _bounded(self.board.reading(start, stop), bound)
+        board = self.board
+        watch = _bounded(board.watch() if taken else board.reading(start, stop), bound)
         self._spent = None  # the last slice's relay legs, freed now (see below)
         try:
             part = check_task(piece, self.checks, None, tick, watch, keep_pairer=True)
         finally:
-            self.board.done()
+            board.done()
         # The process that joins the slices keeps the first one's relay pairer, to go on
         # as the join's. Other slices hand their legs over encoded; the pairer, holding
         # them, is kept until the next slice, so a worker's last slice is handed over
@@ -104,9 +106,10 @@ class Reader:
         taken = self.board.take(task.name, self._layout[1])
         if taken is None:
             return None
-        # The board has this process reading the slice already (the others may split it
-        # at once); reading it says so again, and says when it is done.
-        return self.read(msgspec.structs.replace(task, start=taken[0], stop=taken[1]), report)
+        # The board has this process reading the slice already, and another may take its
+        # end before a byte is read: the stop is learnt from the board, not said again.
+        piece = msgspec.structs.replace(task, start=taken[0], stop=taken[1])
+        return self.read(piece, report, taken=True)
 
 
 def read_one_file(
@@ -149,6 +152,8 @@ def read_one_file(
     finally:
         for worker in workers:
             worker.close()
+        board.close()
+        count.close()
     if progress is not None:
         progress("", total, total or None)
     return joined

@@ -18,7 +18,7 @@ from typing import BinaryIO
 from ciba_contracts.config import Settings
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.report.model import RunReport, checked_store, mask_notes
-from ciba_contracts.run.errors import ClusterUnavailable, WorkersUnavailable
+from ciba_contracts.run.errors import ClusterUnavailable, WorkerLost, WorkersUnavailable
 from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task
 from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import STDIN
@@ -28,6 +28,7 @@ __all__ = [
     "AUTO_JOBS",
     "AUTO_MIN_MB",
     "ClusterUnavailable",
+    "WorkerLost",
     "WorkersUnavailable",
     "auto_jobs",
     "expand",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import mmap
 import os
+import weakref
 from types import TracebackType
 
 __all__ = ["SharedCells", "memory_file"]
@@ -36,10 +37,19 @@ class SharedCells:
 
     def __init__(self, count: int) -> None:
         self._file = memory_file()
+        # Closed at the latest with these cells: a process that runs many times over (a
+        # test suite, a server) would otherwise keep it open.
+        self._closed = weakref.finalize(self, os.close, self._file)
         os.ftruncate(self._file, 8 * count)
         self._map = mmap.mmap(self._file, 8 * count)
         #: The integers, read and written in place.
         self.cells = memoryview(self._map).cast("q")
+
+    def close(self) -> None:
+        """Let the cells go in this process (the map holds a descriptor of its own)."""
+        self.cells.release()
+        self._map.close()
+        self._closed()
 
     def __enter__(self) -> memoryview:
         fcntl.lockf(self._file, fcntl.LOCK_EX)

@@ -51,6 +51,10 @@ class Board:
         self._processes = processes
         self._place = -1
 
+    def close(self) -> None:
+        """Let the board go in this process, once the run is done with it."""
+        self._shared.close()
+
     def sit(self) -> None:
         """Take this process's place on the board (once, as it starts)."""
         with self._shared as cells:
@@ -65,11 +69,17 @@ class Board:
     def reading(self, start: int, stop: int) -> StopWatch:
         """Say this process reads the slice from ``start`` to ``stop``; the stop watch
         its reader tells what it has read, and learns its stop from."""
-        shared, me = self._shared, 3 * self._place
-        with shared as cells:
+        me = 3 * self._place
+        with self._shared as cells:
             cells[me + _READ] = start
             cells[me + _STOP] = stop
             cells[me + _BUSY] = 1
+        return self.watch()
+
+    def watch(self) -> StopWatch:
+        """The stop watch of the slice this process reads, as the board has it (one
+        :meth:`take` gave it, which another may have split since)."""
+        shared, me = self._shared, 3 * self._place
 
         def watch(read_to: int) -> int | None:
             with shared as cells:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ciba_contracts.config import Settings
+from ciba_contracts.run.errors import WorkerLost
 from ciba_contracts.run.shared import SharedCells
 from ciba_contracts.run.tasks import Checks, Progress
 from ciba_contracts.traffic import storage
@@ -52,6 +53,11 @@ class ReadCount:
             import multiprocessing
 
             self._value = multiprocessing.Value("q", 0)
+
+    def close(self) -> None:
+        """Let the count go in this process, once the run is done with it."""
+        if isinstance(self._value, SharedCells):
+            self._value.close()
 
     def add(self, read: int) -> None:
         """Count ``read`` more bytes."""
@@ -97,12 +103,17 @@ class ReadCount:
         """Each future's result in order, as it comes; the bytes read so far shown
         meanwhile."""
         from concurrent.futures import wait
+        from concurrent.futures.process import BrokenProcessPool
 
         for future in futures:
             while progress is not None and not future.done():
                 self.show(progress, total)
                 wait([future], timeout=SHOW_EVERY)
-            yield future.result()
+            try:
+                result = future.result()
+            except BrokenProcessPool as exc:
+                raise WorkerLost(f"a worker process ended without its result ({exc})") from exc
+            yield result
 
 
 def size_of(name: str) -> int:
