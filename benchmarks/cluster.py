@@ -38,7 +38,17 @@ sys.path.insert(0, str(HERE))
 
 from distributed import LocalCluster  # noqa: E402
 
-from traffic import DATA, MB, Measure, _cli, best_of, generate_har, har_file  # noqa: E402
+from traffic import (  # noqa: E402
+    DATA,
+    MB,
+    Measure,
+    _cli,
+    best_of,
+    check_exits,
+    generate_har,
+    har_file,
+    interleaved,
+)
 
 
 @dataclass
@@ -144,18 +154,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             address = str(cluster.scheduler_address)
             for work in loads:
                 base = [*cli, "validate", *work.paths, "--format", "json", "-o", os.devnull]
-                for route, extra in (
-                    ("--jobs", ["--jobs", str(processes)]),
-                    ("--scheduler", ["--scheduler", address]),
-                ):
-                    name = f"{work.name} {route} {processes}"
-                    m = best_of(args.repeat, name, [*base, *extra], work.megabytes)
-                    if m.exit_code not in (0, 1):
-                        raise SystemExit(f"{name}: exit status {m.exit_code}")
+                routes = {
+                    "--jobs": ["--jobs", str(processes)],
+                    "--scheduler": ["--scheduler", address],
+                }
+                # Round after round, so a busy spell of the machine weighs on both alike.
+                measured = interleaved(
+                    args.repeat,
+                    [
+                        (f"{work.name} {route} {processes}", [*base, *extra], work.megabytes)
+                        for route, extra in routes.items()
+                    ],
+                )
+                check_exits(dict(zip(routes, measured, strict=True)))
+                for route, m in zip(routes, measured, strict=True):
                     rows.append(_row(work, route, processes, m))
     small = loads[-1]
     base = [*cli, "validate", *small.paths, "--format", "json", "-o", os.devnull]
     local = best_of(args.repeat, "local", [*base, "--scheduler", "local"], small.megabytes)
+    check_exits({"local": local})
     return {
         "workloads": [
             {k: v for k, v in asdict(w).items() if k != "paths"} | {"files": len(w.paths)}

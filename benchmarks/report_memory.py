@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +30,7 @@ sys.path.insert(0, str(HERE))
 
 from ciba_contracts.config import FORMATS  # noqa: E402
 from payloads import Mix, generate  # noqa: E402
+from traffic import measure  # noqa: E402
 
 CLI = [sys.executable, "-c", "from ciba_contracts.cli import run; run()"]
 
@@ -44,35 +43,7 @@ def write_payloads(path: Path, count: int, seed: int = 11) -> None:
             out.write(samples[i % len(samples)].body + b"\n")
 
 
-def _high_water(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def peak_rss(command: list[str]) -> tuple[int, float, int]:
-    """(peak RSS in bytes, seconds, exit status) of ``command`` run in its own process.
-
-    The peak is the kernel's high-water mark of the program, read until it ends:
-    ``ru_maxrss`` would also count the pages of this process, which the child
-    shares between fork and exec.
-    """
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0
-    while child.poll() is None:
-        peak = max(peak, _high_water(child.pid))
-        time.sleep(0.005)
-    seconds = time.perf_counter() - start
-    return peak, seconds, child.returncode
-
-
-def measure(sizes: list[int], folder: Path) -> list[dict[str, Any]]:
+def measure_formats(sizes: list[int], folder: Path) -> list[dict[str, Any]]:
     """One row per format and size."""
     rows = []
     for size in sizes:
@@ -82,16 +53,18 @@ def measure(sizes: list[int], folder: Path) -> list[dict[str, Any]]:
             report = folder / f"report-{size}.{fmt}"
             command = [*CLI, "validate", str(inputs), "--format", fmt]
             command += ["--output", str(report), "--jobs", "1"]
-            rss, seconds, status = peak_rss(command)
+            # The child's own high-water mark, as traffic.py reads it (the whole tree's is
+            # the same here: --jobs 1 starts no worker).
+            run = measure(fmt, command, inputs.stat().st_size / 1e6)
             rows.append(
                 {
                     "format": fmt,
                     "entries": size,
-                    "input_mb": round(inputs.stat().st_size / 1e6, 1),
+                    "input_mb": round(run.megabytes, 1),
                     "report_mb": round(report.stat().st_size / 1e6, 1),
-                    "peak_rss_mb": round(rss / 1e6, 1),
-                    "seconds": round(seconds, 1),
-                    "exit": status,
+                    "peak_rss_mb": round(run.peak_rss_mb, 1),
+                    "seconds": round(run.seconds, 1),
+                    "exit": run.exit_code,
                 }
             )
             report.unlink()
@@ -106,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ciba-memory-") as folder:
-        rows = measure(sorted(args.sizes), Path(folder))
+        rows = measure_formats(sorted(args.sizes), Path(folder))
     failed = [r for r in rows if r["exit"] not in (0, 1)]
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
