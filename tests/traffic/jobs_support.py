@@ -8,12 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from traffic_support import AUTH_URL, ISSUE_URL, har_document, har_entry, ok_body
 
 from ciba_contracts.config import Settings
 from ciba_contracts.report.json_report import write_json
 from ciba_contracts.report.junit import write_junit
-from ciba_contracts.run import run
+from ciba_contracts.run import parallel, run
 
 
 def mixed_entries(count: int) -> list[dict[str, object]]:
@@ -48,6 +49,21 @@ def one_and_two_processes(inputs: list[str], fmt: str = "json") -> tuple[str, st
         (write_json if fmt == "json" else write_junit)(report, buffer)
         outputs.append(buffer.getvalue())
     return outputs[0], outputs[1]
+
+
+def cut_at_entries(monkeypatch: pytest.MonkeyPatch, path: Path, step: int = 1) -> list[int]:
+    """Where each entry of the pretty-printed HAR file at ``path`` starts; a run of it
+    with ``--jobs`` then cuts it at every ``step``-th of them (the first excepted)."""
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    raw = path.read_bytes()
+    marker = b"\n      {\n"
+    cuts: list[int] = []
+    at = raw.find(marker, raw.index(b'"entries"'))
+    while at >= 0:
+        cuts.append(at + len(marker) - 2)
+        at = raw.find(marker, at + 1)
+    monkeypatch.setattr(parallel, "_cut_points", lambda *_: cuts[1::step])
+    return cuts
 
 
 def corrupt_middle(path: Path) -> None:

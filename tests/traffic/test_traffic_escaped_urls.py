@@ -7,12 +7,12 @@ call from them, whatever the layout and however the file is cut in slices.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 import yaml
+from jobs_support import cut_at_entries, one_and_two_processes
 from traffic_support import (
     ISSUE_URL,
     har_document,
@@ -22,9 +22,6 @@ from traffic_support import (
     rules_by_entry,
 )
 
-from ciba_contracts.config import Settings
-from ciba_contracts.report.json_report import write_json
-from ciba_contracts.run import parallel, run
 from ciba_contracts.traffic import jsonstream
 from ciba_contracts.traffic.markers import escape_markers, holds_escaped
 
@@ -104,24 +101,12 @@ def test_escaped_issue_urls_same_report_in_slices(
     text, wanted = _har_text(2)
     path = tmp_path / "escaped.har"
     path.write_text(text, encoding="ascii")
-    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
-    marker = b"\n      {\n"
-    raw = path.read_bytes()
-    cuts: list[int] = []
-    at = raw.find(marker, raw.index(b'"entries"'))
-    while at >= 0:
-        cuts.append(at + len(marker) - 2)
-        at = raw.find(marker, at + 1)
-    assert len(cuts) == 26
     # Cut at every third entry: slices start on escaped and on plain issue calls.
-    monkeypatch.setattr(parallel, "_cut_points", lambda *_: cuts[1::3])
-    outputs = []
-    for jobs in (1, 2):
-        buffer = io.StringIO()
-        write_json(run([str(path)], Settings(jobs=jobs, format="json")), buffer)
-        outputs.append(buffer.getvalue())
-    assert outputs[0] == outputs[1]
-    entries = {f["entry"] for f in json.loads(outputs[0])["findings"]}
+    cuts = cut_at_entries(monkeypatch, path, step=3)
+    assert len(cuts) == 26
+    single, multi = one_and_two_processes([str(path)])
+    assert single == multi
+    entries = {f["entry"] for f in json.loads(single)["findings"]}
     assert entries == wanted
 
 

@@ -13,11 +13,18 @@ import tempfile
 import threading
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 from click.testing import CliRunner
-from jobs_support import corrupt_middle, mixed_entries, one_and_two_processes, relay_entries
+from jobs_support import (
+    corrupt_middle,
+    cut_at_entries,
+    mixed_entries,
+    one_and_two_processes,
+    relay_entries,
+)
 from traffic_support import ISSUE_URL, har_document, har_entry, ok_body, write_har
 
 from ciba_contracts.cli import main as cli
@@ -50,6 +57,32 @@ def test_many_files(tmp_path: Path) -> None:
     single, multi = one_and_two_processes(inputs)
     assert single == multi
     assert json.loads(single)["summary"]["inputs"] == 5
+
+
+def test_one_large_file_read_in_rounds_where_processes_cannot_be_forked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # macOS and Windows: no worker is forked by hand; a pool reads the file's slices in
+    # shrinking rounds, to the same report.
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    planned: list[int] = []
+    plan = parallel.plan
+
+    def counted_plan(tasks: Any, jobs: int) -> Any:
+        groups = plan(tasks, jobs)
+        planned.append(sum(len(group) for group in groups))
+        return groups
+
+    monkeypatch.setattr(parallel, "plan", counted_plan)
+    monkeypatch.setattr(parallel, "read_one_file", None)  # never called
+    path = write_har(tmp_path / "big.har", mixed_entries(300))
+    corrupt_middle(path)
+    single, multi = one_and_two_processes([str(path)])
+    assert single == multi
+    # The file went to the pool in slices.
+    assert planned
+    assert planned[0] > 1
 
 
 @pytest.mark.parametrize("fmt", ["json", "junit"])
@@ -158,19 +191,6 @@ def test_a_cut_that_is_no_entry_start_is_read_again(
     assert ["A109"] in [[f["rule"] for f in report["findings"] if f["entry"] == 15]]
 
 
-def _cut_at_every_entry(monkeypatch: pytest.MonkeyPatch, path: Path) -> list[int]:
-    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
-    raw = path.read_bytes()
-    marker = b"\n      {\n"
-    cuts: list[int] = []
-    at = raw.find(marker, raw.index(b'"entries"'))
-    while at >= 0:
-        cuts.append(at + len(marker) - 2)
-        at = raw.find(marker, at + 1)
-    monkeypatch.setattr(parallel, "_cut_points", lambda *_: cuts[1:])
-    return cuts
-
-
 def test_a_slice_reads_its_first_entry_as_one_process_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -179,7 +199,7 @@ def test_a_slice_reads_its_first_entry_as_one_process_does(
     path = write_har(tmp_path / "broken-others.har", mixed_entries(40))
     raw = path.read_bytes().replace(b"https://cdn.example.com/", b"https://cdn.example.com/\n")
     path.write_bytes(raw)
-    cuts = _cut_at_every_entry(monkeypatch, path)
+    cuts = cut_at_entries(monkeypatch, path)
     assert len(cuts) == 40
     single, multi = one_and_two_processes([str(path)])
     assert single == multi
@@ -197,7 +217,7 @@ def test_a_truncated_file_says_the_same_whatever_the_slices(
     path = write_har(tmp_path / "cut.har", entries)
     raw = path.read_bytes()
     path.write_bytes(raw[: raw.rindex(b"\n      }") + len(b"\n      }")])
-    _cut_at_every_entry(monkeypatch, path)
+    cut_at_entries(monkeypatch, path)
     single, multi = one_and_two_processes([str(path)])
     assert single == multi
     messages = [f["message"] for f in json.loads(single)["findings"] if f["rule"] == "I002"]
@@ -332,7 +352,7 @@ def test_relays_pair_across_slices_as_one_read_pairs_them(
 ) -> None:
     # Both legs of most relays sit in different slices when the file is cut at every entry.
     path = write_har(tmp_path / "relays.har", relay_entries(12))
-    cuts = _cut_at_every_entry(monkeypatch, path)
+    cuts = cut_at_entries(monkeypatch, path)
     assert len(cuts) == 24
     single, multi = one_and_two_processes([str(path)])
     assert single == multi
