@@ -4,6 +4,7 @@ The default, ``auto``, starts workers only for large inputs."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import gc
 import gzip
 import io
@@ -286,10 +287,10 @@ def test_without_worker_processes_auto_falls_back_and_asked_for_jobs_fail(
     monkeypatch.setattr(runner, "AUTO_MIN_MB", 0)
     _cores(monkeypatch, 2)
 
-    def no_workers(*_args: object) -> object:
+    def no_workers(*_args: object, **_options: object) -> object:
         raise PermissionError(13, "semaphores are not available")
 
-    monkeypatch.setattr(parallel, "run_tasks", no_workers)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_workers)
     path = write_har(tmp_path / "f.har", mixed_entries(30))
     report = run([str(path)], Settings(format="json"))
     assert report.summary.checked > 0

@@ -27,7 +27,7 @@ from traffic_support import write_har
 from ciba_contracts.cli import main
 from ciba_contracts.config import Settings
 from ciba_contracts.run import forked as forked_module
-from ciba_contracts.run import joining, one_file, parallel, run, taking, tasks, workers
+from ciba_contracts.run import joining, one_file, parallel, run, runner, taking, tasks, workers
 from ciba_contracts.run.cuts import entry_layout, next_entry
 from ciba_contracts.traffic import jsonstream
 
@@ -190,6 +190,35 @@ def test_a_worker_killed_mid_run_is_said_in_one_line(
     assert result.exit_code == 2
     assert "ended without its result (killed by signal 9)" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_no_worker_forked_for_one_file_falls_back_or_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No process can be forked: chosen automatically, one process reads the file; asked
+    # for, the run says so. An error a worker meets while reading is not taken for that.
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    monkeypatch.setattr(runner, "AUTO_MIN_MB", 0)
+    monkeypatch.setattr(runner, "auto_jobs", lambda tasks: 2)
+    path = write_har(tmp_path / "big.har", mixed_entries(400))
+    alone = run([str(path)], Settings(jobs=1, format="json"))
+
+    def no_fork(call: Any) -> Any:
+        raise BlockingIOError(11, "no more processes")
+
+    monkeypatch.setattr(one_file, "Forked", no_fork)
+    assert run([str(path)], Settings(format="json")).summary == alone.summary
+    with pytest.raises(runner.WorkersUnavailable, match="cannot start 2 worker processes"):
+        run([str(path)], Settings(jobs=2, format="json"))
+
+    def unreadable(*args: Any, **options: Any) -> Any:
+        raise OSError(5, "input/output error")
+
+    monkeypatch.setattr(one_file, "Forked", forked_module.Forked)
+    monkeypatch.setattr(one_file, "_worker", unreadable)
+    with pytest.raises(OSError, match="input/output error") as raised:
+        run([str(path)], Settings(format="json"))
+    assert not isinstance(raised.value, runner.WorkersUnavailable)
 
 
 @pytest.mark.parametrize("failing", ["this process", "the worker"])

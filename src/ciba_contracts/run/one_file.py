@@ -20,6 +20,7 @@ import msgspec
 
 from ciba_contracts.config import Settings
 from ciba_contracts.run.cuts import entry_layout
+from ciba_contracts.run.errors import WorkersUnavailable
 from ciba_contracts.run.forked import Forked
 from ciba_contracts.run.joining import join_slices
 from ciba_contracts.run.taking import Board
@@ -134,7 +135,10 @@ def read_one_file(
             call = functools.partial(
                 _worker, settings, checks, count, board, layout, task, piece, report
             )
-            workers.append(Forked(call))
+            try:
+                workers.append(Forked(call))
+            except OSError as exc:
+                raise WorkersUnavailable(str(exc)) from exc
 
         def arrivals() -> Iterator[Partial]:
             yield from here.read_all(task, slices[0], report)

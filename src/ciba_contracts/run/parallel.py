@@ -23,6 +23,7 @@ import msgspec
 
 from ciba_contracts.config import Settings
 from ciba_contracts.run.cuts import cut_points
+from ciba_contracts.run.errors import WorkersUnavailable
 from ciba_contracts.run.forked import can_fork
 from ciba_contracts.run.joining import join_slices
 from ciba_contracts.run.one_file import read_one_file
@@ -68,10 +69,17 @@ def run_tasks(
     flat = [piece for group in groups for piece in group]
     total = sum(size_of(task.name) for task in tasks)
     count = ReadCount()
-    with ProcessPoolExecutor(
-        max_workers=settings.jobs, initializer=_start, initargs=(settings, count)
-    ) as pool:
-        futures = [pool.submit(_work, piece, progress is not None) for piece in flat]
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=settings.jobs, initializer=_start, initargs=(settings, count)
+        )
+    except (OSError, NotImplementedError) as exc:
+        raise WorkersUnavailable(str(exc)) from exc  # no semaphores here
+    with pool:
+        try:
+            futures = [pool.submit(_work, piece, progress is not None) for piece in flat]
+        except OSError as exc:
+            raise WorkersUnavailable(str(exc)) from exc  # no process could be started
         # Slices are joined as they come in, while the workers read on: a file whose
         # slices leave thousands of relay legs waiting (a recording of Authlete calls
         # alone) no longer pays the whole join after its last slice.

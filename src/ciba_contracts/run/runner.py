@@ -101,9 +101,10 @@ def run(
 
         try:
             partials = run_tasks(tasks, replace(settings, jobs=jobs), progress)
-        except (OSError, NotImplementedError) as exc:
+        except WorkersUnavailable as exc:
             # No worker processes on this system (no semaphores, no fork): asked for, that
-            # is an error; chosen automatically, one process does the same work.
+            # is an error; chosen automatically, one process does the same work. (An error
+            # a worker met while reading is the run's, as one process would meet it.)
             if settings.jobs:
                 raise WorkersUnavailable(
                     f"cannot start {jobs} worker processes ({exc}); try --jobs 1"

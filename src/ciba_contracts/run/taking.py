@@ -102,9 +102,13 @@ class Board:
     def take(self, name: str, marker: bytes) -> tuple[int, int] | None:
         """The second half of what the process with the most left has to read, as a slice
         (start, stop) this process now reads (said on the board); None when every slice
-        has less than :data:`MIN_LEFT` left."""
-        with contextlib.ExitStack() as stack:
-            return self._take(name, marker, stack)
+        has less than :data:`MIN_LEFT` left, or the file cannot be read again here (the
+        slice is then read by the process it was given to: taking only shares work)."""
+        try:
+            with contextlib.ExitStack() as stack:
+                return self._take(name, marker, stack)
+        except OSError:
+            return None
 
     def _take(
         self, name: str, marker: bytes, stack: contextlib.ExitStack
