@@ -33,6 +33,7 @@ from ciba_contracts.config import ConfigError, Settings, load_settings
 from ciba_contracts.report import store
 from ciba_contracts.report.json_report import write_json
 from ciba_contracts.run import Task, joining, parallel, run, runner
+from ciba_contracts.run.cuts import Layout, entry_layout
 from ciba_contracts.run.tasks import Partial
 from ciba_contracts.run.workers import ReadCount
 
@@ -58,6 +59,12 @@ def test_many_files(tmp_path: Path) -> None:
     single, multi = one_and_two_processes(inputs)
     assert single == multi
     assert json.loads(single)["summary"]["inputs"] == 5
+
+
+def _layout(path: Path) -> Layout:
+    layout = entry_layout(str(path))
+    assert layout is not None
+    return layout
 
 
 def test_one_large_file_read_in_rounds_where_processes_cannot_be_forked(
@@ -95,7 +102,7 @@ def test_one_large_file_cut_in_slices(
     path = write_har(tmp_path / "big.har", mixed_entries(300))
     corrupt_middle(path)
     size = path.stat().st_size
-    cuts = parallel._cut_points(str(path), size, (1,) * 8)
+    cuts = parallel._cut_points(str(path), size, (1,) * 8, _layout(path))
     assert len(cuts) == 7
     single, multi = one_and_two_processes([str(path)], fmt)
     assert single == multi
@@ -150,7 +157,8 @@ def test_minified_files_are_not_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
     path = tmp_path / "min.har"
     path.write_bytes(orjson.dumps(har_document(mixed_entries(50))))
-    assert parallel._cut_points(str(path), path.stat().st_size, (1,) * 4) == []
+    assert entry_layout(str(path)) is None  # so it is never cut
+    assert parallel._slices(Task(str(path)), 4) == [Task(str(path))]
     single, multi = one_and_two_processes([str(path)])
     assert single == multi
 
@@ -169,7 +177,7 @@ def test_a_cut_that_is_no_entry_start_is_read_again(
     text = '{"log": {"version": "1.2", "entries": [\n    ' + ",\n    ".join(entries) + "\n]}}"
     path = tmp_path / "odd.har"
     path.write_text(text)
-    cuts = parallel._cut_points(str(path), path.stat().st_size, (1,) * 16)
+    cuts = parallel._cut_points(str(path), path.stat().st_size, (1,) * 16, _layout(path))
     inside = text.index('\n    {\n"text"') + 5
     assert text[inside] == "{"
     assert inside not in cuts

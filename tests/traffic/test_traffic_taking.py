@@ -112,8 +112,8 @@ def test_a_stop_is_moved_only_to_an_entry_past_what_was_read(
     start, marker = layout
     board, other = taking.Board(2), taking.Board(2)
     other._shared = board._shared
-    board.sit()
-    other.sit()
+    board.sit(0)
+    other.sit(1)
     watch = other.reading(size // 2, size)
     assert watch(size // 2 + 2048) == size  # nothing taken yet
     taken = board.take(str(path), marker)
@@ -148,8 +148,8 @@ def test_a_slice_taken_and_split_before_it_is_read_stays_split(
     marker = layout[1]
     first, second, third = (taking.Board(3) for _ in range(3))
     second._shared = third._shared = first._shared
-    for board in (first, second, third):
-        board.sit()
+    for place, board in enumerate((first, second, third)):
+        board.sit(place)
     first_watch = first.reading(0, size)
     first_watch(2048)
     taken = second.take(str(path), marker)
@@ -161,8 +161,9 @@ def test_a_slice_taken_and_split_before_it_is_read_stays_split(
     # The second process reads what it took (its reading stubbed: only the board counts).
     monkeypatch.setattr(one_file, "check_task", lambda task, *rest, **options: tasks.Partial())
     monkeypatch.setattr(second, "take", lambda name, marker: taken)
-    reader = one_file.Reader(tasks.Checks(Settings()), workers.ReadCount(), second, layout)
-    reader.take(tasks.Task(str(path)), report=False)
+    file = one_file.OneFile(tasks.Task(str(path)), [], layout, size)
+    reader = one_file.Reader(tasks.Checks(Settings()), workers.ReadCount(), second, file)
+    reader.take(report=False)
     assert second.watch()(taken[0]) == split[0]
 
 

@@ -7,7 +7,6 @@ for a line break, that indentation and an opening brace.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import BinaryIO
 
@@ -15,27 +14,16 @@ from ciba_contracts.traffic import storage
 from ciba_contracts.traffic.detect import HAR, open_input
 from ciba_contracts.traffic.jsonstream import ArrayStream
 
-__all__ = ["cut_points", "entry_layout", "find_from", "next_entry"]
+__all__ = ["Layout", "cut_points", "entry_layout", "find_from", "next_entry"]
 
 
-def entry_layout(name: str) -> tuple[int, bytes] | None:
-    """Where the file's first entry starts, and the bytes that start a line holding an
-    entry (a line break, the indentation, ``{``); None if the file cannot be cut safely."""
-    try:
-        size, version = storage.stat(name)
-    except OSError:
-        return _entry_layout(name)
-    return _known_layout(name, size, version)
+#: Where a HAR file's first entry starts, and the bytes that start a line holding an
+#: entry (a line break, the indentation, ``{``).
+Layout = tuple[int, bytes]
 
 
-@functools.lru_cache(maxsize=16)
-def _known_layout(name: str, size: int, version: object) -> tuple[int, bytes] | None:
-    # Cutting a file and reading its slices both need it: found once. The size and
-    # modification time in the key keep a changed file from reusing an old layout.
-    return _entry_layout(name)
-
-
-def _entry_layout(name: str) -> tuple[int, bytes] | None:
+def entry_layout(name: str) -> Layout | None:
+    """The file's :data:`Layout`; None if the file cannot be cut safely."""
     opened = open_input(name)
     try:
         if opened.format != HAR or opened.compressed or opened.notes:
@@ -59,12 +47,10 @@ def _entry_layout(name: str) -> tuple[int, bytes] | None:
     return start, b"\n" + indent + b"{"
 
 
-def cut_points(name: str, size: int, weights: Sequence[int]) -> list[int]:
-    """Where to cut the file into slices of about ``weights``' shares of its entries' bytes
-    (fewer cuts where two would fall in one entry); none if it cannot be cut safely."""
-    layout = entry_layout(name)
-    if layout is None:
-        return []
+def cut_points(name: str, size: int, weights: Sequence[int], layout: Layout) -> list[int]:
+    """Where to cut the file, laid out as ``layout`` says, into slices of about
+    ``weights``' shares of its entries' bytes (fewer cuts where two would fall in one
+    entry)."""
     start, marker = layout
     handle, _ = storage.open_binary(name)
     with handle:

@@ -15,37 +15,46 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 import msgspec
 
 from ciba_contracts.config import Settings
-from ciba_contracts.run.cuts import entry_layout
+from ciba_contracts.run.cuts import Layout
 from ciba_contracts.run.errors import WorkersUnavailable
 from ciba_contracts.run.forked import Forked
 from ciba_contracts.run.joining import join_slices
 from ciba_contracts.run.taking import Board
 from ciba_contracts.run.tasks import Checks, Partial, Progress, Task, check_task
-from ciba_contracts.run.workers import SHOW_EVERY, ReadCount, size_of, start_worker
+from ciba_contracts.run.workers import SHOW_EVERY, ReadCount, start_worker
 from ciba_contracts.traffic.jsonstream import StopWatch
 
-__all__ = ["Reader", "read_one_file"]
+__all__ = ["OneFile", "Reader", "read_one_file"]
 
 #: What a forked worker keeps until it ends.
 _kept: list[object] = []
 
 
+class OneFile(NamedTuple):
+    """A large HAR file read by several processes: its task, its slices (one a process,
+    in file order), where its entries start and its size, as cutting it found them."""
+
+    task: Task
+    slices: Sequence[Task]
+    layout: Layout
+    size: int
+
+
 class Reader:
     """One process's part in reading a file with others: its checks, the run's count of
-    bytes read, the board the processes take from each other on, and where the file's
-    entries start (:func:`~.cuts.entry_layout`; None: the slice is read as it is, and
-    nothing is taken)."""
+    bytes read, and the board the processes take from each other on."""
 
     def __init__(
         self,
         checks: Checks,
         count: ReadCount,
         board: Board,
-        layout: tuple[int, bytes] | None,
+        file: OneFile,
         show: Callable[[], None] | None = None,
         joins: bool = False,
     ) -> None:
@@ -55,17 +64,16 @@ class Reader:
         self.checks = checks
         self.count = count
         self.board = board
-        # Only a process with a place on the board may take.
-        self._layout = layout if board.seated else None
+        self.file = file
         self._show = show
         self._spent: object = None
 
-    def read_all(self, task: Task, piece: Task, report: bool) -> list[Partial]:
-        """Read the slice ``piece`` of ``task``'s file, then take from the others' slices
-        until none has enough left; the slices read, in the order read."""
+    def read_all(self, piece: Task, report: bool) -> list[Partial]:
+        """Read the slice ``piece`` of the file, then take from the others' slices until
+        none has enough left; the slices read, in the order read."""
         parts = [self.read(piece, report)]
         while parts[-1].slice is not None and not parts[-1].unreadable:
-            taken = self.take(task, report)
+            taken = self.take(report)
             if taken is None:
                 break
             parts.append(taken)
@@ -73,14 +81,12 @@ class Reader:
 
     def read(self, piece: Task, report: bool, taken: bool = False) -> Partial:
         """Read the slice ``piece``, telling the board what is read (so others may take
-        its end); read as a plain slice where the file's entries cannot be found again.
-        ``taken``: the board has this process reading it already (see :meth:`take`)."""
+        its end). ``taken``: the board has this process reading it already (see
+        :meth:`take`)."""
         start = piece.start or 0
-        stop = size_of(piece.name) if piece.stop is None else piece.stop
+        stop = self.file.size if piece.stop is None else piece.stop
         bound = [stop]
         tick = self.count.ticker(start, bound, self._show) if report else None
-        if self._layout is None:
-            return check_task(piece, self.checks, None, tick)
         board = self.board
         watch = _bounded(board.watch() if taken else board.reading(start, stop), bound)
         self._spent = None  # the last slice's relay legs, freed now (see below)
@@ -99,12 +105,11 @@ class Reader:
             self._spent = live
         return part
 
-    def take(self, task: Task, report: bool) -> Partial | None:
-        """Take the end of another process's slice of ``task``'s file and read it; None
-        when no slice has enough left."""
-        if self._layout is None:
-            return None
-        taken = self.board.take(task.name, self._layout[1])
+    def take(self, report: bool) -> Partial | None:
+        """Take the end of another process's slice of the file and read it; None when no
+        slice has enough left."""
+        task = self.file.task
+        taken = self.board.take(task.name, self.file.layout[1])
         if taken is None:
             return None
         # The board has this process reading the slice already, and another may take its
@@ -113,42 +118,36 @@ class Reader:
         return self.read(piece, report, taken=True)
 
 
-def read_one_file(
-    task: Task, slices: Sequence[Task], settings: Settings, progress: Progress | None
-) -> Partial:
-    """``task``'s file read by ``len(slices)`` processes, this one reading the first of
-    ``slices``, the others forked for the rest; the slices read, joined."""
-    total = size_of(task.name)
+def read_one_file(file: OneFile, settings: Settings, progress: Progress | None) -> Partial:
+    """``file`` read by as many processes as it has slices, this one reading the first,
+    the others forked for the rest; the slices read, joined."""
+    total = file.size
     count = ReadCount(forked=True)
-    board = Board(len(slices))
-    board.sit()
+    board = Board(len(file.slices))
+    board.sit(0)
     checks = Checks(settings)
-    # Found once, here: the workers are told it.
-    layout = entry_layout(task.name)
     show = None if progress is None else functools.partial(count.show, progress, total)
-    here = Reader(checks, count, board, layout, show, joins=True)
+    here = Reader(checks, count, board, file, show, joins=True)
     report = progress is not None
     workers: list[Forked[list[Partial]]] = []
     try:
-        for piece in slices[1:]:
+        for place in range(1, len(file.slices)):
             # Forked now, each worker has this process's checks: it need not build them.
-            call = functools.partial(
-                _worker, settings, checks, count, board, layout, task, piece, report
-            )
+            call = functools.partial(_worker, settings, checks, count, board, file, place, report)
             try:
                 workers.append(Forked(call))
             except OSError as exc:
                 raise WorkersUnavailable(str(exc)) from exc
 
         def arrivals() -> Iterator[Partial]:
-            yield from here.read_all(task, slices[0], report)
+            yield from here.read_all(file.slices[0], report)
             for worker in workers:
                 while show is not None and not worker.ready(SHOW_EVERY):
                     show()
                 yield from worker.result()
 
         # This process's slices come first in the file: joined while the workers finish.
-        joined = join_slices(task, in_file_order(arrivals()), lambda: checks, settings)
+        joined = join_slices(file.task, in_file_order(arrivals()), lambda: checks, settings)
     except BaseException:
         # The run ends with this error: the others need not read on.
         board.halt()
@@ -168,20 +167,20 @@ def _worker(
     checks: Checks,
     count: ReadCount,
     board: Board,
-    layout: tuple[int, bytes] | None,
-    task: Task,
-    piece: Task,
+    file: OneFile,
+    place: int,
     report: bool,
 ) -> list[Partial]:
-    """A forked worker's part in the run: its slice, then what it takes from the others."""
+    """A forked worker's part in the run: the slice at ``place``, then what it takes from
+    the others."""
     start_worker(settings, checks)
-    board.sit()
-    reader = Reader(checks, count, board, layout)
+    board.sit(place)
+    reader = Reader(checks, count, board, file)
     # Freed with the process: the relay legs of its last slice (thousands) are not freed
     # one by one before its outcome is handed back.
     _kept.append(reader)
     try:
-        return reader.read_all(task, piece, report)
+        return reader.read_all(file.slices[place], report)
     except BaseException:
         # The run ends with this error: the others need not read on.
         board.halt()

@@ -18,15 +18,16 @@ import functools
 import itertools
 import sys
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import msgspec
 
 from ciba_contracts.config import Settings
-from ciba_contracts.run.cuts import cut_points
+from ciba_contracts.run.cuts import Layout, cut_points, entry_layout
 from ciba_contracts.run.errors import WorkersUnavailable
 from ciba_contracts.run.forked import can_fork
 from ciba_contracts.run.joining import join_slices
-from ciba_contracts.run.one_file import read_one_file
+from ciba_contracts.run.one_file import OneFile, read_one_file
 from ciba_contracts.run.tasks import (
     Checks,
     Partial,
@@ -58,10 +59,11 @@ def run_tasks(
 ) -> list[Partial]:
     """Partial results of ``tasks``, in task order, computed by ``settings.jobs`` processes."""
     if len(tasks) == 1 and can_fork():
-        halves = _slices(tasks[0], settings.jobs, (1,))
-        if len(halves) == settings.jobs:
+        cut = _cut(tasks[0], settings.jobs, (1,))
+        if len(cut.slices) == settings.jobs and cut.layout is not None:
             # One file cut in as many slices as processes, which take from each other.
-            return [read_one_file(tasks[0], halves, settings, progress)]
+            file = OneFile(tasks[0], cut.slices, cut.layout, cut.size)
+            return [read_one_file(file, settings, progress)]
     # Loaded only here: a large file read alone (above) needs no pool.
     from concurrent.futures import ProcessPoolExecutor
 
@@ -148,30 +150,47 @@ def _work(task: Task, report_progress: bool) -> Partial:
 # -- cutting a HAR file -------------------------------------------------------------------
 
 
+class _Cut(NamedTuple):
+    """A task's slices (the task itself if it is not cut), with what cutting it found:
+    the file's entry layout and size."""
+
+    slices: list[Task]
+    layout: Layout | None = None
+    size: int = 0
+
+
 def _slices(task: Task, jobs: int, rounds: Sequence[int] = ROUNDS) -> list[Task]:
     """The task itself, or slices of a large HAR file (in ``rounds``, see :data:`ROUNDS`)."""
+    return _cut(task, jobs, rounds).slices
+
+
+def _cut(task: Task, jobs: int, rounds: Sequence[int] = ROUNDS) -> _Cut:
     try:
         size, version = storage.stat(task.name)
     except OSError:
-        return [task]
+        return _Cut([task])
     if size < SPLIT_MIN:
-        return [task]
+        return _Cut([task])
     weights = tuple(weight for weight in rounds for _ in range(jobs))
     try:
-        cuts = _known_cut_points(task.name, size, version, weights)
+        layout, cuts = _known_cuts(task.name, size, version, weights)
     except OSError:
-        return [task]
+        return _Cut([task])
     if not cuts:
-        return [task]
+        return _Cut([task])
     bounds: list[int | None] = [None, *cuts, None]
-    return [
+    slices = [
         msgspec.structs.replace(task, start=bounds[i], stop=bounds[i + 1])
         for i in range(len(bounds) - 1)
     ]
+    return _Cut(slices, layout, size)
 
 
 @functools.lru_cache(maxsize=16)
-def _known_cut_points(name: str, size: int, version: object, weights: tuple[int, ...]) -> list[int]:
+def _known_cuts(
+    name: str, size: int, version: object, weights: tuple[int, ...]
+) -> tuple[Layout | None, list[int]]:
     # --jobs auto asks whether a file can be cut before the run cuts it: search once. The
     # size and modification time in the key keep a changed file from reusing old cuts.
-    return _cut_points(name, size, weights)
+    layout = entry_layout(name)
+    return layout, [] if layout is None else _cut_points(name, size, weights, layout)

@@ -46,8 +46,7 @@ class Board:
     with the processes forked after it is made."""
 
     def __init__(self, processes: int) -> None:
-        # The last cell: the next place to take.
-        self._shared = SharedCells(3 * processes + 1)
+        self._shared = SharedCells(3 * processes)
         self._processes = processes
         self._place = -1
 
@@ -55,16 +54,10 @@ class Board:
         """Let the board go in this process, once the run is done with it."""
         self._shared.close()
 
-    def sit(self) -> None:
-        """Take this process's place on the board (once, as it starts)."""
-        with self._shared as cells:
-            self._place = int(cells[3 * self._processes])
-            cells[3 * self._processes] = self._place + 1
-
-    @property
-    def seated(self) -> bool:
-        """Whether this process has a place (the board has room for the run's processes)."""
-        return 0 <= self._place < self._processes
+    def sit(self, place: int) -> None:
+        """Take this process's place on the board, one of ``range(processes)`` (once, as it
+        starts: this process's, 0, and each worker's, its slice's)."""
+        self._place = place
 
     def reading(self, start: int, stop: int) -> StopWatch:
         """Say this process reads the slice from ``start`` to ``stop``; the stop watch
