@@ -349,11 +349,7 @@ class RelayPairer:
             rest.append((first_id + number, (None, keys, LegRef(legs_in, at_index), at)))
         if not keep:
             return rest
-        index = mine.index
-        for leg_id, leg in rest:
-            for key in leg[1]:
-                index[key] = leg_id
-            legs[leg_id] = leg
+        mine.extend(rest)  # the walk took out every leg holding one of their keys
         return []
 
     def _count_walk(self, done: Walk) -> None:

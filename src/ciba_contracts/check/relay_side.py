@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
+from collections.abc import Iterable
 
 import msgspec
 
@@ -56,9 +57,7 @@ class Side(msgspec.Struct):
             index[key] = leg_id
         legs[leg_id] = leg
         if leg[0] is not None:
-            weight = _weight(leg[0])
-            self.weights[leg_id] = weight
-            self.size += weight
+            self._weigh(leg_id, leg[0])
         dropped = 0
         while len(legs) > limit or (self.size > max_bytes and len(legs) > 1):
             self._unindex(*legs.popitem(last=False))
@@ -80,15 +79,23 @@ class Side(msgspec.Struct):
             # Most of them (a slice's legs joined after the first slice's, past the
             # limit): the few left are kept again, each of their keys naming them only.
             kept = list(itertools.islice(legs.items(), count, None))
-            weights = {leg_id: self.weights[leg_id] for leg_id, _ in kept if leg_id in self.weights}
             self.clear()
-            legs.update(kept)
-            self.index.update((key, leg_id) for leg_id, leg in kept for key in leg[1])
-            self.weights.update(weights)
-            self.size = sum(weights.values())
+            self.extend(kept)
         else:
             for _ in range(count):
                 self._unindex(*legs.popitem(last=False))
+
+    def extend(self, items: Iterable[tuple[int, Leg]]) -> None:
+        """Keep ``items`` (id and leg) as the newest, in order: legs that replace none
+        (no two of them, nor one of them and one waiting, hold a key alike)."""
+        legs = self.legs
+        index = self.index
+        for leg_id, leg in items:
+            legs[leg_id] = leg
+            for key in leg[1]:
+                index[key] = leg_id
+            if leg[0] is not None:
+                self._weigh(leg_id, leg[0])
 
     def clear(self) -> None:
         """Remove every leg."""
@@ -96,6 +103,11 @@ class Side(msgspec.Struct):
         self.index.clear()
         self.weights.clear()
         self.size = 0
+
+    def _weigh(self, leg_id: int, exchange: Exchange) -> None:
+        weight = _weight(exchange)
+        self.weights[leg_id] = weight
+        self.size += weight
 
     def _unindex(self, leg_id: int, leg: Leg) -> None:
         index = self.index

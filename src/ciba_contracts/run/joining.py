@@ -9,12 +9,14 @@ trusted: the rest of the file is read again here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import msgspec
 
 from ciba_contracts.check.relay_pairs import RelayCounts, RelayPairer
 from ciba_contracts.config import Settings
-from ciba_contracts.report.model import Located, checked_store, moved
+from ciba_contracts.report.model import Checked, Located, checked_store, moved
+from ciba_contracts.report.store import SpillingList
 from ciba_contracts.run.tasks import (
     Checks,
     Partial,
@@ -25,6 +27,9 @@ from ciba_contracts.run.tasks import (
     relay_pairer,
 )
 from ciba_contracts.traffic import storage
+
+#: What a slice keeps with its place in the file: findings, checked items.
+M = TypeVar("M", Located, Checked)
 
 __all__ = ["join_slices"]
 
@@ -119,18 +124,22 @@ def _absorb(
         for index in sorted(inserts):
             for extra in inserts[index]:
                 out.add(extra)
-    elif entries or lines:
-        out.findings.extend(moved(located, entries, lines) for located in part.findings)
     else:
-        out.findings.adopt(part.findings)  # the file's first slice: nothing moves
+        _take_moved(out.findings, part.findings, entries, lines)
     if part.items is not None:
         if out.items is None:
             out.items = checked_store()
-        if entries or lines:
-            out.items.extend(moved(item, entries, lines) for item in part.items)
-        else:
-            out.items.adopt(part.items)
+        _take_moved(out.items, part.items, entries, lines)
     out.summary.absorb(part.summary)
     out.unreadable.extend(part.unreadable)
     out.read_anything = out.read_anything or part.read_anything
     out.input_problems += part.input_problems
+
+
+def _take_moved(into: SpillingList[M], items: SpillingList[M], entries: int, lines: int) -> None:
+    """``items`` of a slice added to ``into``, moved by the slice's start; the file's first
+    slice's taken over as they are (nothing moves)."""
+    if entries or lines:
+        into.extend(moved(item, entries, lines) for item in items)
+    else:
+        into.adopt(items)
