@@ -35,8 +35,10 @@ from traffic import (  # noqa: E402
     _cli,
     check_exits,
     interleaved,
-    measure,
+    warm_up,
 )
+
+NO_RELAY = "validate --jobs 1 --no-relay"
 
 #: Bumped when what is written changes, so that cached files are written again.
 VERSION = 1
@@ -99,9 +101,10 @@ def run(size_mb: int, data: Path) -> tuple[int, list[Measure]]:
         meta.write_text(json.dumps({"legs": legs}))
     base = [*_cli(), "validate", str(path), "--format", "json", "--output", os.devnull]
     size = path.stat().st_size / MB
-    # One run first, not counted: it writes the bytecode cache the measured runs read.
-    measure("warm-up", [*base, "--jobs", "1"], size)
+    warm_up([*base, "--jobs", "1"])
     routes = [(f"validate --jobs {jobs}", [*base, "--jobs", jobs], size) for jobs in ("1", "2")]
+    # The baseline: the same run with nothing paired, so nothing waiting.
+    routes.append((NO_RELAY, [*base, "--jobs", "1", "--no-relay"], size))
     measured = interleaved(1, routes)
     check_exits({m.name: m for m in measured})
     return legs, measured
@@ -115,19 +118,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args(argv)
     legs, measured = run(args.size_mb, Path(args.data_dir))
+    baseline = next(m for m in measured if m.name == NO_RELAY)
     if args.json:
         rows = [
-            {"route": m.name, "seconds": m.seconds, "peak_rss_mb": m.peak_rss_mb} for m in measured
+            {"route": m.name, "seconds": m.seconds, "peak_rss_mb": m.peak_rss_mb}
+            for m in measured
+            if m is not baseline
         ]
-        print(json.dumps({"legs": legs, "runs": rows, "target_rss_mb": TARGET_RSS_MB}))
+        found = {"legs": legs, "runs": rows, "target_rss_mb": TARGET_RSS_MB}
+        found["no_relay_peak_rss_mb"] = baseline.peak_rss_mb
+        print(json.dumps(found))
         return 0
     print(f"client legs alone: {legs} in {args.size_mb} MB")
     for m in measured:
         met = "met" if m.peak_rss_mb < TARGET_RSS_MB else "NOT MET"
         print(
-            f"  {m.name:18} {m.seconds:6.2f} s  peak RSS {m.peak_rss_mb:6.1f} MB "
+            f"  {m.name:30} {m.seconds:6.2f} s  peak RSS {m.peak_rss_mb:6.1f} MB "
             f"(target < {TARGET_RSS_MB:g}: {met})"
         )
+    one = next(m for m in measured if m.name == "validate --jobs 1")
+    print(
+        f"  waiting legs, one process: peak RSS {one.peak_rss_mb / baseline.peak_rss_mb:.2f}x "
+        f"that of --no-relay (+{one.peak_rss_mb - baseline.peak_rss_mb:.1f} MB)"
+    )
     return 0
 
 

@@ -690,6 +690,13 @@ def check_exits(measured: Mapping[str, Measure], strict: Collection[str] = ()) -
             )
 
 
+def warm_up(command: Sequence[str]) -> None:
+    """Run ``command`` once, not counted: it writes the bytecode cache the measured runs
+    read, and reads the recordings into the page cache."""
+    warm(command)
+    measure("warm-up", command, 0.0)
+
+
 def warm(command: Sequence[str]) -> None:
     """Read the recordings ``command`` names through, untimed, so that every route finds
     them in the page cache. The machine's proactive reclaim drops pages of cold files
@@ -752,8 +759,7 @@ def run(args: argparse.Namespace, kind: str = "sparse-pretty") -> Result:
         one_each = [*cli, "validate", "--format", "json", "--output", os.devnull, "--jobs", "1"]
         command = [sys.executable, "-S", "-c", TWO_AT_ONCE, *one_each, str(first), str(second)]
         routes["halves"] = ("two halves at once, one process each", command, size)
-    # One run first, not counted: it writes the bytecode cache the measured runs read.
-    measure("warm-up", [*base, "--jobs", "1"], size)
+    warm_up([*base, "--jobs", "1"])
     measured = dict(zip(routes, interleaved(args.repeat, list(routes.values())), strict=True))
     ciba, ijson_run, least = measured["one"], measured["ijson"], measured["least"]
     check_exits(measured, strict=("ijson", "least"))
