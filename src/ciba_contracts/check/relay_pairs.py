@@ -185,9 +185,11 @@ class RelayPairer:
             authlete = api_of(exchange.method, exchange.url) is not None
         if authlete:
             parts = relay_parts(exchange, api)
-            if isinstance(parts, str) or not parts[0].answers_client:
-                return []  # nothing to relay (no action, or USER_IDENTIFICATION)
+            if isinstance(parts, str):
+                return []  # nothing to relay (no action)
             relay, content, auth_req_id = parts
+            if relay.status is None:
+                return []  # answers no client (USER_IDENTIFICATION): see Relay.answers_client
             keys = self._trace_keys(exchange)
             if relay.action == "OK" and isinstance(auth_req_id, str):
                 keys = ("id:" + auth_req_id, *keys)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO, TypeVar
 
 import msgspec
@@ -319,37 +319,9 @@ def _check_opened(
         )
     else:
         records = _READERS[fmt](opened.stream, source, checks.wanted)
-    truncated = False
     size = opened.size
     pairer = checks.pairer() if checks.relays is not None else None
-    for count, record in enumerate(records, 1):
-        if progress is not None and count % _TICK == 0:
-            progress(source, _position(opened), size)
-        if isinstance(record, Exchange):
-            api = checks.api_for(record.method, record.url)
-            if pairer is not None:
-                _pair(pairer, record, api, checks.api_is_url_api, partial)
-                if api is None:
-                    # A relay leg only: counted as before, as an exchange that is no issue call.
-                    partial.summary.skipped += 1
-                    continue
-            partial.read_anything = True
-            partial.summary.checked += 1
-            found = checks.exchanges.check(record, api)
-            description = _describe(record) if found or partial.items is not None else None
-            if partial.items is not None:
-                loc = record.location
-                partial.items.append(
-                    Checked(loc.source, loc.entry, loc.line, loc.offset, description)
-                )
-            for finding in found:
-                partial.add(_locate(finding, record.location, description))
-        elif isinstance(record, InputProblem):
-            truncated = truncated or record.rule == INPUT_TRUNCATED
-            _add_problem(partial, checks, record)
-        else:
-            partial.read_anything = True
-            partial.summary.skipped += record.count
+    truncated = _check_records(records, checks, partial, pairer, progress, opened)
     _compression_problem(partial, checks, opened, truncated)
     if pairer is not None and partial.slice is not None:
         # The other slices may hold the partners: the join pairs what is left.
@@ -368,6 +340,52 @@ def _check_opened(
             partial.summary.notes.append(relay_note)
     if progress is not None:
         progress(source, _position(opened), size)
+
+
+def _check_records(
+    records: Iterable[Record],
+    checks: Checks,
+    partial: Partial,
+    pairer: RelayPairer | None,
+    progress: Progress | None,
+    opened: Opened,
+) -> bool:
+    """Check and count what a reader yields; whether it said the input was cut short."""
+    truncated = False
+    source, size = opened.source, opened.size
+    # Looked up once: this runs for each of a recording's wanted entries.
+    summary, items = partial.summary, partial.items
+    api_for, check = checks.api_for, checks.exchanges.check
+    url_api = checks.api_is_url_api
+    for count, record in enumerate(records, 1):
+        if progress is not None and count % _TICK == 0:
+            progress(source, _position(opened), size)
+        if isinstance(record, Exchange):
+            api = api_for(record.method, record.url)
+            if pairer is not None:
+                _pair(pairer, record, api, url_api, partial)
+                if api is None:
+                    # A relay leg only: counted as before, as an exchange that is no issue call.
+                    summary.skipped += 1
+                    continue
+            partial.read_anything = True
+            summary.checked += 1
+            found = check(record, api)
+            if not found and items is None:
+                continue
+            description = _describe(record)
+            if items is not None:
+                loc = record.location
+                items.append(Checked(loc.source, loc.entry, loc.line, loc.offset, description))
+            for finding in found:
+                partial.add(_locate(finding, record.location, description))
+        elif isinstance(record, InputProblem):
+            truncated = truncated or record.rule == INPUT_TRUNCATED
+            _add_problem(partial, checks, record)
+        else:
+            partial.read_anything = True
+            summary.skipped += record.count
+    return truncated
 
 
 def _pair(

@@ -101,7 +101,8 @@ def received_body(body: bytes | None, headers: Headers) -> bytes | None:
     """
     if body is None:
         return None
-    return decode_content(body, find_header(headers, "content-encoding"))
+    coding = find_header(headers, "content-encoding")
+    return body if coding is None else decode_content(body, coding)
 
 
 def recorded_status(raw: Any) -> int | None:

@@ -22,6 +22,7 @@ exchange holds none of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import msgspec
@@ -91,10 +92,15 @@ def decode_entry(raw: bytes | memoryview) -> HarEntry | None:
         return None
 
 
+#: A header struct as its ``(name, value)`` pair (in C: a comprehension is a call of its own
+#: for each list, and every wanted entry has two).
+_pair_of: Callable[[_Header], tuple[str, str]] = msgspec.structs.astuple
+
+
 def _pairs(headers: list[_Header] | None) -> tuple[tuple[str, str], ...]:
     if not headers:
         return ()
-    return tuple([(header.name, header.value) for header in headers])
+    return tuple(map(_pair_of, headers))
 
 
 def entry_record(entry: HarEntry, location: Location, wanted: Wanted | None) -> Record:

@@ -179,6 +179,8 @@ class ArrayStream(DocumentWalker):
         expect_separator = False
         candidate = self._candidate
         lead = self._lead
+        # Whether an element's bytes hold a candidate marker (as they are or escaped).
+        may_want = self._markers.within
         while True:
             # The common case in one regex call: blanks, an optional comma, blanks.
             m = separator(buf.data, pos) if expect_separator else None
@@ -227,7 +229,7 @@ class ArrayStream(DocumentWalker):
                 data = buf.data
                 if end is not None:
                     self._last_end = buf.base + end
-                    if self._may_want(data, pos, end):
+                    if may_want(data, buf.base, pos, end):
                         # The layout gives the end: parse here rather than find it again.
                         try:
                             value = self._parse(memoryview(data)[pos:end], pos)
@@ -275,7 +277,7 @@ class ArrayStream(DocumentWalker):
                 data = buf.data
                 if end is not None:
                     raw = memoryview(data)[pos:end]
-                    if self._may_want(data, pos, end):
+                    if may_want(data, buf.base, pos, end):
                         try:
                             value = self._parse(raw, pos)
                         except orjson.JSONDecodeError:

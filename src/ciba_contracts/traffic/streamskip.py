@@ -78,10 +78,6 @@ class RunSkipper(ValueScanner):
         self.unparsed = 0
         self._markers = MarkerSearch(candidate or ())
 
-    def _may_want(self, data: bytes, pos: int, end: int) -> bool:
-        """Whether ``data[pos:end]`` holds a candidate marker, as it is or written with escapes."""
-        return self._markers.within(data, self._buf.base, pos, end)
-
     def _learn_boundary(self, data: bytes, pos: int) -> None:
         """Remember the bytes between two elements, once seen: ``}``, ``,``, line break, ``{``."""
         last = self._last_end - self._buf.base
