@@ -33,14 +33,16 @@ JSON = (("Content-Type", "application/json"), ("Cache-Control", "no-store"))
 #: no such key, so a leg may hold none, one or three.
 Drawn = tuple[str, int | None, int | None, int | None, int]
 
-drawn_leg = st.tuples(
-    st.sampled_from(["ok", "bad", "client"]),
-    st.none() | st.integers(0, 4),
-    st.none() | st.integers(0, 3),
-    st.none() | st.integers(0, 2),
-    st.integers(0, 3),
+drawn_legs = st.lists(
+    st.tuples(
+        st.sampled_from(["ok", "bad", "client"]),
+        st.none() | st.integers(0, 4),
+        st.none() | st.integers(0, 3),
+        st.none() | st.integers(0, 2),
+        st.integers(0, 3),
+    ),
+    max_size=30,
 )
-drawn_legs = st.lists(drawn_leg, max_size=30)
 
 
 def _headers(trace: int | None, corr: int | None) -> tuple[tuple[str, str], ...]:
@@ -259,43 +261,3 @@ def test_authlete_legs_waiting_alone_are_kept_as_the_walk_works_out(
     heads = Drained(pairer.drain()).heads()
     assert [tuple(keys) for keys in heads.keys] == [keys for keys, _, _, _ in waiting]
     assert list(heads.at) == [at for _, _, _, at in waiting]
-
-
-def _fed(legs: list[Drawn], limit: int, one_by_one: bool, end: str) -> tuple[object, ...]:
-    """Every pair made (at which leg fed, its client leg, its rules), then the end."""
-    pairer = RelayPairer(RelayChecker(), correlate="X-Request-ID", limit=limit)
-    pairs: list[tuple[int, int | None, list[str]]] = []
-    for entry, leg in enumerate(legs):
-        for client, found in pairer.feed(_exchange(entry, leg), at=entry):
-            pairs.append((entry, client.location.entry, [f.rule for f in found]))
-        if one_by_one:
-            # Asking for the counts takes the Authlete legs the pairer holds back.
-            assert pairer.counts.pairs == len(pairs)
-    if end == "drain":
-        return pairs, pairer.drain(), pairer.counts
-    return pairs, pairer.finish()
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    legs=st.lists(drawn_leg, max_size=160),
-    limit=st.sampled_from([0, 3, 10_000]),
-    end=st.sampled_from(["drain", "finish"]),
-)
-def test_authlete_legs_held_back_while_no_client_leg_waits_are_taken_as_one_by_one(
-    legs: list[Drawn], limit: int, end: str
-) -> None:
-    # The pairer holds back up to 64 Authlete legs while no client leg waits and takes
-    # them together; the pairs (made at the same leg), what is handed over and the
-    # counts are those of taking each as it comes.
-    assert _fed(legs, limit, False, end) == _fed(legs, limit, True, end)
-
-
-def test_a_client_leg_pairs_with_an_authlete_leg_still_held_back() -> None:
-    # 70 answers, each replacing the one before it with its correlation id (three wait
-    # at the end), then the answer the client leg pairs with, among those held back.
-    legs: list[Drawn] = [("ok", None, None, number % 3, 0) for number in range(70)]
-    legs += [("ok", 7, None, None, 0), ("client", 7, None, None, 0)]
-    pairs, counts = _fed(legs, 10_000, False, "finish")
-    assert pairs == [(71, 71, [])]
-    assert counts == RelayCounts(pairs=1, unpaired_authlete=70)

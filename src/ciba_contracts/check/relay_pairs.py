@@ -83,9 +83,6 @@ DEFAULT_RELAY_MARKERS = (
     b"UNAUTHORIZED",
     b"INTERNAL_SERVER_ERROR",
 )
-#: Authlete legs :meth:`RelayPairer.feed` holds, while no client leg waits, before it takes
-#: them (64: 3 % faster on a dense recording than one at a time, 256: no faster).
-_QUEUED = 64
 #: Pending legs kept per side before the oldest is dropped (counted unpaired).
 DEFAULT_PENDING_LIMIT = 10_000
 #: Bytes of pending client legs kept before the oldest is dropped (counted unpaired), as
@@ -142,9 +139,7 @@ class RelayPairer:
         self.correlate = correlate
         self.limit = limit
         self.max_bytes = max_bytes
-        self._counts = RelayCounts()
-        #: Authlete legs fed while no client leg waited, not taken yet (see feed()).
-        self._queued: list[tuple[Exchange, int, str | None]] = []
+        self.counts = RelayCounts()
         self._authlete = Side()
         self._client = Side()
         self._next_id = 0
@@ -185,19 +180,6 @@ class RelayPairer:
         """
         if authlete is None:
             authlete = api_of(exchange.method, exchange.url) is not None
-        if authlete and not self._client.index and not self._adopted:
-            # No client leg waits, so this one can pair with none as it comes: it is taken
-            # with the next few, as they came, once they are enough or anything else is
-            # asked of the pairer. Taking them together (their code and data staying in
-            # the CPU's caches) made a dense recording's run 3 % faster; more than a few
-            # held at once made it slower again.
-            queued = self._queued
-            queued.append((exchange, at, api))
-            if len(queued) >= _QUEUED:
-                self._take_queued()
-            return []
-        if self._queued:
-            self._take_queued()
         if authlete:
             return self._authlete_leg(exchange, at, api)
         if self.is_leg(exchange.method, exchange.url):
@@ -210,22 +192,10 @@ class RelayPairer:
             return self._arrive(exchange, keys, None, self._client, self._authlete, at)
         return []
 
-    @property
-    def counts(self) -> RelayCounts:
-        """Pairs checked and legs left unpaired so far."""
-        if self._queued:
-            self._take_queued()
-        return self._counts
-
-    def _take_queued(self) -> None:
-        """Take the Authlete legs queued by :meth:`feed`, in order (none pairs)."""
-        queued, self._queued = self._queued, []
-        for exchange, at, api in queued:
-            self._authlete_leg(exchange, at, api)
-
     def _authlete_leg(
         self, exchange: Exchange, at: int, api: str | None
     ) -> list[tuple[Exchange, list[Finding]]]:
+        """:meth:`feed` of an Authlete call."""
         parts = relay_parts(exchange, api)
         if isinstance(parts, str):
             return []  # nothing to relay (no action)
@@ -255,8 +225,6 @@ class RelayPairer:
 
         An Authlete leg comes as its keys and case (see :meth:`feed`).
         """
-        if self._queued:
-            self._take_queued()
         rest = self._place(keep=False)
         mine, theirs = self._authlete, self._client
         clients = theirs.legs
@@ -284,7 +252,7 @@ class RelayPairer:
         So a slice's pairer can go on as the join's with the legs still waiting (none
         pairs with another: they would have paired in the slice) without counting the
         slice twice."""
-        counts, self._counts = self.counts, RelayCounts()
+        counts, self.counts = self.counts, RelayCounts()
         return counts
 
     def adopt(
@@ -299,8 +267,6 @@ class RelayPairer:
         completed. The drained legs are decoded whole only when one is paired or a
         client leg is among them (see :mod:`.relay_wire`).
         """
-        if self._queued:
-            self._take_queued()
         legs = Drained(drained)
         heads = legs.heads()
         if not heads.keys:
@@ -311,8 +277,8 @@ class RelayPairer:
             done = self._blocks.take(legs, self._authlete, self.limit)
             if done is not None:
                 replaced, dropped = done
-                self._counts.unpaired_authlete += replaced + dropped
-                self._counts.dropped += dropped
+                self.counts.unpaired_authlete += replaced + dropped
+                self.counts.dropped += dropped
                 return []
         if self._blocks:
             self._unblock()
@@ -325,7 +291,7 @@ class RelayPairer:
                 if keys:
                     arrivals.append((keys, legs, index, at))
                 else:
-                    self._counts.unpaired_authlete += 1  # nothing can pair it, ever
+                    self.counts.unpaired_authlete += 1  # nothing can pair it, ever
                 continue
             if arrivals:
                 self._place()
@@ -392,13 +358,11 @@ class RelayPairer:
         return []
 
     def _count_walk(self, done: Walk) -> None:
-        self._counts.unpaired_authlete += done.replaced + done.dropped
-        self._counts.dropped += done.dropped
+        self.counts.unpaired_authlete += done.replaced + done.dropped
+        self.counts.dropped += done.dropped
 
     def finish(self) -> RelayCounts:
         """Count the legs still pending as unpaired; return the counts."""
-        if self._queued:
-            self._take_queued()
         legs = self._authlete.legs
         waiting = len(legs)
         if self._arrivals:
@@ -409,11 +373,11 @@ class RelayPairer:
             self._arrivals = []
         waiting += self._blocks.live
         self._blocks = Blocks()
-        self._counts.unpaired_authlete += waiting
-        self._counts.unpaired_client += len(self._client.legs)
+        self.counts.unpaired_authlete += waiting
+        self.counts.unpaired_client += len(self._client.legs)
         self._authlete = Side()
         self._client = Side()
-        return self._counts
+        return self.counts
 
     def _arrive(
         self,
@@ -440,7 +404,7 @@ class RelayPairer:
                 authlete_case = case_of(case if case is not None else other_case)
                 assert isinstance(client, Exchange)
                 assert authlete_case is not None
-                self._counts.pairs += 1
+                self.counts.pairs += 1
                 return [(client, self.checker.check(authlete_case, client))]
         leg_id = self._next_id
         self._next_id = leg_id + 1
@@ -448,7 +412,7 @@ class RelayPairer:
             leg_id, (exchange, keys, case, at), self.limit, self.max_bytes
         )
         if replaced or dropped:
-            counts = self._counts
+            counts = self.counts
             if mine is self._authlete:
                 counts.unpaired_authlete += replaced + dropped
             else:
@@ -458,6 +422,6 @@ class RelayPairer:
 
     def _count_unpaired(self, side: Side) -> None:
         if side is self._authlete:
-            self._counts.unpaired_authlete += 1
+            self.counts.unpaired_authlete += 1
         else:
-            self._counts.unpaired_client += 1
+            self.counts.unpaired_client += 1
