@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import signal
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from traffic_support import write_har
 
 from ciba_contracts.cli import main
 from ciba_contracts.config import Settings
+from ciba_contracts.report import store
+from ciba_contracts.report.store import SpillingList
 from ciba_contracts.run import forked as forked_module
 from ciba_contracts.run import joining, one_file, parallel, run, runner, taking, tasks, workers
 from ciba_contracts.run.cuts import entry_layout, next_entry
@@ -220,6 +223,35 @@ def test_no_worker_forked_for_one_file_falls_back_or_is_said(
     with pytest.raises(OSError, match="input/output error") as raised:
         run([str(path)], Settings(format="json"))
     assert not isinstance(raised.value, runner.WorkersUnavailable)
+
+
+def test_a_worker_killed_after_spilling_findings_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker with more findings than it keeps in memory writes them to a file; killed,
+    # it cannot delete it: the run's own directory goes, with that file, at the end.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    monkeypatch.setattr(parallel, "SPLIT_MIN", 1)
+    path = write_har(tmp_path / "big.har", mixed_entries(400))
+
+    def spill_and_die(*args: Any) -> None:
+        findings = SpillingList(range(50), limit=10)
+        findings._flush()  # the file is there now
+        assert findings._path is not None
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(one_file, "_worker", spill_and_die)
+    result = CliRunner().invoke(main, ["validate", str(path), "--jobs", "2"])
+    assert result.exit_code == 2
+    assert list(temporary.iterdir()) == []
+    # The file was written where the run's directory is (this process saw it made).
+    unkilled = SpillingList(range(50), limit=10)
+    with store.spill_directory():
+        unkilled._flush()
+        assert Path(str(unkilled._path)).parent.parent == temporary
+    assert list(temporary.iterdir()) == []
 
 
 @pytest.mark.parametrize("failing", ["this process", "the worker"])

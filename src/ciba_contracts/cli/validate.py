@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -27,6 +28,7 @@ from ciba_contracts.contract.rules import split_codes
 from ciba_contracts.report.json_report import summary_document
 from ciba_contracts.report.render import write_report
 from ciba_contracts.report.safe import printable
+from ciba_contracts.report.store import spill_directory
 from ciba_contracts.run import AUTO_JOBS, AUTO_MIN_MB, WorkerLost, WorkersUnavailable, run
 from ciba_contracts.run.errors import ClusterUnavailable
 from ciba_contracts.traffic.storage import StorageError
@@ -219,6 +221,14 @@ def validate(
             raise click.UsageError(
                 f"--relay-path is not a valid regular expression: {exc}"
             ) from None
+    # Spill files of workers killed or failed go with the run, once its reports are written.
+    with spill_directory():
+        code = _run_and_report(inputs, settings, summary_file)
+    sys.exit(code)
+
+
+def _run_and_report(inputs: Sequence[str], settings: Settings, summary_file: str | None) -> int:
+    """Run the check, write its reports; the exit status."""
     try:
         if progress_wanted():
             with ProgressBar() as bar:
@@ -227,7 +237,7 @@ def validate(
             report = run(inputs, settings)
     except (WorkersUnavailable, WorkerLost, ClusterUnavailable, StorageError) as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        return 2
     if settings.output:
         try:
             with open(settings.output, "w", encoding="utf-8") as handle:
@@ -254,4 +264,4 @@ def validate(
                     f"{printable(located.finding.message)}",
                     err=True,
                 )
-    sys.exit(report.exit_code)
+    return report.exit_code

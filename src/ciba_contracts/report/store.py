@@ -25,6 +25,32 @@ MEMORY_LIMIT = 10_000
 #: Items pickled together (one write, one read).
 BATCH = 2_048
 
+#: Where spill files go (see :func:`spill_directory`); None: the system's temporary directory.
+_spill_dir: str | None = None
+
+
+@contextlib.contextmanager
+def spill_directory() -> Iterator[None]:
+    """Put the spill files made meanwhile, by this process and the workers it forks, in a
+    directory of their own, removed with all it holds at the end.
+
+    A worker killed by the kernel, or one whose result is never read, cannot delete its
+    files itself; for a recording with millions of findings they are gigabytes. The
+    reports must be written before the end: their findings may be read from there.
+    """
+    global _spill_dir
+    import shutil
+    import tempfile
+
+    path = tempfile.mkdtemp(prefix="ciba-contracts-run-")
+    previous, _spill_dir = _spill_dir, path
+    try:
+        yield
+    finally:
+        _spill_dir = previous
+        shutil.rmtree(path, ignore_errors=True)
+
+
 T = TypeVar("T")
 
 
@@ -122,7 +148,9 @@ class SpillingList(Generic[T]):
             if self._path is None:
                 import tempfile  # only a run with very many findings spills them
 
-                handle, self._path = tempfile.mkstemp(prefix="ciba-contracts-", suffix=".findings")
+                handle, self._path = tempfile.mkstemp(
+                    prefix="ciba-contracts-", suffix=".findings", dir=_spill_dir
+                )
                 os.close(handle)
                 self._cleanup = weakref.finalize(self, _remove, self._path)
             self._file = open(self._path, "ab")  # noqa: SIM115 (kept open while the run appends)
