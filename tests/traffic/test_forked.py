@@ -40,6 +40,29 @@ def test_an_error_in_the_child_is_raised_here_with_its_traceback() -> None:
     assert child.close() == "exit code 1"
 
 
+def test_a_child_holds_none_of_its_earlier_siblings_files() -> None:
+    # A child forked while another is still out holds none of that one's files (its
+    # outcome would stay in memory until both had ended).
+    first = Forked(lambda: time.sleep(30))
+    siblings = {_file_of(first._pipe), _file_of(first._outcome)}
+    second = Forked(lambda: {_file_of(int(fd)) for fd in os.listdir("/proc/self/fd")})
+    held = second.result()
+    assert second.close() == "exit code 0"
+    assert len(siblings) == 2
+    assert (-1, -1) not in siblings
+    assert not siblings & held
+    assert first.close() == "killed by signal 9"
+
+
+def _file_of(fd: int | None) -> tuple[int, int]:
+    """Which file (a pipe, a file in memory...) a descriptor of this process is open on."""
+    try:
+        found = os.fstat(fd) if fd is not None else None
+    except OSError:
+        found = None  # the descriptor of the listing itself, closed by then
+    return (-1, -1) if found is None else (found.st_dev, found.st_ino)
+
+
 def test_a_child_killed_before_it_answers_is_reported() -> None:
     child = Forked(lambda: time.sleep(30))
     os.kill(child.pid, signal.SIGKILL)

@@ -27,6 +27,11 @@ __all__ = ["Forked", "WorkerLost", "can_fork"]
 
 T = TypeVar("T")
 
+#: This process's ends of the children it forked and has not heard back from. A child
+#: forked later closes them: holding a sibling's outcome file would keep its memory until
+#: both had ended.
+_held: set[int] = set()
+
 
 class WorkerTraceback(Exception):
     """Where an error raised in a forked process was raised: its traceback, as text (set
@@ -59,8 +64,12 @@ class Forked(Generic[T]):
             raise
         if pid == 0:
             os.close(read_end)
+            for fd in _held:
+                os.close(fd)
+            _held.clear()
             _run_child(call, outcome, write_end)
         os.close(write_end)
+        _held.update((read_end, outcome))
         #: The child's process id.
         self.pid = pid
         self._pipe: int | None = read_end
@@ -84,6 +93,7 @@ class Forked(Generic[T]):
         # child is this object's to kill (see close), should the wait be interrupted.
         with open(self._pipe, "rb", closefd=False) as pipe:
             pipe.read()
+        _held.difference_update((self._pipe, self._outcome))
         os.close(self._pipe)
         self._pipe = None
         with open(self._outcome, "rb") as outcome:
@@ -117,9 +127,11 @@ class Forked(Generic[T]):
         if self._pipe is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
+            _held.discard(self._pipe)
             os.close(self._pipe)
             self._pipe = None
         if self._outcome is not None:
+            _held.discard(self._outcome)
             os.close(self._outcome)
             self._outcome = None
         try:
