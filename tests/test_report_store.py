@@ -6,6 +6,7 @@ import io
 import json
 import os
 import pickle
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,22 @@ def test_adopting_takes_the_file_over_or_copies_and_empties_the_source(
     assert list(target) == list(range(150))
     assert more_path is not None
     assert not os.path.exists(more_path)
+
+
+def test_a_run_spills_to_its_own_directory_or_where_it_can(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command line's run spills to a directory of its own, gone at its end; where none
+    # can be made, it runs anyway and spills where it would have without one.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    findings = SpillingList(range(30), limit=10)
+    with store.spill_directory():
+        findings._flush()
+        assert findings._path is not None
+        assert Path(findings._path).parent.parent == tmp_path
+        assert list(findings) == list(range(30))
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    with store.spill_directory():
+        pass  # no directory, no error
+    assert not (tmp_path / "missing").exists()

@@ -44,14 +44,17 @@ def test_a_child_holds_none_of_its_earlier_siblings_files() -> None:
     # A child forked while another is still out holds none of that one's files (its
     # outcome would stay in memory until both had ended).
     first = Forked(lambda: time.sleep(30))
-    siblings = {_file_of(first._pipe), _file_of(first._outcome)}
-    second = Forked(lambda: {_file_of(int(fd)) for fd in os.listdir("/proc/self/fd")})
-    held = second.result()
-    assert second.close() == "exit code 0"
+    try:
+        siblings = {_file_of(first._pipe), _file_of(first._outcome)}
+        second = Forked(lambda: {_file_of(int(fd)) for fd in os.listdir("/proc/self/fd")})
+        held = second.result()
+        assert second.close() == "exit code 0"
+    finally:
+        ended = first.close()
+    assert ended == "killed by signal 9"
     assert len(siblings) == 2
     assert (-1, -1) not in siblings
     assert not siblings & held
-    assert first.close() == "killed by signal 9"
 
 
 def _file_of(fd: int | None) -> tuple[int, int]:

@@ -1,7 +1,7 @@
 """What a relay leg is paired by: its keys (see :mod:`.relay_pairs`).
 
-``id:`` and the ``auth_req_id`` of an ``OK`` answer (the Authlete leg's
-``authReqId``, the client answer's ``auth_req_id``); ``trace:`` and the trace
+``id:`` and an ``auth_req_id`` (an Authlete ``OK`` answer's ``authReqId``, or
+the ``auth_req_id`` a client answer's body names); ``trace:`` and the trace
 ID of a W3C ``traceparent`` request header; ``corr:`` and the value of the
 correlation header a user names. The prefixes keep a value of one kind from
 pairing with an equal value of another.

@@ -31,18 +31,25 @@ _spill_dir: str | None = None
 
 @contextlib.contextmanager
 def spill_directory() -> Iterator[None]:
-    """Put the spill files made meanwhile, by this process and the workers it forks, in a
-    directory of their own, removed with all it holds at the end.
+    """Put the spill files made meanwhile, by this process and the workers it forks
+    (``--jobs`` where processes are forked), in a directory of their own, removed with
+    all it holds at the end. For one run at a time in a process (the command line's).
 
     A worker killed by the kernel, or one whose result is never read, cannot delete its
     files itself; for a recording with millions of findings they are gigabytes. The
     reports must be written before the end: their findings may be read from there.
+    Workers started otherwise (a pool's on macOS) spill to the system's temporary
+    directory, as does a run where no directory can be made (it fails only if it spills).
     """
     global _spill_dir
     import shutil
     import tempfile
 
-    path = tempfile.mkdtemp(prefix="ciba-contracts-run-")
+    try:
+        path = tempfile.mkdtemp(prefix="ciba-contracts-run-")
+    except OSError:
+        yield
+        return
     previous, _spill_dir = _spill_dir, path
     try:
         yield

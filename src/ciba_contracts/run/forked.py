@@ -63,11 +63,7 @@ class Forked(Generic[T]):
                 os.close(fd)
             raise
         if pid == 0:
-            os.close(read_end)
-            for fd in _held:
-                os.close(fd)
-            _held.clear()
-            _run_child(call, outcome, write_end)
+            _run_child(call, outcome, write_end, (read_end, *_held))
         os.close(write_end)
         _held.update((read_end, outcome))
         #: The child's process id.
@@ -143,11 +139,19 @@ class Forked(Generic[T]):
         return f"exit code {os.waitstatus_to_exitcode(status)}"
 
 
-def _run_child(call: Callable[[], object], outcome_file: int, done: int) -> NoReturn:
-    # The child never returns into the caller's frames: they belong to the parent's run.
-    # It ends with 0 only once a value it was asked for is handed back whole.
+def _run_child(
+    call: Callable[[], object], outcome_file: int, done: int, others: tuple[int, ...]
+) -> NoReturn:
+    # The child never returns into the caller's frames: they belong to the parent's run
+    # (not even for an interrupt while it starts). It ends with 0 only once a value it was
+    # asked for is handed back whole. ``others``: the parent's ends, this child's and its
+    # earlier siblings', which it must not hold.
     code = 1
     try:
+        for fd in others:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        _held.clear()
         where = ""  # the traceback of an error, as text, written first: it always reads back
         try:
             ok, value = True, call()

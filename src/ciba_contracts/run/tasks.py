@@ -213,9 +213,9 @@ def _relay_checker(settings: Settings) -> RelayChecker:
 
 
 def _remembered(test: Callable[[str, str], T]) -> Callable[[str, str], T]:
-    """``test`` with its answers kept: a recording calls the same few URLs again and again,
-    and splitting one costs more than looking it up; and the reader asks of each entry it
-    parses, a chunk of records (:data:`_CHUNK`) before the run asks again of the same."""
+    """``test`` with its answers kept: the reader asks of each entry it parses, and the
+    run asks again of the same a chunk of records (:data:`_CHUNK`) later; a URL called
+    again and again (a gateway path) is split once."""
     return functools.lru_cache(maxsize=1024)(test)
 
 
