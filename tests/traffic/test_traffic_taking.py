@@ -31,7 +31,7 @@ from ciba_contracts.report import store
 from ciba_contracts.report.store import SpillingList
 from ciba_contracts.run import forked as forked_module
 from ciba_contracts.run import joining, one_file, parallel, run, runner, taking, tasks, workers
-from ciba_contracts.run.cuts import entry_layout, next_entry
+from ciba_contracts.run.cuts import Layout, entry_layout, next_entry
 from ciba_contracts.traffic import jsonstream
 
 
@@ -101,22 +101,30 @@ def test_relays_pair_across_taken_slices(tmp_path: Path, uneven: list[int]) -> N
     assert json.loads(single)["summary"]["relay_pairs"] == 400
 
 
-def test_a_stop_is_moved_only_to_an_entry_past_what_was_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Two places on one board, taken by hand: place 1 reads the second half of the file,
-    # place 0 has finished and takes from it.
+def _boards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, places: int
+) -> tuple[Path, int, Layout, list[taking.Board]]:
+    """A file to take slices of in small pieces, its size and layout, and one board as
+    each of ``places`` processes sees it (taken by hand, each in its place)."""
     monkeypatch.setattr(taking, "MIN_LEFT", 4096)
     monkeypatch.setattr(taking, "_MARGIN", 1024)
     path = write_har(tmp_path / "board.har", mixed_entries(400))
-    size = path.stat().st_size
     layout = entry_layout(str(path))
     assert layout is not None
+    boards = [taking.Board(places) for _ in range(places)]
+    for place, board in enumerate(boards):
+        board._shared = boards[0]._shared
+        board.sit(place)
+    return path, path.stat().st_size, layout, boards
+
+
+def test_a_stop_is_moved_only_to_an_entry_past_what_was_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two places on one board: place 1 reads the second half of the file, place 0 has
+    # finished and takes from it.
+    path, size, layout, (board, other) = _boards(tmp_path, monkeypatch, 2)
     start, marker = layout
-    board, other = taking.Board(2), taking.Board(2)
-    other._shared = board._shared
-    board.sit(0)
-    other.sit(1)
     watch = other.reading(size // 2, size)
     assert watch(size // 2 + 2048) == size  # nothing taken yet
     taken = board.take(str(path), marker)
@@ -142,17 +150,8 @@ def test_a_slice_taken_and_split_before_it_is_read_stays_split(
     # Three places: the second takes from the first, and the third from the second
     # before it has read a byte. The second learns the stop the third left it; reading
     # its slice never moves that stop back (both would read the same entries).
-    monkeypatch.setattr(taking, "MIN_LEFT", 4096)
-    monkeypatch.setattr(taking, "_MARGIN", 1024)
-    path = write_har(tmp_path / "board.har", mixed_entries(400))
-    size = path.stat().st_size
-    layout = entry_layout(str(path))
-    assert layout is not None
+    path, size, layout, (first, second, third) = _boards(tmp_path, monkeypatch, 3)
     marker = layout[1]
-    first, second, third = (taking.Board(3) for _ in range(3))
-    second._shared = third._shared = first._shared
-    for place, board in enumerate((first, second, third)):
-        board.sit(place)
     first_watch = first.reading(0, size)
     first_watch(2048)
     taken = second.take(str(path), marker)

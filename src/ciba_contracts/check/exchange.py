@@ -19,7 +19,7 @@ from typing import Any
 from ciba_contracts.contract.apis import ISSUE_API, Answer, Api, get_api
 from ciba_contracts.contract.profiles import Profile
 from ciba_contracts.contract.rules import RULES, enabled_rules, rule_named, split_codes
-from ciba_contracts.exchange import Exchange, find_header
+from ciba_contracts.exchange import Exchange
 from ciba_contracts.selection import api_of
 from ciba_contracts.validate.engine import Validator, get_validator
 from ciba_contracts.validate.finding import Finding
@@ -112,13 +112,7 @@ class ExchangeChecker:
                 self._add(found, _MEDIA, **label, detail="the body is not recorded")
             self._add(found, _NO_BODY, detail=exchange.body_note or "no body")
             return found
-        kind = answer.kind
-        if kind is None:
-            payload = []
-        else:
-            # The validator made for a kind is kept (see validator()): looked up here.
-            validator = self._validators.get(kind) or self.validator(kind)
-            payload = validator.validate(body)
+        payload = [] if answer.kind is None else self.validator(answer.kind).validate(body)
         if label is not None:
             not_json = [f for f in payload if f.rule == _NOT_JSON]
             if not_json:
@@ -139,7 +133,7 @@ class ExchangeChecker:
         if not exchange.response_headers:
             # Nothing known about headers (some logs keep bodies only): nothing to judge.
             return None
-        raw = find_header(exchange.response_headers, "content-type")
+        raw = exchange.response_header("content-type")
         if raw is not None and media_type(raw) in answer.media_types:
             return None
         allowed = " or ".join(sorted(answer.media_types))
@@ -155,10 +149,10 @@ class ExchangeChecker:
 
 
 def _no_store(exchange: Exchange) -> bool:
-    cache = (find_header(exchange.response_headers, "cache-control") or "").lower()
+    cache = (exchange.response_header("cache-control") or "").lower()
     if "no-store" in cache:
         return True  # the usual answer: Pragma need not be looked for
-    pragma = (find_header(exchange.response_headers, "pragma") or "").lower()
+    pragma = (exchange.response_header("pragma") or "").lower()
     return "no-cache" in pragma
 
 

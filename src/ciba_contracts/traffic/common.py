@@ -101,8 +101,7 @@ def received_body(body: bytes | None, headers: Headers) -> bytes | None:
     """
     if body is None:
         return None
-    coding = find_header(headers, "content-encoding")
-    return body if coding is None else decode_content(body, coding)
+    return decode_content(body, find_header(headers, "content-encoding"))
 
 
 def recorded_status(raw: Any) -> int | None:

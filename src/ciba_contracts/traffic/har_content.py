@@ -29,11 +29,7 @@ def text_body(text: str, encoding: Any) -> bytes:
     """
     if encoding == "base64":
         return from_base64(text)
-    try:
-        # text_bytes' usual case here, without its call (twice for every wanted entry).
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text_bytes(text)
+    return text_bytes(text)
 
 
 def response_body(

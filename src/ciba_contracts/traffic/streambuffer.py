@@ -138,12 +138,8 @@ class Buffer:
 
     def line_at(self, pos: int) -> int:
         """1-based line of ``data[pos]``; positions asked for must not go backwards."""
-        counted = self._counted
-        if pos > counted:
-            # _count_lines without its call: this runs for every wanted entry.
-            found = count_newlines(self.data, counted, pos, self._dense_lines)
-            self._dense_lines = found * _DENSE_LINES > pos - counted
-            self._newlines += found
+        if pos > self._counted:
+            self._newlines += self._count_lines(self._counted, pos)
             self._counted = pos
         return self._newlines + 1
 
