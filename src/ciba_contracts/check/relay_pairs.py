@@ -412,16 +412,12 @@ class RelayPairer:
             leg_id, (exchange, keys, case, at), self.limit, self.max_bytes
         )
         if replaced or dropped:
-            counts = self.counts
-            if mine is self._authlete:
-                counts.unpaired_authlete += replaced + dropped
-            else:
-                counts.unpaired_client += replaced + dropped
-            counts.dropped += dropped
+            self._count_unpaired(mine, replaced + dropped)
+            self.counts.dropped += dropped
         return []
 
-    def _count_unpaired(self, side: Side) -> None:
+    def _count_unpaired(self, side: Side, legs: int = 1) -> None:
         if side is self._authlete:
-            self.counts.unpaired_authlete += 1
+            self.counts.unpaired_authlete += legs
         else:
-            self.counts.unpaired_client += 1
+            self.counts.unpaired_client += legs
